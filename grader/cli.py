@@ -1,0 +1,186 @@
+"""The ``grader`` command line: parse options, call the library, pick a reporter.
+
+This is the only place that turns :class:`~grader.errors.GraderError` into exit codes:
+0 done, 1 ``--fail-under`` not met (or validation found problems), 2 usage or spec error.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .errors import GraderError
+from .grading import GradeOptions, Grader
+from .reporters import FORMATS
+from .reporters import check as check_reporter
+from .results import GradeReport, SubmissionResult
+from .runner import RunOptions
+from .spec import load_assignment
+from .submissions import discover, one_submission
+from .validate import validate as validate_assignment
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _handle_errors(fn: F) -> F:
+    """Report a GraderError as one line on stderr, with its exit code; never a traceback."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except GraderError as exc:
+            click.echo(f"grader: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as f:
+            click.echo(text, file=f, nl=False, color=False)
+    except OSError as exc:
+        raise GraderError(f"cannot write {output}: {exc.strerror}") from None
+    click.echo(f"wrote {output}", err=True)
+
+
+timeout_option = click.option(
+    "--timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="S",
+    help="Seconds per call, overriding every timeout in the specs.")
+output_option = click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Write the report to FILE instead of stdout.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="grader")
+def main() -> None:
+    """Grade numeric homework against reference implementations, in isolation."""
+
+
+@main.command()
+@click.argument("assignment", type=click.Path(path_type=Path))
+@click.argument("submissions", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="table",
+              show_default=True, help="Report format.")
+@output_option
+@timeout_option
+@_handle_errors
+def grade(assignment: Path, submissions: Path, fmt: str, output: Path | None,
+          timeout: float | None) -> None:
+    """Grade every submission in SUBMISSIONS against ASSIGNMENT.
+
+    SUBMISSIONS is a folder of submission folders (each named by its id), or one submission
+    folder that holds the module file itself.
+    """
+    spec = load_assignment(assignment)
+    found = discover(submissions, spec.module_file)
+    grader = Grader(spec, GradeOptions(run=RunOptions(timeout=timeout)))
+    start = time.monotonic()
+    done = 0
+
+    def progress(result: SubmissionResult) -> None:
+        nonlocal done
+        done += 1
+        click.echo(f"[{done}/{len(found)}] {result.id}: {result.score:g}/{result.max_score:g}"
+                   f" ({result.seconds:.2f}s)", err=True)
+
+    report = grader.report(found, on_result=progress)
+    click.echo(f"graded {len(found)} submission(s) in {time.monotonic() - start:.1f}s", err=True)
+    _emit(FORMATS[fmt](report), output)
+
+
+def _rerun_command(assignment: Path, submission: Path, seed: int | None) -> Callable[[str], str]:
+    base = ["grader", "check", str(assignment), str(submission)]
+    if seed is not None:
+        base += ["--seed", str(seed)]
+
+    def command(case_id: str) -> str:
+        return shlex.join([*base, "--case", case_id])
+
+    return command
+
+
+@main.command()
+@click.argument("assignment", type=click.Path(path_type=Path))
+@click.argument("submission", type=click.Path(path_type=Path), default=".")
+@click.option("--all", "run_all", is_flag=True, help="Run hidden cases too.")
+@click.option("--case", "case_ids", multiple=True, metavar="ID",
+              help="Run only this case (repeatable), e.g. q1/sigmoid/3.")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Use this seed instead of the assignment's.")
+@click.option("--fail-under", type=float, default=None, metavar="X",
+              help="Exit with code 1 when the score is below X.")
+@click.option("--format", "fmt", type=click.Choice(["text", *sorted(FORMATS)]),
+              default="text", show_default=True, help="Report format.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Show every failing case and what the code printed.")
+@output_option
+@timeout_option
+@_handle_errors
+def check(assignment: Path, submission: Path, run_all: bool, case_ids: tuple[str, ...],
+          seed: int | None, fail_under: float | None, fmt: str, verbose: bool,
+          output: Path | None, timeout: float | None) -> None:
+    """Check one SUBMISSION (a folder or the module file; default: here) as a student would.
+
+    Runs public cases only, unless --all or --case is given.
+    """
+    spec = load_assignment(assignment)
+    sub = one_submission(submission, spec.module_file)
+    options = GradeOptions(
+        run=RunOptions(timeout=timeout),
+        public_only=not run_all,
+        case_ids=frozenset(case_ids) if case_ids else None,
+        seed=seed,
+    )
+    report: GradeReport = Grader(spec, options).report([sub])
+    if fmt == "text":
+        rerun = _rerun_command(assignment, submission, seed)
+        text = check_reporter.render(report, rerun, verbose=verbose or bool(case_ids),
+                                     full=bool(case_ids))
+    else:
+        text = FORMATS[fmt](report)
+    _emit(text, output)
+    score = report.submissions[0].score
+    if fail_under is not None and score < fail_under:
+        click.echo(f"score {score:g} is below --fail-under {fail_under:g}", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("assignment", type=click.Path(path_type=Path))
+@_handle_errors
+def validate(assignment: Path) -> None:
+    """Check ASSIGNMENT's specs, cases and references before grading anyone."""
+    from tabulate import tabulate
+
+    spec = load_assignment(assignment)
+    report = validate_assignment(spec)
+    rows = [[f"{c.problem}/{c.part}", c.function, f"{c.public}/{c.cases}",
+             "ok" if not c.problems else f"{len(c.problems)} problem(s)"]
+            for c in report.parts]
+    click.echo(tabulate(rows, headers=["part", "function", "public/cases", "references"]))
+    for c in report.parts:
+        for note in c.notes:
+            click.echo(f"note: {c.problem}/{c.part}: {note}")
+        for problem in c.problems:
+            click.echo(f"PROBLEM: {c.problem}/{c.part}: {problem}")
+    if report.self_grade:
+        click.echo(f"reference solution graded as a submission: {report.self_grade}")
+    for problem in report.problems:
+        click.echo(f"PROBLEM: {problem}")
+    if not report.ok:
+        click.echo("validation failed", err=True)
+        sys.exit(1)
+    click.echo(f"{spec.name}: {len(report.parts)} parts valid")

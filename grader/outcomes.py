@@ -1,0 +1,50 @@
+"""What happened when the grader asked a student process to run one case.
+
+A :class:`CallOutcome` is plain, trusted data built by :mod:`grader.runner` from a checked
+reply (or from the absence of one). Text that came from the student process has been cleaned
+and shortened before it is stored here.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+class Status(str, enum.Enum):
+    OK = "ok"  # returned outputs; whether they are right is compare.py's business
+    ERROR = "error"  # raised an exception (or called sys.exit)
+    TIMEOUT = "timeout"
+    CRASH = "crash"  # the process died or broke the protocol
+    BAD_OUTPUT = "bad_output"  # returned something that is not numeric data
+    MISSING = "missing"  # the function is not defined
+    IMPORT_ERROR = "import_error"  # the module could not be imported
+    NOT_RUN = "not_run"  # skipped after an earlier timeout or repeated crash
+
+
+@dataclass(frozen=True)
+class CallOutcome:
+    status: Status
+    message: str = ""
+    file: str | None = None
+    line: int | None = None
+    outputs: dict[int, np.ndarray] = field(default_factory=dict)
+    output_types: dict[int, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+    @property
+    def location(self) -> str:
+        if self.file and self.line:
+            return f"{self.file}, line {self.line}"
+        return self.file or ""
+
+
+def clean_text(value: object, limit: int = 500) -> str:
+    """Make text from the student process safe to print: one line, no control characters."""
+    text = value if isinstance(value, str) else str(value)
+    text = "".join(ch if ch.isprintable() else " " for ch in text.replace("\n", " "))
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."

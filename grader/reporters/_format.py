@@ -1,0 +1,9 @@
+"""Number formatting shared by the text reporters."""
+
+from __future__ import annotations
+
+
+def points(value: float) -> str:
+    """15 -> "15", 7.5 -> "7.5", 3.3333333 -> "3.33"."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text

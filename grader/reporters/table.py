@@ -1,0 +1,34 @@
+"""The gradebook table: a row per submission, a column per question, and the total."""
+
+from __future__ import annotations
+
+from tabulate import tabulate
+
+from ..results import GradeReport
+from ._format import points
+
+NOTE_WIDTH = 60
+
+
+def render(report: GradeReport) -> str:
+    info = report.assignment
+    headers = ["submission"]
+    headers += [f"{pid} /{points(pts)}" for pid, _, pts in info.problems]
+    headers += [f"total /{points(info.max_score)}", "notes"]
+    rows = []
+    for sub in report.submissions:
+        row = [sub.id]
+        for pid, _, _ in info.problems:
+            problem = sub.problem(pid)
+            row.append(points(problem.score) if problem else "-")
+        row.append(points(sub.score))
+        row.append(_note(sub.error))
+        rows.append(row)
+    title = f"{info.name} ({report.cases} cases, assignment {info.digest})"
+    body = tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True,
+                    colalign=("left", *["right"] * (len(headers) - 2), "left"))
+    return f"{title}\n\n{body}\n"
+
+
+def _note(text: str) -> str:
+    return text if len(text) <= NOTE_WIDTH else text[: NOTE_WIDTH - 3] + "..."

@@ -1,0 +1,153 @@
+"""Results as values: what grading produced, ready for any reporter.
+
+All classes are frozen and round-trip through ``to_dict``/``from_dict`` (plain JSON data).
+Reporters read these and nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    id: str  # "q1/sigmoid/3"
+    index: int
+    public: bool
+    status: str  # "pass", or the reason it failed: fail, error, timeout, crash, ...
+    message: str = ""
+    details: tuple[str, ...] = ()
+    inputs: str = ""  # a short summary of the inputs
+    file: str | None = None  # where in the student's code, if known
+    line: int | None = None
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "pass"
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["details"] = list(self.details)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> CaseResult:
+        return cls(**{**d, "details": tuple(d.get("details", ()))})
+
+
+@dataclass(frozen=True)
+class PartResult:
+    id: str
+    function: str
+    score: float
+    max_score: float
+    passed: int
+    total: int
+    message: str  # the first failure, or "" when every case passed
+    scoring: str = "partial"
+    cases: tuple[CaseResult, ...] = ()
+
+    @property
+    def first_failure(self) -> CaseResult | None:
+        return next((c for c in self.cases if not c.passed), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {k: v for k, v in asdict(self).items() if k != "cases"}
+        d["cases"] = [c.to_dict() for c in self.cases]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> PartResult:
+        cases = tuple(CaseResult.from_dict(c) for c in d.get("cases", ()))
+        return cls(**{**d, "cases": cases})
+
+
+@dataclass(frozen=True)
+class ProblemResult:
+    id: str
+    title: str
+    score: float
+    max_score: float
+    status: str  # passed | partial | failed
+    parts: tuple[PartResult, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {k: v for k, v in asdict(self).items() if k != "parts"}
+        d["parts"] = [p.to_dict() for p in self.parts]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ProblemResult:
+        return cls(**{**d, "parts": tuple(PartResult.from_dict(p) for p in d["parts"])})
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    id: str
+    path: str
+    score: float
+    max_score: float
+    problems: tuple[ProblemResult, ...] = ()
+    seed: int = 0
+    output: str = ""  # what the student's code printed (shortened)
+    error: str = ""  # a problem with the submission as a whole (e.g. no hw2.py)
+    seconds: float = 0.0
+
+    def problem(self, problem_id: str) -> ProblemResult | None:
+        return next((p for p in self.problems if p.id == problem_id), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {k: v for k, v in asdict(self).items() if k != "problems"}
+        d["problems"] = [p.to_dict() for p in self.problems]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SubmissionResult:
+        problems = tuple(ProblemResult.from_dict(p) for p in d["problems"])
+        return cls(**{**d, "problems": problems})
+
+
+@dataclass(frozen=True)
+class AssignmentInfo:
+    name: str
+    module: str
+    max_score: float
+    digest: str
+    problems: tuple[tuple[str, str, float], ...] = ()  # (id, title, points)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["problems"] = [{"id": i, "title": t, "points": p} for i, t, p in self.problems]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> AssignmentInfo:
+        probs = tuple((p["id"], p["title"], p["points"]) for p in d.get("problems", ()))
+        return cls(**{**d, "problems": probs})
+
+
+@dataclass(frozen=True)
+class GradeReport:
+    assignment: AssignmentInfo
+    submissions: tuple[SubmissionResult, ...] = ()
+    cases: str = "all"  # "all" or "public": which cases were run
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "assignment": self.assignment.to_dict(),
+            "cases": self.cases,
+            "submissions": [s.to_dict() for s in self.submissions],
+            "meta": dict(self.meta),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> GradeReport:
+        return cls(
+            assignment=AssignmentInfo.from_dict(d["assignment"]),
+            submissions=tuple(SubmissionResult.from_dict(s) for s in d["submissions"]),
+            cases=d.get("cases", "all"),
+            meta=dict(d.get("meta", {})),
+        )

@@ -1,0 +1,407 @@
+"""Assignment and problem specs: YAML in, typed and validated frozen objects out.
+
+Every mistake in a spec raises :class:`~grader.errors.SpecError` naming the file, the key
+path and what was expected. Paths inside a spec resolve relative to the spec's folder,
+never to the current directory. The format is documented in ``problems/README.md``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import _modules
+from ._schema import Node
+from .errors import SpecError
+from .generators import Generator, Scope, parse_value
+
+SCORING = ("partial", "all_or_nothing")
+WARNINGS = ("ignore", "fail")
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    rtol: float = 1e-6
+    atol: float = 1e-9
+    reason: str | None = None
+
+    def describe(self) -> str:
+        return f"rtol={self.rtol:g}, atol={self.atol:g}"
+
+
+@dataclass(frozen=True)
+class Defaults:
+    tolerance: Tolerance = Tolerance()
+    timeout: float = 10.0
+    scoring: str = "partial"
+    warnings: str = "ignore"
+
+
+@dataclass(frozen=True)
+class CaseGroup:
+    """One entry of a part's ``cases``: ``count`` cases drawn the same way."""
+
+    name: str
+    count: int
+    public: int  # how many of the first cases of this group are public
+    dims: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    let: tuple[tuple[str, Generator], ...] = ()
+    args: tuple[tuple[str, Generator], ...] = ()
+    kwargs: tuple[tuple[str, Generator], ...] = ()
+    generator: Callable[..., Any] | None = None
+    generator_ref: str | None = None
+    generator_options: Mapping[str, Any] = field(default_factory=dict)
+    file: str = ""  # where the group is written, for error messages
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class Part:
+    id: str
+    function: str
+    points: float
+    references: tuple[Callable[..., Any], ...]
+    reference_refs: tuple[str, ...]
+    groups: tuple[CaseGroup, ...]
+    tolerance: Tolerance
+    timeout: float
+    scoring: str
+    warnings: str
+    compare: tuple[int, ...] | None = None  # which outputs of a tuple to compare
+    outputs: tuple[str, ...] | None = None  # names of the outputs, for messages
+    key: str = ""  # "parts[0]" in the problem file, for error messages
+
+    @property
+    def case_count(self) -> int:
+        return sum(g.count for g in self.groups)
+
+
+@dataclass(frozen=True)
+class Problem:
+    id: str
+    title: str
+    points: float
+    parts: tuple[Part, ...]
+    file: Path
+
+
+@dataclass(frozen=True)
+class Assignment:
+    name: str
+    module: str
+    seed: int
+    problems: tuple[Problem, ...]
+    root: Path
+    reference_dir: Path
+    public_dir: Path
+    defaults: Defaults
+    digest: str
+
+    @property
+    def max_score(self) -> float:
+        return sum(p.points for p in self.problems)
+
+    @property
+    def module_file(self) -> str:
+        return f"{self.module}.py"
+
+    def problem(self, problem_id: str) -> Problem:
+        for problem in self.problems:
+            if problem.id == problem_id:
+                return problem
+        raise KeyError(problem_id)
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _read_yaml(path: Path) -> Node:
+    shown = _display(path)
+    if not path.is_file():
+        raise SpecError(shown, "", "file not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise SpecError(shown, where, f"invalid YAML: {problem}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(shown, "", f"cannot read file: {exc}") from None
+    return Node(data, shown)
+
+
+def _tolerance(node: Node, base: Tolerance) -> Tolerance:
+    node.mapping(optional=("rtol", "atol", "reason"))
+    return Tolerance(
+        rtol=node.child("rtol").number(minimum=0) if node.has("rtol") else base.rtol,
+        atol=node.child("atol").number(minimum=0) if node.has("atol") else base.atol,
+        reason=node.child("reason").string() if node.has("reason") else None,
+    )
+
+
+def _defaults(node: Node) -> Defaults:
+    if node.value is None:
+        return Defaults()
+    node.mapping(optional=("tolerance", "timeout", "scoring", "warnings"))
+    base = Defaults()
+    return Defaults(
+        tolerance=_tolerance(node.child("tolerance"), base.tolerance)
+        if node.has("tolerance") else base.tolerance,
+        timeout=node.child("timeout").number(positive=True) if node.has("timeout")
+        else base.timeout,
+        scoring=node.child("scoring").choice(SCORING) if node.has("scoring") else base.scoring,
+        warnings=node.child("warnings").choice(WARNINGS) if node.has("warnings")
+        else base.warnings,
+    )
+
+
+def load_assignment(path: str | Path) -> Assignment:
+    """Load and validate an assignment folder (or its ``assignment.yaml``)."""
+    root = Path(path)
+    if root.is_file() and root.name == "assignment.yaml":
+        root = root.parent
+    if not root.is_dir():
+        raise SpecError(_display(root), "", "assignment folder not found")
+    node = _read_yaml(root / "assignment.yaml")
+    node.mapping(
+        required=("name", "module", "seed", "problems"),
+        optional=("defaults", "reference_dir", "public_dir"),
+    )
+    module = node.child("module").string()
+    if not module.isidentifier():
+        node.child("module").fail(f"expected a Python module name, got {module!r}")
+    seed = node.child("seed").integer(minimum=0)
+    defaults = _defaults(node.child("defaults"))
+    reference_dir = root / (node.child("reference_dir").string()
+                            if node.has("reference_dir") else "reference")
+    public_dir = root / (node.child("public_dir").string()
+                         if node.has("public_dir") else "public")
+    ids_node = node.child("problems")
+    ids = ids_node.string_list()
+    if len(set(ids)) != len(ids):
+        ids_node.fail("problem ids must be unique")
+    context = _Context(reference_dir, public_dir, defaults)
+    problems = []
+    for i, pid in enumerate(ids):
+        if not pid.replace("-", "_").isidentifier():
+            ids_node.child(i).fail(f"expected a problem id like q1, got {pid!r}")
+        problems.append(_load_problem(root / f"{pid}.yaml", pid, context))
+    return Assignment(
+        name=node.child("name").string(),
+        module=module,
+        seed=seed,
+        problems=tuple(problems),
+        root=root.resolve(),
+        reference_dir=reference_dir.resolve(),
+        public_dir=public_dir.resolve(),
+        defaults=defaults,
+        digest=assignment_digest(root, reference_dir, public_dir, ids),
+    )
+
+
+def assignment_digest(root: Path, reference_dir: Path, public_dir: Path, ids: list[str]) -> str:
+    """A digest of every file that decides the grades: specs, references and builders."""
+    files = [root / "assignment.yaml", *(root / f"{pid}.yaml" for pid in ids)]
+    for folder in (reference_dir, public_dir):
+        if folder.is_dir():
+            files += sorted(folder.rglob("*.py"))
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.relative_to(root).as_posix().encode() + b"\0")
+        h.update(f.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class _Context:
+    reference_dir: Path
+    public_dir: Path
+    defaults: Defaults
+
+    def resolve(self, node: Node, ref: str, folder: Path) -> Callable[..., Any]:
+        try:
+            return _modules.resolve(ref, folder)
+        except _modules.ModuleLoadError as exc:
+            node.fail(str(exc))
+
+    def check_builder(self, node: Node, ref: str) -> None:
+        self.resolve(node, ref, self.public_dir)
+
+
+def _load_problem(path: Path, expected_id: str, ctx: _Context) -> Problem:
+    node = _read_yaml(path)
+    node.mapping(required=("id", "title", "points", "parts"))
+    pid = node.child("id").string()
+    if pid != expected_id:
+        node.child("id").fail(f"expected {expected_id!r} (the file name), got {pid!r}")
+    points = node.child("points").number(minimum=0)
+    parts_node = node.child("parts")
+    parts = [_load_part(p, pid, ctx) for p in parts_node.elements()]
+    if not parts:
+        parts_node.fail("expected at least one part")
+    ids = [p.id for p in parts]
+    for i, part_id in enumerate(ids):
+        if ids.index(part_id) != i:
+            parts_node.child(i).fail(
+                f"duplicate part id {part_id!r}; give one of them an explicit 'id'")
+    total = sum(p.points for p in parts)
+    if abs(total - points) > 1e-9:
+        node.child("points").fail(
+            f"expected the sum of the parts' points ({total:g}), got {points:g}")
+    return Problem(
+        id=pid,
+        title=node.child("title").string(),
+        points=points,
+        parts=tuple(parts),
+        file=path.resolve(),
+    )
+
+
+_PART_KEYS = ("id", "compare", "outputs", "tolerance", "timeout", "scoring", "warnings")
+
+
+def _load_part(node: Node, problem_id: str, ctx: _Context) -> Part:
+    node.mapping(required=("function", "points", "reference", "cases"), optional=_PART_KEYS)
+    function = node.child("function").string()
+    if not function.isidentifier():
+        node.child("function").fail(f"expected a Python function name, got {function!r}")
+    part_id = node.child("id").string() if node.has("id") else function
+    if not part_id.replace("-", "_").isidentifier():
+        node.child("id").fail(f"expected an identifier, got {part_id!r}")
+    ref_node = node.child("reference")
+    refs = ref_node.string_list()
+    references = tuple(
+        ctx.resolve(ref_node.child(i) if isinstance(ref_node.value, list) else ref_node,
+                    ref, ctx.reference_dir)
+        for i, ref in enumerate(refs)
+    )
+    compare = None
+    if node.has("compare"):
+        compare_node = node.child("compare")
+        compare = tuple(c.integer(minimum=0) for c in compare_node.elements())
+        if not compare or len(set(compare)) != len(compare):
+            compare_node.fail("expected a non-empty list of distinct output indices")
+    outputs = None
+    if node.has("outputs"):
+        outputs = tuple(node.child("outputs").string_list())
+    cases_node = node.child("cases")
+    groups = [_load_group(g, ctx, i) for i, g in enumerate(cases_node.elements())]
+    if not groups:
+        cases_node.fail("expected at least one case group")
+    names = [g.name for g in groups]
+    for i, name in enumerate(names):
+        if names.index(name) != i:
+            cases_node.child(i).child("name").fail(f"duplicate case group name {name!r}")
+    d = ctx.defaults
+    return Part(
+        id=part_id,
+        function=function,
+        points=node.child("points").number(minimum=0),
+        references=references,
+        reference_refs=tuple(refs),
+        groups=tuple(groups),
+        tolerance=_tolerance(node.child("tolerance"), d.tolerance)
+        if node.has("tolerance") else d.tolerance,
+        timeout=node.child("timeout").number(positive=True) if node.has("timeout")
+        else d.timeout,
+        scoring=node.child("scoring").choice(SCORING) if node.has("scoring") else d.scoring,
+        warnings=node.child("warnings").choice(WARNINGS) if node.has("warnings")
+        else d.warnings,
+        compare=compare,
+        outputs=outputs,
+        key=node.path,
+    )
+
+
+def _load_group(node: Node, ctx: _Context, index: int) -> CaseGroup:
+    node.mapping(optional=("name", "count", "public", "dims", "let", "args", "kwargs",
+                           "generator"))
+    name = node.child("name").string() if node.has("name") else f"group{index + 1}"
+    count = node.child("count").integer(minimum=1, maximum=10_000) if node.has("count") else 1
+    public = 0
+    if node.has("public"):
+        pub = node.child("public")
+        if isinstance(pub.value, bool):
+            public = count if pub.value else 0
+        else:
+            public = pub.integer(minimum=0, maximum=count)
+    dims: dict[str, tuple[int, int]] = {}
+    if node.has("dims"):
+        for dim, dnode in node.child("dims").items():
+            if not dim.isidentifier():
+                dnode.fail(f"a dimension name must be an identifier, got {dim!r}")
+            dims[dim] = _dim_range(dnode)
+    has_args = node.has("args")
+    has_gen = node.has("generator")
+    if has_args == has_gen:
+        node.fail("expected exactly one of 'args' (declarative) or 'generator' (a function)")
+    scope = Scope(frozenset(dims), frozenset(), ctx.check_builder)
+    let: list[tuple[str, Generator]] = []
+    args: list[tuple[str, Generator]] = []
+    kwargs: list[tuple[str, Generator]] = []
+    for key, target in (("let", let), ("args", args), ("kwargs", kwargs)):
+        if not node.has(key):
+            continue
+        section = node.child(key)
+        if section.value is None:
+            section = Node({}, section.file, section.path)
+        for name_, vnode in section.items():
+            if not name_.isidentifier():
+                vnode.fail(f"expected an identifier, got {name_!r}")
+            if name_ in scope.names:
+                vnode.fail(f"{name_!r} is already defined in this case group")
+            target.append((name_, parse_value(vnode, scope)))
+            scope = Scope(scope.dims, scope.names | {name_}, ctx.check_builder)
+    generator = None
+    generator_ref = None
+    options: dict[str, Any] = {}
+    if has_gen:
+        gnode = node.child("generator")
+        if isinstance(gnode.value, dict):
+            gnode.mapping(required=("function",), optional=("with",))
+            generator_ref = gnode.child("function").string()
+            options = dict(gnode.value.get("with") or {})
+            if not isinstance(gnode.value.get("with") or {}, dict):
+                gnode.child("with").fail("expected a mapping of keyword arguments")
+            generator = ctx.resolve(gnode.child("function"), generator_ref, ctx.reference_dir)
+        else:
+            generator_ref = gnode.string()
+            generator = ctx.resolve(gnode, generator_ref, ctx.reference_dir)
+    return CaseGroup(
+        name=name,
+        count=count,
+        public=public,
+        dims=dims,
+        let=tuple(let),
+        args=tuple(args),
+        kwargs=tuple(kwargs),
+        generator=generator,
+        generator_ref=generator_ref,
+        generator_options=options,
+        file=node.file,
+        key=node.path,
+    )
+
+
+def _dim_range(node: Node) -> tuple[int, int]:
+    value = node.value
+    if isinstance(value, int) and not isinstance(value, bool):
+        n = node.integer(minimum=0)
+        return n, n
+    if (
+        isinstance(value, list) and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        and 0 <= value[0] <= value[1]
+    ):
+        return value[0], value[1]
+    node.fail(f"expected an integer or [low, high] with 0 <= low <= high, got {value!r}")

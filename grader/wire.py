@@ -1,0 +1,194 @@
+"""The message format between the grader and a student process.
+
+A frame is ``>I`` (length of a JSON header), the UTF-8 JSON header, then the raw blobs whose
+byte lengths the header lists under ``"blobs"``. Arrays travel as ``.npy`` blobs.
+
+The grader treats everything that comes back as hostile: every length is capped before it is
+read, JSON is parsed only after its size is checked, and each ``.npy`` blob is accepted only
+when its header declares a plain numeric or boolean dtype and a shape whose byte size matches
+the blob exactly. Nothing is unpickled or evaluated.
+
+This module imports only the standard library and numpy, because the student process imports
+it too.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import select
+import struct
+import time
+from typing import Any
+
+import numpy as np
+import numpy.lib.format as npy_format
+
+_LEN = struct.Struct(">I")
+
+MAX_HEADER_BYTES = 1 << 20  # JSON header of one message
+MAX_NPY_HEADER = 4096  # the dict literal at the start of an .npy blob
+ALLOWED_KINDS = "biuf"
+
+
+class WireError(Exception):
+    """A message is malformed, too large, or did not arrive in time."""
+
+
+class Timeout(WireError):
+    """The other side did not finish a message before the deadline."""
+
+
+class Closed(WireError):
+    """The other side closed the channel (usually: the process died)."""
+
+
+# --- encoding (both sides) ------------------------------------------------------------------
+
+def encode_array(array: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    npy_format.write_array(buf, np.asarray(array), allow_pickle=False)
+    return buf.getvalue()
+
+
+def encode_frame(header: dict[str, Any], blobs: list[bytes] | None = None) -> bytes:
+    blobs = blobs or []
+    header = dict(header, blobs=[len(b) for b in blobs])
+    data = json.dumps(header, separators=(",", ":"), allow_nan=True).encode()
+    return b"".join([_LEN.pack(len(data)), data, *blobs])
+
+
+# --- decoding arrays (the grader's side of the trust boundary) ------------------------------
+
+def decode_array(blob: bytes, max_bytes: int) -> np.ndarray:
+    """Decode one ``.npy`` blob after checking header, dtype, shape and size.
+
+    Raises :class:`WireError` with a message suitable for a student (e.g. "not a numeric
+    array") on anything else. A blob that claims 10**11 elements is rejected before any
+    allocation, because its length cannot match.
+    """
+    stream = io.BytesIO(blob)
+    try:
+        version = npy_format.read_magic(stream)
+        if version == (1, 0):
+            shape, fortran, dtype = npy_format.read_array_header_1_0(
+                stream, max_header_size=MAX_NPY_HEADER)
+        elif version == (2, 0):
+            shape, fortran, dtype = npy_format.read_array_header_2_0(
+                stream, max_header_size=MAX_NPY_HEADER)
+        else:
+            raise WireError(f"unsupported .npy version {version}")
+    except WireError:
+        raise
+    except Exception as exc:  # numpy raises ValueError and friends on malformed headers
+        raise WireError(f"malformed array data ({type(exc).__name__})") from None
+    if not isinstance(dtype, np.dtype) or dtype.hasobject or dtype.fields is not None \
+            or dtype.subdtype is not None or dtype.kind not in ALLOWED_KINDS \
+            or dtype.itemsize > 8:
+        raise WireError(f"not a numeric array (dtype {dtype})")
+    if not isinstance(shape, tuple) or len(shape) > 32 or not all(
+            isinstance(n, int) and not isinstance(n, bool) and 0 <= n for n in shape):
+        raise WireError("not a numeric array (invalid shape)")
+    count = 1
+    for n in shape:
+        count *= n
+        if count * dtype.itemsize > max_bytes:
+            raise WireError(f"output too large (shape {shape}, limit {max_bytes} bytes)")
+    if len(blob) != stream.tell() + count * dtype.itemsize:
+        raise WireError("malformed array data (size does not match its header)")
+    array = np.load(io.BytesIO(blob), allow_pickle=False)
+    if not isinstance(array, np.ndarray) or type(array) is not np.ndarray:
+        raise WireError("not a numeric array")
+    del fortran
+    return array
+
+
+def parse_header(data: bytes) -> dict[str, Any]:
+    try:
+        header = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise WireError("malformed message header") from None
+    if not isinstance(header, dict):
+        raise WireError("malformed message header")
+    blobs = header.get("blobs", [])
+    if not isinstance(blobs, list) or not all(
+            isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in blobs):
+        raise WireError("malformed blob list")
+    return header
+
+
+# --- reading with deadlines (grader side) ---------------------------------------------------
+
+class FrameReader:
+    """Reads frames from a pipe with a deadline and a total size cap."""
+
+    def __init__(self, fd: int, max_message: int) -> None:
+        self.fd = fd
+        self.max_message = max_message
+        self._buf = bytearray()
+
+    def _fill(self, n: int, deadline: float) -> None:
+        poller = select.poll()
+        poller.register(self.fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+        while len(self._buf) < n:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise Timeout("timed out")
+            if not poller.poll(max(1, int(remaining * 1000))):
+                continue
+            chunk = os.read(self.fd, max(65536, min(n - len(self._buf), 1 << 22)))
+            if not chunk:
+                raise Closed("the process closed its channel")
+            self._buf += chunk
+
+    def _take(self, n: int, deadline: float) -> bytes:
+        self._fill(n, deadline)
+        data = bytes(self._buf[:n])
+        del self._buf[:n]
+        return data
+
+    def read(self, deadline: float) -> tuple[dict[str, Any], list[bytes]]:
+        (size,) = _LEN.unpack(self._take(_LEN.size, deadline))
+        if size > MAX_HEADER_BYTES:
+            raise WireError(f"message header too large ({size} bytes)")
+        header = parse_header(self._take(size, deadline))
+        lengths: list[int] = header["blobs"] if "blobs" in header else []
+        if sum(lengths) > self.max_message:
+            raise WireError(
+                f"output too large ({sum(lengths)} bytes, limit {self.max_message} bytes)")
+        return header, [self._take(n, deadline) for n in lengths]
+
+
+def write_all(fd: int, data: bytes, deadline: float) -> None:
+    """Write ``data`` to a non-blocking-safe pipe, giving up at ``deadline``."""
+    view = memoryview(data)
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT | select.POLLERR | select.POLLHUP)
+    while view:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise Timeout("timed out sending input")
+        events = poller.poll(max(1, int(remaining * 1000)))
+        if not events:
+            continue
+        if any(ev & (select.POLLERR | select.POLLHUP) for _, ev in events):
+            raise Closed("the process closed its channel")
+        try:
+            written = os.write(fd, view[: 1 << 16])
+        except BlockingIOError:
+            continue
+        except BrokenPipeError:
+            raise Closed("the process closed its channel") from None
+        view = view[written:]
+
+
+# --- blocking reads (student side) ----------------------------------------------------------
+
+def read_frame_blocking(stream: io.BufferedReader) -> tuple[dict[str, Any], list[bytes]] | None:
+    raw = stream.read(_LEN.size)
+    if len(raw) < _LEN.size:
+        return None
+    (size,) = _LEN.unpack(raw)
+    header = parse_header(stream.read(size))
+    return header, [stream.read(n) for n in header["blobs"]]

@@ -1,0 +1,227 @@
+"""The student side: runs in a child process, imports the submission and calls it.
+
+Started by :mod:`grader.runner` as ``python -I -m grader.worker IN_FD OUT_FD``. It reads
+requests from IN_FD and writes replies to OUT_FD, using :mod:`grader.wire`. It receives case
+inputs only; it never sees expected outputs, references or other cases. Whatever the student
+code returns is converted to plain numeric arrays here, before it leaves the process, and the
+grader checks it again on arrival, since this whole process is untrusted.
+
+This module must import nothing from the grader except :mod:`grader.wire`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import time
+import traceback
+import warnings
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from grader import wire
+
+MAX_TEXT = 500
+MAX_WARNINGS = 5
+
+
+def _text(get: Any) -> str:
+    try:
+        text = str(get())
+    except BaseException:  # a hostile __str__ must not take the worker down
+        text = "<unprintable>"
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 3] + "..."
+
+
+class Worker:
+    def __init__(self, out_fd: int) -> None:
+        self.out_fd = out_fd
+        self.module: ModuleType | None = None
+        self.student_dir = ""
+        self.builders: dict[str, ModuleType] = {}
+
+    # --- replies ------------------------------------------------------------------------
+
+    def send(self, header: dict[str, Any], blobs: list[bytes] | None = None) -> None:
+        data = memoryview(wire.encode_frame(header, blobs))
+        while data:
+            written = os.write(self.out_fd, data)
+            data = data[written:]
+
+    def _where(self, tb: Any) -> dict[str, Any]:
+        """The innermost traceback frame inside the student's folder."""
+        found: dict[str, Any] = {}
+        for frame in traceback.extract_tb(tb):
+            if frame.filename and os.path.abspath(frame.filename).startswith(self.student_dir):
+                found = {"file": os.path.basename(frame.filename), "line": frame.lineno,
+                         "in": frame.name}
+        return found
+
+    def describe(self, exc: BaseException) -> dict[str, Any]:
+        name = type(exc).__name__
+        if isinstance(exc, SystemExit):
+            message = f"called sys.exit({_text(lambda: exc.code)})"
+        else:
+            message = _text(
+                lambda: traceback.format_exception_only(type(exc), exc)[-1].strip())
+        where = self._where(exc.__traceback__)
+        if isinstance(exc, SyntaxError) and exc.filename and os.path.abspath(
+                exc.filename).startswith(self.student_dir):
+            where = {"file": os.path.basename(exc.filename), "line": exc.lineno}
+            message = f"{name}: {_text(lambda: exc.msg)}"
+        return {"type": name, "message": message, **where}
+
+    # --- requests -----------------------------------------------------------------------
+
+    def load(self, header: dict[str, Any]) -> None:
+        path = os.path.abspath(header["path"])
+        self.student_dir = os.path.dirname(path) + os.sep
+        sys.path.insert(0, os.path.dirname(path))
+        name = header["name"]
+        try:
+            spec = importlib.util.spec_from_file_location(name, path)
+            assert spec is not None and spec.loader is not None
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
+        except BaseException as exc:
+            self.send({"status": "error", "error": self.describe(exc)})
+            return
+        self.module = module
+        missing: dict[str, str] = {}
+        for fn in header["functions"]:
+            try:
+                obj = getattr(module, fn, None)
+            except BaseException:
+                obj = None
+            if obj is None:
+                missing[fn] = f"{os.path.basename(path)} does not define {fn}()"
+            elif not callable(obj):
+                missing[fn] = f"{fn} is a {type(obj).__name__}, not a function"
+        self.send({"status": "ready", "missing": missing})
+
+    def _builder(self, path: str, function: str) -> Any:
+        module = self.builders.get(path)
+        if module is None:
+            spec = importlib.util.spec_from_file_location(
+                f"_grader_builders_{len(self.builders)}", path)
+            assert spec is not None and spec.loader is not None
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            self.builders[path] = module
+        return getattr(module, function)
+
+    def decode(self, enc: dict[str, Any], blobs: list[bytes]) -> Any:
+        kind = enc["t"]
+        if kind == "a":
+            return wire.decode_array(blobs[enc["b"]], max_bytes=1 << 40)
+        if kind in ("n", "s"):
+            return enc["v"]
+        if kind == "f":
+            data = {k: self.decode(v, blobs) for k, v in enc["d"].items()}
+            return self._builder(enc["m"], enc["f"])(**data)
+        raise ValueError(f"unknown argument kind {kind!r}")
+
+    def call(self, header: dict[str, Any], blobs: list[bytes]) -> None:
+        assert self.module is not None
+        args = [self.decode(a, blobs) for a in header["args"]]
+        kwargs = {k: self.decode(v, blobs) for k, v in header["kwargs"].items()}
+        fn = getattr(self.module, header["function"])
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            start = time.perf_counter()
+            try:
+                result = fn(*args, **kwargs)
+            except BaseException as exc:
+                self.send({"status": "error", "error": self.describe(exc)})
+                return
+            elapsed = time.perf_counter() - start
+        notes = [self._warning(w) for w in caught[:MAX_WARNINGS]]
+        try:
+            outputs, reply_blobs = self.convert(result, header.get("arity"), header.get("select"),
+                                                header.get("max_bytes", 1 << 28))
+        except _BadOutput as exc:
+            self.send({"status": "bad_output", "message": str(exc), "warnings": notes})
+            return
+        self.send({"status": "ok", "outputs": outputs, "warnings": notes,
+                   "seconds": elapsed}, reply_blobs)
+
+    def _warning(self, w: warnings.WarningMessage) -> dict[str, Any]:
+        note: dict[str, Any] = {"message": f"{w.category.__name__}: {_text(lambda: w.message)}"}
+        if w.filename and os.path.abspath(w.filename).startswith(self.student_dir):
+            note.update(file=os.path.basename(w.filename), line=w.lineno)
+        return note
+
+    # --- outputs ------------------------------------------------------------------------
+
+    def convert(self, result: Any, arity: int | None, select: list[int] | None,
+                max_bytes: int) -> tuple[list[dict[str, Any]], list[bytes]]:
+        if arity is None:
+            items = [(0, result)]
+        else:
+            if not isinstance(result, (tuple, list)):
+                raise _BadOutput(
+                    f"returned {_type(result)}, expected a tuple of {arity} outputs")
+            if len(result) != arity:
+                raise _BadOutput(
+                    f"returned a {type(result).__name__} of {len(result)} outputs, "
+                    f"expected {arity}")
+            chosen = select if select is not None else list(range(arity))
+            items = [(i, result[i]) for i in chosen]
+        outputs, blobs = [], []
+        for index, value in items:
+            array = _plain_array(value, index if arity is not None else None)
+            if array.nbytes > max_bytes:
+                raise _BadOutput(f"output too large ({array.nbytes} bytes)")
+            outputs.append({"index": index, "type": _type(value)})
+            blobs.append(wire.encode_array(array))
+        return outputs, blobs
+
+
+class _BadOutput(Exception):
+    pass
+
+
+def _type(value: Any) -> str:
+    return "None" if value is None else type(value).__name__
+
+
+def _plain_array(value: Any, index: int | None) -> np.ndarray:
+    where = "" if index is None else f"output {index}: "
+    if value is None:
+        raise _BadOutput(f"{where}returned None, expected a numeric array or number")
+    try:
+        # np.array with subok=False turns ndarray subclasses and float subclasses into plain
+        # data; objects with their own __array__ are evaluated here, in the student process.
+        array = np.array(value, subok=False, copy=True)
+    except BaseException as exc:
+        raise _BadOutput(f"{where}not a numeric array ({_type(value)}: "
+                         f"{type(exc).__name__})") from None
+    if type(array) is not np.ndarray or array.dtype.kind not in wire.ALLOWED_KINDS:
+        kind = "complex values" if array.dtype.kind == "c" else f"dtype {array.dtype}"
+        raise _BadOutput(f"{where}not a numeric array ({_type(value)} with {kind})")
+    if array.dtype.kind == "f" and array.dtype.itemsize > 8:
+        array = array.astype(np.float64)
+    return array
+
+
+def main(argv: list[str]) -> int:
+    in_fd, out_fd = int(argv[1]), int(argv[2])
+    stream = os.fdopen(in_fd, "rb", buffering=1 << 16)
+    worker = Worker(out_fd)
+    while True:
+        frame = wire.read_frame_blocking(stream)
+        if frame is None:
+            return 0
+        header, blobs = frame
+        if header["op"] == "load":
+            worker.load(header)
+        elif header["op"] == "call":
+            worker.call(header, blobs)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
