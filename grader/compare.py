@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .cases import format_number
+from .display import format_number
 from .expected import Output
 from .outcomes import CallOutcome, Status
 from .spec import Tolerance

@@ -19,6 +19,8 @@ from . import _modules
 from ._schema import Node
 from .errors import SpecError
 from .generators import Generator, Scope, parse_value
+from .properties import BUILTIN as BUILTIN_PROPERTIES
+from .properties import PropertyCheck
 
 SCORING = ("partial", "all_or_nothing")
 WARNINGS = ("ignore", "fail")
@@ -60,6 +62,24 @@ class CaseGroup:
     key: str = ""
 
 
+ORACLE_KINDS = ("gradient", "jacobian", "hessian", "function", "monte_carlo")
+
+
+@dataclass(frozen=True)
+class OracleSpec:
+    """An independent check of the reference; see :mod:`grader.oracles`."""
+
+    name: str
+    kind: str
+    function: Callable[..., Any]
+    ref: str
+    tolerance: Tolerance
+    wrt: str | None = None
+    output: int = 0
+    step: float = 1e-5
+    samples: int = 100_000
+
+
 @dataclass(frozen=True)
 class Part:
     id: str
@@ -74,6 +94,9 @@ class Part:
     warnings: str
     compare: tuple[int, ...] | None = None  # which outputs of a tuple to compare
     outputs: tuple[str, ...] | None = None  # names of the outputs, for messages
+    checks: tuple[PropertyCheck, ...] = ()
+    oracles: tuple[OracleSpec, ...] = ()
+    wrong: tuple[str, ...] = ()  # known-wrong implementations, "module:function" in wrong/
     key: str = ""  # "parts[0]" in the problem file, for error messages
 
     @property
@@ -99,6 +122,7 @@ class Assignment:
     root: Path
     reference_dir: Path
     public_dir: Path
+    wrong_dir: Path
     defaults: Defaults
     digest: str
 
@@ -175,7 +199,7 @@ def load_assignment(path: str | Path) -> Assignment:
     node = _read_yaml(root / "assignment.yaml")
     node.mapping(
         required=("name", "module", "seed", "problems"),
-        optional=("defaults", "reference_dir", "public_dir"),
+        optional=("defaults", "reference_dir", "public_dir", "wrong_dir"),
     )
     module = node.child("module").string()
     if not module.isidentifier():
@@ -186,11 +210,12 @@ def load_assignment(path: str | Path) -> Assignment:
                             if node.has("reference_dir") else "reference")
     public_dir = root / (node.child("public_dir").string()
                          if node.has("public_dir") else "public")
+    wrong_dir = root / (node.child("wrong_dir").string() if node.has("wrong_dir") else "wrong")
     ids_node = node.child("problems")
     ids = ids_node.string_list()
     if len(set(ids)) != len(ids):
         ids_node.fail("problem ids must be unique")
-    context = _Context(reference_dir, public_dir, defaults)
+    context = _Context(reference_dir, public_dir, wrong_dir, defaults)
     problems = []
     for i, pid in enumerate(ids):
         if not pid.replace("-", "_").isidentifier():
@@ -204,6 +229,7 @@ def load_assignment(path: str | Path) -> Assignment:
         root=root.resolve(),
         reference_dir=reference_dir.resolve(),
         public_dir=public_dir.resolve(),
+        wrong_dir=wrong_dir.resolve(),
         defaults=defaults,
         digest=assignment_digest(root, reference_dir, public_dir, ids),
     )
@@ -226,6 +252,7 @@ def assignment_digest(root: Path, reference_dir: Path, public_dir: Path, ids: li
 class _Context:
     reference_dir: Path
     public_dir: Path
+    wrong_dir: Path
     defaults: Defaults
 
     def resolve(self, node: Node, ref: str, folder: Path) -> Callable[..., Any]:
@@ -267,7 +294,8 @@ def _load_problem(path: Path, expected_id: str, ctx: _Context) -> Problem:
     )
 
 
-_PART_KEYS = ("id", "compare", "outputs", "tolerance", "timeout", "scoring", "warnings")
+_PART_KEYS = ("id", "compare", "outputs", "tolerance", "timeout", "scoring", "warnings",
+              "checks", "oracles", "wrong")
 
 
 def _load_part(node: Node, problem_id: str, ctx: _Context) -> Part:
@@ -302,6 +330,18 @@ def _load_part(node: Node, problem_id: str, ctx: _Context) -> Part:
     for i, name in enumerate(names):
         if names.index(name) != i:
             cases_node.child(i).child("name").fail(f"duplicate case group name {name!r}")
+    checks = tuple(_load_check(c, ctx) for c in node.child("checks").elements()) \
+        if node.has("checks") else ()
+    arg_names = {name for g in groups for name, _ in (*g.args, *g.kwargs)}
+    oracles = tuple(_load_oracle(o, ctx, arg_names) for o in node.child("oracles").elements()) \
+        if node.has("oracles") else ()
+    wrong: tuple[str, ...] = ()
+    if node.has("wrong"):
+        wrong_node = node.child("wrong")
+        wrong = tuple(wrong_node.string_list())
+        for i, ref in enumerate(wrong):
+            ctx.resolve(wrong_node.child(i) if isinstance(wrong_node.value, list) else wrong_node,
+                        ref, ctx.wrong_dir)
     d = ctx.defaults
     return Part(
         id=part_id,
@@ -319,7 +359,70 @@ def _load_part(node: Node, problem_id: str, ctx: _Context) -> Part:
         else d.warnings,
         compare=compare,
         outputs=outputs,
+        checks=checks,
+        oracles=oracles,
+        wrong=wrong,
         key=node.path,
+    )
+
+
+def _load_check(node: Node, ctx: _Context) -> PropertyCheck:
+    """``symmetric`` | ``{rows_sum: 0}`` | ``{name: .., property: module:fn, output: 1}``."""
+    if isinstance(node.value, str):
+        kind = node.choice(BUILTIN_PROPERTIES)
+        if kind == "rows_sum":
+            node.fail("rows_sum needs a target: write {rows_sum: 0}")
+        return PropertyCheck(kind, kind)
+    node.mapping(optional=(*BUILTIN_PROPERTIES, "property", "name", "output", "tol"))
+    kinds = [k for k in (*BUILTIN_PROPERTIES, "property") if node.has(k)]
+    if len(kinds) != 1:
+        node.fail(f"expected exactly one of {', '.join((*BUILTIN_PROPERTIES, 'property'))}")
+    kind = kinds[0]
+    output = node.child("output").integer(minimum=0) if node.has("output") else 0
+    tol = node.child("tol").number(positive=True) if node.has("tol") else 1e-8
+    if kind == "property":
+        ref = node.child("property").string()
+        function = ctx.resolve(node.child("property"), ref, ctx.reference_dir)
+        name = node.child("name").string() if node.has("name") else ref.partition(":")[2]
+        return PropertyCheck(name, "custom", output, tol=tol, function=function)
+    value = 0.0
+    if kind == "rows_sum":
+        value = node.child("rows_sum").number()
+    elif node.value[kind] is not True:
+        node.child(kind).fail("expected true")
+    name = node.child("name").string() if node.has("name") else (
+        f"rows sum to {value:g}" if kind == "rows_sum" else kind)
+    return PropertyCheck(name, kind, output, value, tol)
+
+
+def _load_oracle(node: Node, ctx: _Context, arg_names: set[str]) -> OracleSpec:
+    node.mapping(required=("name", "kind", "function", "tolerance"),
+                 optional=("wrt", "output", "step", "samples"))
+    kind = node.child("kind").choice(ORACLE_KINDS)
+    ref = node.child("function").string()
+    function = ctx.resolve(node.child("function"), ref, ctx.reference_dir)
+    wrt = None
+    if kind in ("gradient", "jacobian", "hessian"):
+        if not node.has("wrt"):
+            node.child("wrt").fail(f"a {kind} oracle needs 'wrt': the argument to differentiate")
+        wrt = node.child("wrt").string()
+        if wrt not in arg_names:
+            node.child("wrt").fail(f"expected one of the arguments ({', '.join(sorted(arg_names))})"
+                                   f", got {wrt!r}")
+    tol_node = node.child("tolerance")
+    tolerance = _tolerance(tol_node, Tolerance())
+    if tolerance.reason is None:
+        tol_node.child("reason").fail("an oracle's tolerance needs a one-line 'reason'")
+    return OracleSpec(
+        name=node.child("name").string(),
+        kind=kind,
+        function=function,
+        ref=ref,
+        tolerance=tolerance,
+        wrt=wrt,
+        output=node.child("output").integer(minimum=0) if node.has("output") else 0,
+        step=node.child("step").number(positive=True) if node.has("step") else 1e-5,
+        samples=node.child("samples").integer(minimum=1) if node.has("samples") else 100_000,
     )
 
 
