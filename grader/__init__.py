@@ -52,7 +52,29 @@ _EXPORTS = {
     "discover": "submissions",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "Assignment",
+    "BuiltArg",
+    "Case",
+    "CaseResult",
+    "GradeOptions",
+    "GradeReport",
+    "Grader",
+    "GraderError",
+    "PartResult",
+    "ProblemResult",
+    "RunOptions",
+    "SpecError",
+    "Submission",
+    "SubmissionError",
+    "SubmissionResult",
+    "UsageError",
+    "Verdict",
+    "build_cases",
+    "compare_array",
+    "discover",
+    "load_assignment",
+]
 
 
 def __getattr__(name: str) -> Any:

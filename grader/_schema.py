@@ -6,6 +6,7 @@ where it is: ``problems/hw2/q1.yaml: parts[0].tolerance.rtol: expected a number 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -98,10 +99,8 @@ class Node:
         value = self.value
         if isinstance(value, str):
             # YAML 1.1 reads "1e-5" (no dot) as a string; accept it as the number it means.
-            try:
+            with contextlib.suppress(ValueError):
                 value = float(value)
-            except ValueError:
-                pass
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.fail(f"expected a number, got {describe(self.value)}")
         value = float(value)

@@ -19,6 +19,7 @@ from .errors import GraderError
 from .grading import GradeOptions, Grader
 from .reporters import FORMATS
 from .reporters import check as check_reporter
+from .reporters import validation as validation_reporter
 from .results import GradeReport, SubmissionResult
 from .runner import RunOptions
 from .spec import load_assignment
@@ -160,27 +161,17 @@ def check(assignment: Path, submission: Path, run_all: bool, case_ids: tuple[str
 
 @main.command()
 @click.argument("assignment", type=click.Path(path_type=Path))
+@timeout_option
 @_handle_errors
-def validate(assignment: Path) -> None:
-    """Check ASSIGNMENT's specs, cases and references before grading anyone."""
-    from tabulate import tabulate
+def validate(assignment: Path, timeout: float | None) -> None:
+    """Check ASSIGNMENT's specs, cases, references and known-wrong answers.
 
+    Exits 1 when a reference is nondeterministic or disagrees with an oracle, or when a
+    known-wrong answer would still earn a part's full points.
+    """
     spec = load_assignment(assignment)
-    report = validate_assignment(spec)
-    rows = [[f"{c.problem}/{c.part}", c.function, f"{c.public}/{c.cases}",
-             "ok" if not c.problems else f"{len(c.problems)} problem(s)"]
-            for c in report.parts]
-    click.echo(tabulate(rows, headers=["part", "function", "public/cases", "references"]))
-    for c in report.parts:
-        for note in c.notes:
-            click.echo(f"note: {c.problem}/{c.part}: {note}")
-        for problem in c.problems:
-            click.echo(f"PROBLEM: {c.problem}/{c.part}: {problem}")
-    if report.self_grade:
-        click.echo(f"reference solution graded as a submission: {report.self_grade}")
-    for problem in report.problems:
-        click.echo(f"PROBLEM: {problem}")
+    report = validate_assignment(spec, RunOptions(timeout=timeout))
+    click.echo(validation_reporter.render(spec.name, report), nl=False)
     if not report.ok:
-        click.echo("validation failed", err=True)
+        click.echo("grader: validation failed", err=True)
         sys.exit(1)
-    click.echo(f"{spec.name}: {len(report.parts)} parts valid")

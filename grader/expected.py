@@ -80,7 +80,7 @@ def compute_expected(
     out: list[tuple[Output, ...]] = []
     arity: int | None = None
     for case in cases:
-        per_ref = []
+        per_ref: list[Output] = []
         for ref, fn in zip(part.reference_refs, part.references, strict=True):
             try:
                 output = run_reference(fn, case, public_dir, part.compare)

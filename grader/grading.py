@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 
 from . import scoring
 from .cases import Case, build_part_cases
-from .compare import judge
+from .compare import Verdict, judge
 from .errors import UsageError
 from .expected import Output, compute_expected
 from .outcomes import CallOutcome, Status
+from .properties import property_failures
 from .results import (
     AssignmentInfo,
     CaseResult,
@@ -165,6 +166,12 @@ def case_result(prepared: PreparedPart, case: Case, outcome: CallOutcome,
     part = prepared.part
     verdict = judge(outcome, expected, part.tolerance, part.outputs,
                     fail_on_warnings=part.warnings == "fail")
+    if outcome.status is Status.OK and part.checks:
+        failures = property_failures(part.checks, outcome.outputs, case.args, dict(case.kwargs))
+        if failures:
+            # A named property ("not symmetric") says more than the worst element does.
+            earlier = () if verdict.passed else (verdict.message, *verdict.details)
+            verdict = Verdict(False, failures[0], (*failures[1:], *earlier))
     if verdict.passed:
         status = "pass"
     elif outcome.status is Status.OK:

@@ -64,8 +64,7 @@ def verify(oracle: OracleSpec, case: Case, expected: Output, public_dir: Path,
     got = expected.values.get(oracle.output)
     if got is None:
         return Verdict(False, f"the reference has no output {oracle.output}")
-    return compare_array(np.asarray(got, dtype=float), value, oracle.tolerance,
-                         label=f"oracle '{oracle.name}'")
+    return compare_array(np.asarray(got, dtype=float), value, oracle.tolerance)
 
 
 def _like(x: np.ndarray, base: Any) -> Any:
@@ -85,7 +84,7 @@ def central_jacobian(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray,
         plus = f((flat + step).reshape(x.shape))
         minus = f((flat - step).reshape(x.shape))
         columns.append((np.asarray(plus) - np.asarray(minus)) / (2 * h))
-    jac = np.stack(columns, axis=-1) if columns else np.zeros(out.shape + (0,))
+    jac = np.stack(columns, axis=-1) if columns else np.zeros((*out.shape, 0))
     return jac.reshape(out.shape + x.shape)
 
 

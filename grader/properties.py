@@ -52,8 +52,8 @@ class PropertyCheck:
             sums = a.sum(axis=-1)
             err = np.abs(sums - self.value)
             if err.size and err.max() > limit:
-                i = np.unravel_index(int(np.argmax(err)), err.shape)
-                return (f"row {list(map(int, i))} sums to {format_number(sums[i])}, "
+                row = np.unravel_index(int(np.argmax(err)), err.shape)
+                return (f"row {list(map(int, row))} sums to {format_number(sums[row])}, "
                         f"expected {format_number(self.value)}")
             return None
         if a.ndim != 2 or a.shape[0] != a.shape[1]:
@@ -61,7 +61,7 @@ class PropertyCheck:
         if self.kind == "symmetric":
             diff = np.abs(a - a.T)
             if diff.max(initial=0.0) > limit:
-                i, j = np.unravel_index(int(np.argmax(diff)), diff.shape)
+                i, j = (int(k) for k in np.unravel_index(int(np.argmax(diff)), diff.shape))
                 return (f"A[{i}, {j}] = {format_number(a[i, j])} but A[{j}, {i}] = "
                         f"{format_number(a[j, i])}")
             return None
@@ -72,3 +72,18 @@ class PropertyCheck:
 
 
 BUILTIN = ("symmetric", "psd", "finite", "rows_sum")
+
+
+def property_failures(checks: Sequence[PropertyCheck], outputs: dict[int, np.ndarray],
+                      args: Sequence[Any] = (), kwargs: dict[str, Any] | None = None
+                      ) -> list[str]:
+    """One message per property that does not hold on ``outputs``."""
+    failures = []
+    for check in checks:
+        array = outputs.get(check.output)
+        if array is None:
+            continue
+        why = check.check(array, args, kwargs)
+        if why is not None:
+            failures.append(f"property '{check.name}' does not hold: {why}")
+    return failures

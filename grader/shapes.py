@@ -7,8 +7,9 @@ for one case.
 
 from __future__ import annotations
 
+import operator
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 _TOKEN = re.compile(r"\s*(?:(\d+)|([A-Za-z_]\w*)|(//|[-+*()]))")
@@ -44,11 +45,15 @@ class DimExpr:
         return stack[0]
 
 
-_BINARY = {
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b,
-    "//": lambda a, b: a // b if b else 0,
+def _floordiv(a: int, b: int) -> int:
+    return a // b if b else 0
+
+
+_BINARY: dict[str, Callable[[int, int], int]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "//": _floordiv,
 }
 
 
@@ -56,7 +61,7 @@ def _names(rpn: list[str | int] | tuple[str | int, ...]) -> set[str]:
     return {t for t in rpn if isinstance(t, str) and t not in _BINARY and t != "neg"}
 
 
-def parse_dim(text: str | int, known: frozenset[str] | None = None) -> DimExpr:
+def parse_dim(text: object, known: frozenset[str] | None = None) -> DimExpr:
     """Parse ``text`` into a :class:`DimExpr`; ``known`` restricts the names allowed."""
     if isinstance(text, bool):
         raise ShapeSyntaxError(f"expected a dimension, got {text!r}")
@@ -108,7 +113,7 @@ class _Parser:
         while self._peek() in ("+", "-"):
             op = self.tokens[self.pos]
             self.pos += 1
-            out += self.term() + [op]
+            out += [*self.term(), op]
         return out
 
     def term(self) -> list[str | int]:
@@ -116,7 +121,7 @@ class _Parser:
         while self._peek() in ("*", "//"):
             op = self.tokens[self.pos]
             self.pos += 1
-            out += self.factor() + [op]
+            out += [*self.factor(), op]
         return out
 
     def factor(self) -> list[str | int]:
@@ -140,8 +145,8 @@ class _Parser:
 def parse_shape(value: object, known: frozenset[str] | None = None) -> tuple[DimExpr, ...]:
     """A shape is a list of dimensions; a single dimension means a 1-D shape."""
     if isinstance(value, (list, tuple)):
-        return tuple(parse_dim(v, known) for v in value)  # type: ignore[arg-type]
-    return (parse_dim(value, known),)  # type: ignore[arg-type]
+        return tuple(parse_dim(v, known) for v in value)
+    return (parse_dim(value, known),)
 
 
 def evaluate_shape(shape: tuple[DimExpr, ...], dims: Mapping[str, int]) -> tuple[int, ...]:

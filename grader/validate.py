@@ -1,24 +1,45 @@
 """``grader validate``: is the assignment itself sound, before any student is graded?
 
-For every part: the cases build identically twice; every reference runs on every case twice
-and gives bit-identical, finite, numeric outputs; and, where the references form a complete
-solution module, that module graded as a submission (in a child process, like a student's)
-earns full marks, which checks serialization and comparison end to end.
+For every part:
+
+- the cases build identically twice, and every reference gives bit-identical, finite, numeric
+  outputs on two runs;
+- the reference satisfies the part's property checks;
+- every oracle agrees with the reference on every case (a wrong reference is caught here);
+- every known-wrong answer, graded on all cases in a child process exactly like a student's
+  code, loses points (a case set that passes a wrong answer is caught here).
+
+Where the references form a complete solution module, that module is also graded as a
+submission and must earn full marks, which checks serialization and comparison end to end.
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from . import _modules
 from .cases import Case, build_part_cases
 from .expected import Output, compute_expected
-from .grading import GradeOptions, Grader
-from .runner import RunOptions
+from .grading import GradeOptions, Grader, PreparedPart, part_result
+from .oracles import verify_all
+from .properties import property_failures
+from .runner import RunOptions, run_submission
 from .spec import Assignment
 from .submissions import Submission
+
+
+@dataclass(frozen=True)
+class WrongAnswer:
+    ref: str
+    caught: bool
+    score: float
+    message: str = ""  # the first failing case, as a student would see it
 
 
 @dataclass(frozen=True)
@@ -28,8 +49,22 @@ class PartCheck:
     function: str
     cases: int
     public: int
+    oracles: tuple[str, ...] = ()  # names of the oracles that verified the reference
+    wrong: tuple[WrongAnswer, ...] = ()
     problems: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+
+    @property
+    def oracle_verdict(self) -> str:
+        if not self.oracles:
+            return "none"
+        if any(p.startswith("oracle ") for p in self.problems):
+            return "FAILED"
+        return "verified"
+
+    @property
+    def wrong_caught(self) -> int:
+        return sum(w.caught for w in self.wrong)
 
 
 @dataclass(frozen=True)
@@ -58,60 +93,124 @@ def _same_output(a: Output, b: Output) -> bool:
         and np.array_equal(a.values[i], b.values[i], equal_nan=True) for i in a.values)
 
 
+def _reference_problems(assignment: Assignment, prepared: PreparedPart) -> list[str]:
+    problem, part = prepared.problem, prepared.part
+    issues: list[str] = []
+    rebuilt = build_part_cases(part, problem, assignment.seed)
+    if not all(_same_inputs(a, b) for a, b in zip(prepared.cases, rebuilt, strict=True)):
+        issues.append("case inputs differ between two builds (nondeterministic generator)")
+    again = compute_expected(problem, part, prepared.cases, assignment.public_dir)
+    found: dict[str, list[str]] = {}  # kind of problem -> one line per case
+    for case, first, second in zip(prepared.cases, prepared.expected, again, strict=True):
+        for ref, o1, o2 in zip(part.reference_refs, first, second, strict=True):
+            if not _same_output(o1, o2):
+                found.setdefault(f"{ref} nondeterministic", []).append(
+                    f"{ref} gave different outputs twice on case {case.id}")
+            if any(v.dtype.kind == "f" and not np.isfinite(v).all() for v in o1.values.values()):
+                found.setdefault(f"{ref} nonfinite", []).append(
+                    f"{ref} returned NaN or inf on case {case.id}")
+            for failure in property_failures(part.checks, o1.values, case.args,
+                                             dict(case.kwargs)):
+                found.setdefault(f"{ref} {failure.split(':')[0]}", []).append(
+                    f"{ref} fails its own check on case {case.id}: {failure}")
+    for lines in found.values():
+        more = f" (and {len(lines) - 1} more case(s))" if len(lines) > 1 else ""
+        issues.append(lines[0] + more)
+    issues += verify_all(part.oracles, prepared.cases, prepared.expected,
+                         assignment.public_dir, assignment.seed)
+    return list(dict.fromkeys(issues))
+
+
 def validate(assignment: Assignment, run_options: RunOptions | None = None) -> ValidationReport:
-    """Check every part of ``assignment``; never raises for a found problem, except SpecError."""
+    """Check every part of ``assignment``. Found problems are data; only SpecError raises."""
+    options = run_options or RunOptions()
+    grader = Grader(assignment, GradeOptions(run=options))
+    wrong = _grade_wrong_answers(assignment, grader.parts, grader.import_timeout, options)
     checks = []
-    for problem in assignment.problems:
-        for part in problem.parts:
-            first = build_part_cases(part, problem, assignment.seed)
-            second = build_part_cases(part, problem, assignment.seed)
-            issues: list[str] = []
-            notes: list[str] = []
-            if not all(_same_inputs(a, b) for a, b in zip(first, second, strict=True)):
-                issues.append("case inputs differ between two builds (nondeterministic generator)")
-            run1 = compute_expected(problem, part, first, assignment.public_dir)
-            run2 = compute_expected(problem, part, first, assignment.public_dir)
-            for case, outs1, outs2 in zip(first, run1, run2, strict=True):
-                for ref, o1, o2 in zip(part.reference_refs, outs1, outs2, strict=True):
-                    if not _same_output(o1, o2):
-                        issues.append(f"{ref} gave different outputs twice on case {case.id}")
-                    bad = [i for i, v in o1.values.items()
-                           if v.dtype.kind == "f" and not np.isfinite(v).all()]
-                    if bad:
-                        issues.append(f"{ref} returned NaN or inf on case {case.id}")
-            public = sum(c.public for c in first)
-            if public == 0:
-                notes.append("no public cases: students cannot self-check this part")
-            checks.append(PartCheck(problem.id, part.id, part.function, len(first), public,
-                                    tuple(dict.fromkeys(issues)), tuple(notes)))
-    self_grade, problems = _grade_solution(assignment, run_options or RunOptions())
+    for prepared in grader.parts:
+        problem, part = prepared.problem, prepared.part
+        issues = _reference_problems(assignment, prepared)
+        answers = wrong.get((problem.id, part.id), ())
+        for answer in answers:
+            if not answer.caught:
+                issues.append(f"wrong answer {answer.ref} earns full points "
+                              f"({answer.score:g}/{part.points:g}): the cases cannot tell it "
+                              f"from the reference")
+        notes = []
+        public = sum(c.public for c in prepared.cases)
+        if public == 0:
+            notes.append("no public cases: students cannot self-check this part")
+        if not part.wrong:
+            notes.append("no known-wrong answers: nothing shows the cases can fail anyone")
+        checks.append(PartCheck(
+            problem.id, part.id, part.function, len(prepared.cases), public,
+            tuple(o.name for o in part.oracles), tuple(answers), tuple(issues), tuple(notes)))
+    self_grade, problems = _grade_solution(assignment, grader)
     return ValidationReport(tuple(checks), self_grade, problems)
 
 
-def _solution_module(assignment: Assignment) -> str | None:
+def _solution_module(assignment: Assignment) -> Path | None:
     """The reference file that defines every graded function under its student name."""
     paths = set()
     for problem in assignment.problems:
         for part in problem.parts:
-            module, function = _modules.split_ref(part.reference_refs[0])
+            _, function = _modules.split_ref(part.reference_refs[0])
             if function != part.function:
                 return None
             paths.add(_modules.ref_path(part.reference_refs[0], assignment.reference_dir))
-    return str(paths.pop()) if len(paths) == 1 else None
+    return paths.pop() if len(paths) == 1 else None
 
 
-def _grade_solution(assignment: Assignment, options: RunOptions) -> tuple[str, tuple[str, ...]]:
-    path = _solution_module(assignment)
-    if path is None:
+def _grade_solution(assignment: Assignment, grader: Grader) -> tuple[str, tuple[str, ...]]:
+    module = _solution_module(assignment)
+    if module is None:
         return "", ()
-    from pathlib import Path
-
-    module = Path(path)
-    grader = Grader(assignment, GradeOptions(run=options))
     result = grader.grade(Submission("reference", module.parent, module))
     summary = f"{result.score:g} / {result.max_score:g}"
     problems = tuple(
-        f"the reference solution loses points on {pr.id}/{part.id}: {part.message}"
+        f"the reference solution, run as a submission, loses points on {pr.id}/{part.id}: "
+        f"{part.message}"
         for pr in result.problems for part in pr.parts if part.score < part.max_score
     )
     return summary, problems
+
+
+def _batches(parts: Sequence[PreparedPart]) -> list[list[tuple[PreparedPart, str]]]:
+    """Group wrong answers so that each child process gets one per function name."""
+    batches: list[list[tuple[PreparedPart, str]]] = []
+    for prepared in parts:
+        for ref in prepared.part.wrong:
+            for batch in batches:
+                if all(p.part.function != prepared.part.function for p, _ in batch):
+                    batch.append((prepared, ref))
+                    break
+            else:
+                batches.append([(prepared, ref)])
+    return batches
+
+
+def _grade_wrong_answers(assignment: Assignment, parts: Sequence[PreparedPart],
+                         import_timeout: float, options: RunOptions
+                         ) -> dict[tuple[str, str], list[WrongAnswer]]:
+    """Grade each known-wrong answer on every case, in a child process like a student."""
+    results: dict[tuple[str, str], list[WrongAnswer]] = {}
+    folder = Path(tempfile.mkdtemp(prefix="grader-wrong-"))
+    try:
+        for n, batch in enumerate(_batches(parts)):
+            lines = ["import sys", f"sys.path.insert(0, {str(assignment.wrong_dir)!r})"]
+            for prepared, ref in batch:
+                module, function = _modules.split_ref(ref)
+                lines.append(f"from {module} import {function} as {prepared.part.function}")
+            path = folder / f"batch{n}" / assignment.module_file
+            path.parent.mkdir()
+            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            record = run_submission(path, [p.plan for p, _ in batch], assignment.public_dir,
+                                    import_timeout, options)
+            for prepared, ref in batch:
+                result = part_result(prepared, record.outcomes)
+                results.setdefault((prepared.problem.id, prepared.part.id), []).append(
+                    WrongAnswer(ref, result.score < prepared.part.points, result.score,
+                                result.message))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return results

@@ -20,7 +20,7 @@ import os
 import select
 import struct
 import time
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import numpy.lib.format as npy_format
@@ -88,7 +88,7 @@ def decode_array(blob: bytes, max_bytes: int) -> np.ndarray:
             or dtype.itemsize > 8:
         raise WireError(f"not a numeric array (dtype {dtype})")
     if not isinstance(shape, tuple) or len(shape) > 32 or not all(
-            isinstance(n, int) and not isinstance(n, bool) and 0 <= n for n in shape):
+            isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
         raise WireError("not a numeric array (invalid shape)")
     count = 1
     for n in shape:
@@ -153,7 +153,7 @@ class FrameReader:
         if size > MAX_HEADER_BYTES:
             raise WireError(f"message header too large ({size} bytes)")
         header = parse_header(self._take(size, deadline))
-        lengths: list[int] = header["blobs"] if "blobs" in header else []
+        lengths: list[int] = header.get("blobs", [])
         if sum(lengths) > self.max_message:
             raise WireError(
                 f"output too large ({sum(lengths)} bytes, limit {self.max_message} bytes)")
@@ -185,7 +185,7 @@ def write_all(fd: int, data: bytes, deadline: float) -> None:
 
 # --- blocking reads (student side) ----------------------------------------------------------
 
-def read_frame_blocking(stream: io.BufferedReader) -> tuple[dict[str, Any], list[bytes]] | None:
+def read_frame_blocking(stream: BinaryIO) -> tuple[dict[str, Any], list[bytes]] | None:
     raw = stream.read(_LEN.size)
     if len(raw) < _LEN.size:
         return None

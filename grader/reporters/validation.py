@@ -1,0 +1,31 @@
+"""The report of ``grader validate``: one row per part, then every problem found."""
+
+from __future__ import annotations
+
+from tabulate import tabulate
+
+from ..validate import ValidationReport
+
+
+def render(name: str, report: ValidationReport) -> str:
+    rows = []
+    for c in report.parts:
+        wrong = f"{c.wrong_caught}/{len(c.wrong)}" if c.wrong else "-"
+        oracle = c.oracle_verdict if not c.oracles else f"{c.oracle_verdict} ({len(c.oracles)})"
+        rows.append([f"{c.problem}/{c.part}", f"{c.cases} ({c.public} public)", oracle,
+                     wrong, "ok" if not c.problems else f"{len(c.problems)} problem(s)"])
+    lines = [tabulate(rows, headers=["part", "cases", "reference oracle",
+                                     "wrong answers caught", "status"]), ""]
+    for c in report.parts:
+        lines += [f"note: {c.problem}/{c.part}: {note}" for note in c.notes]
+    for c in report.parts:
+        lines += [f"PROBLEM: {c.problem}/{c.part}: {problem}" for problem in c.problems]
+    if report.self_grade:
+        lines.append(f"reference solution graded as a submission: {report.self_grade}")
+    lines += [f"PROBLEM: {problem}" for problem in report.problems]
+    caught = sum(c.wrong_caught for c in report.parts)
+    total = sum(len(c.wrong) for c in report.parts)
+    verdict = "valid" if report.ok else "NOT valid"
+    lines.append(f"{name}: {len(report.parts)} parts, wrong answers caught {caught}/{total}, "
+                 f"{verdict}")
+    return "\n".join(lines) + "\n"
