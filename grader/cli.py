@@ -17,6 +17,7 @@ import click
 
 from .errors import GraderError
 from .grading import GradeOptions, Grader
+from .isolation import MODES, Limits
 from .reporters import FORMATS
 from .reporters import check as check_reporter
 from .reporters import validation as validation_reporter
@@ -59,6 +60,37 @@ def _emit(text: str, output: Path | None) -> None:
 timeout_option = click.option(
     "--timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="S",
     help="Seconds per call, overriding every timeout in the specs.")
+def _memory(ctx: click.Context, param: click.Parameter, text: str) -> int:
+    units = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+    text = text.strip().lower().removesuffix("b").removesuffix("i")
+    try:
+        if text and text[-1] in units:
+            return int(float(text[:-1]) * units[text[-1]])
+        return int(text)
+    except ValueError:
+        raise click.BadParameter(f"expected a size such as 2G or 512M, got {text!r}") from None
+
+
+def _warn(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def run_options(f: F) -> F:
+    """--timeout, --sandbox and --memory: how student processes run."""
+    f = click.option(
+        "--memory", default="2G", show_default=True, metavar="SIZE", callback=_memory,
+        help="Address-space limit of each student process (e.g. 2G, 512M).")(f)
+    f = click.option(
+        "--sandbox", type=click.Choice(MODES), default="auto", show_default=True,
+        help="auto: full isolation where possible, else limits with a warning; strict: refuse "
+             "without full isolation; off: no isolation (checking your own code).")(f)
+    return timeout_option(f)
+
+
+def _run(timeout: float | None, sandbox: str, memory: int) -> RunOptions:
+    return RunOptions(timeout=timeout, sandbox=sandbox, limits=Limits(memory=memory))
+
+
 output_option = click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
     help="Write the report to FILE instead of stdout.")
@@ -76,10 +108,10 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="table",
               show_default=True, help="Report format.")
 @output_option
-@timeout_option
+@run_options
 @_handle_errors
 def grade(assignment: Path, submissions: Path, fmt: str, output: Path | None,
-          timeout: float | None) -> None:
+          timeout: float | None, sandbox: str, memory: int) -> None:
     """Grade every submission in SUBMISSIONS against ASSIGNMENT.
 
     SUBMISSIONS is a folder of submission folders (each named by its id), or one submission
@@ -87,7 +119,7 @@ def grade(assignment: Path, submissions: Path, fmt: str, output: Path | None,
     """
     spec = load_assignment(assignment)
     found = discover(submissions, spec.module_file)
-    grader = Grader(spec, GradeOptions(run=RunOptions(timeout=timeout)))
+    grader = Grader(spec, GradeOptions(run=_run(timeout, sandbox, memory), warn=_warn))
     start = time.monotonic()
     done = 0
 
@@ -128,11 +160,11 @@ def _rerun_command(assignment: Path, submission: Path, seed: int | None) -> Call
 @click.option("-v", "--verbose", is_flag=True,
               help="Show every failing case and what the code printed.")
 @output_option
-@timeout_option
+@run_options
 @_handle_errors
 def check(assignment: Path, submission: Path, run_all: bool, case_ids: tuple[str, ...],
           seed: int | None, fail_under: float | None, fmt: str, verbose: bool,
-          output: Path | None, timeout: float | None) -> None:
+          output: Path | None, timeout: float | None, sandbox: str, memory: int) -> None:
     """Check one SUBMISSION (a folder or the module file; default: here) as a student would.
 
     Runs public cases only, unless --all or --case is given.
@@ -140,10 +172,11 @@ def check(assignment: Path, submission: Path, run_all: bool, case_ids: tuple[str
     spec = load_assignment(assignment)
     sub = one_submission(submission, spec.module_file)
     options = GradeOptions(
-        run=RunOptions(timeout=timeout),
+        run=_run(timeout, sandbox, memory),
         public_only=not run_all,
         case_ids=frozenset(case_ids) if case_ids else None,
         seed=seed,
+        warn=_warn,
     )
     report: GradeReport = Grader(spec, options).report([sub])
     if fmt == "text":
@@ -161,16 +194,16 @@ def check(assignment: Path, submission: Path, run_all: bool, case_ids: tuple[str
 
 @main.command()
 @click.argument("assignment", type=click.Path(path_type=Path))
-@timeout_option
+@run_options
 @_handle_errors
-def validate(assignment: Path, timeout: float | None) -> None:
+def validate(assignment: Path, timeout: float | None, sandbox: str, memory: int) -> None:
     """Check ASSIGNMENT's specs, cases, references and known-wrong answers.
 
     Exits 1 when a reference is nondeterministic or disagrees with an oracle, or when a
     known-wrong answer would still earn a part's full points.
     """
     spec = load_assignment(assignment)
-    report = validate_assignment(spec, RunOptions(timeout=timeout))
+    report = validate_assignment(spec, _run(timeout, sandbox, memory), warn=_warn)
     click.echo(validation_reporter.render(spec.name, report), nl=False)
     if not report.ok:
         click.echo("grader: validation failed", err=True)

@@ -15,6 +15,7 @@ from .cases import Case, build_part_cases
 from .compare import Verdict, judge
 from .errors import UsageError
 from .expected import Output, compute_expected
+from .isolation import Isolation
 from .outcomes import CallOutcome, Status
 from .properties import property_failures
 from .results import (
@@ -36,6 +37,7 @@ class GradeOptions:
     public_only: bool = False
     case_ids: frozenset[str] | None = None  # run only these cases
     seed: int | None = None  # overrides the assignment's seed
+    warn: Callable[[str], None] | None = None  # where one-time warnings go (the CLI: stderr)
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ class Grader:
         self.options = options or GradeOptions()
         self.seed = assignment.seed if self.options.seed is None else self.options.seed
         self.parts = self._prepare()
+        run = self.options.run
+        self.isolation = Isolation(run.sandbox, run.limits, warn=self.options.warn)
 
     def _select(self, cases: tuple[Case, ...]) -> tuple[Case, ...]:
         if self.options.case_ids is not None:
@@ -109,7 +113,7 @@ class Grader:
         else:
             record = run_submission(submission.module, [p.plan for p in self.parts],
                                     self.assignment.public_dir, self.import_timeout,
-                                    self.options.run)
+                                    self.options.run, self.isolation)
             outcomes, output, seconds = record.outcomes, record.output, record.seconds
         problems = self._score(outcomes)
         statuses = {o.status for o in outcomes.values()}

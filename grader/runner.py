@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ import numpy as np
 from . import _modules, wire
 from .cases import Case
 from .generators import BuiltArg
+from .isolation import Isolation, Limits
 from .outcomes import CallOutcome, Status, clean_text
 
 # Environment variables passed through to the student process; everything else is dropped.
@@ -39,6 +40,10 @@ class RunOptions:
     max_output_bytes: int = 64 << 20  # per reply
     capture_bytes: int = 4096  # of the student's printed output kept in the report
     python: str = sys.executable
+    sandbox: str = "auto"  # auto | strict | off (see grader.isolation)
+    limits: Limits = field(default_factory=Limits)
+    slot: int = 0  # job slot: picks the unprivileged uid under full isolation
+    extra_paths: tuple[Path, ...] = ()  # more read-only paths the student process may see
 
 
 @dataclass(frozen=True)
@@ -89,29 +94,58 @@ def _describe_exit(code: int | None) -> str:
     return f"exited with code {code}"
 
 
-class _Child:
-    """One student process and its two pipes."""
+class _Output:
+    """The first ``limit`` bytes of what the student's process printed, and the total."""
 
-    def __init__(self, module: Path, scratch: Path, log: Any, options: RunOptions) -> None:
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.data = bytearray()
+        self.total = 0
+
+    def feed(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        room = self.limit - len(self.data)
+        if room > 0:
+            self.data += chunk[:room]
+
+    def text(self) -> str:
+        text = self.data.decode("utf-8", errors="replace")
+        if self.total > len(self.data):
+            text += f"\n... [output truncated: {self.total - len(self.data)} more bytes]"
+        return text
+
+
+class _Child:
+    """One student process: its message pipes and its captured output."""
+
+    def __init__(self, scratch: Path, output: _Output, options: RunOptions) -> None:
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
+        out_r, out_w = os.pipe()
         env = {k: os.environ[k] for k in _ENV_ALLOW if k in os.environ}
         env.update({k: "1" for k in _THREADS})
-        env.update(HOME=str(scratch), PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0")
+        env.update(HOME=str(scratch), TMPDIR=str(scratch), PYTHONDONTWRITEBYTECODE="1",
+                   PYTHONHASHSEED="0")
         try:
             self.proc = subprocess.Popen(
                 [options.python, "-I", "-m", "grader.worker", str(to_child_r), str(from_child_w)],
                 pass_fds=(to_child_r, from_child_w),
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
                 cwd=scratch, env=env, start_new_session=True,
             )
+        except BaseException:
+            for fd in (to_child_w, from_child_r, out_r):
+                os.close(fd)
+            raise
         finally:
-            os.close(to_child_r)
-            os.close(from_child_w)
+            for fd in (to_child_r, from_child_w, out_w):
+                os.close(fd)
         self.write_fd = to_child_w
         os.set_blocking(self.write_fd, False)
-        self.reader = wire.FrameReader(from_child_r, options.max_output_bytes)
-        self.module = module
+        os.set_blocking(out_r, False)
+        self.output_fd = out_r
+        self.reader = wire.FrameReader(from_child_r, options.max_output_bytes,
+                                       drain_fd=out_r, drain=output.feed)
 
     def request(self, header: dict[str, Any], blobs: list[bytes], timeout: float
                 ) -> tuple[dict[str, Any], list[bytes]]:
@@ -132,37 +166,103 @@ class _Child:
         with contextlib.suppress(ProcessLookupError):
             self.proc.kill()
         self.proc.wait()
-        for fd in (self.write_fd, self.reader.fd):
+        self.reader.drain_now()
+        for fd in (self.write_fd, self.reader.fd, self.output_fd):
             with contextlib.suppress(OSError):
                 os.close(fd)
+
+
+_COPY_BUDGET = 32 << 20  # bytes of a submission folder copied for the student process
+_COPY_FILE_LIMIT = 8 << 20
+
+
+def _copy_submission(module: Path, dest: Path) -> Path:
+    """Copy the module's folder (links as links, big files left out); return the new module.
+
+    The student process imports the copy, so it cannot change the submission it came from,
+    and under full isolation the original folder is not visible at all.
+    """
+    budget = [_COPY_BUDGET]
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        skipped = set()
+        for name in names:
+            path = os.path.join(folder, name)
+            if os.path.islink(path) or os.path.isdir(path):
+                continue
+            size = os.path.getsize(path)
+            if size > _COPY_FILE_LIMIT or size > budget[0]:
+                skipped.add(name)
+            else:
+                budget[0] -= size
+        return skipped | {n for n in names if n in ("__pycache__", ".git")}
+
+    shutil.copytree(module.parent, dest, symlinks=True, ignore=ignore)
+    for folder, _dirs, files in os.walk(dest):
+        os.chmod(folder, 0o755)
+        for name in files:
+            path = os.path.join(folder, name)
+            if not os.path.islink(path):
+                os.chmod(path, 0o644)
+    return dest / module.name
 
 
 class SubmissionRun:
     """Runs the planned calls of one submission, restarting the child when it must."""
 
     def __init__(self, module: Path, functions: Sequence[str], public_dir: Path,
-                 import_timeout: float, options: RunOptions) -> None:
-        self.module = module
+                 import_timeout: float, options: RunOptions, isolation: Isolation,
+                 cpu_seconds: int) -> None:
         self.functions = list(dict.fromkeys(functions))
         self.public_dir = public_dir
         self.import_timeout = import_timeout
         self.options = options
+        self.isolation = isolation
+        self.cpu_seconds = cpu_seconds
         self.root = Path(tempfile.mkdtemp(prefix="grader-run-"))
         self.scratch = self.root / "work"
         self.scratch.mkdir()
-        self.log_path = self.root / "output.log"
+        self.display_name = module.name
+        self.module = _copy_submission(module, self.root / "submission")
+        self.output = _Output(options.capture_bytes)
         self.child: _Child | None = None
         self.import_failure: CallOutcome | None = None
         self.missing: dict[str, str] = {}
 
     # --- child life -----------------------------------------------------------------------
 
+    def _spawn(self) -> _Child | None:
+        """A worker with the isolation in force, or None (and import_failure) if it died."""
+        while True:
+            child = _Child(self.scratch, self.output, self.options)
+            extra = (self.public_dir, self.module.parent, *self.options.extra_paths)
+            header = self.isolation.request(self.root, self.scratch, extra, self.options.slot,
+                                            self.cpu_seconds)
+            try:
+                reply, _ = child.request(header, [], self.import_timeout)
+            except wire.WireError as exc:
+                reason = child.exit_description() if isinstance(exc, wire.Closed) else str(exc)
+                child.kill()
+                self.import_failure = CallOutcome(
+                    Status.IMPORT_ERROR, f"the student process failed to start ({reason})")
+                return None
+            if reply.get("status") == "sandboxed":
+                return child
+            child.kill()
+            reason = clean_text(reply.get("reason", "unknown reason"))
+            if header["level"] != "full":
+                self.import_failure = CallOutcome(
+                    Status.IMPORT_ERROR, f"the student process failed to start ({reason})")
+                return None
+            self.isolation.downgrade(reason)  # raises in strict mode
+
     def _start(self) -> None:
-        with open(self.log_path, "ab") as log:
-            child = _Child(self.module, self.scratch, log, self.options)
+        child = self._spawn()
+        if child is None:
+            return
         header = {"op": "load", "path": str(self.module), "name": self.module.stem,
                   "functions": self.functions}
-        name = self.module.name
+        name = self.display_name
         try:
             reply, _ = child.request(header, [], self.import_timeout)
         except wire.Timeout:
@@ -234,9 +334,24 @@ class SubmissionRun:
     def close(self) -> str:
         """Stop the child, remove the scratch space, and return the captured output."""
         self._stop_child()
-        output = _read_capped(self.log_path, self.options.capture_bytes)
-        shutil.rmtree(self.root, ignore_errors=True)
-        return output
+        _remove_tree(self.root)
+        return self.output.text()
+
+
+def _remove_tree(path: Path) -> None:
+    """Remove a folder the student could write to: links are not followed, and folders the
+    student made unreadable are opened up first."""
+
+    def retry(function: Any, failed: str, _exc: Any) -> None:
+        with contextlib.suppress(OSError):
+            os.chmod(os.path.dirname(failed), 0o700)
+            if not os.path.islink(failed) and os.path.isdir(failed):
+                os.chmod(failed, 0o700)
+            function(failed)
+
+    shutil.rmtree(path, onerror=retry)
+    if path.exists():
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _error_fields(error: Any) -> dict[str, Any]:
@@ -287,21 +402,9 @@ def _reply_outcome(reply: dict[str, Any], blobs: list[bytes], plan: CallPlan,
                        seconds=seconds)
 
 
-def _read_capped(path: Path, limit: int) -> str:
-    try:
-        size = path.stat().st_size
-        with open(path, "rb") as f:
-            data = f.read(limit)
-    except OSError:
-        return ""
-    text = data.decode("utf-8", errors="replace")
-    if size > limit:
-        text += f"\n... [output truncated: {size - limit} more bytes]"
-    return text
-
-
 def run_submission(module: Path, plans: Sequence[CallPlan], public_dir: Path,
-                   import_timeout: float, options: RunOptions) -> RunRecord:
+                   import_timeout: float, options: RunOptions,
+                   isolation: Isolation | None = None) -> RunRecord:
     """Run every planned case of one submission and collect the outcomes.
 
     A timeout skips the rest of that function's cases (a hang costs one timeout, not one per
@@ -309,7 +412,10 @@ def run_submission(module: Path, plans: Sequence[CallPlan], public_dir: Path,
     of its cases. Other functions continue in a fresh process either way.
     """
     start = time.monotonic()
-    run = SubmissionRun(module, [p.function for p in plans], public_dir, import_timeout, options)
+    isolation = isolation or Isolation(options.sandbox, options.limits)
+    budget = import_timeout + sum(p.timeout * len(p.cases) for p in plans)
+    run = SubmissionRun(module, [p.function for p in plans], public_dir, import_timeout,
+                        options, isolation, cpu_seconds=int(min(budget, 3600)) + 5)
     outcomes: dict[str, CallOutcome] = {}
     try:
         for plan in plans:

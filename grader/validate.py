@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -121,11 +121,12 @@ def _reference_problems(assignment: Assignment, prepared: PreparedPart) -> list[
     return list(dict.fromkeys(issues))
 
 
-def validate(assignment: Assignment, run_options: RunOptions | None = None) -> ValidationReport:
+def validate(assignment: Assignment, run_options: RunOptions | None = None,
+             warn: Callable[[str], None] | None = None) -> ValidationReport:
     """Check every part of ``assignment``. Found problems are data; only SpecError raises."""
     options = run_options or RunOptions()
-    grader = Grader(assignment, GradeOptions(run=options))
-    wrong = _grade_wrong_answers(assignment, grader.parts, grader.import_timeout, options)
+    grader = Grader(assignment, GradeOptions(run=options, warn=warn))
+    wrong = _grade_wrong_answers(assignment, grader, options)
     checks = []
     for prepared in grader.parts:
         problem, part = prepared.problem, prepared.part
@@ -189,14 +190,16 @@ def _batches(parts: Sequence[PreparedPart]) -> list[list[tuple[PreparedPart, str
     return batches
 
 
-def _grade_wrong_answers(assignment: Assignment, parts: Sequence[PreparedPart],
-                         import_timeout: float, options: RunOptions
+def _grade_wrong_answers(assignment: Assignment, grader: Grader, options: RunOptions
                          ) -> dict[tuple[str, str], list[WrongAnswer]]:
     """Grade each known-wrong answer on every case, in a child process like a student."""
     results: dict[tuple[str, str], list[WrongAnswer]] = {}
     folder = Path(tempfile.mkdtemp(prefix="grader-wrong-"))
+    # The generated module imports the wrong answers from wrong_dir, so the student process
+    # must see that folder (instructor code, trusted).
+    wrong_options = replace(options, extra_paths=(*options.extra_paths, assignment.wrong_dir))
     try:
-        for n, batch in enumerate(_batches(parts)):
+        for n, batch in enumerate(_batches(grader.parts)):
             lines = ["import sys", f"sys.path.insert(0, {str(assignment.wrong_dir)!r})"]
             for prepared, ref in batch:
                 module, function = _modules.split_ref(ref)
@@ -205,7 +208,7 @@ def _grade_wrong_answers(assignment: Assignment, parts: Sequence[PreparedPart],
             path.parent.mkdir()
             path.write_text("\n".join(lines) + "\n", encoding="utf-8")
             record = run_submission(path, [p.plan for p, _ in batch], assignment.public_dir,
-                                    import_timeout, options)
+                                    grader.import_timeout, wrong_options, grader.isolation)
             for prepared, ref in batch:
                 result = part_result(prepared, record.outcomes)
                 results.setdefault((prepared.problem.id, prepared.part.id), []).append(

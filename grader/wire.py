@@ -20,6 +20,7 @@ import os
 import select
 import struct
 import time
+from collections.abc import Callable
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -121,21 +122,53 @@ def parse_header(data: bytes) -> dict[str, Any]:
 # --- reading with deadlines (grader side) ---------------------------------------------------
 
 class FrameReader:
-    """Reads frames from a pipe with a deadline and a total size cap."""
+    """Reads frames from a pipe with a deadline and a total size cap.
 
-    def __init__(self, fd: int, max_message: int) -> None:
+    While it waits it also drains ``drain_fd`` (the student's captured output) into
+    ``drain``, so a process that prints a lot never blocks on a full pipe.
+    """
+
+    def __init__(self, fd: int, max_message: int, drain_fd: int | None = None,
+                 drain: Callable[[bytes], None] | None = None) -> None:
         self.fd = fd
         self.max_message = max_message
+        self.drain_fd = drain_fd
+        self.drain = drain
         self._buf = bytearray()
+
+    def drain_now(self) -> None:
+        """Read whatever output is waiting, without blocking."""
+        if self.drain_fd is None:
+            return
+        while True:
+            try:
+                chunk = os.read(self.drain_fd, 1 << 16)
+            except (BlockingIOError, OSError):
+                return
+            if not chunk:
+                self.drain_fd = None
+                return
+            if self.drain is not None:
+                self.drain(chunk)
 
     def _fill(self, n: int, deadline: float) -> None:
         poller = select.poll()
         poller.register(self.fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+        watching_output = self.drain_fd is not None
+        if self.drain_fd is not None:
+            poller.register(self.drain_fd, select.POLLIN | select.POLLHUP | select.POLLERR)
         while len(self._buf) < n:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise Timeout("timed out")
-            if not poller.poll(max(1, int(remaining * 1000))):
+            events = poller.poll(max(1, int(remaining * 1000)))
+            if watching_output and any(fd == self.drain_fd for fd, _ in events):
+                drained_fd = self.drain_fd
+                self.drain_now()
+                if self.drain_fd is None and drained_fd is not None:
+                    poller.unregister(drained_fd)
+                    watching_output = False
+            if not any(fd == self.fd for fd, _ in events):
                 continue
             chunk = os.read(self.fd, max(65536, min(n - len(self._buf), 1 << 22)))
             if not chunk:

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from grader import wire
+from grader import sandbox, wire
 
 MAX_TEXT = 500
 MAX_WARNINGS = 5
@@ -208,6 +208,29 @@ def _plain_array(value: Any, index: int | None) -> np.ndarray:
     return array
 
 
+def _setup(worker: Worker, header: dict[str, Any], fds: tuple[int, int]) -> bool:
+    """Apply the isolation the grader asked for; False if it could not be had."""
+    level = header.get("level", "off")
+
+    def report(reason: str) -> None:
+        worker.send({"status": "sandbox_failed", "reason": reason})
+
+    if level == "full":
+        try:
+            sandbox.isolate(header["config"], fds, report)
+        except (sandbox.SandboxError, OSError) as exc:
+            report(str(exc))
+            return False
+    if level in ("full", "limits"):
+        try:
+            sandbox.apply_limits(header.get("limits", {}))
+        except (ValueError, OSError) as exc:
+            report(f"resource limits: {exc}")
+            return False
+    worker.send({"status": "sandboxed", "level": level})
+    return True
+
+
 def main(argv: list[str]) -> int:
     in_fd, out_fd = int(argv[1]), int(argv[2])
     stream = os.fdopen(in_fd, "rb", buffering=1 << 16)
@@ -217,7 +240,10 @@ def main(argv: list[str]) -> int:
         if frame is None:
             return 0
         header, blobs = frame
-        if header["op"] == "load":
+        if header["op"] == "sandbox":
+            if not _setup(worker, header, (in_fd, out_fd)):
+                return 3
+        elif header["op"] == "load":
             worker.load(header)
         elif header["op"] == "call":
             worker.call(header, blobs)

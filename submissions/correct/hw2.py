@@ -1,8 +1,4 @@
-"""Reference solution of homework 2 (instructor-only: never shown to students).
-
-Every function has the student-facing name and signature of ``shared/hw2-api.md``, so this
-file can itself be graded as a submission (``grader validate`` does that).
-"""
+"""A fully correct homework 2 submission."""
 
 from __future__ import annotations
 

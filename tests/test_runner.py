@@ -1,0 +1,331 @@
+"""Student code that hangs, crashes, exits or floods the output costs only its own part.
+
+Each test writes the correct mini student (see _mini.py) with one function replaced, grades it
+with grader.grading.Grader (the student runs in a child process), and checks both the broken
+part and that every other part still earned its points.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from grader.cli import main
+from grader.grading import GradeOptions, Grader
+from grader.results import PartResult, SubmissionResult
+from grader.runner import RunOptions, _describe_exit
+from grader.spec import Assignment, load_assignment
+
+from ._mini import MINI_ASSIGNMENT, MINI_FUNCTIONS, edited, line_of, make_assignment, write_student
+
+POINTS = {"double": 3, "halve": 2, "total": 2, "split": 2, "quiet": 2}
+
+
+def grade(grader: Grader, folder: Path, extra: str) -> SubmissionResult:
+    return grader.grade(write_student(folder, extra))
+
+
+def parts(result: SubmissionResult) -> dict[str, PartResult]:
+    return {part.function: part for problem in result.problems for part in problem.parts}
+
+
+def assert_others_full(result: SubmissionResult, broken: str) -> None:
+    for function, part in parts(result).items():
+        if function != broken:
+            assert part.score == POINTS[function], (function, part.message)
+
+
+@pytest.fixture(scope="module")
+def fast_grader(mini: Assignment) -> Grader:
+    """Calls time out after 1 second."""
+    return Grader(mini, GradeOptions(run=RunOptions(timeout=1.0)))
+
+
+def test_correct_student_gets_full_marks(mini_grader: Grader, tmp_path: Path) -> None:
+    result = grade(mini_grader, tmp_path, "")
+
+    assert result.score == result.max_score == 11
+    assert result.error == ""
+    assert all(p.message == "" for p in parts(result).values())
+
+
+def test_infinite_loop_costs_only_its_part_and_one_timeout(fast_grader: Grader,
+                                                           tmp_path: Path) -> None:
+    start = time.monotonic()
+    result = grade(fast_grader, tmp_path, """
+        def double(x):
+            while True:
+                pass
+        """)
+    elapsed = time.monotonic() - start
+
+    assert elapsed < 1.0 + 4.0
+    part = parts(result)["double"]
+    assert part.score == 0
+    assert [c.status for c in part.cases] == ["timeout", "not_run", "not_run"]
+    assert part.cases[0].message == "timed out after 1s"
+    assert part.message == "case q1/double/0: timed out after 1s"
+    for case in part.cases[1:]:
+        assert case.message == "not run: case q1/double/0 timed out"
+    assert_others_full(result, "double")
+
+
+def test_loop_that_swallows_interrupts_is_still_stopped(fast_grader: Grader,
+                                                        tmp_path: Path) -> None:
+    result = grade(fast_grader, tmp_path, """
+        import signal
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        def halve(x):
+            while True:
+                try:
+                    pass
+                except BaseException:
+                    pass
+        """)
+
+    assert [c.status for c in parts(result)["halve"].cases] == ["timeout", "not_run"]
+    assert_others_full(result, "halve")
+
+
+def test_hang_at_import_is_an_import_timeout(tmp_path: Path) -> None:
+    quick = edited(MINI_ASSIGNMENT, "defaults.timeout", 1)
+    assignment = load_assignment(make_assignment(tmp_path / "hw", assignment=quick))
+    start = time.monotonic()
+
+    result = grade(Grader(assignment), tmp_path / "s", "while True:\n    pass\n")
+
+    assert time.monotonic() - start < 1.0 + 4.0
+    assert result.score == 0
+    assert result.error == "importing hw.py timed out after 1s"
+
+
+def test_syntax_error_scores_zero_with_the_line(mini_grader: Grader, tmp_path: Path) -> None:
+    submission = write_student(tmp_path, "def broken(:\n    pass\n")
+    line = line_of(submission, "def broken(:")
+
+    result = mini_grader.grade(submission)
+
+    assert result.score == 0
+    assert "SyntaxError" in result.error
+    for part in parts(result).values():
+        assert part.score == 0
+        assert part.message.startswith("case q1/")
+        assert "SyntaxError" in part.message
+        assert f"(hw.py, line {line})" in part.message
+        assert {c.status for c in part.cases} == {"import_error"}
+
+
+def test_import_error_summary_names_the_line(mini_grader: Grader, tmp_path: Path) -> None:
+    # The submission-level error is the gradebook's note: it should say where, too.
+    submission = write_student(tmp_path, "def broken(:\n    pass\n")
+    line = line_of(submission, "def broken(:")
+
+    result = mini_grader.grade(submission)
+
+    assert f"line {line}" in result.error
+
+
+def test_error_at_import_reports_exception_and_line(mini_grader: Grader, tmp_path: Path) -> None:
+    submission = write_student(tmp_path, "import numpy_but_misspelled\n")
+
+    result = mini_grader.grade(submission)
+
+    assert result.score == 0
+    assert "ModuleNotFoundError: No module named 'numpy_but_misspelled'" in result.error
+    line = line_of(submission, "numpy_but_misspelled")
+    assert f"(hw.py, line {line})" in parts(result)["double"].message
+
+
+def test_missing_function_costs_only_its_part(mini_grader: Grader, tmp_path: Path) -> None:
+    result = grade(mini_grader, tmp_path, "del halve\n")
+
+    part = parts(result)["halve"]
+    assert part.score == 0
+    assert part.message == "case q1/halve/0: hw.py does not define halve()"
+    assert {c.status for c in part.cases} == {"missing"}
+    assert_others_full(result, "halve")
+
+
+def test_non_callable_function_name(mini_grader: Grader, tmp_path: Path) -> None:
+    result = grade(mini_grader, tmp_path, "halve = 5\n")
+
+    assert parts(result)["halve"].message == "case q1/halve/0: halve is a int, not a function"
+    assert_others_full(result, "halve")
+
+
+def test_exception_names_its_last_line_and_the_student_line(mini_grader: Grader,
+                                                            tmp_path: Path) -> None:
+    submission = write_student(tmp_path, """
+        def check(x):
+            if x.size > 0:
+                raise ValueError(f"cannot halve {x.size} values")
+
+        def halve(x):
+            check(x)
+            return x / 2
+        """)
+    raise_line = line_of(submission, "raise ValueError")
+
+    result = mini_grader.grade(submission)
+
+    case = parts(result)["halve"].cases[0]
+    assert case.status == "error"
+    assert case.message.startswith("ValueError: cannot halve ")
+    assert case.message.endswith(f"(hw.py, line {raise_line})")
+    assert (case.file, case.line) == ("hw.py", raise_line)
+    assert_others_full(result, "halve")
+
+
+def test_exception_inside_numpy_points_at_the_student_call(mini_grader: Grader,
+                                                           tmp_path: Path) -> None:
+    submission = write_student(tmp_path, """
+        import numpy as np
+        def halve(x):
+            return np.dot(x, np.ones(x.size + 1)) / 2
+        """)
+    call_line = line_of(submission, "np.dot(x, np.ones(x.size + 1))")
+
+    result = mini_grader.grade(submission)
+
+    case = parts(result)["halve"].cases[0]
+    assert case.message.startswith("ValueError: shapes")
+    assert case.line == call_line
+
+
+def test_exception_with_a_note_still_names_the_exception(mini_grader: Grader,
+                                                         tmp_path: Path) -> None:
+    result = grade(mini_grader, tmp_path, """
+        def halve(x):
+            error = ValueError("bad shape")
+            error.add_note("while halving")
+            raise error
+        """)
+
+    assert "ValueError: bad shape" in parts(result)["halve"].cases[0].message
+
+
+def test_sys_exit_inside_a_function_is_an_error_of_that_part(mini_grader: Grader,
+                                                             tmp_path: Path) -> None:
+    submission = write_student(tmp_path, """
+        import sys
+        def halve(x):
+            sys.exit(0)
+        """)
+
+    result = mini_grader.grade(submission)
+
+    part = parts(result)["halve"]
+    assert part.score == 0
+    line = line_of(submission, "sys.exit(0)")
+    assert part.cases[0].message == f"called sys.exit(0) (hw.py, line {line})"
+    assert_others_full(result, "halve")
+
+
+def test_sys_exit_at_import_fails_the_import(mini_grader: Grader, tmp_path: Path) -> None:
+    result = grade(mini_grader, tmp_path, "import sys\nsys.exit(0)\n")
+
+    assert result.score == 0
+    assert result.error == "hw.py failed to import: called sys.exit(0)"
+
+
+def test_os_exit_crashes_and_other_functions_run_in_a_fresh_process(mini_grader: Grader,
+                                                                    tmp_path: Path) -> None:
+    result = grade(mini_grader, tmp_path, """
+        import os
+        def double(x):
+            os._exit(3)
+        """)
+
+    part = parts(result)["double"]
+    assert part.score == 0
+    assert [c.status for c in part.cases] == ["crash", "crash", "not_run"]
+    assert part.cases[0].message == "the process exited with code 3 while running double()"
+    assert part.cases[2].message == "not run: double() crashed the process twice"
+    assert_others_full(result, "double")
+
+
+def test_one_crash_restarts_the_process_for_the_next_case(mini_grader: Grader,
+                                                          tmp_path: Path) -> None:
+    # A marker file in the scratch folder (the child's cwd) makes only the first call crash.
+    result = grade(mini_grader, tmp_path, """
+        import os
+        def double(x):
+            if not os.path.exists("crashed-once"):
+                open("crashed-once", "w").close()
+                os._exit(1)
+            return 2 * x
+        """)
+
+    assert [c.status for c in parts(result)["double"].cases] == ["crash", "pass", "pass"]
+    assert_others_full(result, "double")
+
+
+def test_killed_by_a_signal_is_named(mini_grader: Grader, tmp_path: Path) -> None:
+    result = grade(mini_grader, tmp_path, """
+        import os, signal
+        def halve(x):
+            os.kill(os.getpid(), signal.SIGKILL)
+        """)
+
+    assert parts(result)["halve"].cases[0].message == (
+        "the process was killed by signal SIGKILL while running halve()")
+    assert_others_full(result, "halve")
+
+
+@pytest.mark.parametrize(
+    ("code", "text"),
+    [(None, "stopped responding"), (3, "exited with code 3"), (-9, "was killed by signal SIGKILL"),
+     (-200, "was killed by signal 200")],
+)
+def test_describe_exit(code: int | None, text: str) -> None:
+    assert _describe_exit(code) == text
+
+
+FLOOD = """
+    import os, sys
+    print("IMPORT-SPAM " * 20000)
+    def double(x):
+        print("CALL-SPAM " * 20000)
+        sys.stderr.write("ERR-SPAM " * 20000)
+        os.write(1, b"FD-SPAM " * 20000)
+        return 2 * x
+    """
+
+
+def test_printed_output_is_captured_and_truncated(mini_grader: Grader, tmp_path: Path,
+                                                  capfd: pytest.CaptureFixture[str]) -> None:
+    result = grade(mini_grader, tmp_path, FLOOD)
+
+    assert result.score == 11
+    assert result.output.startswith("IMPORT-SPAM ")
+    assert len(result.output) < 4096 + 100
+    assert "[output truncated: " in result.output
+    seen = capfd.readouterr()
+    assert "SPAM" not in seen.out
+    assert "SPAM" not in seen.err
+
+
+def test_printed_output_never_reaches_the_json_report_stream(mini_root: Path,
+                                                             tmp_path: Path) -> None:
+    write_student(tmp_path / "subs" / "loud", FLOOD)
+
+    result = CliRunner().invoke(main, ["grade", str(mini_root), str(tmp_path / "subs"),
+                                       "--format", "json"])
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["submissions"][0]["score"] == 11
+    assert "SPAM" not in result.stderr
+
+
+def test_every_function_of_the_mini_assignment_is_graded(mini_grader: Grader,
+                                                         tmp_path: Path) -> None:
+    result = grade(mini_grader, tmp_path, "")
+
+    assert tuple(parts(result)) == MINI_FUNCTIONS
+    assert {f: p.total for f, p in parts(result).items()} == {
+        "double": 3, "halve": 2, "total": 2, "split": 2, "quiet": 2}
