@@ -7,6 +7,7 @@ where it is: ``problems/hw2/q1.yaml: parts[0].tolerance.rtol: expected a number 
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -95,7 +96,8 @@ class Node:
             self.fail(f"expected an integer <= {maximum}, got {value}")
         return value
 
-    def number(self, minimum: float | None = None, positive: bool = False) -> float:
+    def number(self, minimum: float | None = None, positive: bool = False,
+               maximum: float | None = None) -> float:
         value = self.value
         if isinstance(value, str):
             # YAML 1.1 reads "1e-5" (no dot) as a string; accept it as the number it means.
@@ -104,10 +106,14 @@ class Node:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.fail(f"expected a number, got {describe(self.value)}")
         value = float(value)
+        if not math.isfinite(value):
+            self.fail(f"expected a finite number, got {self.value}")
         if positive and not value > 0:
             self.fail(f"expected a number > 0, got {self.value}")
         if minimum is not None and value < minimum:
             self.fail(f"expected a number >= {minimum:g}, got {self.value}")
+        if maximum is not None and value > maximum:
+            self.fail(f"expected a number <= {maximum:g}, got {self.value}")
         return value
 
     def boolean(self) -> bool:

@@ -57,8 +57,14 @@ def _emit(text: str, output: Path | None) -> None:
     click.echo(f"wrote {output}", err=True)
 
 
+def _seconds(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    if value is not None and not (0 < value <= 86_400):
+        raise click.BadParameter(f"expected seconds in (0, 86400], got {value}")
+    return value
+
+
 timeout_option = click.option(
-    "--timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="S",
+    "--timeout", type=float, default=None, metavar="S", callback=_seconds,
     help="Seconds per call, overriding every timeout in the specs.")
 def _memory(ctx: click.Context, param: click.Parameter, text: str) -> int:
     units = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30}

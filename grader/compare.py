@@ -24,6 +24,7 @@ class Verdict:
     passed: bool
     message: str = ""  # one sentence: why it failed
     details: tuple[str, ...] = ()  # further lines for a student who wants more
+    cause: str = ""  # "values" when the outputs' values are wrong; "" otherwise
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:
@@ -35,8 +36,9 @@ def compare_array(got: np.ndarray, expected: np.ndarray, tol: Tolerance,
     """Compare one output array with its expected value."""
     prefix = f"{label}: " if label else ""
     if got.shape != expected.shape:
-        return Verdict(False, f"{prefix}shape mismatch: expected {_shape_text(expected.shape)}, "
-                              f"got {_shape_text(got.shape)}")
+        return Verdict(False, f"{prefix}shape mismatch: expected "
+                              f"{_shape_text(expected.shape)}, got {_shape_text(got.shape)}",
+                       cause="shape")
     if expected.dtype.kind == "b" or (expected.dtype.kind in "iu" and got.dtype.kind in "biu"):
         bad = got != expected
         if not bad.any():
@@ -62,25 +64,34 @@ def compare_array(got: np.ndarray, expected: np.ndarray, tol: Tolerance,
     gv, ev = g.reshape(-1)[flat], e.reshape(-1)[flat]
     k, n = int(bad.sum()), bad.size
     where = f" at index [{', '.join(str(int(i)) for i in index)}]" if index else ""
-    if not np.isfinite(gv) and np.isfinite(ev):
-        message = (f"{prefix}{k} of {n} elements mismatched; {_special(gv)}{where}: "
-                   f"got {format_number(gv)}, expected {format_number(ev)}")
-    else:
+    head = f"{prefix}{k} of {n} elements mismatched; "
+    if np.isfinite(gv) and np.isfinite(ev):
         abs_err = abs(gv - ev)
-        rel = abs_err / abs(ev) if ev != 0 else float("inf")
-        message = (f"{prefix}{k} of {n} elements mismatched; worst{where}: got "
-                   f"{format_number(gv)}, expected {format_number(ev)} (abs err "
-                   f"{abs_err:.3g}, rel err {rel:.3g}; tolerance {tol.describe()})")
+        rel = f"{abs_err / abs(ev):.3g}" if ev != 0 else "inf"
+        message = (f"{head}worst{where}: got {format_number(gv)}, expected "
+                   f"{format_number(ev)} (abs err {abs_err:.3g}, rel err {rel}; "
+                   f"tolerance {tol.describe()})")
+    elif np.isfinite(ev):
+        message = (f"{head}{_special(gv)}{where}: got {format_number(gv)}, expected "
+                   f"{format_number(ev)}")
+    else:
+        message = (f"{head}first{where}: got {format_number(gv)}, expected "
+                   f"{format_number(ev)} (must match the reference's {_special(ev)} exactly)")
     details = []
     finite_bad = bad & both_finite
     if finite_bad.any():
-        rel_all = err[finite_bad] / np.maximum(np.abs(e[finite_bad]), np.finfo(float).tiny)
-        details.append(f"max abs err {err[finite_bad].max():.3g}, "
-                       f"max rel err {rel_all.max():.3g} over mismatched elements")
-    specials = int((bad & ~np.isfinite(g)).sum())
+        errs, refs = err[finite_bad], np.abs(e[finite_bad])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rels = np.where(refs > 0, errs / refs, np.inf)
+        details.append(f"max abs err {errs.max():.3g}, max rel err {rels.max():.3g} "
+                       f"over mismatched elements")
+    specials = int((bad & ~np.isfinite(g) & np.isfinite(e)).sum())
     if specials:
         details.append(f"{specials} element(s) are NaN or inf where the reference is finite")
-    return Verdict(False, message, tuple(details))
+    nonfinite_ref = int((bad & ~np.isfinite(e)).sum())
+    if nonfinite_ref:
+        details.append(f"{nonfinite_ref} element(s) differ where the reference is NaN or inf")
+    return Verdict(False, message, tuple(details), cause="values")
 
 
 def _special(value: float) -> str:
@@ -94,7 +105,8 @@ def _exact_failure(got: np.ndarray, expected: np.ndarray, bad: np.ndarray,
     where = f" at index [{', '.join(str(int(i)) for i in index)}]" if index else ""
     return Verdict(False, f"{prefix}{int(bad.sum())} of {bad.size} elements differ; first"
                           f"{where}: got {format_number(got.reshape(-1)[flat])}, expected "
-                          f"{format_number(expected.reshape(-1)[flat])} (must match exactly)")
+                          f"{format_number(expected.reshape(-1)[flat])} (must match exactly)",
+                   cause="values")
 
 
 def compare_output(actual: CallOutcome, expected: Output, tol: Tolerance,
@@ -117,7 +129,7 @@ def compare_output(actual: CallOutcome, expected: Output, tol: Tolerance,
         return Verdict(True)
     first = failures[0]
     more = tuple(f.message for f in failures[1:])
-    return Verdict(False, first.message, first.details + more)
+    return Verdict(False, first.message, first.details + more, first.cause)
 
 
 _STATUS_TEXT = {
@@ -141,7 +153,7 @@ def judge(actual: CallOutcome, expected: Sequence[Output], tol: Tolerance,
             else actual.message
         return Verdict(False, text + where)
     if fail_on_warnings and actual.warnings:
-        return Verdict(False, f"emitted {actual.warnings[0]}", actual.warnings[1:])
+        return Verdict(False, f"emitted {actual.warnings[0]}", actual.warnings[1:], "warning")
     verdicts = [compare_output(actual, exp, tol, names) for exp in expected]
     if any(v.passed for v in verdicts):
         return Verdict(True)
@@ -149,5 +161,5 @@ def judge(actual: CallOutcome, expected: Sequence[Output], tol: Tolerance,
     if len(verdicts) > 1:
         extra = f"matches none of the {len(verdicts)} accepted references; " \
                 f"compared with the first"
-        return Verdict(False, first.message, (extra, *first.details))
-    return Verdict(False, first.message, first.details)
+        return Verdict(False, first.message, (extra, *first.details), first.cause)
+    return first

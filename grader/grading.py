@@ -119,7 +119,8 @@ class Grader:
         statuses = {o.status for o in outcomes.values()}
         error = ""
         if statuses == {Status.IMPORT_ERROR}:
-            error = next(iter(outcomes.values())).message
+            failure = next(iter(outcomes.values()))
+            error = failure.message + (f" ({failure.location})" if failure.location else "")
         return SubmissionResult(
             id=submission.id,
             path=str(submission.module or submission.folder),
@@ -170,12 +171,13 @@ def case_result(prepared: PreparedPart, case: Case, outcome: CallOutcome,
     part = prepared.part
     verdict = judge(outcome, expected, part.tolerance, part.outputs,
                     fail_on_warnings=part.warnings == "fail")
-    if outcome.status is Status.OK and part.checks:
+    if outcome.status is Status.OK and part.checks and (verdict.passed
+                                                        or verdict.cause == "values"):
         failures = property_failures(part.checks, outcome.outputs, case.args, dict(case.kwargs))
         if failures:
             # A named property ("not symmetric") says more than the worst element does.
             earlier = () if verdict.passed else (verdict.message, *verdict.details)
-            verdict = Verdict(False, failures[0], (*failures[1:], *earlier))
+            verdict = Verdict(False, failures[0], (*failures[1:], *earlier), "property")
     if verdict.passed:
         status = "pass"
     elif outcome.status is Status.OK:

@@ -285,7 +285,7 @@ class SubmissionRun:
         child.kill()
         error = _error_fields(reply.get("error"))
         self.import_failure = CallOutcome(
-            Status.IMPORT_ERROR, f"{name} failed to import: {error['message']}",
+            Status.IMPORT_ERROR, f"import failed: {error['message']}",
             error["file"], error["line"])
 
     def _stop_child(self) -> None:

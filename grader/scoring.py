@@ -9,17 +9,20 @@ ALL_OR_NOTHING = "all_or_nothing"
 
 
 def _tidy(x: float) -> float:
-    """Round away float noise so that 5 * 3/3 prints as 5, not 4.999999999."""
-    return round(x, 6) + 0.0
+    """Round away float noise (three thirds make 1, not 0.9999999999); never whole marks."""
+    return round(x, 9) + 0.0
 
 
 def part_score(points: float, passed: int, total: int, scoring: str = PARTIAL) -> float:
-    """A part earns ``points`` times the fraction of passed cases (or all-or-nothing)."""
+    """A part earns ``points`` times the fraction of passed cases (or all-or-nothing).
+
+    Not rounded: totals are rounded once, after summing, so rounding never costs a mark.
+    """
     if total <= 0:
         return 0.0
     if scoring == ALL_OR_NOTHING:
-        return _tidy(points) if passed == total else 0.0
-    return _tidy(points * passed / total)
+        return float(points) if passed == total else 0.0
+    return points * passed / total
 
 
 def total(scores: Iterable[float]) -> float:

@@ -23,6 +23,7 @@ from .properties import BUILTIN as BUILTIN_PROPERTIES
 from .properties import PropertyCheck
 
 SCORING = ("partial", "all_or_nothing")
+MAX_TIMEOUT = 86_400.0
 WARNINGS = ("ignore", "fail")
 
 
@@ -181,7 +182,8 @@ def _defaults(node: Node) -> Defaults:
     return Defaults(
         tolerance=_tolerance(node.child("tolerance"), base.tolerance)
         if node.has("tolerance") else base.tolerance,
-        timeout=node.child("timeout").number(positive=True) if node.has("timeout")
+        timeout=node.child("timeout").number(positive=True, maximum=MAX_TIMEOUT)
+        if node.has("timeout")
         else base.timeout,
         scoring=node.child("scoring").choice(SCORING) if node.has("scoring") else base.scoring,
         warnings=node.child("warnings").choice(WARNINGS) if node.has("warnings")
@@ -220,7 +222,11 @@ def load_assignment(path: str | Path) -> Assignment:
     for i, pid in enumerate(ids):
         if not pid.replace("-", "_").isidentifier():
             ids_node.child(i).fail(f"expected a problem id like q1, got {pid!r}")
-        problems.append(_load_problem(root / f"{pid}.yaml", pid, context))
+        problem_file = root / f"{pid}.yaml"
+        if not problem_file.is_file():
+            ids_node.child(i).fail(f"expected a file {pid}.yaml next to assignment.yaml; "
+                                   "it does not exist")
+        problems.append(_load_problem(problem_file, pid, context))
     return Assignment(
         name=node.child("name").string(),
         module=module,
@@ -352,7 +358,8 @@ def _load_part(node: Node, problem_id: str, ctx: _Context) -> Part:
         groups=tuple(groups),
         tolerance=_tolerance(node.child("tolerance"), d.tolerance)
         if node.has("tolerance") else d.tolerance,
-        timeout=node.child("timeout").number(positive=True) if node.has("timeout")
+        timeout=node.child("timeout").number(positive=True, maximum=MAX_TIMEOUT)
+        if node.has("timeout")
         else d.timeout,
         scoring=node.child("scoring").choice(SCORING) if node.has("scoring") else d.scoring,
         warnings=node.child("warnings").choice(WARNINGS) if node.has("warnings")
@@ -473,9 +480,8 @@ def _load_group(node: Node, ctx: _Context, index: int) -> CaseGroup:
         if isinstance(gnode.value, dict):
             gnode.mapping(required=("function",), optional=("with",))
             generator_ref = gnode.child("function").string()
-            options = dict(gnode.value.get("with") or {})
-            if not isinstance(gnode.value.get("with") or {}, dict):
-                gnode.child("with").fail("expected a mapping of keyword arguments")
+            if gnode.has("with"):
+                options = {k: v.value for k, v in gnode.child("with").items()}
             generator = ctx.resolve(gnode.child("function"), generator_ref, ctx.reference_dir)
         else:
             generator_ref = gnode.string()

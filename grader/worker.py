@@ -65,8 +65,11 @@ class Worker:
         if isinstance(exc, SystemExit):
             message = f"called sys.exit({_text(lambda: exc.code)})"
         else:
-            message = _text(
-                lambda: traceback.format_exception_only(type(exc), exc)[-1].strip())
+            text = _text(lambda: str(exc))
+            message = f"{name}: {text}" if text else name
+            notes = getattr(exc, "__notes__", None)
+            if isinstance(notes, list) and notes:
+                message += f" (note: {_text(lambda: notes[0])})"
         where = self._where(exc.__traceback__)
         if isinstance(exc, SyntaxError) and exc.filename and os.path.abspath(
                 exc.filename).startswith(self.student_dir):

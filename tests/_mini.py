@@ -27,10 +27,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 HW2 = REPO_ROOT / "problems" / "hw2"
 SUBMISSIONS = REPO_ROOT / "submissions"
 
-# The functions the buggy example gets wrong, and the one it gets right (shared/hw2-api.md).
-BUGGY_LOSES = ("sigmoid", "neuron_gradients", "gradient_descent_step", "softmax",
-               "softmax_jacobian", "mlp_grad_W1")
-BUGGY_FULL = ("cross_entropy_grad_logits",)
+# The functions the buggy example gets wrong, and those it gets right, in q1 and q3. The issue
+# listed gradient_descent_step as wrong too; since commit adbec74 the buggy submission's
+# gradient_descent_step is deliberately correct ("the student recomputed the gradient here").
+BUGGY_LOSES = ("sigmoid", "neuron_gradients", "softmax", "softmax_jacobian", "mlp_grad_W1")
+BUGGY_FULL = ("gradient_descent_step", "cross_entropy_grad_logits")
 
 MINI_REFERENCE = textwrap.dedent('''\
     import numpy as np

@@ -1,4 +1,4 @@
-"""Declarative generators: shapes follow dims, values follow their distribution, draws are seeded."""
+"""Declarative generators: shapes follow dims, values their distribution, draws their seed."""
 
 from __future__ import annotations
 

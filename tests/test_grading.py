@@ -147,16 +147,6 @@ def test_silencing_warnings_at_import_does_not_hide_them(mini_grader: Grader,
 
 # --- scoring through a spec ----------------------------------------------------------------
 
-def test_partial_credit_counts_passed_cases(mini_grader: Grader, tmp_path: Path) -> None:
-    # Wrong only when the input has one element; the spec's cases decide how many that is.
-    result = grade(mini_grader, tmp_path,
-                   "def double(x):\n    return 2 * x if x.size > 1 else 0 * x\n")
-
-    broken = part(result, "double")
-    assert 0 < broken.passed < broken.total or broken.passed in (0, broken.total)
-    assert broken.score == round(3 * broken.passed / broken.total, 6)
-
-
 def test_partial_credit_on_exactly_one_failing_case(tmp_path: Path) -> None:
     problem = edited(MINI_PROBLEM, "parts[0].cases", [
         {"name": "ones", "count": 2, "args": {"x": [1.0, 1.0]}},
@@ -349,10 +339,16 @@ def test_buggy_example_failures_name_the_mistake(hw2_report: GradeReport) -> Non
     buggy = by_id(hw2_report, "buggy")
     graded = {**hw2_parts(buggy, "q1"), **hw2_parts(buggy, "q3")}
 
-    assert "emitted RuntimeWarning: overflow encountered in exp" in graded["sigmoid"].message
-    assert "emitted RuntimeWarning: overflow encountered in exp" in graded["softmax"].message
-    assert "output 0 (dw): " in graded["neuron_gradients"].message
-    assert "elements mismatched; worst at index [" in graded["softmax_jacobian"].message
+    def messages(function: str) -> list[str]:
+        return [" | ".join((c.message, *c.details)) for c in graded[function].cases
+                if not c.passed]
+
+    overflow = "emitted RuntimeWarning: overflow encountered in exp"
+    assert any(m.startswith(overflow) for m in messages("sigmoid"))
+    assert all(m.startswith(overflow) or "NaN or inf" in m for m in messages("softmax"))
+    assert all(m.startswith("output 0 (dw): ") for m in messages("neuron_gradients"))
+    assert all("elements mismatched; worst at index [" in m
+               for m in messages("softmax_jacobian"))
 
 
 def test_grading_the_same_submission_twice_is_identical(mini_grader: Grader,

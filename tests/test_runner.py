@@ -100,7 +100,7 @@ def test_hang_at_import_is_an_import_timeout(tmp_path: Path) -> None:
 
     assert time.monotonic() - start < 1.0 + 4.0
     assert result.score == 0
-    assert result.error == "importing hw.py timed out after 1s"
+    assert "timed out after 1s" in result.error
 
 
 def test_syntax_error_scores_zero_with_the_line(mini_grader: Grader, tmp_path: Path) -> None:
@@ -229,7 +229,8 @@ def test_sys_exit_at_import_fails_the_import(mini_grader: Grader, tmp_path: Path
     result = grade(mini_grader, tmp_path, "import sys\nsys.exit(0)\n")
 
     assert result.score == 0
-    assert result.error == "hw.py failed to import: called sys.exit(0)"
+    assert "called sys.exit(0)" in result.error
+    assert {c.status for p in parts(result).values() for c in p.cases} == {"import_error"}
 
 
 def test_os_exit_crashes_and_other_functions_run_in_a_fresh_process(mini_grader: Grader,
@@ -250,12 +251,12 @@ def test_os_exit_crashes_and_other_functions_run_in_a_fresh_process(mini_grader:
 
 def test_one_crash_restarts_the_process_for_the_next_case(mini_grader: Grader,
                                                           tmp_path: Path) -> None:
-    # A marker file in the scratch folder (the child's cwd) makes only the first call crash.
-    result = grade(mini_grader, tmp_path, """
+    # Crash on the first case's input only; the next cases run in a fresh process.
+    first = float(mini_grader.parts[0].cases[0].args[0][0])
+    result = grade(mini_grader, tmp_path, f"""
         import os
         def double(x):
-            if not os.path.exists("crashed-once"):
-                open("crashed-once", "w").close()
+            if x[0] == {first!r}:
                 os._exit(1)
             return 2 * x
         """)
@@ -264,15 +265,17 @@ def test_one_crash_restarts_the_process_for_the_next_case(mini_grader: Grader,
     assert_others_full(result, "double")
 
 
-def test_killed_by_a_signal_is_named(mini_grader: Grader, tmp_path: Path) -> None:
-    result = grade(mini_grader, tmp_path, """
+@pytest.mark.parametrize("name", ["SIGKILL", "SIGSEGV", "SIGTERM"])
+def test_killed_by_a_signal_is_named(mini_grader: Grader, tmp_path: Path, name: str) -> None:
+    # SIGKILL is what the kernel's out-of-memory killer sends.
+    result = grade(mini_grader, tmp_path, f"""
         import os, signal
         def halve(x):
-            os.kill(os.getpid(), signal.SIGKILL)
+            os.kill(os.getpid(), signal.{name})
         """)
 
     assert parts(result)["halve"].cases[0].message == (
-        "the process was killed by signal SIGKILL while running halve()")
+        f"the process was killed by signal {name} while running halve()")
     assert_others_full(result, "halve")
 
 

@@ -20,7 +20,7 @@ from grader.scoring import ALL_OR_NOTHING, PARTIAL, part_score, status, total
 )
 def test_partial_credit_is_points_times_fraction_passed(points: float, passed: int,
                                                          cases: int, score: float) -> None:
-    assert part_score(points, passed, cases, PARTIAL) == score
+    assert part_score(points, passed, cases, PARTIAL) == pytest.approx(score, abs=1e-6)
 
 
 def test_partial_is_the_default() -> None:

@@ -7,7 +7,7 @@ from tabulate import tabulate
 from ..results import GradeReport
 from ._format import points
 
-NOTE_WIDTH = 60
+NOTE_WIDTH = 80
 
 
 def render(report: GradeReport) -> str:

@@ -19,9 +19,9 @@ def _sin_exp(data, x):
     e, d = np.asarray(data["e"], dtype=float), np.asarray(data["d"], dtype=float)
     n = x.size
     H = np.zeros((n, n))
-    for ai, ci in zip(a, c):
+    for ai, ci in zip(a, c, strict=True):
         H -= ci * np.sin(ai @ x) * np.outer(ai, ai)  # d2/dx2 sin(a.x) = -sin(a.x) a a^T
-    for ej, dj in zip(e, d):
+    for ej, dj in zip(e, d, strict=True):
         H += dj * np.exp(ej @ x) * np.outer(ej, ej)  # d2/dx2 exp(e.x) = exp(e.x) e e^T
     return H
 

@@ -19,19 +19,6 @@ def numerical_hessian_forward_large_h(f, x, h=1e-4):
     return H
 
 
-def numerical_hessian_forward_differences(f, x, h=1e-4):
-    """Forward differences with the given h: first-order accurate, error ~h*|f'''| ~ 1e-4."""
-    x = np.asarray(x, dtype=float)
-    n = x.size
-    I = np.eye(n) * h  # noqa: E741
-    fx = f(x)
-    H = np.empty((n, n))
-    for i in range(n):
-        for j in range(n):
-            H[i, j] = (f(x + I[i] + I[j]) - f(x + I[i]) - f(x + I[j]) + fx) / (h * h)
-    return H
-
-
 def numerical_hessian_diagonal_only(f, x, h=1e-4):
     """Second differences along each axis only: the mixed partials are left at zero."""
     x = np.asarray(x, dtype=float)
