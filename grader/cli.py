@@ -135,7 +135,8 @@ def grade(assignment: Path, submissions: Path, fmt: str, output: Path | None,
         click.echo(f"[{done}/{len(found)}] {result.id}: {result.score:g}/{result.max_score:g}"
                    f" ({result.seconds:.2f}s)", err=True)
 
-    report = grader.report(found, on_result=progress)
+    with grader:
+        report = grader.report(found, on_result=progress)
     click.echo(f"graded {len(found)} submission(s) in {time.monotonic() - start:.1f}s", err=True)
     _emit(FORMATS[fmt](report), output)
 
@@ -184,7 +185,8 @@ def check(assignment: Path, submission: Path, run_all: bool, case_ids: tuple[str
         seed=seed,
         warn=_warn,
     )
-    report: GradeReport = Grader(spec, options).report([sub])
+    with Grader(spec, options) as grader:
+        report: GradeReport = grader.report([sub])
     if fmt == "text":
         rerun = _rerun_command(assignment, submission, seed)
         text = check_reporter.render(report, rerun, verbose=verbose or bool(case_ids),

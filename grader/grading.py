@@ -16,6 +16,7 @@ from .compare import Verdict, judge
 from .errors import UsageError
 from .expected import Output, compute_expected
 from .isolation import Isolation
+from .launch import Launcher, SpawnLauncher, ZygoteLauncher, zygote_supported
 from .outcomes import CallOutcome, Status
 from .properties import property_failures
 from .results import (
@@ -69,6 +70,34 @@ class Grader:
         self.parts = self._prepare()
         run = self.options.run
         self.isolation = Isolation(run.sandbox, run.limits, warn=self.options.warn)
+        self._launcher: Launcher | None = None
+
+    @property
+    def launcher(self) -> Launcher:
+        """The zygote, started on first use, or a plain spawner where fork is not offered."""
+        if self._launcher is None:
+            run = self.options.run
+            self._launcher = SpawnLauncher(run.python)
+            if run.warm and zygote_supported():
+                try:
+                    self._launcher = ZygoteLauncher(run.python)
+                except OSError as exc:
+                    if self.options.warn is not None:
+                        self.options.warn(f"grader: warning: no warm workers ({exc}); "
+                                          "starting a fresh interpreter per submission")
+        return self._launcher
+
+    def close(self) -> None:
+        """Stop the zygote, if one was started."""
+        if self._launcher is not None:
+            self._launcher.close()
+            self._launcher = None
+
+    def __enter__(self) -> Grader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _select(self, cases: tuple[Case, ...]) -> tuple[Case, ...]:
         if self.options.case_ids is not None:
@@ -113,7 +142,7 @@ class Grader:
         else:
             record = run_submission(submission.module, [p.plan for p in self.parts],
                                     self.assignment.public_dir, self.import_timeout,
-                                    self.options.run, self.isolation)
+                                    self.options.run, self.isolation, self.launcher)
             outcomes, output, seconds = record.outcomes, record.output, record.seconds
         problems = self._score(outcomes)
         statuses = {o.status for o in outcomes.values()}

@@ -11,8 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,11 +25,8 @@ from . import _modules, wire
 from .cases import Case
 from .generators import BuiltArg
 from .isolation import Isolation, Limits
+from .launch import Launcher, SpawnLauncher, _Pipes, describe_status, worker_env
 from .outcomes import CallOutcome, Status, clean_text
-
-# Environment variables passed through to the student process; everything else is dropped.
-_ENV_ALLOW = ("PATH", "LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "TZ")
-_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 @dataclass(frozen=True)
@@ -44,6 +39,7 @@ class RunOptions:
     limits: Limits = field(default_factory=Limits)
     slot: int = 0  # job slot: picks the unprivileged uid under full isolation
     extra_paths: tuple[Path, ...] = ()  # more read-only paths the student process may see
+    warm: bool = True  # fork workers from a warm zygote where fork is safe (Linux)
 
 
 @dataclass(frozen=True)
@@ -83,17 +79,6 @@ def _encode_arg(value: Any, blobs: list[bytes], public_dir: Path) -> dict[str, A
     return {"t": "s", "v": str(value)}
 
 
-def _describe_exit(code: int | None) -> str:
-    if code is None:
-        return "stopped responding"
-    if code < 0:
-        try:
-            return f"was killed by signal {signal.Signals(-code).name}"
-        except ValueError:
-            return f"was killed by signal {-code}"
-    return f"exited with code {code}"
-
-
 class _Output:
     """The first ``limit`` bytes of what the student's process printed, and the total."""
 
@@ -118,21 +103,14 @@ class _Output:
 class _Child:
     """One student process: its message pipes and its captured output."""
 
-    def __init__(self, scratch: Path, output: _Output, options: RunOptions) -> None:
+    def __init__(self, scratch: Path, output: _Output, options: RunOptions,
+                 launcher: Launcher) -> None:
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         out_r, out_w = os.pipe()
-        env = {k: os.environ[k] for k in _ENV_ALLOW if k in os.environ}
-        env.update({k: "1" for k in _THREADS})
-        env.update(HOME=str(scratch), TMPDIR=str(scratch), PYTHONDONTWRITEBYTECODE="1",
-                   PYTHONHASHSEED="0")
         try:
-            self.proc = subprocess.Popen(
-                [options.python, "-I", "-m", "grader.worker", str(to_child_r), str(from_child_w)],
-                pass_fds=(to_child_r, from_child_w),
-                stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
-                cwd=scratch, env=env, start_new_session=True,
-            )
+            self.proc = launcher.start(_Pipes(to_child_r, from_child_w, out_w), str(scratch),
+                                       worker_env(str(scratch)))
         except BaseException:
             for fd in (to_child_w, from_child_r, out_r):
                 os.close(fd)
@@ -154,18 +132,10 @@ class _Child:
         return self.reader.read(deadline)
 
     def exit_description(self) -> str:
-        try:
-            code = self.proc.wait(timeout=1.0)
-        except subprocess.TimeoutExpired:
-            code = None
-        return _describe_exit(code)
+        return describe_status(self.proc.wait(timeout=1.0))
 
     def kill(self) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        with contextlib.suppress(ProcessLookupError):
-            self.proc.kill()
-        self.proc.wait()
+        self.proc.kill()
         self.reader.drain_now()
         for fd in (self.write_fd, self.reader.fd, self.output_fd):
             with contextlib.suppress(OSError):
@@ -212,7 +182,8 @@ class SubmissionRun:
 
     def __init__(self, module: Path, functions: Sequence[str], public_dir: Path,
                  import_timeout: float, options: RunOptions, isolation: Isolation,
-                 cpu_seconds: int) -> None:
+                 cpu_seconds: int, launcher: Launcher) -> None:
+        self.launcher = launcher
         self.functions = list(dict.fromkeys(functions))
         self.public_dir = public_dir
         self.import_timeout = import_timeout
@@ -234,7 +205,7 @@ class SubmissionRun:
     def _spawn(self) -> _Child | None:
         """A worker with the isolation in force, or None (and import_failure) if it died."""
         while True:
-            child = _Child(self.scratch, self.output, self.options)
+            child = _Child(self.scratch, self.output, self.options, self.launcher)
             extra = (self.public_dir, self.module.parent, *self.options.extra_paths)
             header = self.isolation.request(self.root, self.scratch, extra, self.options.slot,
                                             self.cpu_seconds)
@@ -404,7 +375,8 @@ def _reply_outcome(reply: dict[str, Any], blobs: list[bytes], plan: CallPlan,
 
 def run_submission(module: Path, plans: Sequence[CallPlan], public_dir: Path,
                    import_timeout: float, options: RunOptions,
-                   isolation: Isolation | None = None) -> RunRecord:
+                   isolation: Isolation | None = None,
+                   launcher: Launcher | None = None) -> RunRecord:
     """Run every planned case of one submission and collect the outcomes.
 
     A timeout skips the rest of that function's cases (a hang costs one timeout, not one per
@@ -415,7 +387,8 @@ def run_submission(module: Path, plans: Sequence[CallPlan], public_dir: Path,
     isolation = isolation or Isolation(options.sandbox, options.limits)
     budget = import_timeout + sum(p.timeout * len(p.cases) for p in plans)
     run = SubmissionRun(module, [p.function for p in plans], public_dir, import_timeout,
-                        options, isolation, cpu_seconds=int(min(budget, 3600)) + 5)
+                        options, isolation, cpu_seconds=int(min(budget, 3600)) + 5,
+                        launcher=launcher or SpawnLauncher(options.python))
     outcomes: dict[str, CallOutcome] = {}
     try:
         for plan in plans:

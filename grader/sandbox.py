@@ -100,6 +100,13 @@ def _write(path: str, text: str) -> None:
         f.write(text)
 
 
+def die_with_parent() -> None:
+    """Ask the kernel to SIGKILL this process when its parent dies (best effort)."""
+    if sys.platform.startswith("linux"):
+        _lib().prctl(ctypes.c_int(PR_SET_PDEATHSIG), ctypes.c_ulong(signal.SIGKILL),
+                     ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
+
+
 # --- limits ---------------------------------------------------------------------------------
 
 def apply_limits(limits: dict[str, int]) -> None:

@@ -125,7 +125,11 @@ def validate(assignment: Assignment, run_options: RunOptions | None = None,
              warn: Callable[[str], None] | None = None) -> ValidationReport:
     """Check every part of ``assignment``. Found problems are data; only SpecError raises."""
     options = run_options or RunOptions()
-    grader = Grader(assignment, GradeOptions(run=options, warn=warn))
+    with Grader(assignment, GradeOptions(run=options, warn=warn)) as grader:
+        return _validate(assignment, grader, options)
+
+
+def _validate(assignment: Assignment, grader: Grader, options: RunOptions) -> ValidationReport:
     wrong = _grade_wrong_answers(assignment, grader, options)
     checks = []
     for prepared in grader.parts:
@@ -208,7 +212,8 @@ def _grade_wrong_answers(assignment: Assignment, grader: Grader, options: RunOpt
             path.parent.mkdir()
             path.write_text("\n".join(lines) + "\n", encoding="utf-8")
             record = run_submission(path, [p.plan for p, _ in batch], assignment.public_dir,
-                                    grader.import_timeout, wrong_options, grader.isolation)
+                                    grader.import_timeout, wrong_options, grader.isolation,
+                                    grader.launcher)
             for prepared, ref in batch:
                 result = part_result(prepared, record.outcomes)
                 results.setdefault((prepared.problem.id, prepared.part.id), []).append(

@@ -236,6 +236,7 @@ def _setup(worker: Worker, header: dict[str, Any], fds: tuple[int, int]) -> bool
 
 def main(argv: list[str]) -> int:
     in_fd, out_fd = int(argv[1]), int(argv[2])
+    sandbox.die_with_parent()
     stream = os.fdopen(in_fd, "rb", buffering=1 << 16)
     worker = Worker(out_fd)
     while True:

@@ -16,8 +16,9 @@ from click.testing import CliRunner
 
 from grader.cli import main
 from grader.grading import GradeOptions, Grader
+from grader.launch import describe_status
 from grader.results import PartResult, SubmissionResult
-from grader.runner import RunOptions, _describe_exit
+from grader.runner import RunOptions
 from grader.spec import Assignment, load_assignment
 
 from ._mini import MINI_ASSIGNMENT, MINI_FUNCTIONS, edited, line_of, make_assignment, write_student
@@ -285,7 +286,7 @@ def test_killed_by_a_signal_is_named(mini_grader: Grader, tmp_path: Path, name: 
      (-200, "was killed by signal 200")],
 )
 def test_describe_exit(code: int | None, text: str) -> None:
-    assert _describe_exit(code) == text
+    assert describe_status(code) == text
 
 
 FLOOD = """

@@ -1,0 +1,208 @@
+"""Starting student worker processes: a fresh interpreter each time, or a fork of a zygote.
+
+:class:`SpawnLauncher` runs ``python -I -m grader.worker`` per worker (about 100 ms, mostly
+importing numpy). :class:`ZygoteLauncher` keeps one warm fork server (:mod:`grader.zygote`)
+per grading run and forks workers from it (a few ms). Fork is used only on Linux; elsewhere
+the zygote is not offered and the grader spawns. Either way the worker applies the same
+isolation itself, after it starts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+_ENV_ALLOW = ("PATH", "LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "TZ")
+_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+            "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+def worker_env(home: str) -> dict[str, str]:
+    """The allow-listed environment of a student process (and of the zygote)."""
+    env = {k: os.environ[k] for k in _ENV_ALLOW if k in os.environ}
+    env.update({k: "1" for k in _THREADS})  # no BLAS threads, before numpy is imported
+    env.update(HOME=home, TMPDIR=home, PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0")
+    return env
+
+
+def describe_status(code: int | None) -> str:
+    """Words for a Popen-style return code (negative: killed by that signal)."""
+    if code is None:
+        return "stopped responding"
+    if code < 0:
+        try:
+            return f"was killed by signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    return f"exited with code {code}"
+
+
+class Launcher(Protocol):
+    def start(self, pipes: _Pipes, cwd: str, env: dict[str, str]) -> Process: ...
+
+    def close(self) -> None: ...
+
+
+class Process(Protocol):
+    pid: int
+
+    def wait(self, timeout: float | None = None) -> int | None: ...
+
+    def kill(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class _Pipes:
+    """The worker's ends of its three pipes: requests in, replies out, printed output."""
+
+    request_r: int
+    reply_w: int
+    output_w: int
+
+
+class SpawnLauncher:
+    """One new interpreter per worker."""
+
+    def __init__(self, python: str = sys.executable) -> None:
+        self.python = python
+
+    def start(self, pipes: _Pipes, cwd: str, env: dict[str, str]) -> Process:
+        return _Popen(subprocess.Popen(
+            [self.python, "-I", "-m", "grader.worker", str(pipes.request_r), str(pipes.reply_w)],
+            pass_fds=(pipes.request_r, pipes.reply_w),
+            stdin=subprocess.DEVNULL, stdout=pipes.output_w, stderr=pipes.output_w,
+            cwd=cwd, env=env, start_new_session=True,
+        ))
+
+    def close(self) -> None:
+        pass
+
+
+class _Popen:
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        self.proc = proc
+        self.pid = proc.pid
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            self.proc.kill()
+        self.proc.wait()
+
+
+class ZygoteLauncher:
+    """A warm fork server shared by all job slots of one grading run."""
+
+    def __init__(self, python: str = sys.executable, home: str = "/") -> None:
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self.proc = subprocess.Popen(
+                [python, "-I", "-m", "grader.zygote", str(child.fileno())],
+                pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                cwd=home, env=worker_env(home), start_new_session=True,
+            )
+        finally:
+            child.close()
+        self.sock = parent
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self._cond = threading.Condition()
+        self._spawned: dict[int, dict[str, Any]] = {}
+        self._exits: dict[int, int] = {}
+        self._closed = False
+        ready = json.loads(self.sock.recv(1 << 16) or b"{}")
+        if "ready" not in ready:
+            raise OSError("the zygote did not start")
+        self._reader = threading.Thread(target=self._read, name="grader-zygote", daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = self.sock.recv(1 << 16)
+            except OSError:
+                data = b""
+            with self._cond:
+                if not data:
+                    self._closed = True
+                    self._cond.notify_all()
+                    return
+                message = json.loads(data)
+                if "exit" in message:
+                    self._exits[int(message["exit"])] = int(message["status"])
+                else:
+                    self._spawned[int(message["id"])] = message
+                self._cond.notify_all()
+
+    def start(self, pipes: _Pipes, cwd: str, env: dict[str, str]) -> Process:
+        request_id = next(self._ids)
+        payload = json.dumps({"id": request_id, "cwd": cwd, "env": env}).encode()
+        with self._lock:
+            socket.send_fds(self.sock, [payload],
+                            [pipes.request_r, pipes.reply_w, pipes.output_w])
+        with self._cond:
+            self._cond.wait_for(lambda: request_id in self._spawned or self._closed, 10.0)
+            reply = self._spawned.pop(request_id, None)
+        if reply is None or "pid" not in reply:
+            raise OSError(f"the zygote could not fork a worker ({reply or 'no reply'})")
+        return _Forked(int(reply["pid"]), self)
+
+    def status(self, pid: int, timeout: float | None) -> int | None:
+        with self._cond:
+            self._cond.wait_for(lambda: pid in self._exits or self._closed, timeout)
+            return self._exits.pop(pid, None)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.kill()
+        self.proc.wait()
+
+
+class _Forked:
+    """A worker forked by the zygote: not our child, so its exit status comes from there."""
+
+    def __init__(self, pid: int, zygote: ZygoteLauncher) -> None:
+        self.pid = pid
+        self.zygote = zygote
+        self.code: int | None = None
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        if self.code is None:
+            status = self.zygote.status(self.pid, timeout)
+            if status is not None:
+                self.code = os.waitstatus_to_exitcode(status)
+        return self.code
+
+    def kill(self) -> None:
+        if self.code is not None:
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(self.pid, signal.SIGKILL)
+        self.wait(5.0)
+
+
+def zygote_supported() -> bool:
+    """Fork is safe and cheap only on Linux (macOS forks badly with threaded libraries)."""
+    return sys.platform.startswith("linux") and hasattr(socket, "send_fds")

@@ -1,0 +1,110 @@
+"""The fork server ("zygote"): a warm process that forks student workers on request.
+
+Started by :class:`grader.launch.ZygoteLauncher` as ``python -I -m grader.zygote SOCKET_FD``
+with the same allow-listed environment as a worker, BLAS threads pinned to 1 before numpy is
+imported. It imports numpy and the worker once; each request then costs a ``fork`` instead of
+a new interpreter. It holds no secrets: it never receives case inputs, expected outputs or
+reference code, only the three pipe ends of the worker it forks. Every isolation step still
+happens in each forked worker (:mod:`grader.sandbox`), after the fork.
+
+Protocol (AF_UNIX SOCK_SEQPACKET, one JSON object per message):
+- grader -> zygote: ``{"id": n, "cwd": path, "env": {...}}`` with the worker's in, out and
+  output pipe ends attached as ancillary data;
+- zygote -> grader: ``{"id": n, "pid": pid}`` once forked, and ``{"exit": pid, "status": s}``
+  (a raw wait status) when a worker ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import signal
+import socket
+import sys
+
+import numpy  # noqa: F401  - the point of the zygote: import once, fork many times
+
+from grader import sandbox, worker
+
+_POLL = 0.02  # seconds between reaping checks while workers run
+
+
+def _child(sock: socket.socket, request: dict[str, object], fds: list[int]) -> None:
+    """In the forked worker: wire up the pipes, drop the zygote's state, run the worker."""
+    code = 70
+    try:
+        sock.close()
+        in_fd, out_fd, output_fd = fds
+        os.setsid()
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.dup2(output_fd, 1)
+        os.dup2(output_fd, 2)
+        for fd in (devnull, output_fd):
+            if fd > 2:
+                os.close(fd)
+        low, high = sorted((in_fd, out_fd))
+        os.closerange(3, low)
+        os.closerange(low + 1, high)
+        os.closerange(high + 1, 1 << 16)
+        os.chdir(str(request["cwd"]))
+        env = request["env"]
+        os.environ.clear()
+        if isinstance(env, dict):
+            os.environ.update({str(k): str(v) for k, v in env.items()})
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        code = worker.main(["worker", str(in_fd), str(out_fd)])
+    except BaseException:  # never fall back into the zygote's loop
+        code = 70
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(BaseException):
+                stream.flush()
+        os._exit(code)
+
+
+def main(argv: list[str]) -> int:
+    sock = socket.socket(fileno=int(argv[1]))
+    sandbox.die_with_parent()
+    children: set[int] = set()
+    sock.send(json.dumps({"ready": os.getpid()}).encode())
+    try:
+        while True:
+            readable, _, _ = select.select([sock], [], [], _POLL if children else None)
+            while children:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+                if pid == 0:
+                    break
+                children.discard(pid)
+                sock.send(json.dumps({"exit": pid, "status": status}).encode())
+            if not readable:
+                continue
+            message, fds, _, _ = socket.recv_fds(sock, 1 << 16, 3)
+            if not message:
+                return 0
+            request = json.loads(message)
+            if len(fds) != 3:
+                for fd in fds:
+                    os.close(fd)
+                sock.send(json.dumps({"id": request.get("id"), "error": "expected 3 fds"})
+                          .encode())
+                continue
+            pid = os.fork()
+            if pid == 0:
+                _child(sock, request, fds)
+            for fd in fds:
+                os.close(fd)
+            children.add(pid)
+            sock.send(json.dumps({"id": request.get("id"), "pid": pid}).encode())
+    finally:
+        for pid in children:
+            with contextlib.suppress(OSError):
+                os.killpg(pid, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
