@@ -8,20 +8,23 @@ from __future__ import annotations
 
 import shlex
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from .errors import GraderError
+from . import rundir
+from .batch import Interrupted, default_jobs, grade_class, run_meta
+from .errors import GraderError, UsageError
 from .grading import GradeOptions, Grader
 from .isolation import MODES, Limits
+from .progress import Progress
 from .reporters import FORMATS
 from .reporters import check as check_reporter
 from .reporters import validation as validation_reporter
-from .results import GradeReport, SubmissionResult
+from .results import GradeReport
+from .rundir import RunDir
 from .runner import RunOptions
 from .spec import load_assignment
 from .submissions import discover, one_submission
@@ -114,30 +117,45 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="table",
               show_default=True, help="Report format.")
 @output_option
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Submissions graded in parallel [default: the number of cores].")
+@click.option("--run-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder that keeps each result as it finishes "
+                   "[default: a new folder under $XDG_STATE_HOME/grader/runs].")
+@click.option("--resume", type=click.Path(file_okay=False, path_type=Path), default=None,
+              metavar="RUN_DIR", help="Continue an interrupted run from its folder.")
 @run_options
 @_handle_errors
 def grade(assignment: Path, submissions: Path, fmt: str, output: Path | None,
+          jobs: int | None, run_dir: Path | None, resume: Path | None,
           timeout: float | None, sandbox: str, memory: int) -> None:
     """Grade every submission in SUBMISSIONS against ASSIGNMENT.
 
     SUBMISSIONS is a folder of submission folders (each named by its id), or one submission
     folder that holds the module file itself.
     """
+    if run_dir is not None and resume is not None:
+        raise UsageError("give --run-dir or --resume, not both")
     spec = load_assignment(assignment)
     found = discover(submissions, spec.module_file)
-    grader = Grader(spec, GradeOptions(run=_run(timeout, sandbox, memory), warn=_warn))
-    start = time.monotonic()
-    done = 0
-
-    def progress(result: SubmissionResult) -> None:
-        nonlocal done
-        done += 1
-        click.echo(f"[{done}/{len(found)}] {result.id}: {result.score:g}/{result.max_score:g}"
-                   f" ({result.seconds:.2f}s)", err=True)
-
-    with grader:
-        report = grader.report(found, on_result=progress)
-    click.echo(f"graded {len(found)} submission(s) in {time.monotonic() - start:.1f}s", err=True)
+    with Grader(spec, GradeOptions(run=_run(timeout, sandbox, memory), warn=_warn)) as grader:
+        folder = RunDir(resume or run_dir or rundir.default_path(), run_meta(grader),
+                        resume=resume is not None)
+        previous = len(folder.done())
+        progress = Progress(len(found), sys.stderr, already=min(previous, len(found)))
+        try:
+            report = grade_class(grader, found, jobs or default_jobs(), folder,
+                                 on_result=progress.update)
+        except Interrupted as exc:
+            progress.finish(" - interrupted")
+            command = ["grader", "grade", str(assignment), str(submissions), "--resume",
+                       str(exc.run_dir)]
+            click.echo(f"grader: interrupted; {exc.done} of {exc.total} results are kept in "
+                       f"{exc.run_dir}; resume with: {shlex.join(command)}", err=True)
+            sys.exit(130)
+        finally:
+            folder.close()
+    progress.finish(f"; results in {folder.path}")
     _emit(FORMATS[fmt](report), output)
 
 
@@ -186,7 +204,7 @@ def check(assignment: Path, submission: Path, run_all: bool, case_ids: tuple[str
         warn=_warn,
     )
     with Grader(spec, options) as grader:
-        report: GradeReport = grader.report([sub])
+        report: GradeReport = grader.report(grader.grade_all([sub]))
     if fmt == "text":
         rerun = _rerun_command(assignment, submission, seed)
         text = check_reporter.render(report, rerun, verbose=verbose or bool(case_ids),

@@ -7,8 +7,11 @@ submission's code runs only in its own child process (:mod:`grader.runner`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+import queue
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
 
 from . import scoring
 from .cases import Case, build_part_cases
@@ -16,7 +19,13 @@ from .compare import Verdict, judge
 from .errors import UsageError
 from .expected import Output, compute_expected
 from .isolation import Isolation
-from .launch import Launcher, SpawnLauncher, ZygoteLauncher, zygote_supported
+from .launch import (
+    Launcher,
+    SpawnLauncher,
+    TrackingLauncher,
+    ZygoteLauncher,
+    zygote_supported,
+)
 from .outcomes import CallOutcome, Status
 from .properties import property_failures
 from .results import (
@@ -70,22 +79,28 @@ class Grader:
         self.parts = self._prepare()
         run = self.options.run
         self.isolation = Isolation(run.sandbox, run.limits, warn=self.options.warn)
-        self._launcher: Launcher | None = None
+        self._launcher: TrackingLauncher | None = None
+        self._launcher_lock = threading.Lock()
+        self._stopping = False
 
     @property
-    def launcher(self) -> Launcher:
+    def launcher(self) -> TrackingLauncher:
         """The zygote, started on first use, or a plain spawner where fork is not offered."""
-        if self._launcher is None:
-            run = self.options.run
-            self._launcher = SpawnLauncher(run.python)
-            if run.warm and zygote_supported():
-                try:
-                    self._launcher = ZygoteLauncher(run.python)
-                except OSError as exc:
-                    if self.options.warn is not None:
-                        self.options.warn(f"grader: warning: no warm workers ({exc}); "
-                                          "starting a fresh interpreter per submission")
-        return self._launcher
+        with self._launcher_lock:
+            if self._launcher is None:
+                self._launcher = TrackingLauncher(self._new_launcher)
+            return self._launcher
+
+    def _new_launcher(self) -> Launcher:
+        run = self.options.run
+        if run.warm and zygote_supported():
+            try:
+                return ZygoteLauncher(run.python)
+            except OSError as exc:
+                if self.options.warn is not None:
+                    self.options.warn(f"grader: warning: no warm workers ({exc}); "
+                                      "starting a fresh interpreter per submission")
+        return SpawnLauncher(run.python)
 
     def close(self) -> None:
         """Stop the zygote, if one was started."""
@@ -134,15 +149,16 @@ class Grader:
     def import_timeout(self) -> float:
         return max(self.assignment.defaults.timeout, self.options.run.timeout or 0.0)
 
-    def grade(self, submission: Submission) -> SubmissionResult:
+    def grade(self, submission: Submission, slot: int = 0) -> SubmissionResult:
         if submission.module is None:
             failure = CallOutcome(Status.IMPORT_ERROR, submission.problem)
             outcomes = {c.id: failure for p in self.parts for c in p.cases}
             output, seconds = "", 0.0
         else:
+            run = replace(self.options.run, slot=slot)
             record = run_submission(submission.module, [p.plan for p in self.parts],
                                     self.assignment.public_dir, self.import_timeout,
-                                    self.options.run, self.isolation, self.launcher)
+                                    run, self.isolation, self.launcher)
             outcomes, output, seconds = record.outcomes, record.output, record.seconds
         problems = self._score(outcomes)
         statuses = {o.status for o in outcomes.values()}
@@ -178,14 +194,50 @@ class Grader:
                                           scoring.status(score, max_score), tuple(parts)))
         return problems
 
-    def report(self, submissions: Iterable[Submission],
-               on_result: Callable[[SubmissionResult], None] | None = None) -> GradeReport:
-        results = []
-        for submission in submissions:
-            result = self.grade(submission)
-            if on_result is not None:
-                on_result(result)
-            results.append(result)
+    def grade_all(self, submissions: Sequence[Submission], jobs: int = 1,
+                  on_result: Callable[[SubmissionResult], None] | None = None
+                  ) -> list[SubmissionResult]:
+        """Grade ``submissions`` with ``jobs`` in parallel; results in submission order.
+
+        Each job slot runs one submission at a time in its own worker process (with its own
+        unprivileged uid under full isolation), so a slow or hostile submission holds one
+        slot, never the run. ``on_result`` is called in the calling thread as each finishes.
+        On KeyboardInterrupt every worker is killed, results not yet reported are dropped
+        (they would be wrong: their processes were killed), and the interrupt propagates.
+        """
+        jobs = max(1, min(jobs, len(submissions) or 1))
+        slots: queue.SimpleQueue[int] = queue.SimpleQueue()
+        for slot in range(jobs):
+            slots.put(slot)
+
+        def task(submission: Submission) -> SubmissionResult:
+            slot = slots.get()
+            try:
+                return self.grade(submission, slot)
+            finally:
+                slots.put(slot)
+
+        results: dict[int, SubmissionResult] = {}
+        pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grader-job")
+        try:
+            futures = {pool.submit(task, sub): i for i, sub in enumerate(submissions)}
+            for future in as_completed(futures):
+                result = future.result()
+                results[futures[future]] = result
+                if on_result is not None:
+                    on_result(result)
+        except BaseException:
+            self._stopping = True
+            for future in futures:
+                future.cancel()
+            self.launcher.kill_all()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+        return [results[i] for i in range(len(submissions))]
+
+    def report(self, results: Iterable[SubmissionResult]) -> GradeReport:
+        """A report of finished results (in the order given)."""
         return GradeReport(
             assignment=assignment_info(self.assignment),
             submissions=tuple(results),

@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -201,6 +202,79 @@ class _Forked:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(self.pid, signal.SIGKILL)
         self.wait(5.0)
+
+
+class TrackingLauncher:
+    """Wraps a launcher and remembers live workers, so an interrupt can kill them all.
+
+    If the underlying launcher fails (a zygote that died), it is replaced once by a new one
+    from ``factory`` and the start is retried.
+    """
+
+    def __init__(self, factory: Callable[[], Launcher]) -> None:
+        self.factory = factory
+        self.inner = factory()
+        self._live: set[Process] = set()
+        self._lock = threading.Lock()
+        self._stopped = False
+
+    def _start(self, pipes: _Pipes, cwd: str, env: dict[str, str]) -> Process:
+        inner = self.inner
+        try:
+            return inner.start(pipes, cwd, env)
+        except OSError:
+            with self._lock:
+                if self._stopped:
+                    raise
+                if self.inner is inner:
+                    inner.close()
+                    self.inner = self.factory()
+            return self.inner.start(pipes, cwd, env)
+
+    def start(self, pipes: _Pipes, cwd: str, env: dict[str, str]) -> Process:
+        with self._lock:
+            if self._stopped:
+                raise OSError("grading was interrupted")
+        process = _Tracked(self._start(pipes, cwd, env), self)
+        with self._lock:
+            self._live.add(process)
+        if self.stopped:  # an interrupt may have come while it started
+            process.kill()
+        return process
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
+
+    def forget(self, process: Process) -> None:
+        with self._lock:
+            self._live.discard(process)
+
+    def kill_all(self) -> None:
+        """Kill every live worker and refuse to start new ones."""
+        with self._lock:
+            self._stopped = True
+            live = list(self._live)
+        for process in live:
+            process.kill()
+
+    def close(self) -> None:
+        self.kill_all()
+        self.inner.close()
+
+
+class _Tracked:
+    def __init__(self, inner: Process, owner: TrackingLauncher) -> None:
+        self.inner = inner
+        self.owner = owner
+        self.pid = inner.pid
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        return self.inner.wait(timeout)
+
+    def kill(self) -> None:
+        self.inner.kill()
+        self.owner.forget(self)
 
 
 def zygote_supported() -> bool:

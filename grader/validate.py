@@ -170,7 +170,7 @@ def _grade_solution(assignment: Assignment, grader: Grader) -> tuple[str, tuple[
     module = _solution_module(assignment)
     if module is None:
         return "", ()
-    result = grader.grade(Submission("reference", module.parent, module))
+    result = grader.grade_all([Submission("reference", module.parent, module)])[0]
     summary = f"{result.score:g} / {result.max_score:g}"
     problems = tuple(
         f"the reference solution, run as a submission, loses points on {pr.id}/{part.id}: "

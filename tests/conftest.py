@@ -38,5 +38,12 @@ def hw2() -> Assignment:
 @pytest.fixture(scope="session")
 def hw2_report(hw2: Assignment) -> GradeReport:
     """The shipped example submissions graded on every case, once per test session."""
-    return Grader(hw2, GradeOptions(run=RunOptions())).report(
-        discover(SUBMISSIONS, hw2.module_file))
+    with Grader(hw2, GradeOptions(run=RunOptions())) as grader:
+        return grader.report(grader.grade_all(discover(SUBMISSIONS, hw2.module_file)))
+
+
+@pytest.fixture(autouse=True)
+def _run_folders_in_tmp(tmp_path_factory: pytest.TempPathFactory,
+                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`grader grade` keeps run folders under $XDG_STATE_HOME; keep tests' out of $HOME."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))

@@ -79,7 +79,7 @@ def test_grade_table_on_the_shipped_example(graded_table: Result) -> None:
 
 def test_grade_progress_goes_to_stderr_only(graded_table: Result) -> None:
     assert "graded " in graded_table.stderr
-    assert "] correct: " in graded_table.stderr
+    assert "results in " in graded_table.stderr
     assert "graded " not in graded_table.stdout
 
 

@@ -292,7 +292,8 @@ def test_folder_without_the_module_scores_zero_with_a_reason(mini_grader: Grader
 def test_report_keeps_submission_order_and_scope(mini: Assignment, tmp_path: Path) -> None:
     subs = [write_student(tmp_path / name, "" if name == "b" else "del double\n")
             for name in ("a", "b")]
-    report = Grader(mini, GradeOptions(public_only=True)).report(subs)
+    grader = Grader(mini, GradeOptions(public_only=True))
+    report = grader.report(grader.grade_all(subs))
 
     assert [s.id for s in report.submissions] == ["a", "b"]
     assert [s.score for s in report.submissions] == [0, 3]

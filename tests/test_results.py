@@ -45,7 +45,8 @@ def test_round_trip_through_plain_data(value: object) -> None:
 
 def test_real_report_round_trips(mini: Assignment, tmp_path: Path) -> None:
     subs = [write_student(tmp_path / "a", "def halve(x):\n    return x\n")]
-    report = Grader(mini, GradeOptions()).report(subs)
+    grader = Grader(mini, GradeOptions())
+    report = grader.report(grader.grade_all(subs))
 
     assert GradeReport.from_dict(json.loads(FORMATS["json"](report))) == report
 
