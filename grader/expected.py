@@ -96,7 +96,7 @@ def compute_expected(
                                 f"but {_shape_word(arity)} elsewhere")
             per_ref.append(output)
         out.append(tuple(per_ref))
-    if part.compare is not None and (arity is None or max(part.compare) >= arity):
+    if out and part.compare is not None and (arity is None or max(part.compare) >= arity):
         raise SpecError(file, f"{part.key}.compare",
                         f"selects outputs {list(part.compare)}, but the reference returns "
                         f"{_shape_word(arity)}")

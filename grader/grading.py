@@ -12,8 +12,10 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from . import scoring
+from .cache import ExpectedCache
 from .cases import Case, build_part_cases
 from .compare import Verdict, judge
 from .errors import UsageError
@@ -48,6 +50,8 @@ class GradeOptions:
     case_ids: frozenset[str] | None = None  # run only these cases
     seed: int | None = None  # overrides the assignment's seed
     warn: Callable[[str], None] | None = None  # where one-time warnings go (the CLI: stderr)
+    cache: bool = True  # reuse expected outputs from the on-disk cache (grader.cache)
+    cache_dir: Path | None = None  # default: $XDG_CACHE_HOME/grader/expected
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,8 @@ class Grader:
         self.assignment = assignment
         self.options = options or GradeOptions()
         self.seed = assignment.seed if self.options.seed is None else self.options.seed
+        self.cache = (ExpectedCache(assignment, self.seed, self.options.cache_dir)
+                      if self.options.cache else None)
         self.parts = self._prepare()
         run = self.options.run
         self.isolation = Isolation(run.sandbox, run.limits, warn=self.options.warn)
@@ -132,7 +138,7 @@ class Grader:
                 cases = self._select(all_cases)
                 if self.options.case_ids is not None and not cases:
                     continue
-                expected = compute_expected(problem, part, cases, self.assignment.public_dir)
+                expected = self._expected(problem, part, cases)
                 arity = expected[0][0].arity if expected else None
                 plan = CallPlan(part.function, cases, timeout or part.timeout, arity,
                                 part.compare)
@@ -144,6 +150,15 @@ class Grader:
                     f"unknown case id {unknown[0]!r}; case ids look like "
                     f"{next(iter(sorted(known)), 'q1/part/0')!r}")
         return prepared
+
+    def _expected(self, problem: Problem, part: Part, cases: tuple[Case, ...]
+                  ) -> list[tuple[Output, ...]]:
+        def compute(todo: Sequence[Case]) -> list[tuple[Output, ...]]:
+            return compute_expected(problem, part, todo, self.assignment.public_dir)
+
+        if self.cache is None or not cases:
+            return compute(cases)
+        return self.cache.expected(problem, part, cases, compute)
 
     @property
     def import_timeout(self) -> float:

@@ -45,5 +45,6 @@ def hw2_report(hw2: Assignment) -> GradeReport:
 @pytest.fixture(autouse=True)
 def _run_folders_in_tmp(tmp_path_factory: pytest.TempPathFactory,
                         monkeypatch: pytest.MonkeyPatch) -> None:
-    """`grader grade` keeps run folders under $XDG_STATE_HOME; keep tests' out of $HOME."""
+    """Run folders and the expected-output cache live under $HOME; keep the tests' elsewhere."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
