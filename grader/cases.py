@@ -6,6 +6,7 @@ changes the cases before it. Nothing here touches global random state.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,11 +34,15 @@ class Case:
     args: tuple[Any, ...]
     kwargs: Mapping[str, Any]
 
-    def summary(self) -> str:
-        """A one-line description of the inputs, safe to print."""
+    @functools.cached_property
+    def summary_text(self) -> str:
         items = [f"{n}={summarize(v)}" for n, v in zip(self.arg_names, self.args, strict=True)]
         items += [f"{n}={summarize(v)}" for n, v in self.kwargs.items()]
         return ", ".join(items)
+
+    def summary(self) -> str:
+        """A one-line description of the inputs, safe to print (computed once per case)."""
+        return self.summary_text
 
 
 def _label(text: str) -> int:

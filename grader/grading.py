@@ -38,7 +38,7 @@ from .results import (
     ProblemResult,
     SubmissionResult,
 )
-from .runner import CallPlan, RunOptions, run_submission
+from .runner import CallPlan, RunOptions, plan_for, run_submission
 from .spec import Assignment, Part, Problem
 from .submissions import Submission
 
@@ -140,8 +140,8 @@ class Grader:
                     continue
                 expected = self._expected(problem, part, cases)
                 arity = expected[0][0].arity if expected else None
-                plan = CallPlan(part.function, cases, timeout or part.timeout, arity,
-                                part.compare)
+                plan = plan_for(part.function, cases, timeout or part.timeout, arity,
+                                part.compare, self.assignment.public_dir)
                 prepared.append(PreparedPart(problem, part, cases, tuple(expected), plan))
         if self.options.case_ids is not None:
             unknown = sorted(self.options.case_ids - known)
@@ -287,7 +287,7 @@ def case_result(prepared: PreparedPart, case: Case, outcome: CallOutcome,
         status=status,
         message=verdict.message,
         details=verdict.details,
-        inputs=case.summary(),
+        inputs="" if verdict.passed else case.summary(),
         file=outcome.file,
         line=outcome.line,
         seconds=round(outcome.seconds, 6),

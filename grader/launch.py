@@ -127,6 +127,7 @@ class ZygoteLauncher:
         self._cond = threading.Condition()
         self._spawned: dict[int, dict[str, Any]] = {}
         self._exits: dict[int, int] = {}
+        self._abandoned: set[int] = set()
         self._closed = False
         ready = json.loads(self.sock.recv(1 << 16) or b"{}")
         if "ready" not in ready:
@@ -147,7 +148,11 @@ class ZygoteLauncher:
                     return
                 message = json.loads(data)
                 if "exit" in message:
-                    self._exits[int(message["exit"])] = int(message["status"])
+                    pid = int(message["exit"])
+                    if pid in self._abandoned:
+                        self._abandoned.discard(pid)  # killed and not waited for
+                    else:
+                        self._exits[pid] = int(message["status"])
                 else:
                     self._spawned[int(message["id"])] = message
                 self._cond.notify_all()
@@ -164,6 +169,12 @@ class ZygoteLauncher:
         if reply is None or "pid" not in reply:
             raise OSError(f"the zygote could not fork a worker ({reply or 'no reply'})")
         return _Forked(int(reply["pid"]), self)
+
+    def abandon(self, pid: int) -> None:
+        """Forget a worker's exit status (it was killed; nobody will ask for it)."""
+        with self._cond:
+            if self._exits.pop(pid, None) is None:
+                self._abandoned.add(pid)
 
     def status(self, pid: int, timeout: float | None) -> int | None:
         with self._cond:
@@ -201,7 +212,8 @@ class _Forked:
             os.killpg(self.pid, signal.SIGKILL)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(self.pid, signal.SIGKILL)
-        self.wait(5.0)
+        self.code = -signal.SIGKILL
+        self.zygote.abandon(self.pid)
 
 
 class TrackingLauncher:

@@ -23,6 +23,7 @@ import numpy as np
 from .cases import Case, case_rng
 from .compare import Verdict, compare_array
 from .expected import Output, materialize
+from .generators import BuiltArg
 from .spec import OracleSpec
 
 
@@ -33,7 +34,9 @@ def estimate(oracle: OracleSpec, case: Case, public_dir: Path, seed: int) -> np.
         if oracle.kind == "monte_carlo":
             extra = {"rng": case_rng(seed, case.problem, f"{case.part}#oracle", case.index),
                      "samples": oracle.samples}
-        return np.asarray(oracle.function(*case.args, **case.kwargs, **extra), dtype=float)
+        args = [_copy(a) for a in case.args]
+        kwargs = {k: _copy(v) for k, v in case.kwargs.items()}
+        return np.asarray(oracle.function(*args, **kwargs, **extra), dtype=float)
     args = [materialize(a, public_dir) for a in case.args]
     kwargs = {k: materialize(v, public_dir) for k, v in case.kwargs.items()}
     wrt = oracle.wrt
@@ -67,6 +70,13 @@ def verify(oracle: OracleSpec, case: Case, expected: Output, public_dir: Path,
     return compare_array(np.asarray(got, dtype=float), value, oracle.tolerance)
 
 
+def _copy(value: Any) -> Any:
+    """A copy of a case input, so an oracle cannot change the shared case."""
+    if isinstance(value, BuiltArg):
+        return BuiltArg(value.builder, {k: _copy(v) for k, v in value.data.items()})
+    return value.copy() if isinstance(value, np.ndarray) else value
+
+
 def _like(x: np.ndarray, base: Any) -> Any:
     """Give the perturbed value the same kind (Python float vs array) as the original."""
     return float(x) if not isinstance(base, np.ndarray) else x
@@ -75,6 +85,7 @@ def _like(x: np.ndarray, base: Any) -> Any:
 def central_jacobian(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray,
                      h: float) -> np.ndarray:
     """``J[..., i] = d f(x)[...] / d x_i`` by central differences; shape f.shape + x.shape."""
+    x = np.asarray(x, dtype=float)
     out = np.asarray(f(x))
     flat = x.reshape(-1)
     columns = []

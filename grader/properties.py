@@ -35,7 +35,7 @@ class PropertyCheck:
                 verdict = self.function(array, *args, **(kwargs or {}))
             except Exception as exc:
                 return f"could not be checked ({type(exc).__name__}: {exc})"
-            if verdict is True or verdict is None:
+            if verdict is None or (isinstance(verdict, (bool, np.bool_)) and bool(verdict)):
                 return None
             return verdict if isinstance(verdict, str) else "does not hold"
         a = array.astype(np.float64)
@@ -53,7 +53,8 @@ class PropertyCheck:
             err = np.abs(sums - self.value)
             if err.size and err.max() > limit:
                 row = np.unravel_index(int(np.argmax(err)), err.shape)
-                return (f"row {list(map(int, row))} sums to {format_number(sums[row])}, "
+                which = f"row {list(map(int, row))} sums" if row else "the vector sums"
+                return (f"{which} to {format_number(sums[row])}, "
                         f"expected {format_number(self.value)}")
             return None
         if a.ndim != 2 or a.shape[0] != a.shape[1]:

@@ -51,6 +51,30 @@ class CallPlan:
     timeout: float
     arity: int | None  # None: a single output; n: a tuple of n outputs
     select: tuple[int, ...] | None
+    encoded: tuple[EncodedCase, ...] = ()  # the cases' inputs, serialized once per run
+
+
+@dataclass(frozen=True)
+class EncodedCase:
+    """One case's arguments in wire form: JSON descriptions and the .npy blobs they index."""
+
+    args: list[dict[str, Any]]
+    kwargs: dict[str, dict[str, Any]]
+    blobs: list[bytes]
+
+
+def encode_case(case: Case, public_dir: Path) -> EncodedCase:
+    blobs: list[bytes] = []
+    return EncodedCase([_encode_arg(a, blobs, public_dir) for a in case.args],
+                       {k: _encode_arg(v, blobs, public_dir) for k, v in case.kwargs.items()},
+                       blobs)
+
+
+def plan_for(function: str, cases: tuple[Case, ...], timeout: float, arity: int | None,
+             select: tuple[int, ...] | None, public_dir: Path) -> CallPlan:
+    """A plan whose inputs are encoded now, once, for every submission that runs it."""
+    return CallPlan(function, cases, timeout, arity, select,
+                    tuple(encode_case(c, public_dir) for c in cases))
 
 
 @dataclass(frozen=True)
@@ -266,41 +290,58 @@ class SubmissionRun:
 
     # --- calls ----------------------------------------------------------------------------
 
-    def call(self, plan: CallPlan, case: Case) -> CallOutcome:
+    def run_cases(self, plan: CallPlan, indices: Sequence[int]) -> list[CallOutcome]:
+        """Run ``plan.cases[i]`` for each index, in one batch; stop at a timeout or crash.
+
+        The child gets every input at once and answers case by case, so it never waits for
+        the grader between cases. Each answer has its own deadline (the part's timeout),
+        counted from the previous one.
+        """
         if self.child is None and self.import_failure is None:
             self._start()
         if self.import_failure is not None:
-            return self.import_failure
+            return [self.import_failure] * len(indices)
         if plan.function in self.missing:
-            return CallOutcome(Status.MISSING, self.missing[plan.function])
+            return [CallOutcome(Status.MISSING, self.missing[plan.function])] * len(indices)
         assert self.child is not None
+        encoded = plan.encoded or tuple(encode_case(c, self.public_dir) for c in plan.cases)
         blobs: list[bytes] = []
-        header = {
-            "op": "call",
-            "function": plan.function,
-            "args": [_encode_arg(a, blobs, self.public_dir) for a in case.args],
-            "kwargs": {k: _encode_arg(v, blobs, self.public_dir) for k, v in case.kwargs.items()},
-            "arity": plan.arity,
-            "select": list(plan.select) if plan.select is not None else None,
-            "max_bytes": self.options.max_output_bytes,
-        }
+        batch = []
+        for i in indices:
+            batch.append({"args": encoded[i].args, "kwargs": encoded[i].kwargs,
+                          "first": len(blobs)})
+            blobs += encoded[i].blobs
+        header = {"op": "run", "function": plan.function, "cases": batch,
+                  "arity": plan.arity,
+                  "select": list(plan.select) if plan.select is not None else None,
+                  "max_bytes": self.options.max_output_bytes}
+        child = self.child
+        outcomes: list[CallOutcome] = []
         start = time.monotonic()
         try:
-            reply, reply_blobs = self.child.request(header, blobs, plan.timeout)
+            wire.write_all(child.write_fd, wire.encode_frame(header, blobs),
+                           start + plan.timeout)
+            for position in range(len(indices)):
+                reply, reply_blobs = child.reader.read(time.monotonic() + plan.timeout)
+                seconds, start = time.monotonic() - start, time.monotonic()
+                if reply.get("case") != position:
+                    raise wire.WireError("replies out of order")
+                outcomes.append(_reply_outcome(reply, reply_blobs, plan, self.options,
+                                               seconds))
         except wire.Timeout:
             self._stop_child()
-            return CallOutcome(Status.TIMEOUT, f"timed out after {plan.timeout:g}s",
-                               seconds=time.monotonic() - start)
+            outcomes.append(CallOutcome(Status.TIMEOUT, f"timed out after {plan.timeout:g}s",
+                                        seconds=time.monotonic() - start))
         except wire.Closed:
-            reason = self.child.exit_description()
+            reason = child.exit_description()
             self._stop_child()
-            return CallOutcome(Status.CRASH, f"the process {reason} while running "
-                               f"{plan.function}()", seconds=time.monotonic() - start)
+            outcomes.append(CallOutcome(Status.CRASH, f"the process {reason} while running "
+                                        f"{plan.function}()",
+                                        seconds=time.monotonic() - start))
         except wire.WireError as exc:
             self._stop_child()
-            return CallOutcome(Status.CRASH, f"invalid reply from the process: {exc}")
-        return _reply_outcome(reply, reply_blobs, plan, self.options,
-                              time.monotonic() - start)
+            outcomes.append(CallOutcome(Status.CRASH, f"invalid reply from the process: {exc}"))
+        return outcomes
 
     def close(self) -> str:
         """Stop the child, remove the scratch space, and return the captured output."""
@@ -393,19 +434,25 @@ def run_submission(module: Path, plans: Sequence[CallPlan], public_dir: Path,
     try:
         for plan in plans:
             crashes = 0
-            for i, case in enumerate(plan.cases):
-                outcome = run.call(plan, case)
-                outcomes[case.id] = outcome
+            pending = list(range(len(plan.cases)))
+            while pending:
+                results = run.run_cases(plan, pending)
+                for i, outcome in zip(pending, results, strict=False):
+                    outcomes[plan.cases[i].id] = outcome
+                last_case = plan.cases[pending[len(results) - 1]]
+                pending = pending[len(results):]
+                if not pending:
+                    break
                 skip_reason = None
-                if outcome.status is Status.TIMEOUT:
-                    skip_reason = f"not run: case {case.id} timed out"
-                elif outcome.status is Status.CRASH:
+                if results[-1].status is Status.TIMEOUT:
+                    skip_reason = f"not run: case {last_case.id} timed out"
+                else:  # a crash: go on in a fresh process, unless it is the second one
                     crashes += 1
                     if crashes >= 2:
                         skip_reason = f"not run: {plan.function}() crashed the process twice"
                 if skip_reason:
-                    for rest in plan.cases[i + 1:]:
-                        outcomes[rest.id] = CallOutcome(Status.NOT_RUN, skip_reason)
+                    for i in pending:
+                        outcomes[plan.cases[i].id] = CallOutcome(Status.NOT_RUN, skip_reason)
                     break
     finally:
         output = run.close()

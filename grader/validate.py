@@ -113,6 +113,13 @@ def _reference_problems(assignment: Assignment, prepared: PreparedPart) -> list[
                                              dict(case.kwargs)):
                 found.setdefault(f"{ref} {failure.split(':')[0]}", []).append(
                     f"{ref} fails its own check on case {case.id}: {failure}")
+    if prepared.expected:
+        sample = prepared.expected[0][0]
+        for check in part.checks:
+            if check.output not in sample.values:
+                shape = "one value" if sample.arity is None else f"a tuple of {sample.arity}"
+                issues.append(f"check '{check.name}' looks at output {check.output}, but the "
+                              f"reference returns {shape}")
     for lines in found.values():
         more = f" (and {len(lines) - 1} more case(s))" if len(lines) > 1 else ""
         issues.append(lines[0] + more)

@@ -117,21 +117,28 @@ class Worker:
             self.builders[path] = module
         return getattr(module, function)
 
-    def decode(self, enc: dict[str, Any], blobs: list[bytes]) -> Any:
+    def decode(self, enc: dict[str, Any], blobs: list[bytes], first: int) -> Any:
         kind = enc["t"]
         if kind == "a":
-            return wire.decode_array(blobs[enc["b"]], max_bytes=1 << 40)
+            return wire.decode_array(blobs[first + enc["b"]], max_bytes=1 << 40)
         if kind in ("n", "s"):
             return enc["v"]
         if kind == "f":
-            data = {k: self.decode(v, blobs) for k, v in enc["d"].items()}
+            data = {k: self.decode(v, blobs, first) for k, v in enc["d"].items()}
             return self._builder(enc["m"], enc["f"])(**data)
         raise ValueError(f"unknown argument kind {kind!r}")
 
-    def call(self, header: dict[str, Any], blobs: list[bytes]) -> None:
+    def run(self, header: dict[str, Any], blobs: list[bytes]) -> None:
+        """Call the function on every case of the batch, replying case by case."""
+        for position, case in enumerate(header["cases"]):
+            self.call(header, case, blobs, {"case": position})
+
+    def call(self, header: dict[str, Any], case: dict[str, Any], blobs: list[bytes],
+             tag: dict[str, Any]) -> None:
         assert self.module is not None
-        args = [self.decode(a, blobs) for a in header["args"]]
-        kwargs = {k: self.decode(v, blobs) for k, v in header["kwargs"].items()}
+        first = case["first"]
+        args = [self.decode(a, blobs, first) for a in case["args"]]
+        kwargs = {k: self.decode(v, blobs, first) for k, v in case["kwargs"].items()}
         fn = getattr(self.module, header["function"])
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -139,7 +146,7 @@ class Worker:
             try:
                 result = fn(*args, **kwargs)
             except BaseException as exc:
-                self.send({"status": "error", "error": self.describe(exc)})
+                self.send({"status": "error", "error": self.describe(exc), **tag})
                 return
             elapsed = time.perf_counter() - start
         notes = [self._warning(w) for w in caught[:MAX_WARNINGS]]
@@ -147,10 +154,10 @@ class Worker:
             outputs, reply_blobs = self.convert(result, header.get("arity"), header.get("select"),
                                                 header.get("max_bytes", 1 << 28))
         except _BadOutput as exc:
-            self.send({"status": "bad_output", "message": str(exc), "warnings": notes})
+            self.send({"status": "bad_output", "message": str(exc), "warnings": notes, **tag})
             return
         self.send({"status": "ok", "outputs": outputs, "warnings": notes,
-                   "seconds": elapsed}, reply_blobs)
+                   "seconds": elapsed, **tag}, reply_blobs)
 
     def _warning(self, w: warnings.WarningMessage) -> dict[str, Any]:
         note: dict[str, Any] = {"message": f"{w.category.__name__}: {_text(lambda: w.message)}"}
@@ -249,8 +256,8 @@ def main(argv: list[str]) -> int:
                 return 3
         elif header["op"] == "load":
             worker.load(header)
-        elif header["op"] == "call":
-            worker.call(header, blobs)
+        elif header["op"] == "run":
+            worker.run(header, blobs)
 
 
 if __name__ == "__main__":

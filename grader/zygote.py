@@ -28,14 +28,19 @@ import numpy  # noqa: F401  - the point of the zygote: import once, fork many ti
 
 from grader import sandbox, worker
 
-_POLL = 0.02  # seconds between reaping checks while workers run
+_POLL = 0.5  # a safety net: SIGCHLD normally wakes the loop at once
 
 
-def _child(sock: socket.socket, request: dict[str, object], fds: list[int]) -> None:
+def _child(sock: socket.socket, request: dict[str, object], fds: list[int],
+           wake: tuple[int, int]) -> None:
     """In the forked worker: wire up the pipes, drop the zygote's state, run the worker."""
     code = 70
     try:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         sock.close()
+        for fd in wake:
+            os.close(fd)
         in_fd, out_fd, output_fd = fds
         os.setsid()
         devnull = os.open(os.devnull, os.O_RDONLY)
@@ -54,7 +59,6 @@ def _child(sock: socket.socket, request: dict[str, object], fds: list[int]) -> N
         os.environ.clear()
         if isinstance(env, dict):
             os.environ.update({str(k): str(v) for k, v in env.items()})
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         code = worker.main(["worker", str(in_fd), str(out_fd)])
     except BaseException:  # never fall back into the zygote's loop
         code = 70
@@ -68,18 +72,28 @@ def _child(sock: socket.socket, request: dict[str, object], fds: list[int]) -> N
 def main(argv: list[str]) -> int:
     sock = socket.socket(fileno=int(argv[1]))
     sandbox.die_with_parent()
+    # SIGCHLD wakes the loop through this pipe, so exits are reported at once.
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_r, False)
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
     children: set[int] = set()
     sock.send(json.dumps({"ready": os.getpid()}).encode())
     try:
         while True:
-            readable, _, _ = select.select([sock], [], [], _POLL if children else None)
+            readable, _, _ = select.select([sock.fileno(), wake_r], [], [],
+                                           _POLL if children else None)
+            if wake_r in readable:
+                with contextlib.suppress(OSError):
+                    os.read(wake_r, 4096)
             while children:
                 pid, status = os.waitpid(-1, os.WNOHANG)
                 if pid == 0:
                     break
                 children.discard(pid)
                 sock.send(json.dumps({"exit": pid, "status": status}).encode())
-            if not readable:
+            if sock.fileno() not in readable:
                 continue
             message, fds, _, _ = socket.recv_fds(sock, 1 << 16, 3)
             if not message:
@@ -93,7 +107,7 @@ def main(argv: list[str]) -> int:
                 continue
             pid = os.fork()
             if pid == 0:
-                _child(sock, request, fds)
+                _child(sock, request, fds, (wake_r, wake_w))
             for fd in fds:
                 os.close(fd)
             children.add(pid)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -42,9 +43,13 @@ def hw2_report(hw2: Assignment) -> GradeReport:
         return grader.report(grader.grade_all(discover(SUBMISSIONS, hw2.module_file)))
 
 
-@pytest.fixture(autouse=True)
-def _run_folders_in_tmp(tmp_path_factory: pytest.TempPathFactory,
-                        monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run folders and the expected-output cache live under $HOME; keep the tests' elsewhere."""
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+@pytest.fixture(scope="session", autouse=True)
+def _run_folders_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Run folders and the expected-output cache live under $HOME; keep the tests' elsewhere.
+
+    Session-scoped and autouse, so it is in force before any other fixture grades anything.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+        yield
