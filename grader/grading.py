@@ -10,7 +10,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from .compare import Verdict, judge
 from .errors import UsageError
 from .expected import Output, compute_expected
 from .isolation import Isolation
+from .jobs import forking_supported, grade_in_processes
 from .launch import (
     Launcher,
     SpawnLauncher,
@@ -83,11 +84,13 @@ class Grader:
         self.cache = (ExpectedCache(assignment, self.seed, self.options.cache_dir)
                       if self.options.cache else None)
         self.parts = self._prepare()
+        self._by_case = {case.id: (prepared, expected) for prepared in self.parts
+                         for case, expected in zip(prepared.cases, prepared.expected,
+                                                   strict=True)}
         run = self.options.run
         self.isolation = Isolation(run.sandbox, run.limits, warn=self.options.warn)
         self._launcher: TrackingLauncher | None = None
         self._launcher_lock = threading.Lock()
-        self._stopping = False
 
     @property
     def launcher(self) -> TrackingLauncher:
@@ -165,17 +168,27 @@ class Grader:
         return max(self.assignment.defaults.timeout, self.options.run.timeout or 0.0)
 
     def grade(self, submission: Submission, slot: int = 0) -> SubmissionResult:
+        judged: dict[str, CaseResult] = {}
+
+        def judge_now(case: Case, outcome: CallOutcome) -> None:
+            # Called as each answer arrives, so comparing overlaps the student's next call.
+            prepared, expected = self._by_case[case.id]
+            judged[case.id] = case_result(prepared, case, outcome, expected)
+
         if submission.module is None:
             failure = CallOutcome(Status.IMPORT_ERROR, submission.problem)
             outcomes = {c.id: failure for p in self.parts for c in p.cases}
+            for prepared in self.parts:
+                for case in prepared.cases:
+                    judge_now(case, failure)
             output, seconds = "", 0.0
         else:
             run = replace(self.options.run, slot=slot)
             record = run_submission(submission.module, [p.plan for p in self.parts],
                                     self.assignment.public_dir, self.import_timeout,
-                                    run, self.isolation, self.launcher)
+                                    run, self.isolation, self.launcher, on_outcome=judge_now)
             outcomes, output, seconds = record.outcomes, record.output, record.seconds
-        problems = self._score(outcomes)
+        problems = self._score(judged)
         statuses = {o.status for o in outcomes.values()}
         error = ""
         if statuses == {Status.IMPORT_ERROR}:
@@ -193,11 +206,11 @@ class Grader:
             seconds=round(seconds, 3),
         )
 
-    def _score(self, outcomes: dict[str, CallOutcome]) -> list[ProblemResult]:
+    def _score(self, judged: dict[str, CaseResult]) -> list[ProblemResult]:
         by_problem: dict[str, list[PartResult]] = {}
         for prepared in self.parts:
             by_problem.setdefault(prepared.problem.id, []).append(
-                part_result(prepared, outcomes))
+                part_result(prepared, tuple(judged[c.id] for c in prepared.cases)))
         problems = []
         for problem in self.assignment.problems:
             parts = by_problem.get(problem.id)
@@ -221,6 +234,10 @@ class Grader:
         (they would be wrong: their processes were killed), and the interrupt propagates.
         """
         jobs = max(1, min(jobs, len(submissions) or 1))
+        if jobs > 1 and forking_supported():
+            self.close()  # no zygote thread may exist in a process that forks
+            done = grade_in_processes(self, submissions, jobs, on_result)
+            return [done[i] for i in range(len(submissions))]
         slots: queue.SimpleQueue[int] = queue.SimpleQueue()
         for slot in range(jobs):
             slots.put(slot)
@@ -234,6 +251,7 @@ class Grader:
 
         results: dict[int, SubmissionResult] = {}
         pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grader-job")
+        futures: dict[Future[SubmissionResult], int] = {}
         try:
             futures = {pool.submit(task, sub): i for i, sub in enumerate(submissions)}
             for future in as_completed(futures):
@@ -242,7 +260,6 @@ class Grader:
                 if on_result is not None:
                     on_result(result)
         except BaseException:
-            self._stopping = True
             for future in futures:
                 future.cancel()
             self.launcher.kill_all()
@@ -294,12 +311,16 @@ def case_result(prepared: PreparedPart, case: Case, outcome: CallOutcome,
     )
 
 
-def part_result(prepared: PreparedPart, outcomes: dict[str, CallOutcome]) -> PartResult:
-    part = prepared.part
-    cases = tuple(
+def judge_part(prepared: PreparedPart, outcomes: dict[str, CallOutcome]) -> PartResult:
+    """The result of one part, from the outcomes of its cases."""
+    return part_result(prepared, tuple(
         case_result(prepared, case, outcomes[case.id], expected)
-        for case, expected in zip(prepared.cases, prepared.expected, strict=True)
-    )
+        for case, expected in zip(prepared.cases, prepared.expected, strict=True)))
+
+
+def part_result(prepared: PreparedPart, cases: tuple[CaseResult, ...]) -> PartResult:
+    """A part's score and message from its judged cases (scoring policy: grader.scoring)."""
+    part = prepared.part
     passed = sum(c.passed for c in cases)
     first = next((c for c in cases if not c.passed), None)
     if not cases:

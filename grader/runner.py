@@ -14,7 +14,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -290,8 +290,11 @@ class SubmissionRun:
 
     # --- calls ----------------------------------------------------------------------------
 
-    def run_cases(self, plan: CallPlan, indices: Sequence[int]) -> list[CallOutcome]:
+    def run_cases(self, plan: CallPlan, indices: Sequence[int],
+                  record: Callable[[Case, CallOutcome], None]) -> list[CallOutcome]:
         """Run ``plan.cases[i]`` for each index, in one batch; stop at a timeout or crash.
+
+        Each outcome is passed to ``record`` as soon as it is known, and returned.
 
         The child gets every input at once and answers case by case, so it never waits for
         the grader between cases. Each answer has its own deadline (the part's timeout),
@@ -299,10 +302,12 @@ class SubmissionRun:
         """
         if self.child is None and self.import_failure is None:
             self._start()
-        if self.import_failure is not None:
-            return [self.import_failure] * len(indices)
-        if plan.function in self.missing:
-            return [CallOutcome(Status.MISSING, self.missing[plan.function])] * len(indices)
+        if self.import_failure is not None or plan.function in self.missing:
+            failure = self.import_failure or CallOutcome(Status.MISSING,
+                                                         self.missing[plan.function])
+            for i in indices:
+                record(plan.cases[i], failure)
+            return [failure] * len(indices)
         assert self.child is not None
         encoded = plan.encoded or tuple(encode_case(c, self.public_dir) for c in plan.cases)
         blobs: list[bytes] = []
@@ -328,19 +333,23 @@ class SubmissionRun:
                     raise wire.WireError("replies out of order")
                 outcomes.append(_reply_outcome(reply, reply_blobs, plan, self.options,
                                                seconds))
+                record(plan.cases[indices[position]], outcomes[-1])
         except wire.Timeout:
             self._stop_child()
             outcomes.append(CallOutcome(Status.TIMEOUT, f"timed out after {plan.timeout:g}s",
                                         seconds=time.monotonic() - start))
+            record(plan.cases[indices[len(outcomes) - 1]], outcomes[-1])
         except wire.Closed:
             reason = child.exit_description()
             self._stop_child()
             outcomes.append(CallOutcome(Status.CRASH, f"the process {reason} while running "
                                         f"{plan.function}()",
                                         seconds=time.monotonic() - start))
+            record(plan.cases[indices[len(outcomes) - 1]], outcomes[-1])
         except wire.WireError as exc:
             self._stop_child()
             outcomes.append(CallOutcome(Status.CRASH, f"invalid reply from the process: {exc}"))
+            record(plan.cases[indices[len(outcomes) - 1]], outcomes[-1])
         return outcomes
 
     def close(self) -> str:
@@ -417,7 +426,8 @@ def _reply_outcome(reply: dict[str, Any], blobs: list[bytes], plan: CallPlan,
 def run_submission(module: Path, plans: Sequence[CallPlan], public_dir: Path,
                    import_timeout: float, options: RunOptions,
                    isolation: Isolation | None = None,
-                   launcher: Launcher | None = None) -> RunRecord:
+                   launcher: Launcher | None = None,
+                   on_outcome: Callable[[Case, CallOutcome], None] | None = None) -> RunRecord:
     """Run every planned case of one submission and collect the outcomes.
 
     A timeout skips the rest of that function's cases (a hang costs one timeout, not one per
@@ -431,14 +441,18 @@ def run_submission(module: Path, plans: Sequence[CallPlan], public_dir: Path,
                         options, isolation, cpu_seconds=int(min(budget, 3600)) + 5,
                         launcher=launcher or SpawnLauncher(options.python))
     outcomes: dict[str, CallOutcome] = {}
+
+    def record(case: Case, outcome: CallOutcome) -> None:
+        outcomes[case.id] = outcome
+        if on_outcome is not None:
+            on_outcome(case, outcome)
+
     try:
         for plan in plans:
             crashes = 0
             pending = list(range(len(plan.cases)))
             while pending:
-                results = run.run_cases(plan, pending)
-                for i, outcome in zip(pending, results, strict=False):
-                    outcomes[plan.cases[i].id] = outcome
+                results = run.run_cases(plan, pending, record)
                 last_case = plan.cases[pending[len(results) - 1]]
                 pending = pending[len(results):]
                 if not pending:
@@ -452,7 +466,7 @@ def run_submission(module: Path, plans: Sequence[CallPlan], public_dir: Path,
                         skip_reason = f"not run: {plan.function}() crashed the process twice"
                 if skip_reason:
                     for i in pending:
-                        outcomes[plan.cases[i].id] = CallOutcome(Status.NOT_RUN, skip_reason)
+                        record(plan.cases[i], CallOutcome(Status.NOT_RUN, skip_reason))
                     break
     finally:
         output = run.close()

@@ -26,7 +26,7 @@ import numpy as np
 from . import _modules
 from .cases import Case, build_part_cases
 from .expected import Output, compute_expected
-from .grading import GradeOptions, Grader, PreparedPart, part_result
+from .grading import GradeOptions, Grader, PreparedPart, judge_part
 from .oracles import verify_all
 from .properties import property_failures
 from .runner import RunOptions, run_submission
@@ -222,7 +222,7 @@ def _grade_wrong_answers(assignment: Assignment, grader: Grader, options: RunOpt
                                     grader.import_timeout, wrong_options, grader.isolation,
                                     grader.launcher)
             for prepared, ref in batch:
-                result = part_result(prepared, record.outcomes)
+                result = judge_part(prepared, record.outcomes)
                 results.setdefault((prepared.problem.id, prepared.part.id), []).append(
                     WrongAnswer(ref, result.score < prepared.part.points, result.score,
                                 result.message))

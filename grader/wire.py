@@ -174,6 +174,8 @@ class FrameReader:
                 self.drain(chunk)
 
     def _fill(self, n: int, deadline: float) -> None:
+        if len(self._buf) >= n:
+            return
         poller = select.poll()
         poller.register(self.fd, select.POLLIN | select.POLLHUP | select.POLLERR)
         watching_output = self.drain_fd is not None
@@ -192,7 +194,7 @@ class FrameReader:
                     watching_output = False
             if not any(fd == self.fd for fd, _ in events):
                 continue
-            chunk = os.read(self.fd, max(65536, min(n - len(self._buf), 1 << 22)))
+            chunk = os.read(self.fd, max(1 << 18, n - len(self._buf)))
             if not chunk:
                 raise Closed("the process closed its channel")
             self._buf += chunk
