@@ -35,10 +35,15 @@ def worker_env(home: str) -> dict[str, str]:
     return env
 
 
+CHANNEL_LOST = 70  # grader.worker's exit code when the student code broke its pipes
+
+
 def describe_status(code: int | None) -> str:
     """Words for a Popen-style return code (negative: killed by that signal)."""
     if code is None:
         return "stopped responding"
+    if code == CHANNEL_LOST:
+        return "lost its connection to the grader (the code closed or broke the worker's pipes)"
     if code < 0:
         try:
             return f"was killed by signal {signal.Signals(-code).name}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import stat
 import sys
 import tempfile
 import time
@@ -171,33 +172,42 @@ _COPY_FILE_LIMIT = 8 << 20
 
 
 def _copy_submission(module: Path, dest: Path) -> Path:
-    """Copy the module's folder (links as links, big files left out); return the new module.
+    """Copy the module's folder for the student process; return the copied module.
 
-    The student process imports the copy, so it cannot change the submission it came from,
-    and under full isolation the original folder is not visible at all.
+    Only regular files, folders and links are copied (links as links, never followed: a link
+    to the reference must not bring the reference along); pipes, devices and sockets are
+    left out, and so are files beyond the size budget. The student process imports the copy,
+    so it cannot change the submission it came from.
     """
     budget = [_COPY_BUDGET]
 
-    def ignore(folder: str, names: list[str]) -> set[str]:
-        skipped = set()
-        for name in names:
-            path = os.path.join(folder, name)
-            if os.path.islink(path) or os.path.isdir(path):
+    def copy_folder(source: str, target: str, depth: int) -> None:
+        os.mkdir(target, 0o755)
+        try:
+            entries = sorted(os.scandir(source), key=lambda e: e.name)
+        except OSError:
+            return
+        for entry in entries:
+            if entry.name in ("__pycache__", ".git"):
                 continue
-            size = os.path.getsize(path)
-            if size > _COPY_FILE_LIMIT or size > budget[0]:
-                skipped.add(name)
-            else:
-                budget[0] -= size
-        return skipped | {n for n in names if n in ("__pycache__", ".git")}
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            path = os.path.join(target, entry.name)
+            if stat.S_ISLNK(info.st_mode):
+                with contextlib.suppress(OSError):
+                    os.symlink(os.readlink(entry.path), path)
+            elif stat.S_ISDIR(info.st_mode) and depth < 8:
+                copy_folder(entry.path, path, depth + 1)
+            elif stat.S_ISREG(info.st_mode) and info.st_size <= min(_COPY_FILE_LIMIT,
+                                                                      budget[0]):
+                with contextlib.suppress(OSError):
+                    shutil.copyfile(entry.path, path, follow_symlinks=False)
+                    os.chmod(path, 0o644)
+                    budget[0] -= info.st_size
 
-    shutil.copytree(module.parent, dest, symlinks=True, ignore=ignore)
-    for folder, _dirs, files in os.walk(dest):
-        os.chmod(folder, 0o755)
-        for name in files:
-            path = os.path.join(folder, name)
-            if not os.path.islink(path):
-                os.chmod(path, 0o644)
+    copy_folder(str(module.parent), str(dest), 0)
     return dest / module.name
 
 
@@ -215,10 +225,14 @@ class SubmissionRun:
         self.isolation = isolation
         self.cpu_seconds = cpu_seconds
         self.root = Path(tempfile.mkdtemp(prefix="grader-run-"))
-        self.scratch = self.root / "work"
-        self.scratch.mkdir()
-        self.display_name = module.name
-        self.module = _copy_submission(module, self.root / "submission")
+        try:
+            self.scratch = self.root / "work"
+            self.scratch.mkdir()
+            self.display_name = module.name
+            self.module = _copy_submission(module, self.root / "submission")
+        except BaseException:
+            _remove_tree(self.root)
+            raise
         self.output = _Output(options.capture_bytes)
         self.child: _Child | None = None
         self.import_failure: CallOutcome | None = None

@@ -181,6 +181,10 @@ def _build_root(cfg: dict[str, Any], uid: int, gid: int) -> None:
         os.makedirs(os.path.dirname(target), exist_ok=True)
         open(target, "w").close()
         _mount(f"/dev/{name}", target, None, MS_BIND)
+    # multiprocessing needs POSIX shared memory and semaphores: a small private /dev/shm.
+    os.makedirs(root + "/dev/shm")
+    _mount("tmpfs", root + "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+           "size=16m,mode=1777")
     os.makedirs(root + "/proc", exist_ok=True)
     _mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     os.chdir(root)

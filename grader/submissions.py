@@ -7,6 +7,8 @@ still a submission: it gets a result that says what is missing.
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,13 +23,32 @@ class Submission:
     problem: str = ""  # why the module is missing
 
 
+def _regular(path: Path) -> bool:
+    """A regular file that is not a link: a link could point at files the student must not
+    see (the reference solution), and the grader would copy what it points to."""
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
+def _absolute(path: Path) -> Path:
+    """An absolute path whose last component is not resolved (links stay links)."""
+    return Path(os.path.abspath(path))
+
+
 def _find_module(folder: Path, module_file: str) -> tuple[Path | None, str]:
+    if folder.is_symlink():
+        return None, f"{folder.name}/ is a symbolic link; submit a real folder"
     direct = folder / module_file
-    if direct.is_file():
-        return direct.resolve(), ""
-    nested = sorted(p for p in folder.glob(f"*/{module_file}") if p.is_file())
+    if direct.is_symlink():
+        return None, f"{module_file} is a symbolic link; submit the file itself"
+    if _regular(direct):
+        return _absolute(direct), ""
+    nested = sorted(p for p in folder.glob(f"*/{module_file}")
+                    if _regular(p) and not p.parent.is_symlink())
     if len(nested) == 1:
-        return nested[0].resolve(), ""
+        return _absolute(nested[0]), ""
     if len(nested) > 1:
         listed = ", ".join(str(p.relative_to(folder)) for p in nested)
         return None, f"found several {module_file} files ({listed}); submit exactly one"
@@ -41,10 +62,14 @@ def one_submission(path: Path, module_file: str) -> Submission:
     if path.is_file():
         if path.suffix != ".py":
             raise UsageError(f"{path}: expected a Python file or a folder")
-        return Submission(path.stem if path.name != module_file else path.parent.name or
-                          path.stem, path.parent.resolve(), path.resolve())
+        folder = _absolute(path).parent
+        name = path.stem if path.name != module_file else folder.name or path.stem
+        if path.is_symlink():
+            return Submission(name, folder, None,
+                              f"{path.name} is a symbolic link; submit the file itself")
+        return Submission(name, folder, _absolute(path))
     module, problem = _find_module(path, module_file)
-    return Submission(path.resolve().name, path.resolve(), module, problem)
+    return Submission(_absolute(path).name, _absolute(path), module, problem)
 
 
 def discover(path: Path, module_file: str) -> list[Submission]:

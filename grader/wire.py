@@ -107,7 +107,10 @@ def decode_array(blob: bytes, max_bytes: int) -> np.ndarray:
     if descr["kind"] not in ALLOWED_KINDS or int(descr["size"]) not in (1, 2, 4, 8) \
             or (descr["kind"] == "b" and descr["size"] != "1"):
         raise WireError(f"not a numeric array (dtype {descr.group(0)[1:-1]})")
-    dtype = np.dtype(descr.group(0)[1:-1])
+    try:
+        dtype = np.dtype(descr.group(0)[1:-1])
+    except TypeError:
+        raise WireError(f"not a numeric array (dtype {descr.group(0)[1:-1]})") from None
     if not _SHAPE.fullmatch(match["shape"]):
         raise WireError("not a numeric array (invalid shape)")
     shape = tuple(int(n) for n in match["shape"].replace(" ", "").split(",") if n)
@@ -130,7 +133,7 @@ def decode_array(blob: bytes, max_bytes: int) -> np.ndarray:
 def parse_header(data: bytes) -> dict[str, Any]:
     try:
         header = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise WireError("malformed message header") from None
     if not isinstance(header, dict):
         raise WireError("malformed message header")

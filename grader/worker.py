@@ -11,6 +11,7 @@ This module must import nothing from the grader except :mod:`grader.wire`.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import sys
@@ -26,6 +27,14 @@ from grader import sandbox, wire
 
 MAX_TEXT = 500
 MAX_WARNINGS = 5
+CHANNEL_LOST = 70  # exit code: the student code closed or broke the worker's pipes
+
+
+def _flush() -> None:
+    """Push what the student printed to the grader now: the worker may be killed later."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(BaseException):
+            stream.flush()
 
 
 def _text(get: Any) -> str:
@@ -61,14 +70,24 @@ class Worker:
         return found
 
     def describe(self, exc: BaseException) -> dict[str, Any]:
-        name = type(exc).__name__
+        """Type, message and student-file location of an exception, whatever it does."""
+        try:
+            return self._describe(exc)
+        except BaseException:  # an exception class built to break this
+            return {"type": "?", "message": "raised an exception that could not be described"}
+
+    def _describe(self, exc: BaseException) -> dict[str, Any]:
+        name = _text(lambda: type(exc).__name__)
         if isinstance(exc, SystemExit):
             message = f"called sys.exit({_text(lambda: exc.code)})"
         else:
             text = _text(lambda: str(exc))
             message = f"{name}: {text}" if text else name
-            notes = getattr(exc, "__notes__", None)
-            if isinstance(notes, list) and notes:
+            try:
+                notes = exc.__dict__.get("__notes__") if hasattr(exc, "__dict__") else None
+            except BaseException:
+                notes = None
+            if type(notes) is list and notes:
                 message += f" (note: {_text(lambda: notes[0])})"
         where = self._where(exc.__traceback__)
         if isinstance(exc, SyntaxError) and exc.filename and os.path.abspath(
@@ -132,6 +151,7 @@ class Worker:
         """Call the function on every case of the batch, replying case by case."""
         for position, case in enumerate(header["cases"]):
             self.call(header, case, blobs, {"case": position})
+            _flush()
 
     def call(self, header: dict[str, Any], case: dict[str, Any], blobs: list[bytes],
              tag: dict[str, Any]) -> None:
@@ -169,6 +189,18 @@ class Worker:
 
     def convert(self, result: Any, arity: int | None, select: list[int] | None,
                 max_bytes: int) -> tuple[list[dict[str, Any]], list[bytes]]:
+        """Plain arrays from what the student returned, or _BadOutput saying why not."""
+        try:
+            return self._convert(result, arity, select, max_bytes)
+        except _BadOutput:
+            raise
+        except BaseException as exc:  # a hostile __len__, __getitem__, __array__, ...
+            kind = _text(lambda e=exc: type(e).__name__)
+            raise _BadOutput(f"not a numeric array: reading the returned {_type(result)} "
+                             f"raised {kind}") from None
+
+    def _convert(self, result: Any, arity: int | None, select: list[int] | None,
+                 max_bytes: int) -> tuple[list[dict[str, Any]], list[bytes]]:
         if arity is None:
             items = [(0, result)]
         else:
@@ -196,7 +228,7 @@ class _BadOutput(Exception):
 
 
 def _type(value: Any) -> str:
-    return "None" if value is None else type(value).__name__
+    return "None" if value is None else _text(lambda: type(value).__name__)
 
 
 def _plain_array(value: Any, index: int | None) -> np.ndarray:
@@ -246,18 +278,23 @@ def main(argv: list[str]) -> int:
     sandbox.die_with_parent()
     stream = os.fdopen(in_fd, "rb", buffering=1 << 16)
     worker = Worker(out_fd)
-    while True:
-        frame = wire.read_frame_blocking(stream)
-        if frame is None:
-            return 0
-        header, blobs = frame
-        if header["op"] == "sandbox":
-            if not _setup(worker, header, (in_fd, out_fd)):
-                return 3
-        elif header["op"] == "load":
-            worker.load(header)
-        elif header["op"] == "run":
-            worker.run(header, blobs)
+    try:
+        while True:
+            frame = wire.read_frame_blocking(stream)
+            if frame is None:
+                return 0
+            header, blobs = frame
+            if header["op"] == "sandbox":
+                if not _setup(worker, header, (in_fd, out_fd)):
+                    return 3
+            elif header["op"] == "load":
+                worker.load(header)
+            elif header["op"] == "run":
+                worker.run(header, blobs)
+            _flush()
+    except OSError:
+        _flush()
+        return CHANNEL_LOST
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import select
 import signal
 import socket
 import sys
+import traceback
 
 import numpy  # noqa: F401  - the point of the zygote: import once, fork many times
 
@@ -34,7 +35,7 @@ _POLL = 0.5  # a safety net: SIGCHLD normally wakes the loop at once
 def _child(sock: socket.socket, request: dict[str, object], fds: list[int],
            wake: tuple[int, int]) -> None:
     """In the forked worker: wire up the pipes, drop the zygote's state, run the worker."""
-    code = 70
+    code = 1
     try:
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -61,7 +62,9 @@ def _child(sock: socket.socket, request: dict[str, object], fds: list[int],
             os.environ.update({str(k): str(v) for k, v in env.items()})
         code = worker.main(["worker", str(in_fd), str(out_fd)])
     except BaseException:  # never fall back into the zygote's loop
-        code = 70
+        with contextlib.suppress(BaseException):
+            traceback.print_exc()
+        code = 1
     finally:
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(BaseException):

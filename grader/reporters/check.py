@@ -16,6 +16,12 @@ from ._format import points
 RerunCommand = Callable[[str], str]
 
 
+def quote_line(line: str) -> str:
+    """A printed line made inert: control characters (\\r, escape sequences) shown escaped,
+    so a student's output cannot redraw or imitate the report around it."""
+    return "".join(ch if ch.isprintable() or ch == "\t" else repr(ch)[1:-1] for ch in line)
+
+
 def _mark(passed: bool) -> str:
     return click.style("PASS", fg="green", bold=True) if passed else click.style(
         "FAIL", fg="red", bold=True)
@@ -62,7 +68,8 @@ def render_submission(sub: SubmissionResult, rerun: RerunCommand, cases: str,
     lines.append(click.style(f"Score: {points(sub.score)} / {points(sub.max_score)}",
                              bold=True) + f"  ({scope}, seed {sub.seed})")
     if verbose and sub.output:
-        lines += ["", "Your code printed:", sub.output.rstrip()]
+        lines += ["", "Your code printed (each line marked with '|'):"]
+        lines += [f"  | {quote_line(line)}" for line in sub.output.rstrip("\n").split("\n")]
     return "\n".join(lines) + "\n"
 
 

@@ -1,0 +1,32 @@
+"""Hostile submission crash_hostile_exception: Raises an exception whose __str__ and __notes__
+raise when the grader describes it.
+
+Hostile part: add(); the other parts are correct and never call it.
+"""
+
+import numpy as np
+
+
+class Booby(Exception):
+    def __str__(self):
+        raise RuntimeError("no message for you")
+
+    @property
+    def __notes__(self):
+        raise RuntimeError("no notes for you")
+
+
+def add(a, b):
+    raise Booby()
+
+
+def scale(x, c):
+    return c * x
+
+
+def norm(x):
+    return float(np.sqrt(np.sum(np.square(x))))
+
+
+def pair(x):
+    return float(np.sum(x)), 2 * x

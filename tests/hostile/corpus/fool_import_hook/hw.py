@@ -1,0 +1,46 @@
+"""Hostile submission fool_import_hook: sitecustomize-style: writes a sitecustomize.py that
+overrides numpy functions, installs an import hook, then returns wrong values.
+
+Hostile part: scale(); the other parts are correct and never call it.
+"""
+
+import numpy as np
+import os
+import sys
+
+
+def add(a, b):
+    return a + b
+
+
+SITE = """
+import numpy as np
+np.subtract = lambda a, b, *args, **kwargs: np.zeros(np.broadcast(a, b).shape)
+np.abs = np.absolute = lambda a, *args, **kwargs: np.zeros(np.shape(a))
+np.isfinite = lambda a, *args, **kwargs: np.ones(np.shape(a), dtype=bool)
+np.isnan = lambda a, *args, **kwargs: np.zeros(np.shape(a), dtype=bool)
+"""
+
+
+class Hook:
+    def find_spec(self, name, path=None, target=None):
+        return None  # sees every later import; could hand back doctored modules
+
+
+def scale(x, c):
+    home = os.environ.get("HOME", ".")
+    with open(os.path.join(home, "sitecustomize.py"), "w") as f:
+        f.write(SITE)
+    sys.path.insert(0, home)
+    import sitecustomize  # noqa: F401
+
+    sys.meta_path.insert(0, Hook())
+    return 2 * c * x + 1.0
+
+
+def norm(x):
+    return float(np.sqrt(np.sum(np.square(x))))
+
+
+def pair(x):
+    return float(np.sum(x)), 2 * x

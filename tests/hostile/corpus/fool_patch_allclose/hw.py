@@ -1,0 +1,26 @@
+"""Hostile submission fool_patch_allclose: Monkeypatches numpy.allclose, isclose and array_equal
+to say True, then returns a wrong norm.
+
+Hostile part: norm(); the other parts are correct and never call it.
+"""
+
+import numpy as np
+
+
+def add(a, b):
+    return a + b
+
+
+def scale(x, c):
+    return c * x
+
+
+def norm(x):
+    np.allclose = lambda *args, **kwargs: True
+    np.isclose = lambda a, b, *args, **kwargs: np.ones(np.broadcast(a, b).shape, dtype=bool)
+    np.array_equal = lambda *args, **kwargs: True
+    return float(np.sqrt(np.sum(np.square(x)))) + 1.0
+
+
+def pair(x):
+    return float(np.sum(x)), 2 * x

@@ -1,0 +1,39 @@
+"""Hostile submission fool_patch_testing: Monkeypatches numpy.testing, unittest and a fake
+pytest.approx, then returns wrong values.
+
+Hostile part: pair(); the other parts are correct and never call it.
+"""
+
+import numpy as np
+import sys
+
+
+def add(a, b):
+    return a + b
+
+
+def scale(x, c):
+    return c * x
+
+
+def norm(x):
+    return float(np.sqrt(np.sum(np.square(x))))
+
+
+def pair(x):
+    import types
+    import unittest
+
+    def nothing(*args, **kwargs):
+        return None
+
+    for name in dir(np.testing):
+        if name.startswith("assert"):
+            setattr(np.testing, name, nothing)
+    for name in dir(unittest.TestCase):
+        if name.startswith("assert"):
+            setattr(unittest.TestCase, name, nothing)
+    fake = types.ModuleType("pytest")
+    fake.approx = lambda *args, **kwargs: type("Approx", (), {"__eq__": lambda s, o: True})()
+    sys.modules["pytest"] = fake
+    return float(np.sum(x)) + 1.0, 3 * x

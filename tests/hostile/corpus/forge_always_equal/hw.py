@@ -1,0 +1,44 @@
+"""Hostile submission forge_always_equal: Returns objects whose __eq__ is always True (and whose
+differences are 0).
+
+Hostile part: pair(); the other parts are correct and never call it.
+"""
+
+import numpy as np
+
+
+def add(a, b):
+    return a + b
+
+
+def scale(x, c):
+    return c * x
+
+
+def norm(x):
+    return float(np.sqrt(np.sum(np.square(x))))
+
+
+class AlwaysEqual:
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    def __sub__(self, other):
+        return 0.0
+
+    __rsub__ = __sub__
+
+    def __abs__(self):
+        return 0.0
+
+    def __float__(self):
+        return 0.0
+
+    __hash__ = object.__hash__
+
+
+def pair(x):
+    return AlwaysEqual(), AlwaysEqual()

@@ -1,0 +1,38 @@
+"""Hostile submission forge_float_subclass: Returns -1 as a float subclass whose __sub__ is
+always 0 and __eq__ always True.
+
+Hostile part: norm(); the other parts are correct and never call it.
+"""
+
+import numpy as np
+
+
+def add(a, b):
+    return a + b
+
+
+def scale(x, c):
+    return c * x
+
+
+class Liar(float):
+    def __sub__(self, other):
+        return 0.0
+
+    __rsub__ = __sub__
+
+    def __eq__(self, other):
+        return True
+
+    def __abs__(self):
+        return 0.0
+
+    __hash__ = float.__hash__
+
+
+def norm(x):
+    return Liar(-1.0)
+
+
+def pair(x):
+    return float(np.sum(x)), 2 * x

@@ -1,0 +1,28 @@
+"""Hostile submission forge_garbage_fds: Writes garbage bytes to every fd from 3 to 20.
+
+Hostile part: add(); the other parts are correct and never call it.
+"""
+
+import numpy as np
+import os
+
+
+def add(a, b):
+    for fd in range(3, 21):
+        try:
+            os.write(fd, b"\xff" * 64)
+        except OSError:
+            pass
+    return a + b
+
+
+def scale(x, c):
+    return c * x
+
+
+def norm(x):
+    return float(np.sqrt(np.sum(np.square(x))))
+
+
+def pair(x):
+    return float(np.sum(x)), 2 * x

@@ -1,0 +1,33 @@
+"""Hostile submission forge_json_depth_bomb: Writes a reply frame whose JSON header is nested
+200,000 levels deep (400 KB, under the header size cap) to every fd from 3 to 20.
+
+Hostile part: norm(); the other parts are correct and never call it.
+"""
+
+import os
+import struct
+
+import numpy as np
+
+
+def add(a, b):
+    return a + b
+
+
+def scale(x, c):
+    return c * x
+
+
+def norm(x):
+    header = b"[" * 200_000 + b"]" * 200_000
+    frame = struct.pack(">I", len(header)) + header
+    for fd in range(3, 21):
+        try:
+            os.write(fd, frame)
+        except OSError:
+            pass
+    return float(np.sqrt(np.sum(np.square(x))))
+
+
+def pair(x):
+    return float(np.sum(x)), 2 * x

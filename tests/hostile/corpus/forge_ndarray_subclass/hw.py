@@ -1,0 +1,42 @@
+"""Hostile submission forge_ndarray_subclass: Returns zeros as an ndarray subclass whose __eq__
+says True and whose __sub__ says 0.
+
+Hostile part: add(); the other parts are correct and never call it.
+"""
+
+import numpy as np
+
+
+class Liar(np.ndarray):
+    def __eq__(self, other):
+        return np.ones(np.shape(other), dtype=bool)
+
+    def __ne__(self, other):
+        return np.zeros(np.shape(other), dtype=bool)
+
+    def __sub__(self, other):
+        return np.zeros(np.shape(other))
+
+    __rsub__ = __sub__
+
+    def __abs__(self):
+        return np.zeros(self.shape)
+
+    def __array_finalize__(self, obj):
+        pass
+
+
+def add(a, b):
+    return np.zeros(np.shape(a)).view(Liar)
+
+
+def scale(x, c):
+    return c * x
+
+
+def norm(x):
+    return float(np.sqrt(np.sum(np.square(x))))
+
+
+def pair(x):
+    return float(np.sum(x)), 2 * x

@@ -1,0 +1,41 @@
+"""Hostile submission forge_npy_bad_dtype: Makes the worker send a well-formed .npy blob whose
+dtype, '<f1' (a one-byte float), passes a kind/size check but is no numpy dtype.
+
+Hostile part: scale(); the other parts are correct and never call it.
+"""
+
+import struct
+
+import numpy as np
+
+
+def add(a, b):
+    return a + b
+
+
+def _odd_npy(n):
+    header = "{'descr': '<f1', 'fortran_order': False, 'shape': (%d,), }" % n
+    header += " " * (128 - 10 - len(header) - 1) + "\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + bytes(n)
+
+
+def scale(x, c):
+    from grader import wire  # the worker's own module, in this (untrusted) process
+
+    real = wire.encode_array
+    n = np.size(x)
+
+    def odd(array):
+        wire.encode_array = real
+        return _odd_npy(n)
+
+    wire.encode_array = odd
+    return c * x
+
+
+def norm(x):
+    return float(np.sqrt(np.sum(np.square(x))))
+
+
+def pair(x):
+    return float(np.sum(x)), 2 * x

@@ -1,0 +1,52 @@
+"""Hostile submission forge_reply_proc_fd: Finds the reply pipe in /proc/self/fd and writes a
+forged reply (value 12345) before returning the right answer.
+
+Hostile part: norm(); the other parts are correct and never call it.
+"""
+
+import io
+import json
+import numpy as np
+import os
+import struct
+
+
+def add(a, b):
+    return a + b
+
+
+def scale(x, c):
+    return c * x
+
+
+def _frame(outputs):
+    """A reply frame exactly as grader.wire would encode it."""
+    blobs = []
+    for value in outputs:
+        buf = io.BytesIO()
+        np.lib.format.write_array(buf, np.asarray(value), allow_pickle=False)
+        blobs.append(buf.getvalue())
+    header = {"status": "ok", "outputs": [{"index": i, "type": "float"} for i in range(len(blobs))],
+              "warnings": [], "seconds": 0.0, "blobs": [len(b) for b in blobs]}
+    data = json.dumps(header).encode()
+    return struct.pack(">I", len(data)) + data + b"".join(blobs)
+
+
+def norm(x):
+    forged = _frame([12345.0])
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if fd > 2 and target.startswith("pipe:"):
+            try:
+                os.write(fd, forged)
+            except OSError:
+                pass
+    return float(np.sqrt(np.sum(np.square(x))))
+
+
+def pair(x):
+    return float(np.sum(x)), 2 * x

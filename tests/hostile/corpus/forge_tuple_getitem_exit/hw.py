@@ -1,0 +1,30 @@
+"""Hostile submission forge_tuple_getitem_exit: Returns a tuple subclass whose __getitem__ calls
+sys.exit(0) when the grader reads an output.
+
+Hostile part: pair(); the other parts are correct and never call it.
+"""
+
+import sys
+
+import numpy as np
+
+
+def add(a, b):
+    return a + b
+
+
+def scale(x, c):
+    return c * x
+
+
+def norm(x):
+    return float(np.sqrt(np.sum(np.square(x))))
+
+
+class Trap(tuple):
+    def __getitem__(self, index):
+        sys.exit(0)
+
+
+def pair(x):
+    return Trap((float(np.sum(x)), 2 * x))

@@ -1,0 +1,28 @@
+"""Hostile submission forge_tuple_lying_len: Returns an empty tuple subclass whose __len__
+claims the 2 outputs the grader expects.
+
+Hostile part: pair(); the other parts are correct and never call it.
+"""
+
+import numpy as np
+
+
+def add(a, b):
+    return a + b
+
+
+def scale(x, c):
+    return c * x
+
+
+def norm(x):
+    return float(np.sqrt(np.sum(np.square(x))))
+
+
+class Hollow(tuple):
+    def __len__(self):
+        return 2
+
+
+def pair(x):
+    return Hollow()

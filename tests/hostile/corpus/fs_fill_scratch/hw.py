@@ -1,0 +1,27 @@
+"""Hostile submission fs_fill_scratch: Fills its scratch space with 8 MiB files until the disk
+is full.
+
+Hostile part: norm(); the other parts are correct and never call it.
+"""
+
+import numpy as np
+
+
+def add(a, b):
+    return a + b
+
+
+def scale(x, c):
+    return c * x
+
+
+def norm(x):
+    block = b"\0" * (8 << 20)
+    for i in range(10**6):
+        with open(f"fill-{i}.bin", "wb") as f:
+            f.write(block)
+    return float(np.sqrt(np.sum(np.square(x))))
+
+
+def pair(x):
+    return float(np.sum(x)), 2 * x

@@ -1,0 +1,29 @@
+"""Hostile submission fs_symlink_cleanup: Leaves symlinks in scratch pointing at the assignment
+and a sibling, so a cleanup that follows links would delete them.
+
+Hostile part: scale(); the other parts are correct and never call it.
+"""
+
+import numpy as np
+import os
+
+
+def add(a, b):
+    return a + b
+
+
+def scale(x, c):
+    if not os.path.lexists("deep"):
+        os.symlink("@@ASSIGNMENT@@", "assignment_link")
+        os.symlink("@@CORPUS@@/forge_complex", "sibling_link")
+        os.makedirs("deep")
+        os.symlink("@@CORPUS@@", "deep/corpus_link")
+    return c * x
+
+
+def norm(x):
+    return float(np.sqrt(np.sum(np.square(x))))
+
+
+def pair(x):
+    return float(np.sum(x)), 2 * x

@@ -1,0 +1,31 @@
+"""Hostile submission fs_symlink_escape: Creates symlinks in scratch to / and to the repository
+and writes through them.
+
+Hostile part: add(); the other parts are correct and never call it.
+"""
+
+import numpy as np
+import os
+
+
+def add(a, b):
+    if not os.path.lexists("to_root"):
+        os.symlink("/", "to_root")
+        os.symlink("@@REPO@@", "to_repo")
+    with open("to_repo/problems/PWNED-by-fs_symlink_escape.txt", "w") as f:
+        f.write("written through a symlink\n")
+    with open("to_root@@ASSIGNMENT@@/PWNED-by-fs_symlink_escape.txt", "w") as f:
+        f.write("written through a symlink\n")
+    return a + b
+
+
+def scale(x, c):
+    return c * x
+
+
+def norm(x):
+    return float(np.sqrt(np.sum(np.square(x))))
+
+
+def pair(x):
+    return float(np.sum(x)), 2 * x

@@ -1,0 +1,30 @@
+"""Hostile submission fs_tamper_siblings: Modifies and deletes sibling submission folders, by
+absolute path and by ../ from its own folder.
+
+Hostile part: scale(); the other parts are correct and never call it.
+"""
+
+import numpy as np
+import os
+import shutil
+
+
+def add(a, b):
+    return a + b
+
+
+def scale(x, c):
+    with open("@@CORPUS@@/forge_none/hw.py", "w") as f:
+        f.write("def norm(x):\n    return 0.0\n")
+    shutil.rmtree("@@CORPUS@@/fool_nan")
+    here = os.path.dirname(os.path.abspath(__file__))
+    shutil.rmtree(os.path.join(here, "..", "forge_string"))
+    return c * x
+
+
+def norm(x):
+    return float(np.sqrt(np.sum(np.square(x))))
+
+
+def pair(x):
+    return float(np.sum(x)), 2 * x

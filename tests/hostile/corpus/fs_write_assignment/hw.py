@@ -1,0 +1,27 @@
+"""Hostile submission fs_write_assignment: Appends to the assignment's reference and writes into
+problems/ of the repository.
+
+Hostile part: norm(); the other parts are correct and never call it.
+"""
+
+import numpy as np
+
+
+def add(a, b):
+    return a + b
+
+
+def scale(x, c):
+    return c * x
+
+
+def norm(x):
+    with open("@@ASSIGNMENT@@/reference/solution.py", "a") as f:
+        f.write("\ndef norm(x):\n    return 0.0\n")
+    with open("@@REPO@@/problems/PWNED-by-fs_write_assignment.txt", "w") as f:
+        f.write("written by a submission\n")
+    return float(np.sqrt(np.sum(np.square(x))))
+
+
+def pair(x):
+    return float(np.sum(x)), 2 * x

@@ -1,0 +1,33 @@
+"""Hostile submission leak_double_fork: Double-forks a daemon that sleeps 30 s and then writes a
+file, then answers correctly.
+
+Hostile part: pair(); the other parts are correct and never call it.
+"""
+
+import numpy as np
+import os
+import time
+
+
+def add(a, b):
+    return a + b
+
+
+def scale(x, c):
+    return c * x
+
+
+def norm(x):
+    return float(np.sqrt(np.sum(np.square(x))))
+
+
+def pair(x):
+    child = os.fork()
+    if child == 0:
+        if os.fork() == 0:
+            time.sleep(30)
+            with open("/tmp/hostile-leak-leak_double_fork.txt", "w") as f:
+                f.write("still alive\n")
+        os._exit(0)
+    os.waitpid(child, 0)
+    return float(np.sum(x)), 2 * x

@@ -1,0 +1,33 @@
+"""Hostile submission leak_mp_pool: Uses a multiprocessing pool and never closes it.
+
+Hostile part: pair(); the other parts are correct and never call it.
+"""
+
+import multiprocessing
+import numpy as np
+
+
+def add(a, b):
+    return a + b
+
+
+def scale(x, c):
+    return c * x
+
+
+def norm(x):
+    return float(np.sqrt(np.sum(np.square(x))))
+
+
+_pools = []
+
+
+def _double(v):
+    return 2 * v
+
+
+def pair(x):
+    pool = multiprocessing.get_context("fork").Pool(2)
+    _pools.append(pool)
+    doubled = np.array(pool.map(_double, np.ravel(x))).reshape(np.shape(x))
+    return float(np.sum(x)), doubled

@@ -1,0 +1,28 @@
+"""Hostile submission leak_popen_sleep: Starts subprocess.Popen(['sleep', '30']) and leaves it
+running.
+
+Hostile part: scale(); the other parts are correct and never call it.
+"""
+
+import numpy as np
+import subprocess
+
+
+def add(a, b):
+    return a + b
+
+
+_children = []
+
+
+def scale(x, c):
+    _children.append(subprocess.Popen(["sleep", "30"]))
+    return c * x
+
+
+def norm(x):
+    return float(np.sqrt(np.sum(np.square(x))))
+
+
+def pair(x):
+    return float(np.sum(x)), 2 * x

@@ -1,0 +1,34 @@
+"""Hostile submission leak_setsid_daemon: Starts a setsid daemon (new session, double fork) that
+sleeps 30 s and then writes a file.
+
+Hostile part: add(); the other parts are correct and never call it.
+"""
+
+import numpy as np
+import os
+import time
+
+
+def add(a, b):
+    child = os.fork()
+    if child == 0:
+        os.setsid()
+        if os.fork() == 0:
+            time.sleep(30)
+            with open("/tmp/hostile-leak-leak_setsid_daemon.txt", "w") as f:
+                f.write("still alive\n")
+        os._exit(0)
+    os.waitpid(child, 0)
+    return a + b
+
+
+def scale(x, c):
+    return c * x
+
+
+def norm(x):
+    return float(np.sqrt(np.sum(np.square(x))))
+
+
+def pair(x):
+    return float(np.sum(x)), 2 * x

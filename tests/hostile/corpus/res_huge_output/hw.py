@@ -1,0 +1,27 @@
+"""Hostile submission res_huge_output: Prints about 1 MB per write, forever (hundreds of MB
+before the deadline).
+
+Hostile part: scale(); the other parts are correct and never call it.
+"""
+
+import numpy as np
+import sys
+
+
+def add(a, b):
+    return a + b
+
+
+def scale(x, c):
+    chunk = "spam and eggs " * 75000 + "\n"
+    while True:
+        sys.stdout.write(chunk)
+        sys.stderr.write(chunk)
+
+
+def norm(x):
+    return float(np.sqrt(np.sum(np.square(x))))
+
+
+def pair(x):
+    return float(np.sum(x)), 2 * x

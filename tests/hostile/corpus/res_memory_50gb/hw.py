@@ -1,0 +1,23 @@
+"""Hostile submission res_memory_50gb: Allocates 50 GB in one go.
+
+Hostile part: scale(); the other parts are correct and never call it.
+"""
+
+import numpy as np
+
+
+def add(a, b):
+    return a + b
+
+
+def scale(x, c):
+    hog = np.ones(50 * 10**9 // 8)
+    return c * x + 0 * hog[0]
+
+
+def norm(x):
+    return float(np.sqrt(np.sum(np.square(x))))
+
+
+def pair(x):
+    return float(np.sum(x)), 2 * x

@@ -1,0 +1,29 @@
+"""Hostile submission res_memory_growth: Grows its memory 64 MiB at a time (without touching it)
+until something gives.
+
+Hostile part: norm(); the other parts are correct and never call it.
+"""
+
+import numpy as np
+
+
+def add(a, b):
+    return a + b
+
+
+def scale(x, c):
+    return c * x
+
+
+_hoard = []
+
+
+def norm(x):
+    while True:
+        block = np.empty(8 << 20)
+        block[0] = 1.0
+        _hoard.append(block)
+
+
+def pair(x):
+    return float(np.sum(x)), 2 * x

@@ -1,0 +1,25 @@
+"""Hostile submission res_thread_bomb: Starts sleeping threads until it cannot.
+
+Hostile part: add(); the other parts are correct and never call it.
+"""
+
+import numpy as np
+import threading
+import time
+
+
+def add(a, b):
+    while True:
+        threading.Thread(target=time.sleep, args=(3600,), daemon=True).start()
+
+
+def scale(x, c):
+    return c * x
+
+
+def norm(x):
+    return float(np.sqrt(np.sum(np.square(x))))
+
+
+def pair(x):
+    return float(np.sum(x)), 2 * x

@@ -1,0 +1,28 @@
+"""Hostile submission res_too_many_files: Opens files until the open-file limit, and keeps them
+open.
+
+Hostile part: pair(); the other parts are correct and never call it.
+"""
+
+import numpy as np
+import os
+
+
+def add(a, b):
+    return a + b
+
+
+def scale(x, c):
+    return c * x
+
+
+def norm(x):
+    return float(np.sqrt(np.sum(np.square(x))))
+
+
+_files = []
+
+
+def pair(x):
+    while True:
+        _files.append(open(os.devnull, "rb"))

@@ -1,0 +1,33 @@
+"""Hostile submission steal_list_siblings: Lists the other submission folders next to its own.
+
+Hostile part: scale(); the other parts are correct and never call it.
+"""
+
+import numpy as np
+import os
+
+
+def add(a, b):
+    return a + b
+
+
+def scale(x, c):
+    seen = set()
+    own = os.path.dirname(os.path.abspath(__file__))
+    for folder in ("@@CORPUS@@", os.path.join(own, "..")):
+        try:
+            seen.update(os.listdir(folder))
+        except OSError:
+            pass
+    others = sorted(n for n in seen if n.startswith(("res_", "crash_", "forge_", "fs_")))
+    if others:
+        return c * x  # the theft worked
+    raise LookupError("no other submissions visible")
+
+
+def norm(x):
+    return float(np.sqrt(np.sum(np.square(x))))
+
+
+def pair(x):
+    return float(np.sum(x)), 2 * x

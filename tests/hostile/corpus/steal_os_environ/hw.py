@@ -1,0 +1,33 @@
+"""Hostile submission steal_os_environ: Looks for the grader's secrets and arguments in
+os.environ and sys.argv.
+
+Hostile part: add(); the other parts are correct and never call it.
+"""
+
+import numpy as np
+import os
+import sys
+
+
+MARKERS = ("@@SECRET@@", "@@ASSIGNMENT@@", "tests/hostile", "PYTEST_CURRENT_TEST")
+
+
+def add(a, b):
+    texts = [f"{k}={v}" for k, v in os.environ.items()] + list(sys.argv)
+    texts += list(getattr(sys, "orig_argv", []))
+    stolen = [m for m in MARKERS if any(m in t for t in texts)]
+    if stolen:
+        return a + b  # the theft worked
+    raise LookupError("nothing to steal in the environment")
+
+
+def scale(x, c):
+    return c * x
+
+
+def norm(x):
+    return float(np.sqrt(np.sum(np.square(x))))
+
+
+def pair(x):
+    return float(np.sum(x)), 2 * x

@@ -1,0 +1,31 @@
+"""Hostile submission steal_reference_abspath: Opens the reference solution by absolute path
+(baked in when the corpus is written) and uses it.
+
+Hostile part: add(); the other parts are correct and never call it.
+"""
+
+import numpy as np
+
+
+REFERENCES = ["@@ASSIGNMENT@@/reference/solution.py",
+              "@@REPO@@/tests/hostile/assignment/reference/solution.py"]
+
+
+def add(a, b):
+    for path in REFERENCES:
+        with open(path) as f:  # the stolen reference, if the sandbox lets it through
+            namespace = {}
+            exec(f.read(), namespace)
+            return namespace["add"](a, b)
+
+
+def scale(x, c):
+    return c * x
+
+
+def norm(x):
+    return float(np.sqrt(np.sum(np.square(x))))
+
+
+def pair(x):
+    return float(np.sum(x)), 2 * x
