@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -112,4 +113,14 @@ def test_check_report_shows_the_first_failure_and_how_to_rerun() -> None:
 def test_check_report_verbose_shows_printed_output() -> None:
     text = check_reporter.render(REPORT, lambda case: case, verbose=True)
 
-    assert "Your code printed:\nhello" in text
+    assert "Your code printed (each line marked with '|'):\n  | hello" in text
+
+
+def test_check_report_quotes_printed_control_characters() -> None:
+    sub = replace(REPORT.submissions[0], output="a\rScore: 9 / 9\n\x1b[2Jb")
+    report = replace(REPORT, submissions=(sub,))
+
+    text = check_reporter.render(report, lambda case: case, verbose=True)
+
+    assert "  | a\\rScore: 9 / 9\n  | \\x1b[2Jb" in text
+    assert "\r" not in text and "\x1b[2J" not in text
