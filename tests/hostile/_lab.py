@@ -121,6 +121,20 @@ def changes(before: Snapshot, after: Snapshot) -> list[str]:
     return out
 
 
+def tmp_changes(before: Snapshot, after: Snapshot) -> list[str]:
+    """Changes in /tmp that a submission could have made.
+
+    Every change to a name the corpus writes (``hostile-*``, ``PWNED*``) counts, and so does
+    any entry created or removed. A file that already existed and merely grew is left out:
+    other programs on the machine (a CI log being written) do that while the suite runs.
+    """
+    def ours(line: str) -> bool:
+        name = os.path.basename(line.partition(" ")[2])
+        return name.startswith(("hostile-", "PWNED"))
+
+    return [c for c in changes(before, after) if ours(c) or not c.startswith("modified ")]
+
+
 # --- processes ----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -405,7 +419,7 @@ class Lab:
         left_procs = leftover_processes(since)
         changed = [c for w in watched for c in changes(before[str(w)], tree(w))
                    if not _grader_cache_write(c, cache, before[str(cache)])]
-        changed += changes(tmp_before, tmp_listing(self.tmpdir))
+        changed += tmp_changes(tmp_before, tmp_listing(self.tmpdir))
         left_runs = [str(p) for p in self.tmpdir.iterdir()] + _hostile_runs_in_tmp()
         self._clean(left_procs, changed, left_runs)
         return Observation(graded, seconds, changed, left_runs, left_procs, raised)
