@@ -9,6 +9,7 @@ nothing here raises because of what the student did.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import stat
@@ -54,6 +55,11 @@ class CallPlan:
     select: tuple[int, ...] | None
     encoded: tuple[EncodedCase, ...] = ()  # the cases' inputs, serialized once per run
 
+    @functools.cached_property
+    def full_frame(self) -> bytes:
+        """The request for all of the plan's cases, built once and sent to every worker."""
+        return batch_frame(self, range(len(self.cases)))
+
 
 @dataclass(frozen=True)
 class EncodedCase:
@@ -69,6 +75,24 @@ def encode_case(case: Case, public_dir: Path) -> EncodedCase:
     return EncodedCase([_encode_arg(a, blobs, public_dir) for a in case.args],
                        {k: _encode_arg(v, blobs, public_dir) for k, v in case.kwargs.items()},
                        blobs)
+
+
+def batch_frame(plan: CallPlan, indices: Sequence[int], public_dir: Path | None = None
+                ) -> bytes:
+    """The request that runs ``plan.cases[i]`` for each index, in order, in one batch."""
+    encoded = plan.encoded
+    if not encoded:
+        assert public_dir is not None
+        encoded = tuple(encode_case(c, public_dir) for c in plan.cases)
+    blobs: list[bytes] = []
+    batch = []
+    for i in indices:
+        batch.append({"args": encoded[i].args, "kwargs": encoded[i].kwargs,
+                      "first": len(blobs)})
+        blobs += encoded[i].blobs
+    header = {"op": "run", "function": plan.function, "cases": batch, "arity": plan.arity,
+              "select": list(plan.select) if plan.select is not None else None}
+    return wire.encode_frame(header, blobs)
 
 
 def plan_for(function: str, cases: tuple[Case, ...], timeout: float, arity: int | None,
@@ -270,7 +294,7 @@ class SubmissionRun:
         if child is None:
             return
         header = {"op": "load", "path": str(self.module), "name": self.module.stem,
-                  "functions": self.functions}
+                  "functions": self.functions, "max_bytes": self.options.max_output_bytes}
         name = self.display_name
         try:
             reply, _ = child.request(header, [], self.import_timeout)
@@ -323,23 +347,15 @@ class SubmissionRun:
                 record(plan.cases[i], failure)
             return [failure] * len(indices)
         assert self.child is not None
-        encoded = plan.encoded or tuple(encode_case(c, self.public_dir) for c in plan.cases)
-        blobs: list[bytes] = []
-        batch = []
-        for i in indices:
-            batch.append({"args": encoded[i].args, "kwargs": encoded[i].kwargs,
-                          "first": len(blobs)})
-            blobs += encoded[i].blobs
-        header = {"op": "run", "function": plan.function, "cases": batch,
-                  "arity": plan.arity,
-                  "select": list(plan.select) if plan.select is not None else None,
-                  "max_bytes": self.options.max_output_bytes}
+        if len(indices) == len(plan.cases):
+            frame = plan.full_frame  # the same bytes for every submission
+        else:
+            frame = batch_frame(plan, indices, self.public_dir)
         child = self.child
         outcomes: list[CallOutcome] = []
         start = time.monotonic()
         try:
-            wire.write_all(child.write_fd, wire.encode_frame(header, blobs),
-                           start + plan.timeout)
+            wire.write_all(child.write_fd, frame, start + plan.timeout)
             for position in range(len(indices)):
                 reply, reply_blobs = child.reader.read(time.monotonic() + plan.timeout)
                 seconds, start = time.monotonic() - start, time.monotonic()

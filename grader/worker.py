@@ -51,6 +51,7 @@ class Worker:
         self.module: ModuleType | None = None
         self.student_dir = ""
         self.builders: dict[str, ModuleType] = {}
+        self.max_bytes = 1 << 28
 
     # --- replies ------------------------------------------------------------------------
 
@@ -103,6 +104,7 @@ class Worker:
         self.student_dir = os.path.dirname(path) + os.sep
         sys.path.insert(0, os.path.dirname(path))
         name = header["name"]
+        self.max_bytes = int(header.get("max_bytes", self.max_bytes))
         try:
             spec = importlib.util.spec_from_file_location(name, path)
             assert spec is not None and spec.loader is not None
@@ -172,7 +174,7 @@ class Worker:
         notes = [self._warning(w) for w in caught[:MAX_WARNINGS]]
         try:
             outputs, reply_blobs = self.convert(result, header.get("arity"), header.get("select"),
-                                                header.get("max_bytes", 1 << 28))
+                                                self.max_bytes)
         except _BadOutput as exc:
             self.send({"status": "bad_output", "message": str(exc), "warnings": notes, **tag})
             return
