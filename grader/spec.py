@@ -177,11 +177,14 @@ def _tolerance(node: Node, base: Tolerance) -> Tolerance:
     )
 
 
-def _defaults(node: Node) -> Defaults:
-    if node.value is None:
-        return Defaults()
-    node.mapping(optional=("tolerance", "timeout", "scoring", "warnings"))
-    base = Defaults()
+_SETTINGS = ("tolerance", "timeout", "scoring", "warnings")
+
+
+def _settings(node: Node, base: Defaults) -> Defaults:
+    """The settings a part (or the assignment's defaults) gives, falling back to ``base``.
+
+    ``node`` is the mapping that may hold them; other keys are its caller's business.
+    """
     return Defaults(
         tolerance=_tolerance(node.child("tolerance"), base.tolerance)
         if node.has("tolerance") else base.tolerance,
@@ -206,11 +209,15 @@ def load_assignment(path: str | Path) -> Assignment:
         required=("name", "module", "seed", "problems"),
         optional=("defaults", "reference_dir", "public_dir", "wrong_dir"),
     )
+    defaults_node = node.child("defaults")
+    if defaults_node.value is not None:
+        defaults_node.mapping(optional=_SETTINGS)
     module = node.child("module").string()
     if not module.isidentifier():
         node.child("module").fail(f"expected a Python module name, got {module!r}")
     seed = node.child("seed").integer(minimum=0)
-    defaults = _defaults(node.child("defaults"))
+    defaults = _settings(defaults_node, Defaults()) if defaults_node.value is not None \
+        else Defaults()
     reference_dir = root / (node.child("reference_dir").string()
                             if node.has("reference_dir") else "reference")
     public_dir = root / (node.child("public_dir").string()
@@ -351,7 +358,7 @@ def _load_part(node: Node, problem_id: str, ctx: _Context) -> Part:
         for i, ref in enumerate(wrong):
             ctx.resolve(wrong_node.child(i) if isinstance(wrong_node.value, list) else wrong_node,
                         ref, ctx.wrong_dir)
-    d = ctx.defaults
+    settings = _settings(node, ctx.defaults)
     return Part(
         id=part_id,
         function=function,
@@ -359,14 +366,10 @@ def _load_part(node: Node, problem_id: str, ctx: _Context) -> Part:
         references=references,
         reference_refs=tuple(refs),
         groups=tuple(groups),
-        tolerance=_tolerance(node.child("tolerance"), d.tolerance)
-        if node.has("tolerance") else d.tolerance,
-        timeout=node.child("timeout").number(positive=True, maximum=MAX_TIMEOUT)
-        if node.has("timeout")
-        else d.timeout,
-        scoring=node.child("scoring").choice(SCORING) if node.has("scoring") else d.scoring,
-        warnings=node.child("warnings").choice(WARNINGS) if node.has("warnings")
-        else d.warnings,
+        tolerance=settings.tolerance,
+        timeout=settings.timeout,
+        scoring=settings.scoring,
+        warnings=settings.warnings,
         compare=compare,
         outputs=outputs,
         checks=checks,
