@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     )
     from .runner import RunOptions
     from .spec import Assignment, load_assignment
-    from .submissions import Submission, discover
+    from .stored import StoredCase, StoredOutput, write_cases
+    from .submissions import Staging, Submission, discover
 
 __version__ = "0.1.0"
 
@@ -48,8 +49,12 @@ _EXPORTS = {
     "ProblemResult": "results",
     "SubmissionResult": "results",
     "GradeReport": "results",
+    "Staging": "submissions",
     "Submission": "submissions",
     "discover": "submissions",
+    "StoredCase": "stored",
+    "StoredOutput": "stored",
+    "write_cases": "stored",
 }
 
 __all__ = [
@@ -65,6 +70,9 @@ __all__ = [
     "ProblemResult",
     "RunOptions",
     "SpecError",
+    "Staging",
+    "StoredCase",
+    "StoredOutput",
     "Submission",
     "SubmissionError",
     "SubmissionResult",
@@ -74,6 +82,7 @@ __all__ = [
     "compare_array",
     "discover",
     "load_assignment",
+    "write_cases",
 ]
 
 

@@ -1,7 +1,8 @@
 """Seeded test cases: every case is a pure function of (seed, problem, part, case index).
 
 The case index counts across a part's case groups in spec order, so appending a group never
-changes the cases before it. Nothing here touches global random state.
+changes the cases before it. Stored cases (``stored:`` groups) come from their file instead,
+keeping the index the file gives them. Nothing here touches global random state.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from .display import summarize
 from .errors import SpecError
 from .generators import BuiltArg, Env, draw_all, draw_dims
 from .spec import Assignment, CaseGroup, Part, Problem
+from .stored import StoredCase
 
 
 @dataclass(frozen=True)
@@ -61,11 +63,13 @@ def case_id(problem: str, part: str, index: int) -> str:
 
 def build_part_cases(part: Part, problem: Problem, seed: int) -> tuple[Case, ...]:
     cases: list[Case] = []
-    index = 0
-    for group in part.groups:
-        for k in range(group.count):
-            rng = case_rng(seed, problem.id, part.id, index)
-            names, args, kwargs = _draw_group(group, rng)
+    for group, indices in part.numbered_groups():
+        for k, index in enumerate(indices):
+            if group.stored is not None:
+                names, args, kwargs = _from_stored(group.stored.cases[k])
+            else:
+                rng = case_rng(seed, problem.id, part.id, index)
+                names, args, kwargs = _draw_group(group, rng)
             cases.append(Case(
                 id=case_id(problem.id, part.id, index),
                 problem=problem.id,
@@ -77,7 +81,6 @@ def build_part_cases(part: Part, problem: Problem, seed: int) -> tuple[Case, ...
                 args=args,
                 kwargs=kwargs,
             ))
-            index += 1
     return tuple(cases)
 
 
@@ -104,6 +107,12 @@ def _draw_group(
     except (ValueError, KeyError) as exc:
         raise SpecError(group.file, group.key, f"cannot draw a case: {exc}") from None
     return tuple(args), tuple(args.values()), kwargs
+
+
+def _from_stored(
+    case: StoredCase,
+) -> tuple[tuple[str, ...], tuple[Any, ...], dict[str, Any]]:
+    return tuple(case.args), tuple(case.args.values()), dict(case.kwargs)
 
 
 def _from_generator(

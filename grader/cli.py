@@ -15,19 +15,28 @@ from typing import Any, TypeVar
 import click
 
 from . import rundir
-from .batch import Interrupted, default_jobs, grade_class, run_meta
+from .batch import (
+    Interrupted,
+    VaryingGrader,
+    as_handed_in,
+    default_jobs,
+    grade_class,
+    run_meta,
+)
 from .errors import GraderError, UsageError
+from .export import export_bundle
+from .gradescope_bundle import write_gradescope_zip
 from .grading import GradeOptions, Grader
 from .isolation import MODES, Limits
 from .progress import Progress
-from .reporters import FORMATS
+from .reporters import FORMATS, VISIBILITIES, ReportOptions
 from .reporters import check as check_reporter
 from .reporters import validation as validation_reporter
 from .results import GradeReport
 from .rundir import RunDir
 from .runner import RunOptions
 from .spec import load_assignment
-from .submissions import discover, one_submission
+from .submissions import Staging, discover, one_submission
 from .validate import validate as validate_assignment
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -103,6 +112,34 @@ def _run(timeout: float | None, sandbox: str, memory: int) -> RunOptions:
 output_option = click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
     help="Write the report to FILE instead of stdout.")
+hidden_visibility_option = click.option(
+    "--hidden-visibility", type=click.Choice(VISIBILITIES), default="after_published",
+    show_default=True, help="Gradescope visibility of the tests made of hidden cases.")
+
+
+def also_option(formats: list[str]) -> Callable[[F], F]:
+    """--also FORMAT:FILE (repeatable): more reports of the same run, each to its file."""
+
+    def parse(ctx: click.Context, param: click.Parameter,
+              values: tuple[str, ...]) -> list[tuple[str, Path]]:
+        extra = []
+        for value in values:
+            name, sep, file = value.partition(":")
+            if not sep or not file or name not in formats:
+                raise click.BadParameter(
+                    f"expected FORMAT:FILE with FORMAT one of {', '.join(formats)}, "
+                    f"got {value!r}")
+            extra.append((name, Path(file)))
+        return extra
+
+    return click.option(
+        "--also", multiple=True, metavar="FORMAT:FILE", callback=parse,
+        help="Also write the report in FORMAT to FILE (repeatable), e.g. junit:report.xml.")
+
+
+def _report_options(hidden_visibility: str) -> ReportOptions:
+    # GitHub annotations name files relative to the checkout, the current directory in CI.
+    return ReportOptions(hidden_visibility=hidden_visibility, root=str(Path.cwd()))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -117,6 +154,8 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="table",
               show_default=True, help="Report format.")
 @output_option
+@also_option(sorted(FORMATS))
+@hidden_visibility_option
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Submissions graded in parallel [default: the number of cores].")
 @click.option("--run-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -124,21 +163,33 @@ def main() -> None:
                    "[default: a new folder under $XDG_STATE_HOME/grader/runs].")
 @click.option("--resume", type=click.Path(file_okay=False, path_type=Path), default=None,
               metavar="RUN_DIR", help="Continue an interrupted run from its folder.")
+@click.option("--vary-by-student", is_flag=True,
+              help="Give each submission its own seed, derived from the assignment's seed and "
+                   "the submission id, so that neighbours get different inputs.")
 @run_options
 @_handle_errors
 def grade(assignment: Path, submissions: Path, fmt: str, output: Path | None,
-          jobs: int | None, run_dir: Path | None, resume: Path | None,
+          also: list[tuple[str, Path]], hidden_visibility: str,
+          jobs: int | None, run_dir: Path | None, resume: Path | None, vary_by_student: bool,
           timeout: float | None, sandbox: str, memory: int) -> None:
     """Grade every submission in SUBMISSIONS against ASSIGNMENT.
 
-    SUBMISSIONS is a folder of submission folders (each named by its id), or one submission
-    folder that holds the module file itself.
+    SUBMISSIONS is a class folder (a folder per student, an LMS download such as Canvas's
+    smithjohn_12345_67890_hw2.py files, or a zip per student; see the README), or one
+    submission by itself.
     """
     if run_dir is not None and resume is not None:
         raise UsageError("give --run-dir or --resume, not both")
     spec = load_assignment(assignment)
-    found = discover(submissions, spec.module_file)
-    with Grader(spec, GradeOptions(run=_run(timeout, sandbox, memory), warn=_warn)) as grader:
+    staging = Staging()  # zips and LMS-named files, unpacked for this run only
+    click.get_current_context().call_on_close(staging.close)
+    found = discover(submissions, spec.module_file, staging)
+    if "gradescope" in {fmt, *(name for name, _ in also)} and len(found) != 1:
+        raise UsageError(f"the gradescope format is one submission's results.json; "
+                         f"{submissions} holds {len(found)} submissions")
+    grader_class = VaryingGrader if vary_by_student else Grader
+    with grader_class(spec, GradeOptions(run=_run(timeout, sandbox, memory),
+                                         warn=_warn)) as grader:
         folder = RunDir(resume or run_dir or rundir.default_path(), run_meta(grader),
                         resume=resume is not None)
         previous = len(folder.done())
@@ -149,14 +200,17 @@ def grade(assignment: Path, submissions: Path, fmt: str, output: Path | None,
         except Interrupted as exc:
             progress.finish(" - interrupted")
             command = ["grader", "grade", str(assignment), str(submissions), "--resume",
-                       str(exc.run_dir)]
+                       str(exc.run_dir), *(["--vary-by-student"] if vary_by_student else [])]
             click.echo(f"grader: interrupted; {exc.done} of {exc.total} results are kept in "
                        f"{exc.run_dir}; resume with: {shlex.join(command)}", err=True)
             sys.exit(130)
         finally:
             folder.close()
     progress.finish(f"; results in {folder.path}")
-    _emit(FORMATS[fmt](report), output)
+    options = _report_options(hidden_visibility)
+    _emit(FORMATS[fmt](report, options), output)
+    for name, path in also:
+        _emit(FORMATS[name](report, options), path)
 
 
 def _rerun_command(assignment: Path, submission: Path, seed: int | None) -> Callable[[str], str]:
@@ -185,17 +239,23 @@ def _rerun_command(assignment: Path, submission: Path, seed: int | None) -> Call
 @click.option("-v", "--verbose", is_flag=True,
               help="Show every failing case and what the code printed.")
 @output_option
+@also_option(["text", *sorted(FORMATS)])
+@hidden_visibility_option
 @run_options
 @_handle_errors
 def check(assignment: Path, submission: Path, run_all: bool, case_ids: tuple[str, ...],
           seed: int | None, fail_under: float | None, fmt: str, verbose: bool,
-          output: Path | None, timeout: float | None, sandbox: str, memory: int) -> None:
-    """Check one SUBMISSION (a folder or the module file; default: here) as a student would.
+          output: Path | None, also: list[tuple[str, Path]], hidden_visibility: str,
+          timeout: float | None, sandbox: str, memory: int) -> None:
+    """Check one SUBMISSION (a folder, the module file or a zip; default: here) as a student
+    would.
 
     Runs public cases only, unless --all or --case is given.
     """
     spec = load_assignment(assignment)
-    sub = one_submission(submission, spec.module_file)
+    staging = Staging()  # a zip, unpacked for this check only
+    click.get_current_context().call_on_close(staging.close)
+    sub = one_submission(submission, spec.module_file, staging)
     options = GradeOptions(
         run=_run(timeout, sandbox, memory),
         public_only=not run_all,
@@ -204,14 +264,19 @@ def check(assignment: Path, submission: Path, run_all: bool, case_ids: tuple[str
         warn=_warn,
     )
     with Grader(spec, options) as grader:
-        report: GradeReport = grader.report(grader.grade_all([sub]))
-    if fmt == "text":
-        rerun = _rerun_command(assignment, submission, seed)
-        text = check_reporter.render(report, rerun, verbose=verbose or bool(case_ids),
-                                     full=bool(case_ids))
-    else:
-        text = FORMATS[fmt](report)
-    _emit(text, output)
+        report: GradeReport = grader.report(as_handed_in(r, sub) for r in grader.grade_all([sub]))
+    report_options = _report_options(hidden_visibility)
+
+    def render(name: str) -> str:
+        if name == "text":
+            rerun = _rerun_command(assignment, submission, seed)
+            return check_reporter.render(report, rerun, verbose=verbose or bool(case_ids),
+                                         full=bool(case_ids))
+        return FORMATS[name](report, report_options)
+
+    _emit(render(fmt), output)
+    for name, path in also:
+        _emit(render(name), path)
     score = report.submissions[0].score
     if fail_under is not None and score < fail_under:
         click.echo(f"score {score:g} is below --fail-under {fail_under:g}", err=True)
@@ -234,3 +299,35 @@ def validate(assignment: Path, timeout: float | None, sandbox: str, memory: int)
     if not report.ok:
         click.echo("grader: validation failed", err=True)
         sys.exit(1)
+
+
+@main.command("export")
+@click.argument("assignment", type=click.Path(path_type=Path))
+@click.argument("out", type=click.Path(path_type=Path))
+@_handle_errors
+def export(assignment: Path, out: Path) -> None:
+    """Write the student bundle of ASSIGNMENT to OUT, a new folder.
+
+    OUT holds the specs without their hidden cases, the public cases' inputs and expected
+    outputs, the public builders and the handout: all that `grader check OUT hw2.py` needs,
+    and no reference code, seed or hidden case.
+    """
+    spec = load_assignment(assignment)
+    for note in export_bundle(spec, out):
+        click.echo(f"grader: note: {note}", err=True)
+    click.echo(f"wrote {out} (the public cases of assignment {spec.digest})", err=True)
+
+
+@main.command("gradescope-bundle")
+@click.argument("assignment", type=click.Path(path_type=Path))
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@_handle_errors
+def gradescope_bundle(assignment: Path, out: Path) -> None:
+    """Write OUT (a new .zip): the autograder Gradescope runs on each submission of ASSIGNMENT.
+
+    It holds setup.sh, run_autograder, the whole assignment (references included: Gradescope's
+    image is trusted) and this grader's source, which setup.sh installs with pip.
+    """
+    spec = load_assignment(assignment)
+    write_gradescope_zip(spec, out)
+    click.echo(f"wrote {out} (assignment {spec.digest})", err=True)

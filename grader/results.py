@@ -116,6 +116,7 @@ class AssignmentInfo:
     max_score: float
     digest: str
     problems: tuple[tuple[str, str, float], ...] = ()  # (id, title, points)
+    source_digest: str | None = None  # a student bundle: the assignment it was exported from
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 PARTIAL = "partial"
 ALL_OR_NOTHING = "all_or_nothing"
@@ -23,6 +23,35 @@ def part_score(points: float, passed: int, total: int, scoring: str = PARTIAL) -
     if scoring == ALL_OR_NOTHING:
         return float(points) if passed == total else 0.0
     return points * passed / total
+
+
+def shares(points: float, groups: Sequence[tuple[int, int]],
+           scoring: str = PARTIAL) -> list[tuple[float, float]]:
+    """A part's points divided among groups of its cases, as ``(score, max_score)`` per group.
+
+    For reports that show one part as several tests (Gradescope: its public cases and its
+    hidden cases). ``groups`` holds ``(passed, total)`` per group. Every case is worth
+    ``points / total``, so the scores add up to :func:`part_score` and the maxima to
+    ``points`` (the last group takes the remainder, so float rounding cannot make them
+    drift). All-or-nothing: a group earns its share only when every case of the part passed.
+    """
+    cases = sum(t for _, t in groups)
+    if cases <= 0:
+        return [(0.0, 0.0) for _ in groups]
+    passed = sum(p for p, _ in groups)
+    earned = part_score(points, passed, cases, scoring)
+    result: list[tuple[float, float]] = []
+    for i, (group_passed, group_total) in enumerate(groups):
+        if i == len(groups) - 1:
+            result.append((earned - sum(s for s, _ in result),
+                           float(points) - sum(m for _, m in result)))
+            break
+        share = points * group_total / cases
+        if scoring == ALL_OR_NOTHING:
+            result.append((share if passed == cases else 0.0, share))
+        else:
+            result.append((points * group_passed / cases, share))
+    return result
 
 
 def total(scores: Iterable[float]) -> float:

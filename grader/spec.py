@@ -8,7 +8,9 @@ never to the current directory. The format is documented in ``problems/README.md
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+import os
+import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from .errors import SpecError
 from .generators import Generator, Scope, parse_value
 from .properties import BUILTIN as BUILTIN_PROPERTIES
 from .properties import PropertyCheck
+from .stored import StoredCases, StoredCasesError, builder_refs, read_cases
 
 # libyaml's loader when PyYAML was built with it (several times faster); safe either way.
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -50,7 +53,7 @@ class Defaults:
 
 @dataclass(frozen=True)
 class CaseGroup:
-    """One entry of a part's ``cases``: ``count`` cases drawn the same way."""
+    """One entry of a part's ``cases``: ``count`` cases drawn the same way, or read from a file."""
 
     name: str
     count: int
@@ -62,8 +65,19 @@ class CaseGroup:
     generator: Callable[..., Any] | None = None
     generator_ref: str | None = None
     generator_options: Mapping[str, Any] = field(default_factory=dict)
+    stored: StoredCases | None = None  # the cases of a ``stored:`` group, read on load
     file: str = ""  # where the group is written, for error messages
     key: str = ""
+
+    def indices(self, start: int) -> tuple[int, ...]:
+        """The case indices of this group when the part's numbering has reached ``start``.
+
+        Cases are numbered across a part's groups in order; stored cases that carry their
+        own index (a student bundle's public cases) keep it.
+        """
+        if self.stored is not None and any(c.index is not None for c in self.stored.cases):
+            return tuple(c.index for c in self.stored.cases if c.index is not None)
+        return tuple(range(start, start + self.count))
 
 
 ORACLE_KINDS = ("gradient", "jacobian", "hessian", "function", "monte_carlo")
@@ -107,6 +121,13 @@ class Part:
     def case_count(self) -> int:
         return sum(g.count for g in self.groups)
 
+    def numbered_groups(self) -> Iterator[tuple[CaseGroup, tuple[int, ...]]]:
+        """Each case group with the indices of its cases (see :meth:`CaseGroup.indices`)."""
+        start = 0
+        for group in self.groups:
+            yield group, group.indices(start)
+            start += group.count
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -129,6 +150,7 @@ class Assignment:
     wrong_dir: Path
     defaults: Defaults
     digest: str
+    source_digest: str | None = None  # a student bundle: the digest it was exported from
 
     @property
     def max_score(self) -> float:
@@ -206,8 +228,9 @@ def load_assignment(path: str | Path) -> Assignment:
         raise SpecError(_display(root), "", "assignment folder not found")
     node = _read_yaml(root / "assignment.yaml")
     node.mapping(
-        required=("name", "module", "seed", "problems"),
-        optional=("defaults", "reference_dir", "public_dir", "wrong_dir"),
+        required=("name", "module", "problems"),
+        optional=("seed", "defaults", "reference_dir", "public_dir", "wrong_dir",
+                  "source_digest"),
     )
     defaults_node = node.child("defaults")
     if defaults_node.value is not None:
@@ -215,7 +238,13 @@ def load_assignment(path: str | Path) -> Assignment:
     module = node.child("module").string()
     if not module.isidentifier():
         node.child("module").fail(f"expected a Python module name, got {module!r}")
-    seed = node.child("seed").integer(minimum=0)
+    seed = node.child("seed").integer(minimum=0) if node.has("seed") else None
+    source_digest = None
+    if node.has("source_digest"):
+        source_digest = node.child("source_digest").string()
+        if not re.fullmatch(r"[0-9a-f]{8,64}", source_digest):
+            node.child("source_digest").fail(
+                f"expected a hex digest such as 3f2a1c9e0b7d4e21, got {source_digest!r}")
     defaults = _settings(defaults_node, Defaults()) if defaults_node.value is not None \
         else Defaults()
     reference_dir = root / (node.child("reference_dir").string()
@@ -227,7 +256,7 @@ def load_assignment(path: str | Path) -> Assignment:
     ids = ids_node.string_list()
     if len(set(ids)) != len(ids):
         ids_node.fail("problem ids must be unique")
-    context = _Context(reference_dir, public_dir, wrong_dir, defaults)
+    context = _Context(root, reference_dir, public_dir, wrong_dir, defaults)
     problems = []
     for i, pid in enumerate(ids):
         if not pid.replace("-", "_").isidentifier():
@@ -237,35 +266,47 @@ def load_assignment(path: str | Path) -> Assignment:
             ids_node.child(i).fail(f"expected a file {pid}.yaml next to assignment.yaml; "
                                    "it does not exist")
         problems.append(_load_problem(problem_file, pid, context))
+    groups = [g for p in problems for part in p.parts for g in part.groups]
+    if seed is None:
+        drawn = next((g for g in groups if g.stored is None), None)
+        if drawn is not None:
+            node.child("seed").fail(f"missing required key: the cases of {drawn.file}: "
+                                    f"{drawn.key} are drawn from it")
     return Assignment(
         name=node.child("name").string(),
         module=module,
-        seed=seed,
+        seed=0 if seed is None else seed,
         problems=tuple(problems),
         root=root.resolve(),
         reference_dir=reference_dir.resolve(),
         public_dir=public_dir.resolve(),
         wrong_dir=wrong_dir.resolve(),
         defaults=defaults,
-        digest=assignment_digest(root, reference_dir, public_dir, ids),
+        digest=assignment_digest(root, reference_dir, public_dir, ids,
+                                 [g.stored.path for g in groups if g.stored is not None]),
+        source_digest=source_digest,
     )
 
 
-def assignment_digest(root: Path, reference_dir: Path, public_dir: Path, ids: list[str]) -> str:
-    """A digest of every file that decides the grades: specs, references and builders."""
+def assignment_digest(root: Path, reference_dir: Path, public_dir: Path, ids: list[str],
+                      stored: list[Path] | None = None) -> str:
+    """A digest of every file that decides the grades: specs, references, builders and
+    stored cases."""
     files = [root / "assignment.yaml", *(root / f"{pid}.yaml" for pid in ids)]
     for folder in (reference_dir, public_dir):
         if folder.is_dir():
             files += sorted(folder.rglob("*.py"))
+    files += sorted(set(stored or ()))
     h = hashlib.sha256()
     for f in files:
-        h.update(f.relative_to(root).as_posix().encode() + b"\0")
+        h.update(Path(os.path.relpath(f, root)).as_posix().encode() + b"\0")
         h.update(f.read_bytes() + b"\0")
     return h.hexdigest()[:16]
 
 
 @dataclass(frozen=True)
 class _Context:
+    root: Path  # the assignment folder, where the specs are
     reference_dir: Path
     public_dir: Path
     wrong_dir: Path
@@ -315,7 +356,7 @@ _PART_KEYS = ("id", "compare", "outputs", "tolerance", "timeout", "scoring", "wa
 
 
 def _load_part(node: Node, problem_id: str, ctx: _Context) -> Part:
-    node.mapping(required=("function", "points", "reference", "cases"), optional=_PART_KEYS)
+    node.mapping(required=("function", "points", "cases"), optional=("reference", *_PART_KEYS))
     function = node.child("function").string()
     if not function.isidentifier():
         node.child("function").fail(f"expected a Python function name, got {function!r}")
@@ -323,7 +364,7 @@ def _load_part(node: Node, problem_id: str, ctx: _Context) -> Part:
     if not part_id.replace("-", "_").isidentifier():
         node.child("id").fail(f"expected an identifier, got {part_id!r}")
     ref_node = node.child("reference")
-    refs = ref_node.string_list()
+    refs = ref_node.string_list() if node.has("reference") else []
     references = tuple(
         ctx.resolve(ref_node.child(i) if isinstance(ref_node.value, list) else ref_node,
                     ref, ctx.reference_dir)
@@ -346,9 +387,13 @@ def _load_part(node: Node, problem_id: str, ctx: _Context) -> Part:
     for i, name in enumerate(names):
         if names.index(name) != i:
             cases_node.child(i).child("name").fail(f"duplicate case group name {name!r}")
+    _check_indices(cases_node, tuple(groups))
+    _check_expected_source(node, tuple(groups), compare)
     checks = tuple(_load_check(c, ctx) for c in node.child("checks").elements()) \
         if node.has("checks") else ()
     arg_names = {name for g in groups for name, _ in (*g.args, *g.kwargs)}
+    arg_names |= {name for g in groups if g.stored is not None for case in g.stored.cases
+                  for name in (*case.args, *case.kwargs)}
     oracles = tuple(_load_oracle(o, ctx, arg_names) for o in node.child("oracles").elements()) \
         if node.has("oracles") else ()
     wrong: tuple[str, ...] = ()
@@ -377,6 +422,58 @@ def _load_part(node: Node, problem_id: str, ctx: _Context) -> Part:
         wrong=wrong,
         key=node.path,
     )
+
+
+def _check_indices(cases_node: Node, groups: tuple[CaseGroup, ...]) -> None:
+    """Stored cases may carry their own indices; no two cases of a part may share one."""
+    owner: dict[int, int] = {}
+    start = 0
+    for i, group in enumerate(groups):
+        for index in group.indices(start):
+            if index in owner:
+                cases_node.child(i).child("stored" if group.stored else "name").fail(
+                    f"case index {index} is also used by cases[{owner[index]}]; the indices "
+                    "of a part's cases must be unique")
+            owner[index] = i
+        start += group.count
+
+
+def _check_expected_source(node: Node, groups: tuple[CaseGroup, ...],
+                           compare: tuple[int, ...] | None) -> None:
+    """Expected outputs come from one place per part: the reference, or the stored files."""
+    stored = [(i, g.stored) for i, g in enumerate(groups) if g.stored is not None]
+    if node.has("reference"):
+        for i, cases in stored:
+            if any(case.expected for case in cases.cases):
+                node.child("cases").child(i).child("stored").fail(
+                    f"{_stored_name(node, i)} holds expected outputs, but the part's "
+                    "'reference' computes them; remove one of the two")
+        return
+    if len(stored) != len(groups) or not all(cases.has_expected for _, cases in stored):
+        node.child("reference").fail(
+            "missing required key (only a part whose case groups are all stored with "
+            "expected outputs may leave it out)")
+    every = [(i, k, case) for i, cases in stored for k, case in enumerate(cases.cases)]
+    if not every:
+        return
+    first = every[0][2].expected
+    arity, count = first[0].arity, len(first)
+    want = set(compare) if compare is not None else (
+        {0} if arity is None else set(range(arity)))
+    for i, k, case in every:
+        fail = node.child("cases").child(i).child("stored").fail
+        where = f"{_stored_name(node, i)}: cases[{k}].expected"
+        if len(case.expected) != count or any(o.arity != arity for o in case.expected):
+            fail(f"{where}: expected {count} output set(s) of arity {arity}, as in the "
+                 "first case")
+        for out in case.expected:
+            if set(out.values) != want:
+                fail(f"{where}: outputs {sorted(out.values)}, expected {sorted(want)} "
+                     "(the outputs the part compares)")
+
+
+def _stored_name(part: Node, i: int) -> str:
+    return str(part.value["cases"][i]["stored"])
 
 
 def _load_check(node: Node, ctx: _Context) -> PropertyCheck:
@@ -441,16 +538,12 @@ def _load_oracle(node: Node, ctx: _Context, arg_names: set[str]) -> OracleSpec:
 
 def _load_group(node: Node, ctx: _Context, index: int) -> CaseGroup:
     node.mapping(optional=("name", "count", "public", "dims", "let", "args", "kwargs",
-                           "generator"))
+                           "generator", "stored"))
     name = node.child("name").string() if node.has("name") else f"group{index + 1}"
+    if node.has("stored"):
+        return _load_stored_group(node, ctx, name)
     count = node.child("count").integer(minimum=1, maximum=10_000) if node.has("count") else 1
-    public = 0
-    if node.has("public"):
-        pub = node.child("public")
-        if isinstance(pub.value, bool):
-            public = count if pub.value else 0
-        else:
-            public = pub.integer(minimum=0, maximum=count)
+    public = _public(node, count)
     dims: dict[str, tuple[int, int]] = {}
     if node.has("dims"):
         for dim, dnode in node.child("dims").items():
@@ -460,7 +553,8 @@ def _load_group(node: Node, ctx: _Context, index: int) -> CaseGroup:
     has_args = node.has("args")
     has_gen = node.has("generator")
     if has_args == has_gen:
-        node.fail("expected exactly one of 'args' (declarative) or 'generator' (a function)")
+        node.fail("expected exactly one of 'args' (declarative), 'generator' (a function) "
+                  "or 'stored' (a file of cases)")
     scope = Scope(frozenset(dims), frozenset(), ctx.check_builder)
     let: list[tuple[str, Generator]] = []
     args: list[tuple[str, Generator]] = []
@@ -503,6 +597,46 @@ def _load_group(node: Node, ctx: _Context, index: int) -> CaseGroup:
         generator=generator,
         generator_ref=generator_ref,
         generator_options=options,
+        file=node.file,
+        key=node.path,
+    )
+
+
+def _public(node: Node, count: int) -> int:
+    """How many of the group's first cases are public: ``true``, ``false`` or a number."""
+    if not node.has("public"):
+        return 0
+    pub = node.child("public")
+    if isinstance(pub.value, bool):
+        return count if pub.value else 0
+    return pub.integer(minimum=0, maximum=count)
+
+
+def _load_stored_group(node: Node, ctx: _Context, name: str) -> CaseGroup:
+    """``stored: cases/q1.npz``: the cases (and maybe expected outputs) are in that file."""
+    for key in ("count", "dims", "let", "args", "kwargs", "generator"):
+        if node.has(key):
+            node.child(key).fail("not allowed with 'stored': the file holds the cases")
+    stored_node = node.child("stored")
+    relative = stored_node.string()
+    path = ctx.root / relative
+    try:
+        cases = read_cases(path)
+    except StoredCasesError as exc:
+        stored_node.fail(f"{relative}: {exc}")
+    for k, case in enumerate(cases):
+        for section, values in (("args", case.args), ("kwargs", case.kwargs)):
+            for arg, value in values.items():
+                for ref in builder_refs(value):
+                    try:
+                        _modules.resolve(ref, ctx.public_dir)
+                    except _modules.ModuleLoadError as exc:
+                        stored_node.fail(f"{relative}: cases[{k}].{section}.{arg}: {exc}")
+    return CaseGroup(
+        name=name,
+        count=len(cases),
+        public=_public(node, len(cases)),
+        stored=StoredCases(path, cases),
         file=node.file,
         key=node.path,
     )

@@ -102,7 +102,8 @@ def _reference_problems(assignment: Assignment, prepared: PreparedPart) -> list[
     again = compute_expected(problem, part, prepared.cases, assignment.public_dir)
     found: dict[str, list[str]] = {}  # kind of problem -> one line per case
     for case, first, second in zip(prepared.cases, prepared.expected, again, strict=True):
-        for ref, o1, o2 in zip(part.reference_refs, first, second, strict=True):
+        labels = part.reference_refs or ("the stored outputs",) * len(first)
+        for ref, o1, o2 in zip(labels, first, second, strict=True):
             if not _same_output(o1, o2):
                 found.setdefault(f"{ref} nondeterministic", []).append(
                     f"{ref} gave different outputs twice on case {case.id}")
@@ -166,6 +167,8 @@ def _solution_module(assignment: Assignment) -> Path | None:
     paths = set()
     for problem in assignment.problems:
         for part in problem.parts:
+            if not part.reference_refs:  # expected outputs stored, no reference to run
+                return None
             _, function = _modules.split_ref(part.reference_refs[0])
             if function != part.function:
                 return None

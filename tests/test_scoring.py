@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from grader.scoring import ALL_OR_NOTHING, PARTIAL, part_score, status, total
+from grader.scoring import ALL_OR_NOTHING, PARTIAL, part_score, shares, status, total
 
 
 @pytest.mark.parametrize(
@@ -77,3 +77,35 @@ def test_full_marks_on_parts_worth_a_third_are_full_marks() -> None:
 )
 def test_status(score: float, max_score: float, expected: str) -> None:
     assert status(score, max_score) == expected
+
+
+@pytest.mark.parametrize("scoring", [PARTIAL, ALL_OR_NOTHING])
+@pytest.mark.parametrize(
+    ("points", "groups"),
+    [(5, [(3, 4), (7, 8)]), (5, [(4, 4), (8, 8)]), (6, [(0, 3), (7, 7)]), (7, [(2, 2)]),
+     (4, [(1, 3), (0, 0)]), (10 / 3, [(1, 3), (2, 3), (3, 3)])],
+)
+def test_shares_add_up_to_the_part_score_and_points(points: float, groups: list[tuple[int, int]],
+                                                    scoring: str) -> None:
+    result = shares(points, groups, scoring)
+
+    passed, cases = sum(p for p, _ in groups), sum(t for _, t in groups)
+    assert len(result) == len(groups)
+    assert sum(s for s, _ in result) == pytest.approx(part_score(points, passed, cases, scoring))
+    assert sum(m for _, m in result) == pytest.approx(points)
+    for (score, max_score), (_, group_total) in zip(result, groups, strict=True):
+        assert max_score == pytest.approx(points * group_total / cases)
+        assert -1e-12 <= score <= max_score + 1e-12
+
+
+def test_shares_each_case_is_worth_the_same() -> None:
+    assert shares(6, [(1, 2), (3, 4)]) == [(1.0, 2.0), (3.0, 4.0)]
+
+
+def test_shares_all_or_nothing_pays_no_group_unless_every_case_passed() -> None:
+    assert shares(6, [(2, 2), (3, 4)], ALL_OR_NOTHING) == [(0.0, 2.0), (0.0, 4.0)]
+    assert shares(6, [(2, 2), (4, 4)], ALL_OR_NOTHING) == [(2.0, 2.0), (4.0, 4.0)]
+
+
+def test_shares_of_no_cases_are_nothing() -> None:
+    assert shares(5, [(0, 0), (0, 0)]) == [(0.0, 0.0), (0.0, 0.0)]

@@ -172,6 +172,25 @@ BAD_SPECS = {
     "generator options not a mapping": BadSpec(
         "q1.yaml", GROUP, {"generator": {"function": "solution:make_x", "with": 5}},
         "q1.yaml", f"{GROUP}.generator.with", "mapping"),
+    # stored cases (the file's contents: tests/test_stored.py) and student bundles
+    "stored file missing": BadSpec(
+        "q1.yaml", GROUP, {"stored": "cases/q1.npz"}, "q1.yaml", f"{GROUP}.stored",
+        "cases/q1.npz: file not found"),
+    "stored not a file name": BadSpec(
+        "q1.yaml", GROUP, {"stored": 3}, "q1.yaml", f"{GROUP}.stored",
+        "expected a non-empty string"),
+    "stored with a count": BadSpec(
+        "q1.yaml", GROUP, {"stored": "cases/q1.npz", "count": 2}, "q1.yaml", f"{GROUP}.count",
+        "not allowed with 'stored'"),
+    "stored with args": BadSpec(
+        "q1.yaml", GROUP, {"stored": "cases/q1.npz", "args": {"x": 1.0}}, "q1.yaml",
+        f"{GROUP}.args", "not allowed with 'stored'"),
+    "no seed for drawn cases": BadSpec(
+        "assignment.yaml", "seed", DELETE, "assignment.yaml", "seed",
+        "missing required key: the cases of"),
+    "source digest not hex": BadSpec(
+        "assignment.yaml", "source_digest", "v1.2", "assignment.yaml", "source_digest",
+        "expected a hex digest"),
     # YAML that does not parse: the key path is the line
     "invalid YAML syntax": BadSpec(
         "q1.yaml", "", Raw("id: q1\ntitle: t\npoints: [3\nparts: []\n"), "q1.yaml", "line 4",

@@ -75,7 +75,9 @@ def render_submission(sub: SubmissionResult, rerun: RerunCommand, cases: str,
 
 def render(report: GradeReport, rerun: RerunCommand, verbose: bool = False,
            full: bool = False) -> str:
-    head = f"{report.assignment.name} (assignment {report.assignment.digest})\n\n"
+    info = report.assignment
+    source = f", exported from {info.source_digest}" if info.source_digest else ""
+    head = f"{info.name} (assignment {info.digest}{source})\n\n"
     body = "\n".join(render_submission(s, rerun, report.cases, verbose, full)
                      for s in report.submissions)
     return head + body

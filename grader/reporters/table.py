@@ -1,4 +1,8 @@
-"""The gradebook table: a row per submission, a column per question, and the total."""
+"""The gradebook table: a row per submission, a column per question, and the total.
+
+When each submission had its own seed (``grade --vary-by-student``), a "seed" column after
+the submission id says which: ``grader check --seed SEED --case ID`` reruns any of its cases.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +16,13 @@ NOTE_WIDTH = 80
 
 def render(report: GradeReport) -> str:
     info = report.assignment
-    headers = ["submission"]
+    varied = bool(report.meta.get("vary_by_student"))
+    headers = ["submission", *(["seed"] if varied else [])]
     headers += [f"{pid} /{points(pts)}" for pid, _, pts in info.problems]
     headers += [f"total /{points(info.max_score)}", "notes"]
     rows = []
     for sub in report.submissions:
-        row = [sub.id]
+        row = [sub.id, *([str(sub.seed)] if varied else [])]
         for pid, _, _ in info.problems:
             problem = sub.problem(pid)
             row.append(points(problem.score) if problem else "-")

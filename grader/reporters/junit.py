@@ -1,0 +1,97 @@
+"""JUnit XML, for the test-report views of CI systems (GitHub, GitLab, Jenkins).
+
+Follows the common schema of Jenkins and pytest (``junit-10.xsd``):
+
+- ``<testsuites name=ASSIGNMENT>`` holds one ``<testsuite name="SUBMISSION.QUESTION">`` per
+  submission and question, with the question's ``score`` and ``max_score`` as properties;
+- one ``<testcase classname="SUBMISSION.QUESTION" name=PART>`` per part;
+- a part that lost points has a ``<failure>`` when its first failing case returned wrong
+  values (or broke a property), else an ``<error>`` (it raised, timed out, crashed, was not
+  defined, the module did not import, ...); ``message`` is that case as a student may see it
+  (hidden cases by id and kind of failure only) and the text gives the points, the counts and
+  the case's explanation; a part with no cases run is ``<skipped>``;
+- ``tests``, ``failures``, ``errors`` and ``skipped`` on every suite and on the root count
+  those elements. No times, so the same grading gives the same bytes.
+
+Built with :mod:`xml.etree.ElementTree`, which escapes markup; characters XML 1.0 cannot hold
+at all (control characters from a student's exception) are shown escaped first.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from ..results import GradeReport, PartResult, ProblemResult, SubmissionResult
+from . import _visible
+from ._format import exact, points
+
+NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Each count attribute and the testcase child it counts.
+COUNTED = {"failures": "failure", "errors": "error", "skipped": "skipped"}
+
+
+def render(report: GradeReport) -> str:
+    root = ET.Element("testsuites", name=xml_text(report.assignment.name))
+    for sub in report.submissions:
+        for suite in submission_suites(sub):
+            root.append(suite)
+    _count(root, root.findall("testsuite/testcase"))
+    ET.indent(root, "  ")
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            + ET.tostring(root, encoding="unicode") + "\n")
+
+
+def submission_suites(sub: SubmissionResult) -> list[ET.Element]:
+    suites = [problem_suite(sub, problem) for problem in sub.problems]
+    if not suites and sub.error:
+        # Nothing was graded: the submission itself is the error.
+        suite = ET.Element("testsuite", name=xml_text(sub.id))
+        case = ET.SubElement(suite, "testcase", classname=xml_text(sub.id), name="submission")
+        ET.SubElement(case, "error", message=xml_text(sub.error), type="submission")
+        _count(suite, [case])
+        suites.append(suite)
+    return suites
+
+
+def problem_suite(sub: SubmissionResult, problem: ProblemResult) -> ET.Element:
+    name = xml_text(f"{sub.id}.{problem.id}")
+    suite = ET.Element("testsuite", name=name)
+    props = ET.SubElement(suite, "properties")
+    for key, value in (("title", problem.title), ("score", exact(problem.score)),
+                       ("max_score", exact(problem.max_score)), ("status", problem.status)):
+        ET.SubElement(props, "property", name=key, value=xml_text(value))
+    cases = [part_case(name, part) for part in problem.parts]
+    suite.extend(cases)
+    _count(suite, cases)
+    return suite
+
+
+def part_case(classname: str, part: PartResult) -> ET.Element:
+    case = ET.Element("testcase", classname=classname, name=xml_text(part.id))
+    if part.total == 0:
+        ET.SubElement(case, "skipped", message=xml_text(part.message or "no cases run"))
+        return case
+    failures = _visible.failing(part)
+    if not failures:
+        return case
+    first = next((c for c in failures if c.public), failures[0])
+    kind = "failure" if first.status == "fail" else "error"
+    body = [f"{points(part.score)} / {points(part.max_score)} points; "
+            f"{part.passed} of {part.total} cases passed",
+            _visible.headline(first), *_visible.explanation(first)]
+    element = ET.SubElement(case, kind, message=xml_text(_visible.summary(part)),
+                            type=first.status)
+    element.text = xml_text("\n".join(body))
+    return case
+
+
+def xml_text(text: str) -> str:
+    """Text XML 1.0 can hold: characters it cannot are written as escapes (``\\x1b``)."""
+    return NOT_XML.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+def _count(element: ET.Element, cases: list[ET.Element]) -> None:
+    element.set("tests", str(len(cases)))
+    for attribute, child in COUNTED.items():
+        element.set(attribute, str(sum(case.find(child) is not None for case in cases)))

@@ -1,0 +1,33 @@
+"""Parsers for the text formats, shared by the reporter and CI-example tests."""
+
+from __future__ import annotations
+
+import re
+
+
+def md_table(text: str) -> list[list[str]]:
+    """The cells of the first GitHub table in ``text``, split on pipes not escaped."""
+    lines = [line for line in text.splitlines() if line.startswith("|")]
+    return [[cell.strip() for cell in re.split(r"(?<!\\)\|", line)[1:-1]] for line in lines]
+
+
+def assert_gfm_table(rows: list[list[str]], data_rows: int) -> None:
+    assert len(rows) == data_rows + 2
+    assert all(re.fullmatch(r":?-+:?", cell) for cell in rows[1])
+    assert {len(r) for r in rows} == {len(rows[0])}
+
+
+COMMAND = re.compile(r"::(error|warning|notice)( ((file|line|title)=[^,:\r\n]*)"
+                     r"(,(file|line|title)=[^,:\r\n]*)*)?::[^\r\n]*")
+
+
+def annotations(text: str) -> list[dict[str, str]]:
+    """Each workflow command's level, properties and message, as written (still escaped)."""
+    found = []
+    for line in text.splitlines():
+        assert COMMAND.fullmatch(line), line
+        head, message = line[2:].split("::", 1)
+        level, _, props = head.partition(" ")
+        item = dict(p.split("=", 1) for p in props.split(",") if p)
+        found.append({"level": level, "message": message, **item})
+    return found
