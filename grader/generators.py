@@ -208,7 +208,7 @@ class Scope:
 
     dims: frozenset[str]
     names: frozenset[str]
-    check_builder: Any = None  # callable(node, "module:function") -> None, set by spec.py
+    check_builder: Any = None  # callable(node, "module:function") -> None, set by grader.spec
 
 
 def parse_value(node: Node, scope: Scope) -> Generator:

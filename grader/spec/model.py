@@ -1,0 +1,154 @@
+"""The typed, validated form of a spec: frozen values that the rest of the grader reads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..generators import Generator
+from ..properties import PropertyCheck
+from ..stored import StoredCases
+
+SCORING = ("partial", "all_or_nothing")
+
+
+MAX_TIMEOUT = 86_400.0
+
+
+WARNINGS = ("ignore", "fail")
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    rtol: float = 1e-6
+    atol: float = 1e-9
+    reason: str | None = None
+
+    def describe(self) -> str:
+        return f"rtol={self.rtol:g}, atol={self.atol:g}"
+
+
+@dataclass(frozen=True)
+class Defaults:
+    tolerance: Tolerance = Tolerance()
+    timeout: float = 10.0
+    scoring: str = "partial"
+    warnings: str = "ignore"
+
+
+@dataclass(frozen=True)
+class CaseGroup:
+    """One entry of a part's ``cases``: ``count`` cases drawn the same way, or read from a file."""
+
+    name: str
+    count: int
+    public: int  # how many of the first cases of this group are public
+    dims: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    let: tuple[tuple[str, Generator], ...] = ()
+    args: tuple[tuple[str, Generator], ...] = ()
+    kwargs: tuple[tuple[str, Generator], ...] = ()
+    generator: Callable[..., Any] | None = None
+    generator_ref: str | None = None
+    generator_options: Mapping[str, Any] = field(default_factory=dict)
+    stored: StoredCases | None = None  # the cases of a ``stored:`` group, read on load
+    file: str = ""  # where the group is written, for error messages
+    key: str = ""
+
+    def indices(self, start: int) -> tuple[int, ...]:
+        """The case indices of this group when the part's numbering has reached ``start``.
+
+        Cases are numbered across a part's groups in order; stored cases that carry their
+        own index (a student bundle's public cases) keep it.
+        """
+        if self.stored is not None and any(c.index is not None for c in self.stored.cases):
+            return tuple(c.index for c in self.stored.cases if c.index is not None)
+        return tuple(range(start, start + self.count))
+
+
+ORACLE_KINDS = ("gradient", "jacobian", "hessian", "function", "monte_carlo")
+
+
+@dataclass(frozen=True)
+class OracleSpec:
+    """An independent check of the reference; see :mod:`grader.oracles`."""
+
+    name: str
+    kind: str
+    function: Callable[..., Any]
+    ref: str
+    tolerance: Tolerance
+    wrt: str | None = None
+    output: int = 0
+    step: float = 1e-5
+    samples: int = 100_000
+
+
+@dataclass(frozen=True)
+class Part:
+    id: str
+    function: str
+    points: float
+    references: tuple[Callable[..., Any], ...]
+    reference_refs: tuple[str, ...]
+    groups: tuple[CaseGroup, ...]
+    tolerance: Tolerance
+    timeout: float
+    scoring: str
+    warnings: str
+    compare: tuple[int, ...] | None = None  # which outputs of a tuple to compare
+    outputs: tuple[str, ...] | None = None  # names of the outputs, for messages
+    checks: tuple[PropertyCheck, ...] = ()
+    oracles: tuple[OracleSpec, ...] = ()
+    wrong: tuple[str, ...] = ()  # known-wrong implementations, "module:function" in wrong/
+    key: str = ""  # "parts[0]" in the problem file, for error messages
+
+    @property
+    def case_count(self) -> int:
+        return sum(g.count for g in self.groups)
+
+    def numbered_groups(self) -> Iterator[tuple[CaseGroup, tuple[int, ...]]]:
+        """Each case group with the indices of its cases (see :meth:`CaseGroup.indices`)."""
+        start = 0
+        for group in self.groups:
+            yield group, group.indices(start)
+            start += group.count
+
+
+@dataclass(frozen=True)
+class Problem:
+    id: str
+    title: str
+    points: float
+    parts: tuple[Part, ...]
+    file: Path
+
+
+@dataclass(frozen=True)
+class Assignment:
+    name: str
+    module: str
+    seed: int
+    problems: tuple[Problem, ...]
+    root: Path
+    reference_dir: Path
+    public_dir: Path
+    wrong_dir: Path
+    defaults: Defaults
+    digest: str
+    source_digest: str | None = None  # a student bundle: the digest it was exported from
+
+    @property
+    def max_score(self) -> float:
+        return sum(p.points for p in self.problems)
+
+    @property
+    def module_file(self) -> str:
+        return f"{self.module}.py"
+
+    def problem(self, problem_id: str) -> Problem:
+        for problem in self.problems:
+            if problem.id == problem_id:
+                return problem
+        raise KeyError(problem_id)

@@ -1,0 +1,194 @@
+"""Loading one part of a question: its function, references, settings, cases and checks."""
+
+from __future__ import annotations
+
+from .._schema import Node
+from ..properties import BUILTIN as BUILTIN_PROPERTIES
+from ..properties import PropertyCheck
+from ._common import Context, read_settings, read_tolerance
+from .groups import load_group
+from .model import ORACLE_KINDS, CaseGroup, OracleSpec, Part, Tolerance
+
+_PART_KEYS = ("id", "compare", "outputs", "tolerance", "timeout", "scoring", "warnings",
+              "checks", "oracles", "wrong")
+
+
+def load_part(node: Node, problem_id: str, ctx: Context) -> Part:
+    node.mapping(required=("function", "points", "cases"), optional=("reference", *_PART_KEYS))
+    function = node.child("function").string()
+    if not function.isidentifier():
+        node.child("function").fail(f"expected a Python function name, got {function!r}")
+    part_id = node.child("id").string() if node.has("id") else function
+    if not part_id.replace("-", "_").isidentifier():
+        node.child("id").fail(f"expected an identifier, got {part_id!r}")
+    ref_node = node.child("reference")
+    refs = ref_node.string_list() if node.has("reference") else []
+    references = tuple(
+        ctx.resolve(ref_node.child(i) if isinstance(ref_node.value, list) else ref_node,
+                    ref, ctx.reference_dir)
+        for i, ref in enumerate(refs)
+    )
+    compare = None
+    if node.has("compare"):
+        compare_node = node.child("compare")
+        compare = tuple(c.integer(minimum=0) for c in compare_node.elements())
+        if not compare or len(set(compare)) != len(compare):
+            compare_node.fail("expected a non-empty list of distinct output indices")
+    outputs = None
+    if node.has("outputs"):
+        outputs = tuple(node.child("outputs").string_list())
+    cases_node = node.child("cases")
+    groups = [load_group(g, ctx, i) for i, g in enumerate(cases_node.elements())]
+    if not groups:
+        cases_node.fail("expected at least one case group")
+    names = [g.name for g in groups]
+    for i, name in enumerate(names):
+        if names.index(name) != i:
+            cases_node.child(i).child("name").fail(f"duplicate case group name {name!r}")
+    _check_indices(cases_node, tuple(groups))
+    _check_expected_source(node, tuple(groups), compare)
+    checks = tuple(_load_check(c, ctx) for c in node.child("checks").elements()) \
+        if node.has("checks") else ()
+    arg_names = {name for g in groups for name, _ in (*g.args, *g.kwargs)}
+    arg_names |= {name for g in groups if g.stored is not None for case in g.stored.cases
+                  for name in (*case.args, *case.kwargs)}
+    oracles = tuple(_load_oracle(o, ctx, arg_names) for o in node.child("oracles").elements()) \
+        if node.has("oracles") else ()
+    wrong: tuple[str, ...] = ()
+    if node.has("wrong"):
+        wrong_node = node.child("wrong")
+        wrong = tuple(wrong_node.string_list())
+        for i, ref in enumerate(wrong):
+            ctx.resolve(wrong_node.child(i) if isinstance(wrong_node.value, list) else wrong_node,
+                        ref, ctx.wrong_dir)
+    settings = read_settings(node, ctx.defaults)
+    return Part(
+        id=part_id,
+        function=function,
+        points=node.child("points").number(minimum=0),
+        references=references,
+        reference_refs=tuple(refs),
+        groups=tuple(groups),
+        tolerance=settings.tolerance,
+        timeout=settings.timeout,
+        scoring=settings.scoring,
+        warnings=settings.warnings,
+        compare=compare,
+        outputs=outputs,
+        checks=checks,
+        oracles=oracles,
+        wrong=wrong,
+        key=node.path,
+    )
+
+
+def _check_indices(cases_node: Node, groups: tuple[CaseGroup, ...]) -> None:
+    """Stored cases may carry their own indices; no two cases of a part may share one."""
+    owner: dict[int, int] = {}
+    start = 0
+    for i, group in enumerate(groups):
+        for index in group.indices(start):
+            if index in owner:
+                cases_node.child(i).child("stored" if group.stored else "name").fail(
+                    f"case index {index} is also used by cases[{owner[index]}]; the indices "
+                    "of a part's cases must be unique")
+            owner[index] = i
+        start += group.count
+
+
+def _check_expected_source(node: Node, groups: tuple[CaseGroup, ...],
+                           compare: tuple[int, ...] | None) -> None:
+    """Expected outputs come from one place per part: the reference, or the stored files."""
+    stored = [(i, g.stored) for i, g in enumerate(groups) if g.stored is not None]
+    if node.has("reference"):
+        for i, cases in stored:
+            if any(case.expected for case in cases.cases):
+                node.child("cases").child(i).child("stored").fail(
+                    f"{_stored_name(node, i)} holds expected outputs, but the part's "
+                    "'reference' computes them; remove one of the two")
+        return
+    if len(stored) != len(groups) or not all(cases.has_expected for _, cases in stored):
+        node.child("reference").fail(
+            "missing required key (only a part whose case groups are all stored with "
+            "expected outputs may leave it out)")
+    every = [(i, k, case) for i, cases in stored for k, case in enumerate(cases.cases)]
+    if not every:
+        return
+    first = every[0][2].expected
+    arity, count = first[0].arity, len(first)
+    want = set(compare) if compare is not None else (
+        {0} if arity is None else set(range(arity)))
+    for i, k, case in every:
+        fail = node.child("cases").child(i).child("stored").fail
+        where = f"{_stored_name(node, i)}: cases[{k}].expected"
+        if len(case.expected) != count or any(o.arity != arity for o in case.expected):
+            fail(f"{where}: expected {count} output set(s) of arity {arity}, as in the "
+                 "first case")
+        for out in case.expected:
+            if set(out.values) != want:
+                fail(f"{where}: outputs {sorted(out.values)}, expected {sorted(want)} "
+                     "(the outputs the part compares)")
+
+
+def _stored_name(part: Node, i: int) -> str:
+    return str(part.value["cases"][i]["stored"])
+
+
+def _load_check(node: Node, ctx: Context) -> PropertyCheck:
+    """``symmetric`` | ``{rows_sum: 0}`` | ``{name: .., property: module:fn, output: 1}``."""
+    if isinstance(node.value, str):
+        kind = node.choice(BUILTIN_PROPERTIES)
+        if kind == "rows_sum":
+            node.fail("rows_sum needs a target: write {rows_sum: 0}")
+        return PropertyCheck(kind, kind)
+    node.mapping(optional=(*BUILTIN_PROPERTIES, "property", "name", "output", "tol"))
+    kinds = [k for k in (*BUILTIN_PROPERTIES, "property") if node.has(k)]
+    if len(kinds) != 1:
+        node.fail(f"expected exactly one of {', '.join((*BUILTIN_PROPERTIES, 'property'))}")
+    kind = kinds[0]
+    output = node.child("output").integer(minimum=0) if node.has("output") else 0
+    tol = node.child("tol").number(positive=True) if node.has("tol") else 1e-8
+    if kind == "property":
+        ref = node.child("property").string()
+        function = ctx.resolve(node.child("property"), ref, ctx.reference_dir)
+        name = node.child("name").string() if node.has("name") else ref.partition(":")[2]
+        return PropertyCheck(name, "custom", output, tol=tol, function=function)
+    value = 0.0
+    if kind == "rows_sum":
+        value = node.child("rows_sum").number()
+    elif node.value[kind] is not True:
+        node.child(kind).fail("expected true")
+    name = node.child("name").string() if node.has("name") else (
+        f"rows sum to {value:g}" if kind == "rows_sum" else kind)
+    return PropertyCheck(name, kind, output, value, tol)
+
+
+def _load_oracle(node: Node, ctx: Context, arg_names: set[str]) -> OracleSpec:
+    node.mapping(required=("name", "kind", "function", "tolerance"),
+                 optional=("wrt", "output", "step", "samples"))
+    kind = node.child("kind").choice(ORACLE_KINDS)
+    ref = node.child("function").string()
+    function = ctx.resolve(node.child("function"), ref, ctx.reference_dir)
+    wrt = None
+    if kind in ("gradient", "jacobian", "hessian"):
+        if not node.has("wrt"):
+            node.child("wrt").fail(f"a {kind} oracle needs 'wrt': the argument to differentiate")
+        wrt = node.child("wrt").string()
+        if wrt not in arg_names:
+            node.child("wrt").fail(f"expected one of the arguments ({', '.join(sorted(arg_names))})"
+                                   f", got {wrt!r}")
+    tol_node = node.child("tolerance")
+    tolerance = read_tolerance(tol_node, Tolerance())
+    if tolerance.reason is None:
+        tol_node.child("reason").fail("an oracle's tolerance needs a one-line 'reason'")
+    return OracleSpec(
+        name=node.child("name").string(),
+        kind=kind,
+        function=function,
+        ref=ref,
+        tolerance=tolerance,
+        wrt=wrt,
+        output=node.child("output").integer(minimum=0) if node.has("output") else 0,
+        step=node.child("step").number(positive=True) if node.has("step") else 1e-5,
+        samples=node.child("samples").integer(minimum=1) if node.has("samples") else 100_000,
+    )
