@@ -298,6 +298,9 @@ def case_result(prepared: PreparedPart, case: Case, outcome: CallOutcome,
         status = "fail"
     else:
         status = outcome.status.value
+    # A failure has a place in the student's code when it raised, or when a warning failed it.
+    located = not verdict.passed and (outcome.status is not Status.OK
+                                      or verdict.cause == "warning")
     return CaseResult(
         id=case.id,
         index=case.index,
@@ -306,8 +309,8 @@ def case_result(prepared: PreparedPart, case: Case, outcome: CallOutcome,
         message=verdict.message,
         details=verdict.details,
         inputs="" if verdict.passed else case.summary(),
-        file=outcome.file,
-        line=outcome.line,
+        file=outcome.file if located else None,
+        line=outcome.line if located else None,
         seconds=round(outcome.seconds, 6),
     )
 

@@ -20,6 +20,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Protocol, TextIO
 
+from .errors import GraderError
 from .results import SubmissionResult
 from .submissions import Submission
 
@@ -28,6 +29,14 @@ class _Grades(Protocol):
     def grade(self, submission: Submission, slot: int = 0) -> SubmissionResult: ...
 
     def close(self) -> None: ...
+
+
+class JobError(GraderError):
+    """A job process hit a user-facing error (a spec error, say); re-raised in the main one."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 def forking_supported() -> bool:
@@ -47,7 +56,13 @@ def _job(grader: _Grades, submissions: Sequence[Submission], slot: int, tasks: i
                 os.fdopen(results, "w", encoding="utf-8") as out:
             for line in task_lines:
                 index = int(line)
-                result = grader.grade(submissions[index], slot)
+                try:
+                    result = grader.grade(submissions[index], slot)
+                except GraderError as exc:  # e.g. a reference failing on one student's seed
+                    out.write(json.dumps({"index": index, "error": str(exc),
+                                          "exit_code": exc.exit_code}) + "\n")
+                    out.flush()
+                    break
                 out.write(json.dumps({"index": index, "result": result.to_dict()}) + "\n")
                 out.flush()
     except BaseException:
@@ -105,6 +120,8 @@ def grade_in_processes(grader: _Grades, submissions: Sequence[Submission], jobs:
                 if not line:
                     raise RuntimeError(f"grader job process {pid} died; see its traceback above")
                 message = json.loads(line)
+                if "error" in message:
+                    raise JobError(message["error"], message["exit_code"])
                 result = SubmissionResult.from_dict(message["result"])
                 results[int(message["index"])] = result
                 if on_result is not None:

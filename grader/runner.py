@@ -359,6 +359,7 @@ def _reply_outcome(reply: dict[str, Any], blobs: list[bytes], plan: CallPlan,
     status = reply.get("status")
     notes = reply.get("warnings")
     warns: list[str] = []
+    first_warning: dict[str, Any] = {"file": None, "line": None}
     if isinstance(notes, list):
         for note in notes[:5]:
             if isinstance(note, dict):
@@ -366,6 +367,8 @@ def _reply_outcome(reply: dict[str, Any], blobs: list[bytes], plan: CallPlan,
                 text = where["message"]
                 if where["line"]:
                     text += f" ({where['file']}, line {where['line']})"
+                    if first_warning["line"] is None:
+                        first_warning = where
                 warns.append(text)
     if status == "error":
         error = _error_fields(reply.get("error"))
@@ -388,7 +391,9 @@ def _reply_outcome(reply: dict[str, Any], blobs: list[bytes], plan: CallPlan,
         except wire.WireError as exc:
             return CallOutcome(Status.BAD_OUTPUT, str(exc), seconds=seconds)
         types[d["index"]] = clean_text(d.get("type", "?"), 40)
-    return CallOutcome(Status.OK, outputs=outputs, output_types=types, warnings=tuple(warns),
+    # A warning's place in the student's code is where a warnings-fail verdict points.
+    return CallOutcome(Status.OK, file=first_warning["file"], line=first_warning["line"],
+                       outputs=outputs, output_types=types, warnings=tuple(warns),
                        seconds=seconds)
 
 

@@ -339,7 +339,13 @@ def test_github_failing_parts_without_location_get_plain_errors(
 
     errors = [a for a in found if a["level"] == "error"]
     assert len(errors) == sum(p.passed < p.total for _, p in parts_of(sub))
-    assert all("file" not in a for a in errors)
+    # Wrong values have no place in the code; a forbidden warning points where it was raised.
+    warned = {p.function for _, p in parts_of(sub)
+              if p.first_failure is not None and p.first_failure.message.startswith("emitted")}
+    located = [a for a in errors if "file" in a]
+    assert warned == {"sigmoid", "softmax"}
+    assert len(located) == len(warned)
+    assert all(a["file"].endswith("submissions/buggy/hw2.py") for a in located)
 
 
 def test_github_one_annotation_for_a_module_that_does_not_import(
