@@ -31,3 +31,26 @@ def annotations(text: str) -> list[dict[str, str]]:
         item = dict(p.split("=", 1) for p in props.split(",") if p)
         found.append({"level": level, "message": message, **item})
     return found
+
+
+def table_rows(text: str) -> dict[str, dict[str, str]]:
+    """Parse a tabulate 'simple' table into {first cell: {column header: cell}}.
+
+    The dashed line under the headers gives each column's extent.
+    """
+    lines = text.splitlines()
+    rule = next(i for i, line in enumerate(lines) if line.startswith("---"))
+    spans, start = [], 0
+    for chunk in lines[rule].split("  "):
+        if chunk:
+            spans.append((start, start + len(chunk)))
+        start += len(chunk) + 2
+    header = lines[rule - 1]
+    names = [header[a:b].strip() for a, b in spans]
+    rows = {}
+    for line in lines[rule + 1:]:
+        if not line.strip():
+            break
+        cells = [line[a:b].strip() for a, b in spans[:-1]] + [line[spans[-1][0]:].strip()]
+        rows[cells[0]] = dict(zip(names, cells, strict=True))
+    return rows

@@ -12,6 +12,7 @@ from click.testing import CliRunner, Result
 from grader.cli import main
 
 from ._mini import BUGGY_FULL, BUGGY_LOSES, HW2, REPO_ROOT, SUBMISSIONS, write_student
+from ._reports import table_rows
 
 BUGGY = SUBMISSIONS / "buggy"
 CORRECT = SUBMISSIONS / "correct"
@@ -19,29 +20,6 @@ CORRECT = SUBMISSIONS / "correct"
 
 def run(*args: str | Path) -> Result:
     return CliRunner().invoke(main, [str(a) for a in args])
-
-
-def table_rows(text: str) -> dict[str, dict[str, str]]:
-    """Parse a tabulate 'simple' table into {submission: {column header: cell}}.
-
-    The dashed line under the headers gives each column's extent.
-    """
-    lines = text.splitlines()
-    rule = next(i for i, line in enumerate(lines) if line.startswith("---"))
-    spans, start = [], 0
-    for chunk in lines[rule].split("  "):
-        if chunk:
-            spans.append((start, start + len(chunk)))
-        start += len(chunk) + 2
-    header = lines[rule - 1]
-    names = [header[a:b].strip() for a, b in spans]
-    rows = {}
-    for line in lines[rule + 1:]:
-        if not line.strip():
-            break
-        cells = [line[a:b].strip() for a, b in spans[:-1]] + [line[spans[-1][0]:].strip()]
-        rows[cells[0]] = dict(zip(names, cells, strict=True))
-    return rows
 
 
 def one_line(result: Result) -> str:

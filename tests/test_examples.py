@@ -6,9 +6,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -80,22 +77,9 @@ ANSWER_SHEET_FAILS = {
 }
 
 
-@contextmanager
-def xdg_dirs_in(folder: Path) -> Iterator[None]:
-    """Keep the grader's cache and run folders under ``folder``.
-
-    conftest does this for each test, but a module-scoped fixture is set up before it.
-    """
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("XDG_CACHE_HOME", str(folder / "cache"))
-        patch.setenv("XDG_STATE_HOME", str(folder / "state"))
-        yield
-
-
 @pytest.fixture(scope="module")
-def graded(hw2: Assignment, tmp_path_factory: pytest.TempPathFactory
-           ) -> dict[str, SubmissionResult]:
-    with xdg_dirs_in(tmp_path_factory.mktemp("examples")), Grader(hw2) as grader:
+def graded(hw2: Assignment) -> dict[str, SubmissionResult]:
+    with Grader(hw2) as grader:
         return {s.id: grader.grade(s) for s in discover(SUBMISSIONS, hw2.module_file)}
 
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,7 @@ from grader.spec import Assignment, load_assignment
 from grader.validate import ValidationReport, validate
 
 from ._mini import HW2, MINI_PROBLEM, MINI_REFERENCE, edited, make_assignment, write_yaml
+from ._reports import table_rows
 
 SUMMARY = re.compile(r"^(?P<name>.+): (?P<parts>\d+) parts, wrong answers caught "
                      r"(?P<caught>\d+)/(?P<total>\d+), (?P<verdict>valid|NOT valid)$")
@@ -32,28 +31,6 @@ SUMMARY = re.compile(r"^(?P<name>.+): (?P<parts>\d+) parts, wrong answers caught
 
 def run_validate(root: Path) -> Result:
     return CliRunner().invoke(main, ["validate", str(root)])
-
-
-def table_rows(text: str) -> dict[str, dict[str, str]]:
-    """Parse the validation table into {part: {column header: cell}}.
-
-    The dashed line under the headers gives each column's extent.
-    """
-    lines = text.splitlines()
-    rule = next(i for i, line in enumerate(lines) if line.startswith("---"))
-    spans, start = [], 0
-    for chunk in lines[rule].split("  "):
-        if chunk:
-            spans.append((start, start + len(chunk)))
-        start += len(chunk) + 2
-    names = [lines[rule - 1][a:b].strip() for a, b in spans]
-    rows = {}
-    for line in lines[rule + 1:]:
-        if not line.strip():
-            break
-        cells = [line[a:b].strip() for a, b in spans[:-1]] + [line[spans[-1][0]:].strip()]
-        rows[cells[0]] = dict(zip(names, cells, strict=True))
-    return rows
 
 
 def summary(result: Result) -> re.Match[str]:
@@ -93,30 +70,16 @@ def part_ids(assignment: Assignment) -> list[str]:
     return [f"{q.id}/{p.id}" for q in assignment.problems for p in q.parts]
 
 
-@contextmanager
-def xdg_dirs_in(folder: Path) -> Iterator[None]:
-    """Keep the grader's cache and run folders under ``folder``.
-
-    conftest does this for each test, but a module-scoped fixture is set up before it.
-    """
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("XDG_CACHE_HOME", str(folder / "cache"))
-        patch.setenv("XDG_STATE_HOME", str(folder / "state"))
-        yield
-
-
 # --- the shipped assignment ------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def validated_cli(tmp_path_factory: pytest.TempPathFactory) -> Result:
-    with xdg_dirs_in(tmp_path_factory.mktemp("validate")):
-        return run_validate(HW2)
+def validated_cli() -> Result:
+    return run_validate(HW2)
 
 
 @pytest.fixture(scope="module")
-def validated(hw2: Assignment, tmp_path_factory: pytest.TempPathFactory) -> ValidationReport:
-    with xdg_dirs_in(tmp_path_factory.mktemp("validate")):
-        return validate(hw2)
+def validated(hw2: Assignment) -> ValidationReport:
+    return validate(hw2)
 
 
 def test_cli_validates_hw2_with_every_oracle_verified(validated_cli: Result,
