@@ -85,6 +85,8 @@ def run_meta(grader: Grader) -> dict[str, Any]:
         "cases": "public" if options.public_only else "all",
         "case_ids": sorted(options.case_ids) if options.case_ids is not None else None,
         "timeout": options.run.timeout,
+        "sandbox": options.run.sandbox,
+        "memory": options.run.limits.memory,
     }
 
 

@@ -104,8 +104,9 @@ def _draw_group(
         draw_all(group.let, rng, env)
         args = draw_all(group.args, rng, env)
         kwargs = draw_all(group.kwargs, rng, env)
-    except (ValueError, KeyError) as exc:
-        raise SpecError(group.file, group.key, f"cannot draw a case: {exc}") from None
+    except (ValueError, KeyError, OverflowError, MemoryError) as exc:
+        raise SpecError(group.file, group.key,
+                        f"cannot draw a case: {type(exc).__name__}: {exc}") from None
     return tuple(args), tuple(args.values()), kwargs
 
 

@@ -247,7 +247,7 @@ def parse_value(node: Node, scope: Scope) -> Generator:
 def _literal_array(node: Node, value: list[Any], dtype: str | None) -> np.ndarray:
     try:
         array = np.asarray(value, dtype=dtype or np.float64)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         node.fail("expected a rectangular list of numbers")
     return array
 
@@ -281,6 +281,8 @@ def _uniform(params: Node, scope: Scope, dtype: str | None, node: Node) -> Gener
     low, high = p.get("low", 0.0), p.get("high", 1.0)
     if low > high:
         params.fail(f"expected low <= high, got low={low:g}, high={high:g}")
+    if not np.isfinite(high - low):
+        params.fail(f"expected a finite range high - low, got low={low:g}, high={high:g}")
     return Uniform(shape, low, high, dtype)
 
 

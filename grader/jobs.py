@@ -17,11 +17,14 @@ import os
 import select
 import signal
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Protocol, TextIO
 
 from .errors import GraderError
 from .results import SubmissionResult
+from .scratch import remove_tree
 from .submissions import Submission
 
 
@@ -44,11 +47,13 @@ def forking_supported() -> bool:
 
 
 def _job(grader: _Grades, submissions: Sequence[Submission], slot: int, tasks: int,
-         results: int) -> None:
+         results: int, scratch: str) -> None:
     """The body of one job process: grade each index read from ``tasks``."""
     code = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C
+        # Run folders go under a folder the main process removes, even if it kills this one.
+        tempfile.tempdir = scratch
         from .sandbox import die_with_parent
 
         die_with_parent()
@@ -89,6 +94,7 @@ def grade_in_processes(grader: _Grades, submissions: Sequence[Submission], jobs:
     children: dict[int, tuple[int, int, TextIO]] = {}  # pid -> (task fd, result fd, reader)
     results: dict[int, SubmissionResult] = {}
     todo = list(range(len(submissions)))[::-1]
+    scratch = tempfile.mkdtemp(prefix="grader-jobs-")
     try:
         for slot in range(jobs):
             task_r, task_w = os.pipe()
@@ -102,7 +108,7 @@ def grade_in_processes(grader: _Grades, submissions: Sequence[Submission], jobs:
                 for other_task, other_result, _ in children.values():
                     os.close(other_task)
                     os.close(other_result)
-                _job(grader, submissions, slot, task_r, result_w)
+                _job(grader, submissions, slot, task_r, result_w, scratch)
             os.close(task_r)
             os.close(result_w)
             children[pid] = (task_w, result_r, os.fdopen(result_r, "r", encoding="utf-8"))
@@ -140,4 +146,5 @@ def grade_in_processes(grader: _Grades, submissions: Sequence[Submission], jobs:
                 os.close(task_w)
             lines.close()
             os.waitpid(pid, 0)
+        remove_tree(Path(scratch))
     return results

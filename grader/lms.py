@@ -27,7 +27,8 @@ from dataclasses import dataclass
 _STAMP = r"\d{4}(?:-\d{2}){5}"
 _CANVAS_ANON = re.compile(r"(?:LATE_)?(?P<user>anon_[A-Za-z0-9]+)_\d+_(?P<file>.+)")
 _CANVAS = re.compile(r"(?P<student>.+?)(?:_LATE)?_(?P<user>\d+)_\d+_(?P<file>.+)")
-_MOODLE = re.compile(r"(?P<student>.+)_(?P<user>\d+)_assignsubmission_[a-z]+(?:_(?P<file>.*))?")
+_MOODLE = re.compile(
+    r"(?P<student>.+)_(?P<user>\d+)_assignsubmission_(?P<plugin>[a-z]+)(?:_(?P<file>.*))?")
 _BLACKBOARD = re.compile(
     rf"(?P<assignment>.+)_(?P<student>[^_]+)_attempt_(?P<attempt>{_STAMP})"
     r"(?:_(?P<file>.+)|\.txt)")
@@ -83,6 +84,13 @@ def parse(filename: str, module_file: str) -> Named | None:
             # The file is the whole submission of the student it is named after.
             return Named(filename[: -len(ext)], "", module_file if ext == ".py" else filename)
     return None
+
+
+def other_moodle_plugin(name: str) -> bool:
+    """A Moodle folder of another submission plugin (online text, comments) beside the
+    student's ``..._assignsubmission_file_`` folder: not code, so not a second submission."""
+    match = _MOODLE.fullmatch(name)
+    return match is not None and not match["file"] and match["plugin"] != "file"
 
 
 def folder_student(name: str) -> tuple[str, str]:

@@ -56,7 +56,15 @@ class RunDir:
             except OSError as exc:
                 raise UsageError(f"cannot create run folder {path}: {exc.strerror}") from None
             meta_file.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-        self._file = open(path / RESULTS, "a", encoding="utf-8")  # noqa: SIM115
+        results = path / RESULTS
+        if resume and results.is_file() and results.stat().st_size:
+            with open(results, "rb") as f:
+                f.seek(-1, os.SEEK_END)
+                torn = f.read(1) != b"\n"
+            if torn:  # the line being written when the run was killed: end it
+                with open(results, "a", encoding="utf-8") as f:
+                    f.write("\n")
+        self._file = open(results, "a", encoding="utf-8")  # noqa: SIM115
 
     def done(self) -> dict[str, SubmissionResult]:
         """Results already recorded, by submission id (a torn last line is ignored)."""

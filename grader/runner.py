@@ -390,6 +390,9 @@ def _reply_outcome(reply: dict[str, Any], blobs: list[bytes], plan: CallPlan,
             outputs[d["index"]] = wire.decode_array(blob, options.max_output_bytes)
         except wire.WireError as exc:
             return CallOutcome(Status.BAD_OUTPUT, str(exc), seconds=seconds)
+        except Exception as exc:  # a decoding case wire.py missed: still the student's fault
+            return CallOutcome(Status.BAD_OUTPUT, f"malformed array data ({type(exc).__name__})",
+                               seconds=seconds)
         types[d["index"]] = clean_text(d.get("type", "?"), 40)
     # A warning's place in the student's code is where a warnings-fail verdict points.
     return CallOutcome(Status.OK, file=first_warning["file"], line=first_warning["line"],
@@ -407,6 +410,9 @@ def run_submission(module: Path, plans: Sequence[CallPlan], public_dir: Path,
     A timeout skips the rest of that function's cases (a hang costs one timeout, not one per
     case); a crash restarts the process, and a second crash of the same function skips the rest
     of its cases. Other functions continue in a fresh process either way.
+
+    Every public case runs before any hidden one, so a student's process has not yet received
+    a hidden input while its answers (messages included) may still be shown to students.
     """
     start = time.monotonic()
     isolation = isolation or Isolation(options.sandbox, options.limits)
@@ -421,27 +427,39 @@ def run_submission(module: Path, plans: Sequence[CallPlan], public_dir: Path,
         if on_outcome is not None:
             on_outcome(case, outcome)
 
+    crashes = [0] * len(plans)
+    skipped: dict[int, str] = {}  # plan number -> why its remaining cases are not run
+    phases = [[[i for i, c in enumerate(p.cases) if c.public] for p in plans],
+              [[i for i, c in enumerate(p.cases) if not c.public] for p in plans]]
     try:
-        for plan in plans:
-            crashes = 0
-            pending = list(range(len(plan.cases)))
-            while pending:
-                results = run.run_cases(plan, pending, record)
-                last_case = plan.cases[pending[len(results) - 1]]
-                pending = pending[len(results):]
-                if not pending:
-                    break
-                skip_reason = None
-                if results[-1].status is Status.TIMEOUT:
-                    skip_reason = f"not run: case {last_case.id} timed out"
-                else:  # a crash: go on in a fresh process, unless it is the second one
-                    crashes += 1
-                    if crashes >= 2:
-                        skip_reason = f"not run: {plan.function}() crashed the process twice"
-                if skip_reason:
-                    for i in pending:
-                        record(plan.cases[i], CallOutcome(Status.NOT_RUN, skip_reason))
-                    break
+        for phase in phases:
+            for number, (plan, pending) in enumerate(zip(plans, phase, strict=True)):
+                if number not in skipped:
+                    reason, pending = _run_plan(run, plan, pending, record, crashes, number)
+                    if reason is None:
+                        continue
+                    skipped[number] = reason
+                for i in pending:
+                    record(plan.cases[i], CallOutcome(Status.NOT_RUN, skipped[number]))
     finally:
         output = run.close()
     return RunRecord(outcomes, output, time.monotonic() - start)
+
+
+def _run_plan(run: SubmissionRun, plan: CallPlan, pending: list[int],
+              record: Callable[[Case, CallOutcome], None], crashes: list[int],
+              number: int) -> tuple[str | None, list[int]]:
+    """Run ``pending`` cases of one plan: why the rest must be skipped (or None), and the
+    cases left unrun."""
+    while pending:
+        results = run.run_cases(plan, pending, record)
+        last_case = plan.cases[pending[len(results) - 1]]
+        pending = pending[len(results):]
+        status = results[-1].status
+        if status is Status.TIMEOUT:
+            return f"not run: case {last_case.id} timed out", pending
+        if status is Status.CRASH:  # go on in a fresh process, unless it is the second crash
+            crashes[number] += 1
+            if crashes[number] >= 2:
+                return f"not run: {plan.function}() crashed the process twice", pending
+    return None, []

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 _TOKEN = re.compile(r"\s*(?:(\d+)|([A-Za-z_]\w*)|(//|[-+*()]))")
 
 
+MAX_ELEMENTS = 10**8  # one generated input; larger ones are a spec mistake, not a test
+
+
 class ShapeSyntaxError(ValueError):
     """A dimension expression does not parse or names an unknown dimension."""
 
@@ -151,7 +154,13 @@ def parse_shape(value: object, known: frozenset[str] | None = None) -> tuple[Dim
 
 def evaluate_shape(shape: tuple[DimExpr, ...], dims: Mapping[str, int]) -> tuple[int, ...]:
     out = tuple(d.evaluate(dims) for d in shape)
+    texts = ", ".join(d.text for d in shape)
     if any(n < 0 for n in out):
-        texts = ", ".join(d.text for d in shape)
         raise ValueError(f"shape ({texts}) evaluates to {out} with dims {dict(dims)}")
+    size = 1
+    for n in out:
+        size *= n
+    if size > MAX_ELEMENTS:
+        raise ValueError(f"shape ({texts}) evaluates to {out}: more than {MAX_ELEMENTS:,} "
+                         f"elements in one input")
     return out

@@ -29,7 +29,7 @@ import stat
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 
@@ -224,6 +224,8 @@ def discover(path: Path, module_file: str, staging: Staging | None = None) -> li
     sources: dict[tuple[str, str], list[tuple[Path, lms.Named | None]]] = defaultdict(list)
     for entry in entries:
         if entry.is_dir():
+            if lms.other_moodle_plugin(entry.name):
+                continue
             student, user = lms.folder_student(entry.name)
             sources[student, user].append((entry, None))
             continue
@@ -233,9 +235,20 @@ def discover(path: Path, module_file: str, staging: Staging | None = None) -> li
     if not sources:
         raise UsageError(f"{path}: no {module_file} and no submission folders or files inside")
     ids = _ids(sources)
-    found = [_submission(ids[key], group, module_file, staging)
-             for key, group in sources.items()]
-    return sorted(found, key=lambda s: s.id)
+    found = sorted((_submission(ids[key], group, module_file, staging)
+                    for key, group in sources.items()), key=lambda s: s.id)
+    return _distinct_ids(found)
+
+
+def _distinct_ids(found: list[Submission]) -> list[Submission]:
+    """Results are kept by id: two submissions that ended up with one id (a folder named like
+    another student's LMS id) get ``#2``, ``#3``, ... rather than sharing a result."""
+    seen: dict[str, int] = {}
+    out = []
+    for sub in found:
+        seen[sub.id] = seen.get(sub.id, 0) + 1
+        out.append(sub if seen[sub.id] == 1 else replace(sub, id=f"{sub.id}#{seen[sub.id]}"))
+    return out
 
 
 def _ids(sources: dict[tuple[str, str], list[tuple[Path, lms.Named | None]]]

@@ -124,10 +124,13 @@ def decode_array(blob: bytes, max_bytes: int) -> np.ndarray:
     offset = start + header_len
     if len(blob) != offset + count * dtype.itemsize:
         raise WireError("malformed array data (size does not match its header)")
-    flat = np.frombuffer(blob, dtype=dtype, count=count, offset=offset)
-    array: np.ndarray = flat.reshape(shape[::-1]).T if match["fortran"] == "True" \
-        else flat.reshape(shape)
-    return np.array(array, order="C")  # a copy that owns its memory
+    try:
+        flat = np.frombuffer(blob, dtype=dtype, count=count, offset=offset)
+        array: np.ndarray = flat.reshape(shape[::-1]).T if match["fortran"] == "True" \
+            else flat.reshape(shape)
+        return np.array(array, order="C")  # a copy that owns its memory
+    except (ValueError, OverflowError, MemoryError):  # e.g. (0, 10**19): numpy refuses it
+        raise WireError(f"not a numeric array (invalid shape {shape})") from None
 
 
 def parse_header(data: bytes) -> dict[str, Any]:

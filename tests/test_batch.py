@@ -124,9 +124,12 @@ def test_a_run_killed_with_sigkill_resumes_to_the_same_report(tmp_path: Path,
 def test_ctrl_c_stops_cleanly_keeps_results_and_says_how_to_resume(tmp_path: Path) -> None:
     assignment, subs = _class(tmp_path)
     run_dir = tmp_path / "interrupted"
+    scratch = tmp_path / "tmp"  # the grader's temporary folders, to see that none is left
+    scratch.mkdir()
     proc = subprocess.Popen(["grader", "grade", str(assignment), str(subs),
                              "--run-dir", str(run_dir), "--jobs", "2"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, TMPDIR=str(scratch)))
     deadline = time.monotonic() + 60
     while _lines(run_dir / "results.jsonl") < 2 and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -140,6 +143,7 @@ def test_ctrl_c_stops_cleanly_keeps_results_and_says_how_to_resume(tmp_path: Pat
     kept = _lines(run_dir / "results.jsonl")
     assert 2 <= kept < 8
     assert _wait_until_gone() == []
+    assert list(scratch.iterdir()) == [], "copies of student code left behind"
     resumed = _grade(assignment, subs, "--resume", run_dir)
     assert resumed.returncode == 0, resumed.stderr
     assert _lines(run_dir / "results.jsonl") == 8

@@ -21,7 +21,15 @@ from grader.results import PartResult, SubmissionResult
 from grader.runner import RunOptions
 from grader.spec import Assignment, load_assignment
 
-from ._mini import MINI_ASSIGNMENT, MINI_FUNCTIONS, edited, line_of, make_assignment, write_student
+from ._mini import (
+    MINI_ASSIGNMENT,
+    MINI_FUNCTIONS,
+    MINI_PROBLEM,
+    edited,
+    line_of,
+    make_assignment,
+    write_student,
+)
 
 POINTS = {"double": 3, "halve": 2, "total": 2, "split": 2, "quiet": 2}
 
@@ -333,3 +341,30 @@ def test_every_function_of_the_mini_assignment_is_graded(mini_grader: Grader,
     assert tuple(parts(result)) == MINI_FUNCTIONS
     assert {f: p.total for f, p in parts(result).items()} == {
         "double": 3, "halve": 2, "total": 2, "split": 2, "quiet": 2}
+
+
+def test_every_public_case_runs_before_any_hidden_input_reaches_the_student(
+        tmp_path: Path) -> None:
+    # Each call raises with the number of calls so far, so the messages give the run order.
+    # Public messages can be shown to students; by then no hidden input may have been sent.
+    # The last part has a public case too, after other parts' hidden ones in spec order.
+    problem = edited(MINI_PROBLEM, "parts[4].cases[0].public", 1)
+    assignment = load_assignment(make_assignment(tmp_path / "a", problems={"q1": problem}))
+    student = """
+        CALLS = []
+
+        def _count(x):
+            CALLS.append(1)
+            raise ValueError(f"call {len(CALLS)}")
+
+        double = halve = total = split = quiet = _count
+        """
+    with Grader(assignment) as grader:
+        result = grade(grader, tmp_path / "s", student)
+    order: dict[bool, list[int]] = {True: [], False: []}
+    for part in parts(result).values():
+        for case in part.cases:
+            order[case.public].append(int(case.message.split("call ")[1].split()[0]))
+
+    assert order[True] and order[False]
+    assert max(order[True]) < min(order[False])

@@ -195,6 +195,12 @@ BAD_SPECS = {
     "invalid YAML syntax": BadSpec(
         "q1.yaml", "", Raw("id: q1\ntitle: t\npoints: [3\nparts: []\n"), "q1.yaml", "line 4",
         "invalid YAML"),
+    "literal too large for its dtype": BadSpec(
+        "q1.yaml", f"{GROUP}.args.x", {"array": [10**20], "dtype": "int64"},
+        "q1.yaml", f"{GROUP}.args.x.array", "rectangular list of numbers"),
+    "uniform range overflows": BadSpec(
+        "q1.yaml", f"{GROUP}.args.x", {"uniform": {"low": -1e308, "high": 1e308}},
+        "q1.yaml", f"{GROUP}.args.x.uniform", "finite range"),
     "assignment is not a mapping": BadSpec(
         "assignment.yaml", "", Raw("- q1\n- q3\n"), "assignment.yaml", "",
         "expected a mapping"),
@@ -324,3 +330,16 @@ def test_digest_changes_when_the_reference_changes(tmp_path: Path) -> None:
 
     assert first == same
     assert changed != first
+
+
+def test_a_case_too_large_to_draw_is_a_spec_error_not_a_crash(tmp_path: Path) -> None:
+    problem = edited(MINI_PROBLEM, f"{GROUP}.dims", {"n": 10**11})
+    problem = edited(problem, f"{GROUP}.args", {"x": {"normal": ["n"]}})
+    root = make_assignment(tmp_path / "hw", problems={"q1": problem})
+    write_student(tmp_path / "subs" / "alice")
+
+    result = CliRunner().invoke(main, ["grade", str(root), str(tmp_path / "subs")])
+
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert "q1.yaml: parts[0].cases[0]: cannot draw a case" in result.output
+    assert "elements in one input" in result.output

@@ -323,3 +323,30 @@ def test_staging_is_removed_at_close_and_left_alone_by_forked_children(tmp_path:
     root = staging.root
     staging.close()
     assert not root.exists()
+
+
+def test_a_moodle_online_text_folder_is_not_a_second_submission(tmp_path: Path) -> None:
+    file_folder = tmp_path / "Jane Doe_101_assignsubmission_file_"
+    text_folder = tmp_path / "Jane Doe_101_assignsubmission_onlinetext_"
+    file_folder.mkdir()
+    text_folder.mkdir()
+    (file_folder / "hw2.py").write_text("x = 1\n")
+    (text_folder / "onlinetext.html").write_text("<p>see my code</p>\n")
+
+    found = discover(tmp_path, "hw2.py")
+
+    assert [(s.id, s.problem) for s in found] == [("Jane Doe", "")]
+
+
+def test_two_submissions_that_end_up_with_one_id_keep_separate_ids(tmp_path: Path) -> None:
+    # Two Canvas John Smiths get their LMS user ids appended; a folder already named like
+    # one of those ids must not share its result.
+    for name in ("smithjohn_12345_1_hw2.py", "smithjohn_67890_2_hw2.py"):
+        (tmp_path / name).write_text("x = 1\n")
+    (tmp_path / "smithjohn_12345").mkdir()
+    (tmp_path / "smithjohn_12345" / "hw2.py").write_text("x = 2\n")
+
+    ids = [s.id for s in discover(tmp_path, "hw2.py")]
+
+    assert len(ids) == len(set(ids)) == 3
+    assert "smithjohn_12345#2" in ids

@@ -212,3 +212,13 @@ def test_blocking_reader_of_the_student_side(pipe: tuple[int, int]) -> None:
     with os.fdopen(os.dup(read_fd), "rb") as stream:
         assert wire.read_frame_blocking(stream) == ({"op": "call", "blobs": [3]}, [b"abc"])
         assert wire.read_frame_blocking(stream) is None
+
+
+def test_a_shape_numpy_refuses_is_rejected_not_raised() -> None:
+    # (0, 10**19) has zero bytes, so the size check passes; numpy still refuses the shape.
+    header = "{'descr': '<f8', 'fortran_order': False, 'shape': (0, 10000000000000000000), }"
+    header += " " * (63 - len(header) % 64) + "\n"
+    blob = b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode()
+
+    with pytest.raises(WireError, match="not a numeric array"):
+        decode_array(blob, max_bytes=1 << 20)
