@@ -91,6 +91,7 @@ EXPECTED: dict[str, Expect] = {
     "forge_close_fds": Expect("scale", "while running scale()"),
     "forge_npy_huge_claim": Expect("norm", "output too large"),
     "forge_npy_bad_dtype": Expect("scale", "not a numeric array"),
+    "forge_npy_refused_shape": Expect("scale", "not a numeric array"),
     "forge_json_depth_bomb": Expect("norm", "invalid reply", score="lost"),
     "forge_pickle_npy": Expect("norm", "not a numeric array"),
     "forge_pickle_object": Expect("scale", "not a numeric array"),

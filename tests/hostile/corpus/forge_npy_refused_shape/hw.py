@@ -1,0 +1,42 @@
+"""Hostile submission forge_npy_refused_shape: Makes the worker send a .npy blob of shape
+(0, 10**19): zero bytes, so its size matches its header, but numpy refuses the shape.
+
+Hostile part: scale(); the other parts are correct and never call it.
+"""
+
+import struct
+
+import numpy as np
+
+
+def add(a, b):
+    return a + b
+
+
+def _odd_npy(n):
+    del n
+    header = "{'descr': '<f8', 'fortran_order': False, 'shape': (0, 10000000000000000000), }"
+    header += " " * (128 - 10 - len(header) - 1) + "\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + b""
+
+
+def scale(x, c):
+    from grader import wire  # the worker's own module, in this (untrusted) process
+
+    real = wire.encode_array
+    n = np.size(x)
+
+    def odd(array):
+        wire.encode_array = real
+        return _odd_npy(n)
+
+    wire.encode_array = odd
+    return c * x
+
+
+def norm(x):
+    return float(np.sqrt(np.sum(np.square(x))))
+
+
+def pair(x):
+    return float(np.sum(x)), 2 * x
