@@ -14,6 +14,7 @@ instructors to grade untrusted code only with full isolation.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -36,6 +37,7 @@ def default_dir() -> Path:
     return Path(base) / "grader" / "expected"
 
 
+@functools.lru_cache(maxsize=1)
 def _grader_digest() -> str:
     package = Path(__file__).resolve().parent
     h = hashlib.sha256()
