@@ -27,8 +27,9 @@ def mini(mini_root: Path) -> Assignment:
 
 
 @pytest.fixture(scope="session")
-def mini_grader(mini: Assignment) -> Grader:
-    return Grader(mini)
+def mini_grader(mini: Assignment) -> Iterator[Grader]:
+    with Grader(mini) as grader:
+        yield grader
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -49,9 +50,10 @@ def assert_others_full(result: SubmissionResult, broken: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def fast_grader(mini: Assignment) -> Grader:
+def fast_grader(mini: Assignment) -> Iterator[Grader]:
     """Calls time out after 1 second."""
-    return Grader(mini, GradeOptions(run=RunOptions(timeout=1.0)))
+    with Grader(mini, GradeOptions(run=RunOptions(timeout=1.0))) as grader:
+        yield grader
 
 
 def test_correct_student_gets_full_marks(mini_grader: Grader, tmp_path: Path) -> None:
