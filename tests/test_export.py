@@ -259,6 +259,8 @@ def test_check_shows_the_digest_the_bundle_was_exported_from(bundle: Path,
 
     assert text.exit_code == 0 and data.exit_code == 0
     assert f", exported from {hw2.digest})" in text.stdout.splitlines()[0]
+    # No seed and no --all hint: a bundle has public cases only, stored, not drawn.
+    assert text.stdout.rstrip().endswith("(the public cases of the student bundle)")
     assert json.loads(data.stdout)["assignment"]["source_digest"] == hw2.digest
     assert "source_digest" in json.loads(run("check", HW2, SUBMISSIONS / "buggy",
                                              "--format", "json").stdout)["assignment"]

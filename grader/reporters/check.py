@@ -53,7 +53,7 @@ def _part_lines(part: PartResult, rerun: RerunCommand, verbose: bool, full: bool
 
 
 def render_submission(sub: SubmissionResult, rerun: RerunCommand, cases: str,
-                      verbose: bool = False, full: bool = False) -> str:
+                      verbose: bool = False, full: bool = False, bundle: bool = False) -> str:
     lines: list[str] = []
     if sub.error:
         lines.append(click.style(f"{sub.path}: {sub.error}", fg="red"))
@@ -64,9 +64,14 @@ def render_submission(sub: SubmissionResult, rerun: RerunCommand, cases: str,
         for part in problem.parts:
             lines += _part_lines(part, rerun, verbose, full)
         lines.append("")
-    scope = "public cases only; --all runs every case" if cases == "public" else "all cases"
+    if bundle:  # a student bundle holds public cases only, stored, with no seed
+        scope = "the public cases of the student bundle"
+    elif cases == "public":
+        scope = f"public cases only; --all runs every case, seed {sub.seed}"
+    else:
+        scope = f"all cases, seed {sub.seed}"
     lines.append(click.style(f"Score: {points(sub.score)} / {points(sub.max_score)}",
-                             bold=True) + f"  ({scope}, seed {sub.seed})")
+                             bold=True) + f"  ({scope})")
     if verbose and sub.output:
         lines += ["", "Your code printed (each line marked with '|'):"]
         lines += [f"  | {quote_line(line)}" for line in sub.output.rstrip("\n").split("\n")]
@@ -78,6 +83,7 @@ def render(report: GradeReport, rerun: RerunCommand, verbose: bool = False,
     info = report.assignment
     source = f", exported from {info.source_digest}" if info.source_digest else ""
     head = f"{info.name} (assignment {info.digest}{source})\n\n"
-    body = "\n".join(render_submission(s, rerun, report.cases, verbose, full)
+    bundle = report.assignment.source_digest is not None
+    body = "\n".join(render_submission(s, rerun, report.cases, verbose, full, bundle)
                      for s in report.submissions)
     return head + body
