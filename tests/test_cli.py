@@ -7,26 +7,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from grader.cli import main
-
+from ._cli import one_line, run
 from ._mini import BUGGY_FULL, BUGGY_LOSES, HW2, REPO_ROOT, SUBMISSIONS, write_student
 from ._reports import table_rows
 
 BUGGY = SUBMISSIONS / "buggy"
 CORRECT = SUBMISSIONS / "correct"
-
-
-def run(*args: str | Path) -> Result:
-    return CliRunner().invoke(main, [str(a) for a in args])
-
-
-def one_line(result: Result) -> str:
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1, result.output
-    assert "Traceback" not in result.output
-    return lines[0]
 
 
 # --- grade --------------------------------------------------------------------------------

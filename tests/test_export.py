@@ -13,28 +13,17 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
-from click.testing import CliRunner, Result
+from click.testing import Result
 
 from grader.cases import build_cases
-from grader.cli import main
 from grader.expected import compute_expected
 from grader.spec import Assignment, load_assignment
 from grader.stored import META
 
+from ._cli import one_line, run
 from ._mini import HW2, MINI_PROBLEM, SUBMISSIONS, edited, make_assignment, write_student
 
 SHIPPED = sorted(p.name for p in SUBMISSIONS.iterdir() if p.is_dir())
-
-
-def run(*args: str | Path) -> Result:
-    return CliRunner().invoke(main, [str(a) for a in args])
-
-
-def one_line(result: Result) -> str:
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1, result.output
-    assert "Traceback" not in result.output
-    return lines[0]
 
 
 @pytest.fixture(scope="module")

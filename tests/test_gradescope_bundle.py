@@ -13,21 +13,16 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
 import grader
-from grader.cli import main
 from grader.reporters import FORMATS
 from grader.results import GradeReport
 from grader.spec import Assignment, load_assignment
 
+from ._cli import run
 from ._mini import HW2, SUBMISSIONS
 
 PACKAGE = Path(grader.__file__).resolve().parent
-
-
-def run(*args: str | Path) -> Result:
-    return CliRunner().invoke(main, [str(a) for a in args])
 
 
 def _files(root: Path) -> dict[str, bytes]:

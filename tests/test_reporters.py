@@ -12,9 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
-from grader.cli import main
 from grader.errors import UsageError
 from grader.grading import GradeOptions, Grader
 from grader.reporters import FORMATS, VISIBILITIES, ReportOptions
@@ -31,6 +29,7 @@ from grader.results import (
 )
 from grader.spec import Assignment
 
+from ._cli import run
 from ._mini import HW2, REPO_ROOT, SUBMISSIONS, write_student
 from ._reports import COMMAND, annotations, assert_gfm_table, md_table
 
@@ -387,9 +386,6 @@ def test_github_escapes_messages_and_properties() -> None:
 
 
 # --- the same run, every format, through the CLI ------------------------------------------
-
-def run(*args: str | Path) -> Result:
-    return CliRunner().invoke(main, [str(a) for a in args])
 
 
 EXTRA = ("csv", "junit", "markdown", "github", "json")
