@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,7 @@ from .cases import build_part_cases
 from .errors import UsageError
 from .expected import compute_expected
 from .properties import PropertyCheck
+from .scratch import regular_files
 from .spec import Assignment, Defaults, Part, Problem, Tolerance, load_assignment
 from .stored import StoredCase, StoredOutput, write_cases
 
@@ -161,15 +161,6 @@ def _write_yaml(path: Path, data: Any, header: str = "") -> None:
 
 def _copy_public(source: Path, target: Path) -> None:
     """Copy the builders: regular files only, never a link (it could point anywhere)."""
-    for path in sorted(source.rglob("*")):
-        relative = path.relative_to(source)
-        if "__pycache__" in relative.parts or path.suffix == ".pyc":
-            continue
-        mode = path.lstat().st_mode
-        if stat.S_ISLNK(mode):
-            raise UsageError(f"{path} is a symbolic link; the student bundle copies regular "
-                             "files only")
-        if stat.S_ISDIR(mode):
-            continue
-        (target / relative).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target / relative)
+    for path, name in regular_files(source, "the student bundle copies regular files only"):
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target / name)

@@ -22,17 +22,17 @@ from __future__ import annotations
 import io
 import os
 import shlex
-import stat
 import tempfile
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import UsageError
+from .scratch import regular_files
+
 from .spec import Assignment
 
+_LINKS = "the autograder zip holds regular files only"  # why a link is refused
 _EPOCH = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same inputs give the same zip
-_SKIP_DIRS = ("__pycache__", ".git", ".mypy_cache", ".pytest_cache", ".ruff_cache")
 
 SETUP_SH = """\
 #!/usr/bin/env bash
@@ -96,7 +96,7 @@ def write_gradescope_zip(assignment: Assignment, out: Path) -> None:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         _add(archive, "setup.sh", SETUP_SH.encode(), executable=True)
         _add(archive, "run_autograder", run.encode(), executable=True)
-        for path, name in _files(assignment.root):
+        for path, name in regular_files(assignment.root, _LINKS):
             _add(archive, f"assignment/{name}", path.read_bytes())
         for path, name in source:
             _add(archive, f"grader-src/{name}", path.read_bytes())
@@ -123,22 +123,9 @@ def grader_source() -> list[tuple[Path, str]]:
                          f"next to {package}); install the grader from its source with "
                          "'pip install -e .' to build autograder zips")
     files = [(p, p.name) for p in needed]
-    files += [(path, f"grader/{name}") for path, name in _files(package)]
+    files += [(path, f"grader/{name}")
+              for path, name in regular_files(package, _LINKS)]
     return files
-
-
-def _files(root: Path) -> Iterator[tuple[Path, str]]:
-    """Regular files under ``root`` in a stable order, without caches or links."""
-    for path in sorted(root.rglob("*")):
-        relative = path.relative_to(root)
-        if any(part in _SKIP_DIRS for part in relative.parts) or path.suffix == ".pyc":
-            continue
-        mode = path.lstat().st_mode
-        if stat.S_ISLNK(mode):
-            raise UsageError(f"{path} is a symbolic link; the autograder zip holds regular "
-                             "files only")
-        if stat.S_ISREG(mode):
-            yield path, relative.as_posix()
 
 
 def _add(archive: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) -> None:

@@ -1,5 +1,5 @@
-"""The files of one run: a private copy of the submission and a scratch folder, and their
-safe removal.
+"""Copying and removing files safely: a run's private copy of the submission and its scratch
+folder, and the trees the grader packs for students or Gradescope.
 """
 
 from __future__ import annotations
@@ -8,8 +8,11 @@ import contextlib
 import os
 import shutil
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from .errors import UsageError
 
 _COPY_BUDGET = 32 << 20  # bytes of a submission folder copied for the student process
 _COPY_FILE_LIMIT = 8 << 20
@@ -69,3 +72,21 @@ def remove_tree(path: Path) -> None:
     shutil.rmtree(path, onerror=retry)
     if path.exists():
         shutil.rmtree(path, ignore_errors=True)
+
+
+_SKIP_DIRS = ("__pycache__", ".git", ".mypy_cache", ".pytest_cache", ".ruff_cache")
+
+
+def regular_files(root: Path, refusal: str) -> Iterator[tuple[Path, str]]:
+    """Regular files under ``root`` in a stable order, with their relative names, without
+    caches. A link anywhere is refused, with ``refusal`` as the reason: what is being packed
+    would carry whatever it points to."""
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if any(part in _SKIP_DIRS for part in relative.parts) or path.suffix == ".pyc":
+            continue
+        mode = path.lstat().st_mode
+        if stat.S_ISLNK(mode):
+            raise UsageError(f"{path} is a symbolic link; {refusal}")
+        if stat.S_ISREG(mode):
+            yield path, relative.as_posix()
