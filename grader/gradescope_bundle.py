@@ -28,7 +28,6 @@ from pathlib import Path
 
 from .errors import UsageError
 from .scratch import regular_files
-
 from .spec import Assignment
 
 _LINKS = "the autograder zip holds regular files only"  # why a link is refused
