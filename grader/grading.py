@@ -39,7 +39,7 @@ from .results import (
     ProblemResult,
     SubmissionResult,
 )
-from .runner import CallPlan, RunOptions, plan_for, run_submission
+from .runner import CallPlan, RunOptions, Schedule, plan_for, run_submission
 from .spec import Assignment, Part, Problem
 from .submissions import Submission
 
@@ -85,6 +85,7 @@ class Grader:
         self.cache = (ExpectedCache(assignment, self.seed, self.options.cache_dir)
                       if self.options.cache else None)
         self.parts = self._prepare()
+        self.schedule = Schedule([p.plan for p in self.parts], assignment.public_dir)
         self._by_case = {case.id: (prepared, expected) for prepared in self.parts
                          for case, expected in zip(prepared.cases, prepared.expected,
                                                    strict=True)}
@@ -185,8 +186,7 @@ class Grader:
             output, seconds = "", 0.0
         else:
             run = replace(self.options.run, slot=slot)
-            record = run_submission(submission.module, [p.plan for p in self.parts],
-                                    self.assignment.public_dir, self.import_timeout,
+            record = run_submission(submission.module, self.schedule, self.import_timeout,
                                     run, self.isolation, self.launcher, on_outcome=judge_now)
             outcomes, output, seconds = record.outcomes, record.output, record.seconds
         problems = self._score(judged)

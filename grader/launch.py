@@ -68,11 +68,18 @@ class Process(Protocol):
 
 @dataclass(frozen=True)
 class _Pipes:
-    """The worker's ends of its three pipes: requests in, replies out, printed output."""
+    """The worker's ends of its pipes: requests in, replies out, printed output, and the
+    wake-ups that say replies are waiting (see :class:`grader.wire.FrameReader`)."""
 
     request_r: int
     reply_w: int
     output_w: int
+    notify_w: int
+
+    @property
+    def passed(self) -> tuple[int, int, int]:
+        """The pipes the worker gets as arguments, in the order it expects them."""
+        return self.request_r, self.reply_w, self.notify_w
 
 
 class SpawnLauncher:
@@ -83,8 +90,8 @@ class SpawnLauncher:
 
     def start(self, pipes: _Pipes, cwd: str, env: dict[str, str]) -> Process:
         return _Popen(subprocess.Popen(
-            [self.python, "-I", "-m", "grader.worker", str(pipes.request_r), str(pipes.reply_w)],
-            pass_fds=(pipes.request_r, pipes.reply_w),
+            [self.python, "-I", "-m", "grader.worker", *map(str, pipes.passed)],
+            pass_fds=pipes.passed,
             stdin=subprocess.DEVNULL, stdout=pipes.output_w, stderr=pipes.output_w,
             cwd=cwd, env=env, start_new_session=True,
         ))
@@ -166,8 +173,7 @@ class ZygoteLauncher:
         request_id = next(self._ids)
         payload = json.dumps({"id": request_id, "cwd": cwd, "env": env}).encode()
         with self._lock:
-            socket.send_fds(self.sock, [payload],
-                            [pipes.request_r, pipes.reply_w, pipes.output_w])
+            socket.send_fds(self.sock, [payload], [*pipes.passed, pipes.output_w])
         with self._cond:
             self._cond.wait_for(lambda: request_id in self._spawned or self._closed, 10.0)
             reply = self._spawned.pop(request_id, None)

@@ -6,8 +6,17 @@ Reporters read these and nothing else.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
+
+
+def _shallow(obj: Any, skip: str = "") -> dict[str, Any]:
+    """The fields of a results dataclass as a dict, without copying their values.
+
+    (``dataclasses.asdict`` deep-copies every value; on a class of hundreds of submissions
+    that was most of the grader's own time.)
+    """
+    return {f.name: getattr(obj, f.name) for f in fields(obj) if f.name != skip}
 
 
 @dataclass(frozen=True)
@@ -28,7 +37,7 @@ class CaseResult:
         return self.status == "pass"
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        d = _shallow(self)
         d["details"] = list(self.details)
         return d
 
@@ -54,7 +63,7 @@ class PartResult:
         return next((c for c in self.cases if not c.passed), None)
 
     def to_dict(self) -> dict[str, Any]:
-        d = {k: v for k, v in asdict(self).items() if k != "cases"}
+        d = _shallow(self, skip="cases")
         d["cases"] = [c.to_dict() for c in self.cases]
         return d
 
@@ -74,7 +83,7 @@ class ProblemResult:
     parts: tuple[PartResult, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        d = {k: v for k, v in asdict(self).items() if k != "parts"}
+        d = _shallow(self, skip="parts")
         d["parts"] = [p.to_dict() for p in self.parts]
         return d
 
@@ -99,7 +108,7 @@ class SubmissionResult:
         return next((p for p in self.problems if p.id == problem_id), None)
 
     def to_dict(self) -> dict[str, Any]:
-        d = {k: v for k, v in asdict(self).items() if k != "problems"}
+        d = _shallow(self, skip="problems")
         d["problems"] = [p.to_dict() for p in self.problems]
         return d
 
@@ -119,7 +128,7 @@ class AssignmentInfo:
     source_digest: str | None = None  # a student bundle: the assignment it was exported from
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        d = _shallow(self)
         d["problems"] = [{"id": i, "title": t, "points": p} for i, t, p in self.problems]
         return d
 

@@ -54,10 +54,45 @@ class CallPlan:
     select: tuple[int, ...] | None
     encoded: tuple[EncodedCase, ...] = ()  # the cases' inputs, serialized once per run
 
-    @functools.cached_property
-    def full_frame(self) -> bytes:
-        """The request for all of the plan's cases, built once and sent to every worker."""
-        return batch_frame(self, range(len(self.cases)))
+
+@dataclass(frozen=True)
+class Item:
+    """One call to run: case ``case`` of plan number ``plan``."""
+
+    plan: int
+    case: int
+
+
+class Schedule:
+    """The calls of one submission in the order they run, and the requests that carry them.
+
+    Every public case (of every part) runs before any hidden one, so a student's process has
+    not yet received a hidden input while its answers, messages included, may still be shown
+    to students. Each phase goes to the student process as one request; those requests are
+    the same bytes for every submission, so they are built once.
+    """
+
+    def __init__(self, plans: Sequence[CallPlan], public_dir: Path) -> None:
+        self.plans = tuple(plans)
+        self.public_dir = public_dir
+        self.phases = tuple(
+            tuple(Item(n, i) for n, plan in enumerate(self.plans)
+                  for i, case in enumerate(plan.cases) if case.public is public)
+            for public in (True, False))
+        self._frames: dict[tuple[Item, ...], bytes] = {}
+
+    def case(self, item: Item) -> Case:
+        return self.plans[item.plan].cases[item.case]
+
+    def frame(self, items: Sequence[Item]) -> bytes:
+        """The request that runs ``items`` in order (cached for whole phases)."""
+        key = tuple(items)
+        frame = self._frames.get(key)
+        if frame is None:
+            frame = batch_frame(self.plans, key, self.public_dir)
+            if key in self.phases:
+                self._frames[key] = frame
+        return frame
 
 
 @dataclass(frozen=True)
@@ -76,22 +111,20 @@ def encode_case(case: Case, public_dir: Path) -> EncodedCase:
                        blobs)
 
 
-def batch_frame(plan: CallPlan, indices: Sequence[int], public_dir: Path | None = None
-                ) -> bytes:
-    """The request that runs ``plan.cases[i]`` for each index, in order, in one batch."""
-    encoded = plan.encoded
-    if not encoded:
-        assert public_dir is not None
-        encoded = tuple(encode_case(c, public_dir) for c in plan.cases)
+def batch_frame(plans: Sequence[CallPlan], items: Sequence[Item], public_dir: Path) -> bytes:
+    """The request that makes one call per item, in order, in one batch."""
+    encoded = {n: plan.encoded or tuple(encode_case(c, public_dir) for c in plan.cases)
+               for n, plan in enumerate(plans) if any(it.plan == n for it in items)}
     blobs: list[bytes] = []
     batch = []
-    for i in indices:
-        batch.append({"args": encoded[i].args, "kwargs": encoded[i].kwargs,
+    for item in items:
+        case = encoded[item.plan][item.case]
+        batch.append({"call": item.plan, "args": case.args, "kwargs": case.kwargs,
                       "first": len(blobs)})
-        blobs += encoded[i].blobs
-    header = {"op": "run", "function": plan.function, "cases": batch, "arity": plan.arity,
-              "select": list(plan.select) if plan.select is not None else None}
-    return wire.encode_frame(header, blobs)
+        blobs += case.blobs
+    calls = [{"function": p.function, "arity": p.arity,
+              "select": list(p.select) if p.select is not None else None} for p in plans]
+    return wire.encode_frame({"op": "run", "calls": calls, "cases": batch}, blobs)
 
 
 def plan_for(function: str, cases: tuple[Case, ...], timeout: float, arity: int | None,
@@ -156,22 +189,23 @@ class _Child:
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         out_r, out_w = os.pipe()
+        notify_r, notify_w = os.pipe()
         try:
-            self.proc = launcher.start(_Pipes(to_child_r, from_child_w, out_w), str(scratch),
-                                       worker_env(str(scratch)))
+            self.proc = launcher.start(_Pipes(to_child_r, from_child_w, out_w, notify_w),
+                                       str(scratch), worker_env(str(scratch)))
         except BaseException:
-            for fd in (to_child_w, from_child_r, out_r):
+            for fd in (to_child_w, from_child_r, out_r, notify_r):
                 os.close(fd)
             raise
         finally:
-            for fd in (to_child_r, from_child_w, out_w):
+            for fd in (to_child_r, from_child_w, out_w, notify_w):
                 os.close(fd)
         self.write_fd = to_child_w
         os.set_blocking(self.write_fd, False)
-        os.set_blocking(out_r, False)
         self.output_fd = out_r
+        self.notify_fd = notify_r
         self.reader = wire.FrameReader(from_child_r, options.max_output_bytes,
-                                       drain_fd=out_r, drain=output.feed)
+                                       drain_fd=out_r, drain=output.feed, notify_fd=notify_r)
 
     def request(self, header: dict[str, Any], blobs: list[bytes], timeout: float
                 ) -> tuple[dict[str, Any], list[bytes]]:
@@ -185,7 +219,7 @@ class _Child:
     def kill(self) -> None:
         self.proc.kill()
         self.reader.drain_now()
-        for fd in (self.write_fd, self.reader.fd, self.output_fd):
+        for fd in (self.write_fd, self.reader.fd, self.output_fd, self.notify_fd):
             with contextlib.suppress(OSError):
                 os.close(fd)
 
@@ -283,59 +317,63 @@ class SubmissionRun:
 
     # --- calls ----------------------------------------------------------------------------
 
-    def run_cases(self, plan: CallPlan, indices: Sequence[int],
-                  record: Callable[[Case, CallOutcome], None]) -> list[CallOutcome]:
-        """Run ``plan.cases[i]`` for each index, in one batch; stop at a timeout or crash.
+    def run_items(self, schedule: Schedule, items: Sequence[Item],
+                  record: Callable[[Item, CallOutcome], None]
+                  ) -> tuple[list[Item], Item | None, Status | None]:
+        """Run ``items`` in one batch; stop at a timeout or crash.
 
-        Each outcome is passed to ``record`` as soon as it is known, and returned.
-
-        The child gets every input at once and answers case by case, so it never waits for
-        the grader between cases. Each answer has its own deadline (the part's timeout),
-        counted from the previous one.
+        Returns the items left unrun, and the item and status that stopped the batch (None,
+        None if it ran to the end). Each outcome is passed to ``record`` as soon as it is
+        known. The child gets every input at once and answers call by call, so it never
+        waits for the grader between calls. Each answer has its own deadline (its part's
+        timeout), counted from the previous answer.
         """
         if self.child is None and self.import_failure is None:
             self._start()
-        if self.import_failure is not None or plan.function in self.missing:
-            failure = self.import_failure or CallOutcome(Status.MISSING,
-                                                         self.missing[plan.function])
-            for i in indices:
-                record(plan.cases[i], failure)
-            return [failure] * len(indices)
+        plans = schedule.plans
+        runnable = []
+        for item in items:
+            function = plans[item.plan].function
+            if self.import_failure is not None or function in self.missing:
+                record(item, self.import_failure
+                       or CallOutcome(Status.MISSING, self.missing[function]))
+            else:
+                runnable.append(item)
+        if not runnable:
+            return [], None, None
         assert self.child is not None
-        if len(indices) == len(plan.cases):
-            frame = plan.full_frame  # the same bytes for every submission
-        else:
-            frame = batch_frame(plan, indices, self.public_dir)
         child = self.child
-        outcomes: list[CallOutcome] = []
+        done = 0
         start = time.monotonic()
+        failure: CallOutcome
         try:
-            wire.write_all(child.write_fd, frame, start + plan.timeout)
-            for position in range(len(indices)):
+            wire.write_all(child.write_fd, schedule.frame(runnable),
+                           start + plans[runnable[0].plan].timeout)
+            for position, item in enumerate(runnable):
+                plan = plans[item.plan]
                 reply, reply_blobs = child.reader.read(time.monotonic() + plan.timeout)
-                seconds, start = time.monotonic() - start, time.monotonic()
+                measured, start = time.monotonic() - start, time.monotonic()
                 if reply.get("case") != position:
                     raise wire.WireError("replies out of order")
-                outcomes.append(_reply_outcome(reply, reply_blobs, plan, self.options,
-                                               seconds))
-                record(plan.cases[indices[position]], outcomes[-1])
+                record(item, _reply_outcome(reply, reply_blobs, plan, self.options, measured))
+                done += 1
+            return [], None, None
         except wire.Timeout:
             self._stop_child()
-            outcomes.append(CallOutcome(Status.TIMEOUT, f"timed out after {plan.timeout:g}s",
-                                        seconds=time.monotonic() - start))
-            record(plan.cases[indices[len(outcomes) - 1]], outcomes[-1])
+            timeout = plans[runnable[done].plan].timeout
+            failure = CallOutcome(Status.TIMEOUT, f"timed out after {timeout:g}s",
+                                  seconds=time.monotonic() - start)
         except wire.Closed:
             reason = child.exit_description()
             self._stop_child()
-            outcomes.append(CallOutcome(Status.CRASH, f"the process {reason} while running "
-                                        f"{plan.function}()",
-                                        seconds=time.monotonic() - start))
-            record(plan.cases[indices[len(outcomes) - 1]], outcomes[-1])
+            failure = CallOutcome(Status.CRASH, f"the process {reason} while running "
+                                  f"{plans[runnable[done].plan].function}()",
+                                  seconds=time.monotonic() - start)
         except wire.WireError as exc:
             self._stop_child()
-            outcomes.append(CallOutcome(Status.CRASH, f"invalid reply from the process: {exc}"))
-            record(plan.cases[indices[len(outcomes) - 1]], outcomes[-1])
-        return outcomes
+            failure = CallOutcome(Status.CRASH, f"invalid reply from the process: {exc}")
+        record(runnable[done], failure)
+        return runnable[done + 1:], runnable[done], failure.status
 
     def close(self) -> str:
         """Stop the child, remove the scratch space, and return the captured output."""
@@ -355,8 +393,17 @@ def _error_fields(error: Any) -> dict[str, Any]:
 
 
 def _reply_outcome(reply: dict[str, Any], blobs: list[bytes], plan: CallPlan,
-                   options: RunOptions, seconds: float) -> CallOutcome:
+                   options: RunOptions, measured: float) -> CallOutcome:
+    """The outcome of one call from the student process's reply (checked, never trusted).
+
+    Replies arrive in batches, so the time the call took is the one the process reports,
+    kept within [0, the part's timeout]; the time between replies stands in without it.
+    """
     status = reply.get("status")
+    seconds = reply.get("seconds")
+    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) \
+            or not 0 <= seconds <= plan.timeout:
+        seconds = min(measured, plan.timeout)
     notes = reply.get("warnings")
     warns: list[str] = []
     first_warning: dict[str, Any] = {"file": None, "line": None}
@@ -400,66 +447,57 @@ def _reply_outcome(reply: dict[str, Any], blobs: list[bytes], plan: CallPlan,
                        seconds=seconds)
 
 
-def run_submission(module: Path, plans: Sequence[CallPlan], public_dir: Path,
-                   import_timeout: float, options: RunOptions,
-                   isolation: Isolation | None = None,
+def run_submission(module: Path, schedule: Schedule, import_timeout: float,
+                   options: RunOptions, isolation: Isolation | None = None,
                    launcher: Launcher | None = None,
                    on_outcome: Callable[[Case, CallOutcome], None] | None = None) -> RunRecord:
-    """Run every planned case of one submission and collect the outcomes.
+    """Run every scheduled call of one submission and collect the outcomes.
 
     A timeout skips the rest of that function's cases (a hang costs one timeout, not one per
     case); a crash restarts the process, and a second crash of the same function skips the rest
     of its cases. Other functions continue in a fresh process either way.
-
-    Every public case runs before any hidden one, so a student's process has not yet received
-    a hidden input while its answers (messages included) may still be shown to students.
     """
     start = time.monotonic()
     isolation = isolation or Isolation(options.sandbox, options.limits)
+    plans = schedule.plans
     budget = import_timeout + sum(p.timeout * len(p.cases) for p in plans)
-    run = SubmissionRun(module, [p.function for p in plans], public_dir, import_timeout,
-                        options, isolation, cpu_seconds=int(min(budget, 3600)) + 5,
+    run = SubmissionRun(module, [p.function for p in plans], schedule.public_dir,
+                        import_timeout, options, isolation,
+                        cpu_seconds=int(min(budget, 3600)) + 5,
                         launcher=launcher or SpawnLauncher(options.python))
     outcomes: dict[str, CallOutcome] = {}
 
-    def record(case: Case, outcome: CallOutcome) -> None:
+    def record(item: Item, outcome: CallOutcome) -> None:
+        case = schedule.case(item)
         outcomes[case.id] = outcome
         if on_outcome is not None:
             on_outcome(case, outcome)
 
     crashes = [0] * len(plans)
     skipped: dict[int, str] = {}  # plan number -> why its remaining cases are not run
-    phases = [[[i for i, c in enumerate(p.cases) if c.public] for p in plans],
-              [[i for i, c in enumerate(p.cases) if not c.public] for p in plans]]
     try:
-        for phase in phases:
-            for number, (plan, pending) in enumerate(zip(plans, phase, strict=True)):
-                if number not in skipped:
-                    reason, pending = _run_plan(run, plan, pending, record, crashes, number)
-                    if reason is None:
-                        continue
-                    skipped[number] = reason
-                for i in pending:
-                    record(plan.cases[i], CallOutcome(Status.NOT_RUN, skipped[number]))
+        for phase in schedule.phases:
+            pending = list(phase)
+            while pending:
+                runnable = []
+                for item in pending:
+                    if item.plan in skipped:
+                        record(item, CallOutcome(Status.NOT_RUN, skipped[item.plan]))
+                    else:
+                        runnable.append(item)
+                if not runnable:
+                    break
+                pending, stopped, status = run.run_items(schedule, runnable, record)
+                if stopped is None:
+                    continue
+                case_id = schedule.case(stopped).id
+                if status is Status.TIMEOUT:
+                    skipped[stopped.plan] = f"not run: case {case_id} timed out"
+                elif status is Status.CRASH:  # a fresh process, unless it is the second crash
+                    crashes[stopped.plan] += 1
+                    if crashes[stopped.plan] >= 2:
+                        skipped[stopped.plan] = (f"not run: {plans[stopped.plan].function}() "
+                                                 "crashed the process twice")
     finally:
         output = run.close()
     return RunRecord(outcomes, output, time.monotonic() - start)
-
-
-def _run_plan(run: SubmissionRun, plan: CallPlan, pending: list[int],
-              record: Callable[[Case, CallOutcome], None], crashes: list[int],
-              number: int) -> tuple[str | None, list[int]]:
-    """Run ``pending`` cases of one plan: why the rest must be skipped (or None), and the
-    cases left unrun."""
-    while pending:
-        results = run.run_cases(plan, pending, record)
-        last_case = plan.cases[pending[len(results) - 1]]
-        pending = pending[len(results):]
-        status = results[-1].status
-        if status is Status.TIMEOUT:
-            return f"not run: case {last_case.id} timed out", pending
-        if status is Status.CRASH:  # go on in a fresh process, unless it is the second crash
-            crashes[number] += 1
-            if crashes[number] >= 2:
-                return f"not run: {plan.function}() crashed the process twice", pending
-    return None, []

@@ -29,7 +29,7 @@ from .expected import Output, compute_expected
 from .grading import GradeOptions, Grader, PreparedPart, judge_part
 from .oracles import verify_all
 from .properties import property_failures
-from .runner import RunOptions, run_submission
+from .runner import RunOptions, Schedule, run_submission
 from .spec import Assignment
 from .submissions import Submission
 
@@ -221,9 +221,9 @@ def _grade_wrong_answers(assignment: Assignment, grader: Grader, options: RunOpt
             path = folder / f"batch{n}" / assignment.module_file
             path.parent.mkdir()
             path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-            record = run_submission(path, [p.plan for p, _ in batch], assignment.public_dir,
-                                    grader.import_timeout, wrong_options, grader.isolation,
-                                    grader.launcher)
+            schedule = Schedule([p.plan for p, _ in batch], assignment.public_dir)
+            record = run_submission(path, schedule, grader.import_timeout, wrong_options,
+                                    grader.isolation, grader.launcher)
             for prepared, ref in batch:
                 result = judge_part(prepared, record.outcomes)
                 results.setdefault((prepared.problem.id, prepared.part.id), []).append(

@@ -45,9 +45,16 @@ def _text(get: Any) -> str:
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 3] + "..."
 
 
+NOTIFY_EVERY = 0.002  # seconds: how often a running batch wakes the grader, at most
+NOTIFY_BYTES = 16 << 10  # wake it before this much is waiting, so the pipe never fills
+
+
 class Worker:
-    def __init__(self, out_fd: int) -> None:
+    def __init__(self, out_fd: int, notify_fd: int | None = None) -> None:
         self.out_fd = out_fd
+        self.notify_fd = notify_fd
+        self._notified = 0.0
+        self._waiting = 0  # bytes written since the grader was last woken
         self.module: ModuleType | None = None
         self.student_dir = ""
         self.builders: dict[str, ModuleType] = {}
@@ -56,10 +63,26 @@ class Worker:
     # --- replies ------------------------------------------------------------------------
 
     def send(self, header: dict[str, Any], blobs: list[bytes] | None = None) -> None:
+        """Write one reply; wake the grader if it has not been woken for a while."""
         data = memoryview(wire.encode_frame(header, blobs))
+        if self._waiting + len(data) > NOTIFY_BYTES:
+            self.notify()
+        self._waiting += len(data)
         while data:
             written = os.write(self.out_fd, data)
             data = data[written:]
+        if time.perf_counter() - self._notified >= NOTIFY_EVERY:
+            self.notify()
+
+    def notify(self) -> None:
+        """Wake the grader: the replies written so far are ready to be read."""
+        self._waiting = 0
+        self._notified = time.perf_counter()
+        if self.notify_fd is not None:
+            try:
+                os.write(self.notify_fd, b"!")
+            except BlockingIOError:  # plenty of wake-ups already pending
+                pass
 
     def _where(self, tb: Any) -> dict[str, Any]:
         """The innermost traceback frame inside the student's folder."""
@@ -150,33 +173,37 @@ class Worker:
         raise ValueError(f"unknown argument kind {kind!r}")
 
     def run(self, header: dict[str, Any], blobs: list[bytes]) -> None:
-        """Call the function on every case of the batch, replying case by case."""
+        """Make every call of the batch, replying call by call."""
+        calls = header["calls"]
         for position, case in enumerate(header["cases"]):
-            self.call(header, case, blobs, {"case": position})
+            self.call(calls[case["call"]], case, blobs, {"case": position})
             _flush()
 
-    def call(self, header: dict[str, Any], case: dict[str, Any], blobs: list[bytes],
+    def call(self, call: dict[str, Any], case: dict[str, Any], blobs: list[bytes],
              tag: dict[str, Any]) -> None:
         assert self.module is not None
         first = case["first"]
         args = [self.decode(a, blobs, first) for a in case["args"]]
         kwargs = {k: self.decode(v, blobs, first) for k, v in case["kwargs"].items()}
-        fn = getattr(self.module, header["function"])
+        fn = getattr(self.module, call["function"])
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             start = time.perf_counter()
             try:
                 result = fn(*args, **kwargs)
             except BaseException as exc:
-                self.send({"status": "error", "error": self.describe(exc), **tag})
+                elapsed = time.perf_counter() - start
+                self.send({"status": "error", "error": self.describe(exc),
+                           "seconds": elapsed, **tag})
                 return
             elapsed = time.perf_counter() - start
         notes = [self._warning(w) for w in caught[:MAX_WARNINGS]]
         try:
-            outputs, reply_blobs = self.convert(result, header.get("arity"), header.get("select"),
+            outputs, reply_blobs = self.convert(result, call.get("arity"), call.get("select"),
                                                 self.max_bytes)
         except _BadOutput as exc:
-            self.send({"status": "bad_output", "message": str(exc), "warnings": notes, **tag})
+            self.send({"status": "bad_output", "message": str(exc), "warnings": notes,
+                       "seconds": elapsed, **tag})
             return
         self.send({"status": "ok", "outputs": outputs, "warnings": notes,
                    "seconds": elapsed, **tag}, reply_blobs)
@@ -252,7 +279,7 @@ def _plain_array(value: Any, index: int | None) -> np.ndarray:
     return array
 
 
-def _setup(worker: Worker, header: dict[str, Any], fds: tuple[int, int]) -> bool:
+def _setup(worker: Worker, header: dict[str, Any], fds: tuple[int, ...]) -> bool:
     """Apply the isolation the grader asked for; False if it could not be had."""
     level = header.get("level", "off")
 
@@ -276,10 +303,14 @@ def _setup(worker: Worker, header: dict[str, Any], fds: tuple[int, int]) -> bool
 
 
 def main(argv: list[str]) -> int:
+    """``worker IN_FD OUT_FD [NOTIFY_FD]``: serve requests until IN_FD is closed."""
     in_fd, out_fd = int(argv[1]), int(argv[2])
+    notify_fd = int(argv[3]) if len(argv) > 3 else None
     sandbox.die_with_parent()
     stream = os.fdopen(in_fd, "rb", buffering=1 << 16)
-    worker = Worker(out_fd)
+    if notify_fd is not None:
+        os.set_blocking(notify_fd, False)
+    worker = Worker(out_fd, notify_fd)
     try:
         while True:
             frame = wire.read_frame_blocking(stream)
@@ -287,13 +318,15 @@ def main(argv: list[str]) -> int:
                 return 0
             header, blobs = frame
             if header["op"] == "sandbox":
-                if not _setup(worker, header, (in_fd, out_fd)):
+                fds = (in_fd, out_fd) if notify_fd is None else (in_fd, out_fd, notify_fd)
+                if not _setup(worker, header, fds):
                     return 3
             elif header["op"] == "load":
                 worker.load(header)
             elif header["op"] == "run":
                 worker.run(header, blobs)
             _flush()
+            worker.notify()
     except OSError:
         _flush()
         return CHANNEL_LOST

@@ -29,6 +29,7 @@ import numpy  # noqa: F401  - the point of the zygote: import once, fork many ti
 
 from grader import sandbox, worker
 
+_FDS = 4  # request, reply, wake-up and output pipes (grader.launch._Pipes)
 _POLL = 0.5  # a safety net: SIGCHLD normally wakes the loop at once
 
 
@@ -42,7 +43,7 @@ def _child(sock: socket.socket, request: dict[str, object], fds: list[int],
         sock.close()
         for fd in wake:
             os.close(fd)
-        in_fd, out_fd, output_fd = fds
+        *passed, output_fd = fds
         os.setsid()
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
@@ -51,16 +52,17 @@ def _child(sock: socket.socket, request: dict[str, object], fds: list[int],
         for fd in (devnull, output_fd):
             if fd > 2:
                 os.close(fd)
-        low, high = sorted((in_fd, out_fd))
-        os.closerange(3, low)
-        os.closerange(low + 1, high)
-        os.closerange(high + 1, 1 << 16)
+        low = 3
+        for fd in sorted(passed):
+            os.closerange(low, fd)
+            low = fd + 1
+        os.closerange(low, 1 << 16)
         os.chdir(str(request["cwd"]))
         env = request["env"]
         os.environ.clear()
         if isinstance(env, dict):
             os.environ.update({str(k): str(v) for k, v in env.items()})
-        code = worker.main(["worker", str(in_fd), str(out_fd)])
+        code = worker.main(["worker", *map(str, passed)])
     except BaseException:  # never fall back into the zygote's loop
         with contextlib.suppress(BaseException):
             traceback.print_exc()
@@ -98,14 +100,14 @@ def main(argv: list[str]) -> int:
                 sock.send(json.dumps({"exit": pid, "status": status}).encode())
             if sock.fileno() not in readable:
                 continue
-            message, fds, _, _ = socket.recv_fds(sock, 1 << 16, 3)
+            message, fds, _, _ = socket.recv_fds(sock, 1 << 16, _FDS)
             if not message:
                 return 0
             request = json.loads(message)
-            if len(fds) != 3:
+            if len(fds) != _FDS:
                 for fd in fds:
                     os.close(fd)
-                sock.send(json.dumps({"id": request.get("id"), "error": "expected 3 fds"})
+                sock.send(json.dumps({"id": request.get("id"), "error": f"expected {_FDS} fds"})
                           .encode())
                 continue
             pid = os.fork()
