@@ -23,6 +23,7 @@ from .expected import Output, compute_expected
 from .isolation import Isolation
 from .jobs import forking_supported, grade_in_processes
 from .launch import (
+    ContainerUnavailable,
     Launcher,
     SpawnLauncher,
     TrackingLauncher,
@@ -96,22 +97,32 @@ class Grader:
 
     @property
     def launcher(self) -> TrackingLauncher:
-        """The zygote, started on first use, or a plain spawner where fork is not offered."""
+        """The job slots' launchers (zygotes, started on first use), and their workspace."""
         with self._launcher_lock:
             if self._launcher is None:
-                self._launcher = TrackingLauncher(self._new_launcher)
+                self._launcher = self.launchers()
             return self._launcher
 
-    def _new_launcher(self) -> Launcher:
+    def launchers(self, extra: Sequence[Path] = ()) -> TrackingLauncher:
+        """New launchers whose workers also see ``extra`` (read-only); the caller closes
+        them. :attr:`launcher` is the one for this grader's own runs."""
         run = self.options.run
-        if run.warm and zygote_supported():
-            try:
-                return ZygoteLauncher(run.python)
-            except OSError as exc:
-                if self.options.warn is not None:
-                    self.options.warn(f"grader: warning: no warm workers ({exc}); "
-                                      "starting a fresh interpreter per submission")
-        return SpawnLauncher(run.python)
+        visible = (self.assignment.public_dir, *run.extra_paths, *extra)
+
+        def new(slot: int, contained: bool, workspace: Path) -> Launcher:
+            if run.warm and zygote_supported():
+                container = self.isolation.container(workspace, visible) if contained else None
+                try:
+                    return ZygoteLauncher(run.python, container=container)
+                except ContainerUnavailable:
+                    raise
+                except OSError as exc:
+                    if self.options.warn is not None:
+                        self.options.warn(f"grader: warning: no warm workers ({exc}); "
+                                          "starting a fresh interpreter per submission")
+            return SpawnLauncher(run.python)
+
+        return TrackingLauncher(new)
 
     def close(self) -> None:
         """Stop the zygote, if one was started."""

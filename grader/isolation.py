@@ -101,21 +101,24 @@ class Isolation:
                     "runs with resource limits only: no filesystem or network isolation, and "
                     "process-count limits do not bind for root")
 
-    def request(self, root: Path, scratch: Path, extra: Iterable[Path], slot: int,
-                cpu_seconds: int) -> dict[str, Any]:
-        """The ``sandbox`` message that a new worker receives before anything else."""
+    def container(self, workspace: Path, extra: Iterable[Path]) -> dict[str, Any]:
+        """The configuration of a container zygote (:func:`grader.sandbox.enter_container`):
+        the system, Python and the grader read-only, plus ``extra`` (the public builders)."""
+        mounts, links = visible_paths(extra)
+        root = workspace / ".root"  # a mount point only: the container's root is a tmpfs
+        root.mkdir(exist_ok=True)
+        return {"root": str(root), "read_only": mounts, "links": links,
+                "inbox": str(workspace)}
+
+    def request(self, run: str, slot: int, cpu_seconds: int) -> dict[str, Any]:
+        """The ``sandbox`` message that a new worker receives before anything else; ``run``
+        names the submission's folder in the workspace."""
         level = self.level
         header: dict[str, Any] = {"op": "sandbox", "level": level,
                                   "limits": self.limits.as_dict(cpu_seconds)}
         if level == "full":
-            mounts, links = visible_paths(extra)
-            new_root = root / "root"
-            new_root.mkdir(exist_ok=True)
             header["config"] = {
-                "root": str(new_root),
-                "read_only": mounts,
-                "links": links,
-                "scratch": str(scratch),
+                "run": run,
                 "scratch_bytes": self.limits.scratch,
                 "uid": UID_BASE + slot,
                 "gid": UID_BASE + slot,

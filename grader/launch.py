@@ -15,12 +15,17 @@ import json
 import os
 import signal
 import socket
+import struct
 import subprocess
+import tempfile
 import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
+
+from .scratch import remove_tree
 
 _ENV_ALLOW = ("PATH", "LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "TZ")
 _THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
@@ -52,7 +57,13 @@ def describe_status(code: int | None) -> str:
     return f"exited with code {code}"
 
 
+class ContainerUnavailable(OSError):
+    """A zygote could not make itself a container (see :func:`grader.sandbox.enter_container`)."""
+
+
 class Launcher(Protocol):
+    contained: bool  # its workers start inside a container (full isolation is possible)
+
     def start(self, pipes: _Pipes, cwd: str, env: dict[str, str]) -> Process: ...
 
     def close(self) -> None: ...
@@ -83,7 +94,9 @@ class _Pipes:
 
 
 class SpawnLauncher:
-    """One new interpreter per worker."""
+    """One new interpreter per worker (resource limits only: no container)."""
+
+    contained = False
 
     def __init__(self, python: str = sys.executable) -> None:
         self.python = python
@@ -120,10 +133,18 @@ class _Popen:
 
 
 class ZygoteLauncher:
-    """A warm fork server shared by all job slots of one grading run."""
+    """A warm fork server (:mod:`grader.zygote`), with or without a container.
 
-    def __init__(self, python: str = sys.executable, home: str = "/") -> None:
+    ``container`` is the configuration of :func:`grader.sandbox.enter_container`; when the
+    zygote cannot make itself one, :class:`ContainerUnavailable` says why. A container zygote
+    must serve one job slot: it kills whatever else runs in it before each fork.
+    """
+
+    def __init__(self, python: str = sys.executable, home: str = "/",
+                 container: dict[str, Any] | None = None) -> None:
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        # Workers' pids come with their credentials, translated into our PID namespace.
+        parent.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
         try:
             self.proc = subprocess.Popen(
                 [python, "-I", "-m", "grader.zygote", str(child.fileno())],
@@ -134,15 +155,24 @@ class ZygoteLauncher:
         finally:
             child.close()
         self.sock = parent
+        self.contained = container is not None
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._cond = threading.Condition()
         self._spawned: dict[int, dict[str, Any]] = {}
         self._exits: dict[int, int] = {}
         self._abandoned: set[int] = set()
+        self._pids: dict[int, int] = {}  # the zygote's pid of a worker -> ours
         self._closed = False
-        ready = json.loads(self.sock.recv(1 << 16) or b"{}")
+        try:
+            self.sock.send(json.dumps({"container": container}).encode())
+            ready = json.loads(self.sock.recv(1 << 16) or b"{}")
+        except (OSError, ValueError):
+            ready = {}
         if "ready" not in ready:
+            self.close()
+            if "error" in ready:
+                raise ContainerUnavailable(str(ready["error"]))
             raise OSError("the zygote did not start")
         self._reader = threading.Thread(target=self._read, name="grader-zygote", daemon=True)
         self._reader.start()
@@ -150,9 +180,9 @@ class ZygoteLauncher:
     def _read(self) -> None:
         while True:
             try:
-                data = self.sock.recv(1 << 16)
+                data, ancillary, _, _ = self.sock.recvmsg(1 << 16, socket.CMSG_SPACE(12))
             except OSError:
-                data = b""
+                data, ancillary = b"", []
             with self._cond:
                 if not data:
                     self._closed = True
@@ -160,12 +190,16 @@ class ZygoteLauncher:
                     return
                 message = json.loads(data)
                 if "exit" in message:
-                    pid = int(message["exit"])
+                    pid = self._pids.pop(int(message["exit"]), -1)
                     if pid in self._abandoned:
                         self._abandoned.discard(pid)  # killed and not waited for
                     else:
                         self._exits[pid] = int(message["status"])
                 else:
+                    if "pid" in message:
+                        ours = _credentials_pid(ancillary, int(message["pid"]))
+                        self._pids[int(message["pid"])] = ours
+                        message["pid"] = ours
                     self._spawned[int(message["id"])] = message
                 self._cond.notify_all()
 
@@ -201,6 +235,15 @@ class ZygoteLauncher:
         self.proc.wait()
 
 
+def _credentials_pid(ancillary: list[tuple[int, int, bytes]], default: int) -> int:
+    """The pid in the credentials attached to a message (the sender's, if none were)."""
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS and len(data) >= 12:
+            pid, _, _ = struct.unpack("iII", data[:12])
+            return int(pid)
+    return default
+
+
 class _Forked:
     """A worker forked by the zygote: not our child, so its exit status comes from there."""
 
@@ -228,37 +271,47 @@ class _Forked:
 
 
 class TrackingLauncher:
-    """Wraps a launcher and remembers live workers, so an interrupt can kill them all.
+    """One launcher per job slot, and every live worker, so an interrupt can kill them all.
 
-    If the underlying launcher fails (a zygote that died), it is replaced once by a new one
-    from ``factory`` and the start is retried.
+    ``factory(slot, contained, workspace)`` makes a slot's launcher; ``contained`` asks for
+    a container (full isolation), which may raise :class:`ContainerUnavailable`. A slot's
+    launcher is replaced when a start asks for the other kind, and once when it fails (a
+    zygote that died). Every run folder goes under ``workspace``, which a container shows
+    its workers (each only its own submission); it is removed on :meth:`close`.
     """
 
-    def __init__(self, factory: Callable[[], Launcher]) -> None:
+    def __init__(self, factory: Callable[[int, bool, Path], Launcher]) -> None:
         self.factory = factory
-        self.inner = factory()
+        self.workspace = Path(tempfile.mkdtemp(prefix="grader-work-"))
+        self._inner: dict[int, Launcher] = {}
         self._live: set[Process] = set()
         self._lock = threading.Lock()
         self._stopped = False
 
-    def _start(self, pipes: _Pipes, cwd: str, env: dict[str, str]) -> Process:
-        inner = self.inner
-        try:
-            return inner.start(pipes, cwd, env)
-        except OSError:
-            with self._lock:
-                if self._stopped:
-                    raise
-                if self.inner is inner:
-                    inner.close()
-                    self.inner = self.factory()
-            return self.inner.start(pipes, cwd, env)
-
-    def start(self, pipes: _Pipes, cwd: str, env: dict[str, str]) -> Process:
+    def _launcher(self, slot: int, contained: bool, replace: Launcher | None = None
+                  ) -> Launcher:
         with self._lock:
             if self._stopped:
                 raise OSError("grading was interrupted")
-        process = _Tracked(self._start(pipes, cwd, env), self)
+            inner = self._inner.get(slot)
+            if inner is not None and (inner is replace or inner.contained != contained):
+                del self._inner[slot]
+                inner.close()
+                inner = None
+            if inner is None:
+                inner = self._inner[slot] = self.factory(slot, contained, self.workspace)
+            return inner
+
+    def start(self, pipes: _Pipes, cwd: str, env: dict[str, str], slot: int = 0,
+              contained: bool = False) -> Process:
+        inner = self._launcher(slot, contained)
+        try:
+            started = inner.start(pipes, cwd, env)
+        except ContainerUnavailable:
+            raise
+        except OSError:
+            started = self._launcher(slot, contained, replace=inner).start(pipes, cwd, env)
+        process = _Tracked(started, self)
         with self._lock:
             self._live.add(process)
         if self.stopped:  # an interrupt may have come while it started
@@ -283,7 +336,11 @@ class TrackingLauncher:
 
     def close(self) -> None:
         self.kill_all()
-        self.inner.close()
+        with self._lock:
+            inners, self._inner = list(self._inner.values()), {}
+        for inner in inners:
+            inner.close()
+        remove_tree(self.workspace)
 
 
 class _Tracked:

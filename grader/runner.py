@@ -21,11 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from . import _modules, wire
+from . import _modules, sandbox, wire
 from .cases import Case
 from .generators import BuiltArg
 from .isolation import Isolation, Limits
-from .launch import Launcher, SpawnLauncher, _Pipes, describe_status, worker_env
+from .launch import ContainerUnavailable, TrackingLauncher, _Pipes, describe_status, worker_env
 from .outcomes import CallOutcome, Status, clean_text
 from .scratch import copy_submission, remove_tree
 
@@ -184,15 +184,15 @@ class _Output:
 class _Child:
     """One student process: its message pipes and its captured output."""
 
-    def __init__(self, scratch: Path, output: _Output, options: RunOptions,
-                 launcher: Launcher) -> None:
+    def __init__(self, cwd: str, home: str, output: _Output, options: RunOptions,
+                 launcher: TrackingLauncher, contained: bool) -> None:
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         out_r, out_w = os.pipe()
         notify_r, notify_w = os.pipe()
         try:
             self.proc = launcher.start(_Pipes(to_child_r, from_child_w, out_w, notify_w),
-                                       str(scratch), worker_env(str(scratch)))
+                                       cwd, worker_env(home), options.slot, contained)
         except BaseException:
             for fd in (to_child_w, from_child_r, out_r, notify_r):
                 os.close(fd)
@@ -206,6 +206,9 @@ class _Child:
         self.notify_fd = notify_r
         self.reader = wire.FrameReader(from_child_r, options.max_output_bytes,
                                        drain_fd=out_r, drain=output.feed, notify_fd=notify_r)
+
+    def send(self, header: dict[str, Any], timeout: float) -> None:
+        wire.write_all(self.write_fd, wire.encode_frame(header), time.monotonic() + timeout)
 
     def request(self, header: dict[str, Any], blobs: list[bytes], timeout: float
                 ) -> tuple[dict[str, Any], list[bytes]]:
@@ -227,17 +230,17 @@ class _Child:
 class SubmissionRun:
     """Runs the planned calls of one submission, restarting the child when it must."""
 
-    def __init__(self, module: Path, functions: Sequence[str], public_dir: Path,
-                 import_timeout: float, options: RunOptions, isolation: Isolation,
-                 cpu_seconds: int, launcher: Launcher) -> None:
+    def __init__(self, module: Path, functions: Sequence[str], import_timeout: float,
+                 options: RunOptions, isolation: Isolation, cpu_seconds: int,
+                 launcher: TrackingLauncher) -> None:
         self.launcher = launcher
         self.functions = list(dict.fromkeys(functions))
-        self.public_dir = public_dir
         self.import_timeout = import_timeout
         self.options = options
         self.isolation = isolation
         self.cpu_seconds = cpu_seconds
-        self.root = Path(tempfile.mkdtemp(prefix="grader-run-"))
+        # In the launcher's workspace, which a container shows this run's worker.
+        self.root = Path(tempfile.mkdtemp(prefix="grader-run-", dir=launcher.workspace))
         try:
             self.scratch = self.root / "work"
             self.scratch.mkdir()
@@ -253,12 +256,23 @@ class SubmissionRun:
 
     # --- child life -----------------------------------------------------------------------
 
-    def _spawn(self) -> _Child | None:
-        """A worker with the isolation in force, or None (and import_failure) if it died."""
+    def _spawn(self) -> tuple[_Child, str] | None:
+        """A worker with the isolation in force and the path it imports the submission
+        from, or None (and import_failure) if it died."""
         while True:
-            child = _Child(self.scratch, self.output, self.options, self.launcher)
-            extra = (self.public_dir, self.module.parent, *self.options.extra_paths)
-            header = self.isolation.request(self.root, self.scratch, extra, self.options.slot,
+            full = self.isolation.level == "full"
+            if full:  # the paths inside the container (grader.sandbox.enter_student)
+                cwd, home = "/", sandbox.SCRATCH
+                module = f"{sandbox.SUBMISSION}/{self.module.name}"
+            else:
+                cwd = home = str(self.scratch)
+                module = str(self.module)
+            try:
+                child = _Child(cwd, home, self.output, self.options, self.launcher, full)
+            except ContainerUnavailable as exc:
+                self.isolation.downgrade(str(exc))  # raises in strict mode
+                continue
+            header = self.isolation.request(self.root.name, self.options.slot,
                                             self.cpu_seconds)
             try:
                 reply, _ = child.request(header, [], self.import_timeout)
@@ -269,7 +283,7 @@ class SubmissionRun:
                     Status.IMPORT_ERROR, f"the student process failed to start ({reason})")
                 return None
             if reply.get("status") == "sandboxed":
-                return child
+                return child, module
             child.kill()
             reason = clean_text(reply.get("reason", "unknown reason"))
             if header["level"] != "full":
@@ -279,10 +293,11 @@ class SubmissionRun:
             self.isolation.downgrade(reason)  # raises in strict mode
 
     def _start(self) -> None:
-        child = self._spawn()
-        if child is None:
+        spawned = self._spawn()
+        if spawned is None:
             return
-        header = {"op": "load", "path": str(self.module), "name": self.module.stem,
+        child, module = spawned
+        header = {"op": "load", "path": module, "name": self.module.stem,
                   "functions": self.functions, "max_bytes": self.options.max_output_bytes}
         name = self.display_name
         try:
@@ -448,8 +463,7 @@ def _reply_outcome(reply: dict[str, Any], blobs: list[bytes], plan: CallPlan,
 
 
 def run_submission(module: Path, schedule: Schedule, import_timeout: float,
-                   options: RunOptions, isolation: Isolation | None = None,
-                   launcher: Launcher | None = None,
+                   options: RunOptions, isolation: Isolation, launcher: TrackingLauncher,
                    on_outcome: Callable[[Case, CallOutcome], None] | None = None) -> RunRecord:
     """Run every scheduled call of one submission and collect the outcomes.
 
@@ -458,13 +472,10 @@ def run_submission(module: Path, schedule: Schedule, import_timeout: float,
     of its cases. Other functions continue in a fresh process either way.
     """
     start = time.monotonic()
-    isolation = isolation or Isolation(options.sandbox, options.limits)
     plans = schedule.plans
     budget = import_timeout + sum(p.timeout * len(p.cases) for p in plans)
-    run = SubmissionRun(module, [p.function for p in plans], schedule.public_dir,
-                        import_timeout, options, isolation,
-                        cpu_seconds=int(min(budget, 3600)) + 5,
-                        launcher=launcher or SpawnLauncher(options.python))
+    run = SubmissionRun(module, [p.function for p in plans], import_timeout, options,
+                        isolation, cpu_seconds=int(min(budget, 3600)) + 5, launcher=launcher)
     outcomes: dict[str, CallOutcome] = {}
 
     def record(item: Item, outcome: CallOutcome) -> None:

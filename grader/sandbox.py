@@ -1,14 +1,19 @@
-"""Isolation of the student process, applied by the worker before any student code runs.
+"""Isolation of the student process. This module runs on the student's side of the boundary.
 
 Two levels, chosen by the grader and reported back by the worker:
 
 ``full`` (Linux, as root or where unprivileged user namespaces are allowed)
-    New mount, PID, network, IPC and UTS namespaces. The process sees a fresh read-only root
-    holding only the system libraries, the Python installation, the grader's own package,
-    the public builders and a copy of the submission, plus a small ``tmpfs`` scratch folder.
-    No network. Student code runs as PID 2 under a tiny init (PID 1); when it ends, the
-    kernel kills everything left in the namespace, double-forked or ``setsid`` daemons
-    included. As root it also drops to an unprivileged uid, so ``RLIMIT_NPROC`` binds.
+    The zygote that forks the workers first makes itself a *container*
+    (:func:`enter_container`): new mount, PID, network and UTS namespaces, with the zygote as
+    PID 1 and a fresh read-only root holding only the system libraries, the Python
+    installation, the grader's own package and the public builders. No network. Each worker
+    it forks then takes, before any student code runs (:func:`enter_student`), its own mount
+    and IPC namespaces, a size-capped ``tmpfs`` at ``/tmp`` (its working folder is
+    ``/tmp/work``), a private ``/dev/shm`` and ``/proc``, and a read-only view of its own
+    submission at ``/submission``; as root it drops to an unprivileged uid, so
+    ``RLIMIT_NPROC`` binds. When a worker ends, the zygote kills everything else in its PID
+    namespace, so double-forked or ``setsid`` daemons do not outlive it. Building the root
+    once per zygote, not once per worker, is what makes a worker cost one ``fork``.
 
 ``limits`` (everywhere else)
     Resource limits only: address space, CPU time, file size, open files, processes.
@@ -26,7 +31,6 @@ import os
 import platform
 import resource
 import signal
-import struct
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -134,9 +138,17 @@ def apply_limits(limits: dict[str, int]) -> None:
 
 # --- namespaces -----------------------------------------------------------------------------
 
-def _enter_namespaces() -> bool:
+INBOX = "/.inbox"  # where a container sees the grader's workspace (the submissions' copies)
+SUBMISSION = "/submission"  # where a worker sees its own submission, read-only
+SCRATCH = "/tmp/work"  # a worker's working folder, HOME and TMPDIR
+_TMP_BINDS = "/.tmp-binds"
+_MOUNTPOINTS = ("/tmp", "/proc", "/dev/shm", SUBMISSION, INBOX, _TMP_BINDS)
+
+_container: dict[str, Any] | None = None  # set in a zygote that made itself a container
+
+
+def _enter_namespaces(flags: int) -> bool:
     """Unshare namespaces; returns True when a user namespace was needed (not root)."""
-    flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
     if os.geteuid() == 0:
         _call("unshare", _lib().unshare, ctypes.c_int(flags))
         return False
@@ -148,50 +160,116 @@ def _enter_namespaces() -> bool:
     return True
 
 
-def _build_root(cfg: dict[str, Any], uid: int, gid: int) -> None:
-    """Mount a fresh root with read-only views of the allowed paths, then pivot into it."""
+def enter_container(cfg: dict[str, Any], close_in_relay: tuple[int, ...]) -> None:
+    """Make the calling process (the zygote) PID 1 of a container with a read-only root.
+
+    Returns only in PID 1 of the new PID namespace. The calling process stays outside as a
+    relay: it closes ``close_in_relay``, waits for PID 1 and exits the way it did. Raises
+    :class:`SandboxError` saying which step failed.
+
+    ``cfg``: ``root`` (an empty host folder to mount the new root on), ``read_only`` (host
+    folders to show read-only at the same paths), ``links`` (symbolic links to recreate)
+    and ``inbox`` (the grader's workspace, shown read-only at :data:`INBOX`).
+    """
+    global _container
+    in_userns = _enter_namespaces(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUTS)
+    pid1 = os.fork()
+    if pid1:
+        for fd in close_in_relay:
+            os.close(fd)
+        _, status = os.waitpid(pid1, 0)
+        _reraise_status(status)
+    # PID 1: the kernel kills everything in the namespace when this process ends.
+    die_with_parent()
+    try:
+        under_tmp = _build_root(cfg)
+    except OSError as exc:
+        raise SandboxError(f"building the read-only root: {exc}") from None
+    _container = {"userns": in_userns, "under_tmp": under_tmp}
+
+
+def _build_root(cfg: dict[str, Any]) -> list[tuple[str, str]]:
+    """Mount a fresh root with read-only views of the allowed paths, then pivot into it.
+
+    Returns the allowed paths under /tmp, as (where they are staged, their path): a worker's
+    own /tmp would hide them."""
     root = cfg["root"]
-    size = int(cfg.get("scratch_bytes", 64 << 20))
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=4m,mode=755")
-    # /tmp is the student's writable scratch space, a size-capped tmpfs that vanishes with
-    # the namespace; the scratch folder (the working directory) lives inside it when it can.
-    os.makedirs(root + "/tmp")
-    _mount("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=1777")
-    scratch = root + cfg["scratch"]
-    if cfg["scratch"].startswith("/tmp/"):
-        os.makedirs(scratch, exist_ok=True)
-        os.chown(scratch, uid, gid)
-        os.chmod(scratch, 0o700)
-    else:
-        os.makedirs(scratch, exist_ok=True)
-        _mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV,
-               f"size={size},mode=700,uid={uid},gid={gid}")
     for path in cfg["links"]:
         target = root + path
         os.makedirs(os.path.dirname(target), exist_ok=True)
         os.symlink(os.readlink(path), target)
+    under_tmp = []  # each worker mounts its own /tmp: these are bound again inside it
     for path in cfg["read_only"]:
-        target = root + path
-        os.makedirs(target, exist_ok=True)
-        _mount(path, target, None, MS_BIND | MS_REC)
-        _mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+        if path.startswith("/tmp/"):
+            under_tmp.append((f"{_TMP_BINDS}/{len(under_tmp)}", path))
+            _bind_read_only(path, root + under_tmp[-1][0], recursive=True)
+        else:
+            _bind_read_only(path, root + path, recursive=True)
     for name in _DEVICES:
         target = f"{root}/dev/{name}"
         os.makedirs(os.path.dirname(target), exist_ok=True)
         open(target, "w").close()
         _mount(f"/dev/{name}", target, None, MS_BIND)
-    # multiprocessing needs POSIX shared memory and semaphores: a small private /dev/shm.
-    os.makedirs(root + "/dev/shm")
-    _mount("tmpfs", root + "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-           "size=16m,mode=1777")
-    os.makedirs(root + "/proc", exist_ok=True)
-    _mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    for path in _MOUNTPOINTS:
+        os.makedirs(root + path, exist_ok=True)
+    _bind_read_only(cfg["inbox"], root + INBOX)
     os.chdir(root)
     _pivot_root(".", ".")
     _call("umount old root", _lib().umount2, b".", ctypes.c_int(MNT_DETACH))
     os.chdir("/")
     _mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    return under_tmp
+
+
+def _bind_read_only(source: str, target: str, recursive: bool = False) -> None:
+    os.makedirs(target, exist_ok=True)
+    _mount(source, target, None, MS_BIND | (MS_REC if recursive else 0))
+    _mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+
+def enter_student(cfg: dict[str, Any]) -> None:
+    """Isolate a worker forked by a container zygote, before any student code runs.
+
+    ``cfg``: ``run`` (the submission's folder in the grader's workspace; its ``submission``
+    folder appears read-only at :data:`SUBMISSION`), ``scratch_bytes`` (size of ``/tmp``),
+    ``uid`` and ``gid`` (to run as, when the grader is root).
+    """
+    if _container is None:
+        raise SandboxError("full isolation needs a worker forked by a container zygote")
+    uid = 0 if _container["userns"] else int(cfg["uid"])
+    gid = 0 if _container["userns"] else int(cfg["gid"])
+    run = str(cfg["run"])
+    if not run or "/" in run or run.startswith("."):
+        raise SandboxError(f"invalid run folder {run!r}")
+    _call("unshare", _lib().unshare, ctypes.c_int(CLONE_NEWNS | CLONE_NEWIPC))
+    size = int(cfg.get("scratch_bytes", 64 << 20))
+    # /tmp is the student's writable space, a size-capped tmpfs that vanishes with the
+    # worker; /tmp/work is its working folder.
+    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=1777")
+    os.mkdir(SCRATCH, 0o700)
+    os.chown(SCRATCH, uid, gid)
+    for staged, path in _container["under_tmp"]:
+        _bind_read_only(staged, path)
+    # multiprocessing needs POSIX shared memory and semaphores: a small private /dev/shm.
+    _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=16m,mode=1777")
+    _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    _bind_read_only(f"{INBOX}/{run}/submission", SUBMISSION)
+    _call("umount inbox", _lib().umount2, INBOX.encode(), ctypes.c_int(MNT_DETACH))
+    os.chdir(SCRATCH)
+    _drop_privileges(uid, gid)
+
+
+def clear_container() -> None:
+    """In a container's PID 1: kill every other process in it (all belong to its workers)."""
+    if _container is not None and os.getpid() == 1:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(-1, signal.SIGKILL)
+
+
+def in_container() -> bool:
+    return _container is not None
 
 
 def _drop_privileges(uid: int, gid: int) -> None:
@@ -204,68 +282,13 @@ def _drop_privileges(uid: int, gid: int) -> None:
 
 
 def _reraise_status(status: int) -> None:
-    """Leave this process the way the student process left: same exit code or signal."""
+    """Leave this process the way the waited-for process left: same exit code or signal."""
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         with contextlib.suppress(OSError, ValueError):  # SIGKILL/SIGSTOP have no handler
             signal.signal(sig, signal.SIG_DFL)
         os.kill(os.getpid(), sig)
     os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
-
-
-def isolate(cfg: dict[str, Any], keep_fds: tuple[int, ...],
-            report: Callable[[str], None]) -> None:
-    """Enter full isolation. Returns only in the student process (PID 2 of a new namespace).
-
-    The calling process stays outside as a relay: it waits for the namespace's init and
-    exits the way the student process did. ``keep_fds`` (the message pipes) are closed in
-    the relay and the init, so the grader sees end-of-file as soon as the student process
-    ends. A failure before the namespaces exist raises :class:`SandboxError`; a failure
-    inside them is passed to ``report`` and ends the process, so student code never runs
-    half-isolated.
-    """
-    in_userns = _enter_namespaces()
-    uid = 0 if in_userns else int(cfg["uid"])
-    gid = 0 if in_userns else int(cfg["gid"])
-    status_r, status_w = os.pipe()
-    init = os.fork()
-    if init:
-        os.close(status_w)
-        for fd in keep_fds:
-            os.close(fd)
-        _, status = os.waitpid(init, 0)
-        data = os.read(status_r, 4)
-        _reraise_status(struct.unpack("i", data)[0] if len(data) == 4 else status)
-    # PID 1 of the new namespace.
-    os.close(status_r)
-    _call("prctl", _lib().prctl, ctypes.c_int(PR_SET_PDEATHSIG), ctypes.c_ulong(signal.SIGKILL),
-          ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
-    # (getppid() is 0 here: the relay is outside the new PID namespace.)
-    try:
-        _build_root(cfg, uid, gid)
-    except BaseException as exc:
-        report(f"{exc}")
-        os._exit(3)
-    student = os.fork()
-    if student == 0:
-        os.close(status_w)
-        try:
-            os.chdir(cfg["scratch"])
-            _drop_privileges(uid, gid)
-        except BaseException as exc:
-            report(f"{exc}")
-            os._exit(3)
-        return
-    for fd in keep_fds:
-        os.close(fd)
-    while True:
-        try:
-            pid, status = os.waitpid(-1, 0)
-        except ChildProcessError:
-            os._exit(1)
-        if pid == student:
-            os.write(status_w, struct.pack("i", status))
-            os._exit(0)
 
 
 def probe_reason() -> str | None:

@@ -211,7 +211,7 @@ def _grade_wrong_answers(assignment: Assignment, grader: Grader, options: RunOpt
     folder = Path(tempfile.mkdtemp(prefix="grader-wrong-"))
     # The generated module imports the wrong answers from wrong_dir, so the student process
     # must see that folder (instructor code, trusted).
-    wrong_options = replace(options, extra_paths=(*options.extra_paths, assignment.wrong_dir))
+    launcher = grader.launchers(extra=(assignment.wrong_dir,))
     try:
         for n, batch in enumerate(_batches(grader.parts)):
             lines = ["import sys", f"sys.path.insert(0, {str(assignment.wrong_dir)!r})"]
@@ -222,13 +222,14 @@ def _grade_wrong_answers(assignment: Assignment, grader: Grader, options: RunOpt
             path.parent.mkdir()
             path.write_text("\n".join(lines) + "\n", encoding="utf-8")
             schedule = Schedule([p.plan for p, _ in batch], assignment.public_dir)
-            record = run_submission(path, schedule, grader.import_timeout, wrong_options,
-                                    grader.isolation, grader.launcher)
+            record = run_submission(path, schedule, grader.import_timeout, options,
+                                    grader.isolation, launcher)
             for prepared, ref in batch:
                 result = judge_part(prepared, record.outcomes)
                 results.setdefault((prepared.problem.id, prepared.part.id), []).append(
                     WrongAnswer(ref, result.score < prepared.part.points, result.score,
                                 result.message))
     finally:
+        launcher.close()
         shutil.rmtree(folder, ignore_errors=True)
     return results

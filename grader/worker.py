@@ -279,7 +279,7 @@ def _plain_array(value: Any, index: int | None) -> np.ndarray:
     return array
 
 
-def _setup(worker: Worker, header: dict[str, Any], fds: tuple[int, ...]) -> bool:
+def _setup(worker: Worker, header: dict[str, Any]) -> bool:
     """Apply the isolation the grader asked for; False if it could not be had."""
     level = header.get("level", "off")
 
@@ -288,7 +288,7 @@ def _setup(worker: Worker, header: dict[str, Any], fds: tuple[int, ...]) -> bool
 
     if level == "full":
         try:
-            sandbox.isolate(header["config"], fds, report)
+            sandbox.enter_student(header["config"])
         except (sandbox.SandboxError, OSError) as exc:
             report(str(exc))
             return False
@@ -318,8 +318,7 @@ def main(argv: list[str]) -> int:
                 return 0
             header, blobs = frame
             if header["op"] == "sandbox":
-                fds = (in_fd, out_fd) if notify_fd is None else (in_fd, out_fd, notify_fd)
-                if not _setup(worker, header, fds):
+                if not _setup(worker, header):
                     return 3
             elif header["op"] == "load":
                 worker.load(header)

@@ -4,14 +4,22 @@ Started by :class:`grader.launch.ZygoteLauncher` as ``python -I -m grader.zygote
 with the same allow-listed environment as a worker, BLAS threads pinned to 1 before numpy is
 imported. It imports numpy and the worker once; each request then costs a ``fork`` instead of
 a new interpreter. It holds no secrets: it never receives case inputs, expected outputs or
-reference code, only the three pipe ends of the worker it forks. Every isolation step still
-happens in each forked worker (:mod:`grader.sandbox`), after the fork.
+reference code, only the pipe ends of the worker it forks.
+
+For full isolation the zygote first makes itself a container (:func:`grader.sandbox.
+enter_container`): PID 1 of new namespaces, inside a read-only root built once. Each worker
+it forks then isolates itself further before any student code runs. A container zygote
+serves one job slot, one worker at a time: before each fork, and whenever a worker ends, it
+kills every other process in its namespace, so nothing a student started outlives the worker.
 
 Protocol (AF_UNIX SOCK_SEQPACKET, one JSON object per message):
-- grader -> zygote: ``{"id": n, "cwd": path, "env": {...}}`` with the worker's in, out and
-  output pipe ends attached as ancillary data;
-- zygote -> grader: ``{"id": n, "pid": pid}`` once forked, and ``{"exit": pid, "status": s}``
-  (a raw wait status) when a worker ends.
+- grader -> zygote, first: ``{"container": config}`` (or ``null`` for no container);
+- zygote -> grader: ``{"ready": pid}``, or ``{"error": why}`` if the container failed;
+- grader -> zygote: ``{"id": n, "cwd": path, "env": {...}}`` with the worker's request,
+  reply, wake-up and output pipe ends attached as ancillary data;
+- zygote -> grader: ``{"id": n, "pid": pid}`` once forked, with the worker's credentials
+  attached (so the grader sees its pid in the grader's own PID namespace), and
+  ``{"exit": pid, "status": s}`` (a raw wait status) when a worker ends.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import os
 import select
 import signal
 import socket
+import struct
 import sys
 import traceback
 
@@ -74,9 +83,26 @@ def _child(sock: socket.socket, request: dict[str, object], fds: list[int],
         os._exit(code)
 
 
+def _send(sock: socket.socket, message: dict[str, object], pid: int | None = None) -> None:
+    data = json.dumps(message).encode()
+    if pid is None:
+        sock.send(data)
+    else:  # the kernel translates the pid into the receiver's PID namespace
+        creds = struct.pack("iII", pid, os.getuid(), os.getgid())
+        sock.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, creds)])
+
+
 def main(argv: list[str]) -> int:
     sock = socket.socket(fileno=int(argv[1]))
     sandbox.die_with_parent()
+    setup = json.loads(sock.recv(1 << 16) or b"{}")
+    container = setup.get("container")
+    if container:
+        try:
+            sandbox.enter_container(container, close_in_relay=(sock.fileno(),))
+        except (sandbox.SandboxError, OSError) as exc:
+            _send(sock, {"error": str(exc)})
+            return 3
     # SIGCHLD wakes the loop through this pipe, so exits are reported at once.
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_r, False)
@@ -84,7 +110,7 @@ def main(argv: list[str]) -> int:
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     children: set[int] = set()
-    sock.send(json.dumps({"ready": os.getpid()}).encode())
+    _send(sock, {"ready": os.getpid()})
     try:
         while True:
             readable, _, _ = select.select([sock.fileno(), wake_r], [], [],
@@ -92,12 +118,7 @@ def main(argv: list[str]) -> int:
             if wake_r in readable:
                 with contextlib.suppress(OSError):
                     os.read(wake_r, 4096)
-            while children:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-                if pid == 0:
-                    break
-                children.discard(pid)
-                sock.send(json.dumps({"exit": pid, "status": status}).encode())
+            _reap(sock, children)
             if sock.fileno() not in readable:
                 continue
             message, fds, _, _ = socket.recv_fds(sock, 1 << 16, _FDS)
@@ -107,22 +128,40 @@ def main(argv: list[str]) -> int:
             if len(fds) != _FDS:
                 for fd in fds:
                     os.close(fd)
-                sock.send(json.dumps({"id": request.get("id"), "error": f"expected {_FDS} fds"})
-                          .encode())
+                _send(sock, {"id": request.get("id"), "error": f"expected {_FDS} fds"})
                 continue
+            sandbox.clear_container()  # nothing of an earlier worker may meet the next one
             pid = os.fork()
             if pid == 0:
                 _child(sock, request, fds, (wake_r, wake_w))
             for fd in fds:
                 os.close(fd)
             children.add(pid)
-            sock.send(json.dumps({"id": request.get("id"), "pid": pid}).encode())
+            _send(sock, {"id": request.get("id"), "pid": pid}, pid=pid)
     finally:
         for pid in children:
             with contextlib.suppress(OSError):
                 os.killpg(pid, signal.SIGKILL)
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
+        sandbox.clear_container()
+
+
+def _reap(sock: socket.socket, children: set[int]) -> None:
+    """Collect ended processes; report workers' exits. In a container, a worker's end also
+    ends whatever it started (orphans are this process's children there, and are reaped)."""
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        if pid in children:
+            children.discard(pid)
+            if not children:  # (a newer worker: the fork that made it cleared the rest)
+                sandbox.clear_container()
+            _send(sock, {"exit": pid, "status": status})
 
 
 if __name__ == "__main__":

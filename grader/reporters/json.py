@@ -1,4 +1,9 @@
-"""The JSON report: the full result data, for machines. Nothing else goes to stdout."""
+"""The JSON report: the full result data, for machines. Nothing else goes to stdout.
+
+A report of one submission is indented throughout. A class report keeps each submission on
+one line, so that it stays readable with ``grep`` and is written by the C encoder (an
+indented report of 500 submissions takes seconds to write, this takes a fraction).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,21 @@ from ..results import GradeReport
 
 
 def render(report: GradeReport) -> str:
-    return json.dumps(report.to_dict(), indent=2, allow_nan=False, default=_default) + "\n"
+    data = report.to_dict()
+    if len(report.submissions) <= 1:
+        return _dumps(data, indent=2) + "\n"
+    fields = []
+    for key, value in data.items():
+        if key == "submissions":
+            rows = ",\n".join(f"    {_dumps(s)}" for s in value)
+            fields.append(f'  "{key}": [\n{rows}\n  ]')
+        else:
+            fields.append(f"  {_dumps(key)}: {_dumps(value)}")
+    return "{\n" + ",\n".join(fields) + "\n}\n"
+
+
+def _dumps(value: object, indent: int | None = None) -> str:
+    return json.dumps(value, indent=indent, allow_nan=False, default=_default)
 
 
 def _default(value: object) -> object:
