@@ -53,6 +53,7 @@ MS_PRIVATE = 0x40000
 MNT_DETACH = 0x2
 
 PR_SET_PDEATHSIG = 1
+PR_SET_DUMPABLE = 4
 PR_SET_NO_NEW_PRIVS = 38
 
 _SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "arm64": 41}
@@ -181,6 +182,11 @@ def enter_container(cfg: dict[str, Any], close_in_relay: tuple[int, ...]) -> Non
         _reraise_status(status)
     # PID 1: the kernel kills everything in the namespace when this process ends.
     die_with_parent()
+    # Workers may run as this process's own uid (a user namespace): they must not be able
+    # to ptrace it, nor interrupt it.
+    _call("prctl", _lib().prctl, ctypes.c_int(PR_SET_DUMPABLE), ctypes.c_ulong(0),
+          ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         under_tmp = _build_root(cfg)
     except OSError as exc:
@@ -258,6 +264,13 @@ def enter_student(cfg: dict[str, Any]) -> None:
     _bind_read_only(f"{INBOX}/{run}/submission", SUBMISSION)
     _call("umount inbox", _lib().umount2, INBOX.encode(), ctypes.c_int(MNT_DETACH))
     os.chdir(SCRATCH)
+    if _container["userns"]:
+        # Without root there is no other uid to drop to; instead a nested user namespace
+        # leaves this process no capability over the mounts above (they become locked).
+        _call("unshare (nested user namespace)", _lib().unshare, ctypes.c_int(CLONE_NEWUSER))
+        _write("/proc/self/setgroups", "deny")
+        _write("/proc/self/uid_map", "0 0 1")
+        _write("/proc/self/gid_map", "0 0 1")
     _drop_privileges(uid, gid)
 
 
@@ -266,6 +279,13 @@ def clear_container() -> None:
     if _container is not None and os.getpid() == 1:
         with contextlib.suppress(ProcessLookupError):
             os.kill(-1, signal.SIGKILL)
+
+
+def set_dumpable() -> None:
+    """Undo, in a forked worker, the container's PR_SET_DUMPABLE 0 (a worker's own /proc
+    files stay its own; dropping to another uid makes it undumpable anyway)."""
+    _lib().prctl(ctypes.c_int(PR_SET_DUMPABLE), ctypes.c_ulong(1), ctypes.c_ulong(0),
+                 ctypes.c_ulong(0), ctypes.c_ulong(0))
 
 
 def in_container() -> bool:

@@ -49,6 +49,9 @@ def _child(sock: socket.socket, request: dict[str, object], fds: list[int],
     try:
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        if sandbox.in_container():
+            sandbox.set_dumpable()
         sock.close()
         for fd in wake:
             os.close(fd)
