@@ -1,10 +1,11 @@
 """Starting student worker processes: a fresh interpreter each time, or a fork of a zygote.
 
 :class:`SpawnLauncher` runs ``python -I -m grader.worker`` per worker (about 100 ms, mostly
-importing numpy). :class:`ZygoteLauncher` keeps one warm fork server (:mod:`grader.zygote`)
-per grading run and forks workers from it (a few ms). Fork is used only on Linux; elsewhere
-the zygote is not offered and the grader spawns. Either way the worker applies the same
-isolation itself, after it starts.
+importing numpy). :class:`ZygoteLauncher` keeps a warm fork server (:mod:`grader.zygote`)
+and forks workers from it (about 1.5 ms here); for full isolation the zygote is also the
+container its workers run in. :class:`TrackingLauncher` keeps one launcher per job slot and
+every live worker. Fork is used only on Linux; elsewhere the grader spawns, with resource
+limits only.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ import signal
 import socket
 import struct
 import subprocess
-import tempfile
 import sys
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass

@@ -9,7 +9,6 @@ nothing here raises because of what the student did.
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import sys
 import tempfile

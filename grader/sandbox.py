@@ -206,7 +206,8 @@ def _build_root(cfg: dict[str, Any]) -> list[tuple[str, str]]:
         target = root + path
         os.makedirs(os.path.dirname(target), exist_ok=True)
         os.symlink(os.readlink(path), target)
-    under_tmp = []  # each worker mounts its own /tmp: these are bound again inside it
+    # Each worker mounts its own /tmp, which would hide these: they are bound again inside.
+    under_tmp: list[tuple[str, str]] = []
     for path in cfg["read_only"]:
         if path.startswith("/tmp/"):
             under_tmp.append((f"{_TMP_BINDS}/{len(under_tmp)}", path))

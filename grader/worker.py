@@ -79,10 +79,8 @@ class Worker:
         self._waiting = 0
         self._notified = time.perf_counter()
         if self.notify_fd is not None:
-            try:
+            with contextlib.suppress(BlockingIOError):  # plenty of wake-ups are pending
                 os.write(self.notify_fd, b"!")
-            except BlockingIOError:  # plenty of wake-ups already pending
-                pass
 
     def _where(self, tb: Any) -> dict[str, Any]:
         """The innermost traceback frame inside the student's folder."""
