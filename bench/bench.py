@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -37,18 +38,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate import generate  # noqa: E402
 
-from grader.compare import judge  # noqa: E402
 from grader.expected import materialize  # noqa: E402
-from grader.grading import GradeOptions, Grader  # noqa: E402
+from grader.grading import GradeOptions, Grader, case_result  # noqa: E402
 from grader.outcomes import CallOutcome, Status  # noqa: E402
 from grader.spec import load_assignment  # noqa: E402
 from grader.submissions import discover  # noqa: E402
 
-
 # --- the in-process floor --------------------------------------------------------------------
 
 def floor(subs: list[Path], grader: Grader) -> float:
-    """Import each submission in this process and run every case; no isolation."""
+    """Import each submission in this process and run every case; no isolation. Each call
+    records its warnings and is judged exactly as the grader judges it (comparison and
+    property checks)."""
     start = time.perf_counter()
     public = grader.assignment.public_dir
     for i, folder in enumerate(subs):
@@ -66,15 +67,18 @@ def floor(subs: list[Path], grader: Grader) -> float:
                     continue
                 args = [materialize(a, public) for a in case.args]
                 kwargs = {k: materialize(v, public) for k, v in case.kwargs.items()}
-                try:
-                    value = fn(*args, **kwargs)
-                except Exception:
-                    continue
+                with warnings.catch_warnings(record=True) as caught:  # as the worker does
+                    warnings.simplefilter("always")
+                    try:
+                        value = fn(*args, **kwargs)
+                    except Exception:
+                        continue
                 values = value if isinstance(value, tuple) else (value,)
                 outputs = {j: np.asarray(v) for j, v in enumerate(values)
                            if prepared.plan.select is None or j in prepared.plan.select}
-                judge(CallOutcome(Status.OK, outputs=outputs), expected,
-                      prepared.part.tolerance)
+                notes = tuple(str(w.message) for w in caught)
+                case_result(prepared, case, CallOutcome(Status.OK, outputs=outputs,
+                                                        warnings=notes), expected)
     return time.perf_counter() - start
 
 

@@ -85,6 +85,28 @@ def test_infinite_loop_costs_only_its_part_and_one_timeout(fast_grader: Grader,
     assert_others_full(result, "double")
 
 
+def test_answers_before_a_hang_in_the_same_batch_are_kept(fast_grader: Grader,
+                                                         tmp_path: Path) -> None:
+    # The worker wakes the grader once per batch of answers, not per answer: the answers it
+    # wrote before hanging must still be read and judged, and the timeout blamed on the case
+    # that hung, not on the first case whose answer the grader had not yet looked at.
+    result = grade(fast_grader, tmp_path, """
+        CALLS = []
+
+        def double(x):
+            CALLS.append(1)
+            if len(CALLS) == 3:
+                while True:
+                    pass
+            return 2 * x
+        """)
+
+    part = parts(result)["double"]
+    assert [c.status for c in part.cases] == ["pass", "pass", "timeout"]
+    assert part.message == "case q1/double/2: timed out after 1s"
+    assert_others_full(result, "double")
+
+
 def test_loop_that_swallows_interrupts_is_still_stopped(fast_grader: Grader,
                                                         tmp_path: Path) -> None:
     result = grade(fast_grader, tmp_path, """
