@@ -16,11 +16,11 @@ import json
 import os
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,8 +144,6 @@ class ZygoteLauncher:
     def __init__(self, python: str = sys.executable, home: str = "/",
                  container: dict[str, Any] | None = None) -> None:
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        # Workers' pids come with their credentials, translated into our PID namespace.
-        parent.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
         try:
             self.proc = subprocess.Popen(
                 [python, "-I", "-m", "grader.zygote", str(child.fileno())],
@@ -163,7 +161,6 @@ class ZygoteLauncher:
         self._spawned: dict[int, dict[str, Any]] = {}
         self._exits: dict[int, int] = {}
         self._abandoned: set[int] = set()
-        self._pids: dict[int, int] = {}  # the zygote's pid of a worker -> ours
         self._closed = False
         try:
             self.sock.send(json.dumps({"container": container}).encode())
@@ -181,9 +178,9 @@ class ZygoteLauncher:
     def _read(self) -> None:
         while True:
             try:
-                data, ancillary, _, _ = self.sock.recvmsg(1 << 16, socket.CMSG_SPACE(12))
+                data = self.sock.recv(1 << 16)
             except OSError:
-                data, ancillary = b"", []
+                data = b""
             with self._cond:
                 if not data:
                     self._closed = True
@@ -191,16 +188,12 @@ class ZygoteLauncher:
                     return
                 message = json.loads(data)
                 if "exit" in message:
-                    pid = self._pids.pop(int(message["exit"]), -1)
+                    pid = int(message["exit"])
                     if pid in self._abandoned:
                         self._abandoned.discard(pid)  # killed and not waited for
                     else:
                         self._exits[pid] = int(message["status"])
                 else:
-                    if "pid" in message:
-                        ours = _credentials_pid(ancillary, int(message["pid"]))
-                        self._pids[int(message["pid"])] = ours
-                        message["pid"] = ours
                     self._spawned[int(message["id"])] = message
                 self._cond.notify_all()
 
@@ -234,15 +227,6 @@ class ZygoteLauncher:
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.kill()
         self.proc.wait()
-
-
-def _credentials_pid(ancillary: list[tuple[int, int, bytes]], default: int) -> int:
-    """The pid in the credentials attached to a message (the sender's, if none were)."""
-    for level, kind, data in ancillary:
-        if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS and len(data) >= 12:
-            pid, _, _ = struct.unpack("iII", data[:12])
-            return int(pid)
-    return default
 
 
 class _Forked:
@@ -284,6 +268,8 @@ class TrackingLauncher:
     def __init__(self, factory: Callable[[int, bool, Path], Launcher]) -> None:
         self.factory = factory
         self.workspace = Path(tempfile.mkdtemp(prefix="grader-work-"))
+        # Removed on close, or when this object is collected or the interpreter exits.
+        self._remove_workspace = weakref.finalize(self, remove_tree, self.workspace)
         self._inner: dict[int, Launcher] = {}
         self._live: set[Process] = set()
         self._lock = threading.Lock()
@@ -319,6 +305,13 @@ class TrackingLauncher:
             process.kill()
         return process
 
+    def renew(self, slot: int) -> None:
+        """Drop the slot's launcher; the next start makes a fresh one."""
+        with self._lock:
+            inner = self._inner.pop(slot, None)
+        if inner is not None:
+            inner.close()
+
     @property
     def stopped(self) -> bool:
         return self._stopped
@@ -341,7 +334,7 @@ class TrackingLauncher:
             inners, self._inner = list(self._inner.values()), {}
         for inner in inners:
             inner.close()
-        remove_tree(self.workspace)
+        self._remove_workspace()
 
 
 class _Tracked:

@@ -257,7 +257,12 @@ class SubmissionRun:
 
     def _spawn(self) -> tuple[_Child, str] | None:
         """A worker with the isolation in force and the path it imports the submission
-        from, or None (and import_failure) if it died."""
+        from, or None (and import_failure) if it died.
+
+        A worker that cannot isolate itself in its container gets one more try in a fresh
+        container (an earlier student may have spoilt this one), before the run goes on
+        without full isolation (or stops, under ``--sandbox strict``)."""
+        fresh = False
         while True:
             full = self.isolation.level == "full"
             if full:  # the paths inside the container (grader.sandbox.enter_student)
@@ -289,6 +294,10 @@ class SubmissionRun:
                 self.import_failure = CallOutcome(
                     Status.IMPORT_ERROR, f"the student process failed to start ({reason})")
                 return None
+            if not fresh:
+                fresh = True
+                self.launcher.renew(self.options.slot)
+                continue
             self.isolation.downgrade(reason)  # raises in strict mode
 
     def _start(self) -> None:

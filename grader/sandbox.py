@@ -4,16 +4,18 @@ Two levels, chosen by the grader and reported back by the worker:
 
 ``full`` (Linux, as root or where unprivileged user namespaces are allowed)
     The zygote that forks the workers first makes itself a *container*
-    (:func:`enter_container`): new mount, PID, network and UTS namespaces, with the zygote as
-    PID 1 and a fresh read-only root holding only the system libraries, the Python
-    installation, the grader's own package and the public builders. No network. Each worker
-    it forks then takes, before any student code runs (:func:`enter_student`), its own mount
-    and IPC namespaces, a size-capped ``tmpfs`` at ``/tmp`` (its working folder is
-    ``/tmp/work``), a private ``/dev/shm`` and ``/proc``, and a read-only view of its own
-    submission at ``/submission``; as root it drops to an unprivileged uid, so
-    ``RLIMIT_NPROC`` binds. When a worker ends, the zygote kills everything else in its PID
-    namespace, so double-forked or ``setsid`` daemons do not outlive it. Building the root
-    once per zygote, not once per worker, is what makes a worker cost one ``fork``.
+    (:func:`enter_container`): new mount, network and UTS namespaces and a fresh read-only
+    root holding only the system libraries, the Python installation, the grader's own
+    package and the public builders. No network. Its workers live in a PID namespace of
+    their own, where the zygote does not exist and PID 1 is a small reaper. Each worker
+    then takes, before any student code runs (:func:`enter_student`), its own mount and IPC
+    namespaces, a size-capped ``tmpfs`` at ``/tmp`` (its working folder is ``/tmp/work``),
+    a private ``/dev/shm``, a read-only view of its own submission at ``/submission`` and an
+    empty session keyring; as root it drops to an unprivileged uid, so ``RLIMIT_NPROC``
+    binds. Before each worker starts and when one ends, the reaper kills everything else in
+    the namespace, so double-forked or ``setsid`` daemons do not outlive their worker.
+    Building all this once per zygote, not once per worker, is what makes a worker cost one
+    ``fork``.
 
 ``limits`` (everywhere else)
     Resource limits only: address space, CPU time, file size, open files, processes.
@@ -30,6 +32,7 @@ import ctypes.util
 import os
 import platform
 import resource
+import select
 import signal
 import sys
 from collections.abc import Callable
@@ -133,7 +136,12 @@ def apply_limits(limits: dict[str, int]) -> None:
         # SIGXCPU at the soft limit, SIGKILL at the hard one: a loop that ignores SIGXCPU
         # still dies.
         cpu = int(limits["cpu"])
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+        _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        if hard != resource.RLIM_INFINITY:
+            cpu = min(cpu, max(hard - 1, 0))
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu, min(cpu + 1, hard)))
+        else:
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
@@ -161,41 +169,45 @@ def _enter_namespaces(flags: int) -> bool:
     return True
 
 
-def enter_container(cfg: dict[str, Any], close_in_relay: tuple[int, ...]) -> None:
-    """Make the calling process (the zygote) PID 1 of a container with a read-only root.
+def enter_container(cfg: dict[str, Any], close_in_reaper: tuple[int, ...]) -> None:
+    """Make the calling process (the zygote) a container its workers are forked into.
 
-    Returns only in PID 1 of the new PID namespace. The calling process stays outside as a
-    relay: it closes ``close_in_relay``, waits for PID 1 and exits the way it did. Raises
-    :class:`SandboxError` saying which step failed.
+    The zygote takes new mount, network and UTS namespaces (and a user namespace when it is
+    not root) and moves into a fresh read-only root. Its workers go into a new PID
+    namespace in which the zygote itself does not exist, so no worker can signal, trace or
+    re-limit it; PID 1 there is a small *reaper* forked now, which also mounts that
+    namespace's ``/proc`` and, on request (:func:`clear_container`), kills every other
+    process in it. Raises :class:`SandboxError` saying which step failed.
 
     ``cfg``: ``root`` (an empty host folder to mount the new root on), ``read_only`` (host
     folders to show read-only at the same paths), ``links`` (symbolic links to recreate)
     and ``inbox`` (the grader's workspace, shown read-only at :data:`INBOX`).
+    ``close_in_reaper``: the zygote's descriptors the reaper must not keep.
     """
     global _container
-    in_userns = _enter_namespaces(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUTS)
-    pid1 = os.fork()
-    if pid1:
-        for fd in close_in_relay:
-            os.close(fd)
-        _, status = os.waitpid(pid1, 0)
-        _reraise_status(status)
-    # PID 1: the kernel kills everything in the namespace when this process ends.
-    die_with_parent()
-    # Workers may run as this process's own uid (a user namespace): they must not be able
-    # to ptrace it, nor interrupt it.
+    try:
+        in_userns = _enter_namespaces(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS)
+        root = cfg["root"]
+        under_tmp = _build_root(cfg)
+        _call("unshare", _lib().unshare, ctypes.c_int(CLONE_NEWPID))
+        reaper = _start_reaper(root + "/proc", close_in_reaper)
+        os.chdir(root)
+        _pivot_root(".", ".")  # the reaper, sharing this mount namespace, moves along
+        _call("umount old root", _lib().umount2, b".", ctypes.c_int(MNT_DETACH))
+        os.chdir("/")
+        _mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    except OSError as exc:
+        raise SandboxError(f"building the container: {exc}") from None
+    # In a user namespace, workers run as this process's own uid: they must not be able to
+    # ptrace the reaper (a fork of this process), nor interrupt this one.
     _call("prctl", _lib().prctl, ctypes.c_int(PR_SET_DUMPABLE), ctypes.c_ulong(0),
           ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        under_tmp = _build_root(cfg)
-    except OSError as exc:
-        raise SandboxError(f"building the read-only root: {exc}") from None
-    _container = {"userns": in_userns, "under_tmp": under_tmp}
+    _container = {"userns": in_userns, "under_tmp": under_tmp, "reaper": reaper}
 
 
 def _build_root(cfg: dict[str, Any]) -> list[tuple[str, str]]:
-    """Mount a fresh root with read-only views of the allowed paths, then pivot into it.
+    """Mount a fresh root at ``cfg["root"]`` with read-only views of the allowed paths.
 
     Returns the allowed paths under /tmp, as (where they are staged, their path): a worker's
     own /tmp would hide them."""
@@ -222,12 +234,74 @@ def _build_root(cfg: dict[str, Any]) -> list[tuple[str, str]]:
     for path in _MOUNTPOINTS:
         os.makedirs(root + path, exist_ok=True)
     _bind_read_only(cfg["inbox"], root + INBOX)
-    os.chdir(root)
-    _pivot_root(".", ".")
-    _call("umount old root", _lib().umount2, b".", ctypes.c_int(MNT_DETACH))
-    os.chdir("/")
-    _mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
     return under_tmp
+
+
+def _start_reaper(proc: str, close: tuple[int, ...]) -> tuple[int, int]:
+    """Fork the reaper, PID 1 of the workers' PID namespace; (command fd, answer fd)."""
+    cmd_r, cmd_w = os.pipe()
+    ans_r, ans_w = os.pipe()
+    if os.fork():
+        os.close(cmd_r)
+        os.close(ans_w)
+        if os.read(ans_r, 64) != b"ok":
+            raise SandboxError("the reaper could not mount /proc")
+        return cmd_w, ans_r
+    code = 1
+    try:
+        os.close(cmd_w)
+        os.close(ans_r)
+        for fd in close:
+            os.close(fd)
+        die_with_parent()
+        os.chdir("/")
+        try:
+            _mount("proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        except SandboxError:
+            os._exit(1)
+        os.write(ans_w, b"ok")
+        code = _reap_forever(cmd_r, ans_w)
+    finally:
+        os._exit(code)
+
+
+def _limits_now() -> list[tuple[int, int]]:
+    return [resource.getrlimit(getattr(resource, name)) for name in sorted(dir(resource))
+            if name.startswith("RLIMIT_")]
+
+
+def _reap_forever(cmd: int, answer: int) -> int:
+    """The reaper's loop: reap orphans as they end; on ``c``, kill everything else in the
+    namespace and answer ``k``. It exits (ending the namespace, and the zygote's use of it)
+    when the zygote goes away, or when a worker changed its resource limits."""
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    limits = _limits_now()
+    while True:
+        try:
+            readable, _, _ = select.select([cmd, wake_r], [], [])
+        except InterruptedError:
+            continue
+        if wake_r in readable:
+            os.read(wake_r, 4096)
+        if cmd in readable:
+            if not os.read(cmd, 1):
+                return 0
+            if _limits_now() != limits:  # a worker re-limited PID 1 (same uid, userns)
+                return 2
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(-1, signal.SIGKILL)
+        while True:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+        if cmd in readable:
+            os.write(answer, b"k")
 
 
 def _bind_read_only(source: str, target: str, recursive: bool = False) -> None:
@@ -261,7 +335,6 @@ def enter_student(cfg: dict[str, Any]) -> None:
         _bind_read_only(staged, path)
     # multiprocessing needs POSIX shared memory and semaphores: a small private /dev/shm.
     _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=16m,mode=1777")
-    _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     _bind_read_only(f"{INBOX}/{run}/submission", SUBMISSION)
     _call("umount inbox", _lib().umount2, INBOX.encode(), ctypes.c_int(MNT_DETACH))
     os.chdir(SCRATCH)
@@ -272,14 +345,37 @@ def enter_student(cfg: dict[str, Any]) -> None:
         _write("/proc/self/setgroups", "deny")
         _write("/proc/self/uid_map", "0 0 1")
         _write("/proc/self/gid_map", "0 0 1")
+    new_session_keyring()
     _drop_privileges(uid, gid)
 
 
 def clear_container() -> None:
-    """In a container's PID 1: kill every other process in it (all belong to its workers)."""
-    if _container is not None and os.getpid() == 1:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(-1, signal.SIGKILL)
+    """In a container zygote: have the reaper kill every process in the workers' PID
+    namespace, and wait until it has. Raises :class:`SandboxError` if the reaper is gone
+    (the container can no longer be used)."""
+    if _container is None:
+        return
+    cmd, answer = _container["reaper"]
+    try:
+        os.write(cmd, b"c")
+        done = os.read(answer, 1) == b"k"
+    except OSError:
+        done = False
+    if not done:
+        raise SandboxError("the container's reaper is gone")
+
+
+_SYS_KEYCTL = {"x86_64": 250, "aarch64": 219, "arm64": 219}
+KEYCTL_JOIN_SESSION_KEYRING = 1
+
+
+def new_session_keyring() -> None:
+    """Leave the grader's session keyring (inherited, readable by whoever holds it) for a new,
+    empty one. Best effort: where keyrings do not exist there is nothing to leave."""
+    number = _SYS_KEYCTL.get(platform.machine())
+    if number is not None and sys.platform.startswith("linux"):
+        _lib().syscall(ctypes.c_long(number), ctypes.c_int(KEYCTL_JOIN_SESSION_KEYRING),
+                       ctypes.c_void_p(None))
 
 
 def set_dumpable() -> None:
@@ -300,16 +396,6 @@ def _drop_privileges(uid: int, gid: int) -> None:
         os.setuid(uid)
     _call("no_new_privs", _lib().prctl, ctypes.c_int(PR_SET_NO_NEW_PRIVS), ctypes.c_ulong(1),
           ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
-
-
-def _reraise_status(status: int) -> None:
-    """Leave this process the way the waited-for process left: same exit code or signal."""
-    if os.WIFSIGNALED(status):
-        sig = os.WTERMSIG(status)
-        with contextlib.suppress(OSError, ValueError):  # SIGKILL/SIGSTOP have no handler
-            signal.signal(sig, signal.SIG_DFL)
-        os.kill(os.getpid(), sig)
-    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
 
 
 def probe_reason() -> str | None:

@@ -290,6 +290,8 @@ def _setup(worker: Worker, header: dict[str, Any]) -> bool:
         except (sandbox.SandboxError, OSError) as exc:
             report(str(exc))
             return False
+    if level == "limits":
+        sandbox.new_session_keyring()
     if level in ("full", "limits"):
         try:
             sandbox.apply_limits(header.get("limits", {}))

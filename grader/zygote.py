@@ -7,19 +7,19 @@ a new interpreter. It holds no secrets: it never receives case inputs, expected 
 reference code, only the pipe ends of the worker it forks.
 
 For full isolation the zygote first makes itself a container (:func:`grader.sandbox.
-enter_container`): PID 1 of new namespaces, inside a read-only root built once. Each worker
-it forks then isolates itself further before any student code runs. A container zygote
-serves one job slot, one worker at a time: before each fork, and whenever a worker ends, it
-kills every other process in its namespace, so nothing a student started outlives the worker.
+enter_container`), built once; each worker it forks then isolates itself further before
+any student code runs. A container zygote serves one job slot, one worker at a time: before
+each fork, and whenever a worker ends, everything else in the workers' PID namespace is
+killed, so nothing a student started outlives the worker.
 
 Protocol (AF_UNIX SOCK_SEQPACKET, one JSON object per message):
 - grader -> zygote, first: ``{"container": config}`` (or ``null`` for no container);
 - zygote -> grader: ``{"ready": pid}``, or ``{"error": why}`` if the container failed;
 - grader -> zygote: ``{"id": n, "cwd": path, "env": {...}}`` with the worker's request,
   reply, wake-up and output pipe ends attached as ancillary data;
-- zygote -> grader: ``{"id": n, "pid": pid}`` once forked, with the worker's credentials
-  attached (so the grader sees its pid in the grader's own PID namespace), and
-  ``{"exit": pid, "status": s}`` (a raw wait status) when a worker ends.
+- zygote -> grader: ``{"id": n, "pid": pid}`` once forked (or ``{"id": n, "error": why}``,
+  after which the zygote exits), and ``{"exit": pid, "status": s}`` (a raw wait status)
+  when a worker ends.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ import os
 import select
 import signal
 import socket
-import struct
 import sys
 import traceback
 
@@ -86,13 +85,8 @@ def _child(sock: socket.socket, request: dict[str, object], fds: list[int],
         os._exit(code)
 
 
-def _send(sock: socket.socket, message: dict[str, object], pid: int | None = None) -> None:
-    data = json.dumps(message).encode()
-    if pid is None:
-        sock.send(data)
-    else:  # the kernel translates the pid into the receiver's PID namespace
-        creds = struct.pack("iII", pid, os.getuid(), os.getgid())
-        sock.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, creds)])
+def _send(sock: socket.socket, message: dict[str, object]) -> None:
+    sock.send(json.dumps(message).encode())
 
 
 def main(argv: list[str]) -> int:
@@ -102,7 +96,7 @@ def main(argv: list[str]) -> int:
     container = setup.get("container")
     if container:
         try:
-            sandbox.enter_container(container, close_in_relay=(sock.fileno(),))
+            sandbox.enter_container(container, close_in_reaper=(sock.fileno(),))
         except (sandbox.SandboxError, OSError) as exc:
             _send(sock, {"error": str(exc)})
             return 3
@@ -133,21 +127,24 @@ def main(argv: list[str]) -> int:
                     os.close(fd)
                 _send(sock, {"id": request.get("id"), "error": f"expected {_FDS} fds"})
                 continue
-            sandbox.clear_container()  # nothing of an earlier worker may meet the next one
+            try:
+                sandbox.clear_container()  # nothing of an earlier worker meets the next one
+            except sandbox.SandboxError as exc:
+                _send(sock, {"id": request.get("id"), "error": str(exc)})
+                return 4
             pid = os.fork()
             if pid == 0:
                 _child(sock, request, fds, (wake_r, wake_w))
             for fd in fds:
                 os.close(fd)
             children.add(pid)
-            _send(sock, {"id": request.get("id"), "pid": pid}, pid=pid)
+            _send(sock, {"id": request.get("id"), "pid": pid})
     finally:
         for pid in children:
             with contextlib.suppress(OSError):
                 os.killpg(pid, signal.SIGKILL)
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
-        sandbox.clear_container()
 
 
 def _reap(sock: socket.socket, children: set[int]) -> None:
@@ -163,7 +160,8 @@ def _reap(sock: socket.socket, children: set[int]) -> None:
         if pid in children:
             children.discard(pid)
             if not children:  # (a newer worker: the fork that made it cleared the rest)
-                sandbox.clear_container()
+                with contextlib.suppress(sandbox.SandboxError):  # (the next fork will say)
+                    sandbox.clear_container()
             _send(sock, {"exit": pid, "status": status})
 
 
