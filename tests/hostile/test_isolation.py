@@ -4,7 +4,9 @@
 - ``--sandbox strict`` grades here (where full isolation is available);
 - ``--sandbox off`` still runs student code in a separate process;
 - a fork bomb, a 50 GB allocation and a loop that ignores SIGTERM in one submission do not
-  change the grade, or the wall time, of another submission graded in the same run.
+  change the grade, or the wall time, of another submission graded in the same run;
+- a student sees no grader process (only its PID namespace's reaper), cannot spoil the
+  container for the next submission, and does not share the grader's session keyring.
 
 Each run is observed as in test_corpus.py: nothing may be written outside scratch, and no
 process may be left.
@@ -12,6 +14,8 @@ process may be left.
 
 from __future__ import annotations
 
+import ctypes
+import platform
 import subprocess
 import sys
 import time
@@ -163,6 +167,67 @@ def test_hostile_submission_does_not_affect_its_neighbour(lab: Lab, tmp_path: Pa
     assert honest.seconds <= 3 * lab.baseline + 1.0, (honest.seconds, lab.baseline)
     bound = lab.import_timeout + lab.timeouts["add"] + lab.timeouts["norm"] + SLACK
     assert observed.seconds <= bound, (observed.seconds, bound)
+    assert leftovers(observed) == []
+
+
+REACH_OUT = """
+
+def add(a, b):
+    import ctypes
+    import os
+    import resource
+    import signal
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    keyring = libc.syscall(@@KEYCTL@@, 0, -3, 0)  # keyctl(GET_KEYRING_ID, session keyring)
+    others = sorted(int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid())
+    print("visible", others, "keyring", keyring)
+    for pid in others:  # lower, slow down or kill whatever else is visible
+        for attempt in (lambda: resource.prlimit(pid, resource.RLIMIT_CPU, (1, 1)),
+                        lambda: resource.prlimit(pid, resource.RLIMIT_NOFILE, (8, 8)),
+                        lambda: os.setpriority(os.PRIO_PROCESS, pid, 19),
+                        lambda: os.sched_setaffinity(pid, {0}),
+                        lambda: os.kill(pid, signal.SIGKILL)):
+            try:
+                attempt()
+            except OSError:
+                pass
+    return a + b
+"""
+
+
+KEYCTL = {"x86_64": 250, "aarch64": 219}.get(platform.machine())  # the syscall's number
+
+
+def _session_keyring() -> int:
+    return int(ctypes.CDLL(None, use_errno=True).syscall(KEYCTL, 0, -3, 0))
+
+
+def test_a_student_reaches_neither_the_zygote_nor_the_graders_keyring(lab: Lab,
+                                                                      tmp_path: Path) -> None:
+    """The workers' PID namespace holds no grader process, only a reaper owned by the
+    grader's uid; whatever a student tries on what it sees, the next submission graded by
+    the same zygote keeps full isolation and full marks. Its session keyring is its own."""
+    lab.require_full("a PID namespace without the zygote")
+    if KEYCTL is None:
+        pytest.skip(f"keyctl's syscall number on {platform.machine()} is not known here")
+    lab.write(tmp_path / "run" / "a_reaching",
+              correct_source() + REACH_OUT.replace("@@KEYCTL@@", str(KEYCTL)))
+    lab.write(tmp_path / "run" / "b_honest", correct_source())
+
+    observed = lab.observe(lambda: lab.grade_cli(tmp_path / "run", "--jobs", "1",
+                                                 "--sandbox", "strict"))
+
+    cli: CliRun = observed.graded
+    assert cli.returncode == 0, cli.stderr
+    reaching, honest = cli.submissions["a_reaching"], cli.submissions["b_honest"]
+    assert reaching.score == honest.score == honest.max_score == 8, (reaching.parts,
+                                                                     honest.parts)
+    visible = reaching.output.split("visible ")[1].split(" keyring")[0]
+    assert visible == "[1]", reaching.output  # the reaper, and nothing of the grader
+    keyring = int(reaching.output.split("keyring ")[1].split()[0])
+    assert keyring != _session_keyring()
+    assert "warning" not in cli.stderr
     assert leftovers(observed) == []
 
 
