@@ -206,13 +206,12 @@ class _Child:
         self.reader = wire.FrameReader(from_child_r, options.max_output_bytes,
                                        drain_fd=out_r, drain=output.feed, notify_fd=notify_r)
 
-    def send(self, header: dict[str, Any], timeout: float) -> None:
-        wire.write_all(self.write_fd, wire.encode_frame(header), time.monotonic() + timeout)
-
-    def request(self, header: dict[str, Any], blobs: list[bytes], timeout: float
+    def request(self, headers: list[dict[str, Any]], timeout: float
                 ) -> tuple[dict[str, Any], list[bytes]]:
+        """Send requests (without blobs) and read the answer to the first."""
         deadline = time.monotonic() + timeout
-        wire.write_all(self.write_fd, wire.encode_frame(header, blobs), deadline)
+        wire.write_all(self.write_fd, b"".join(wire.encode_frame(h) for h in headers),
+                       deadline)
         return self.reader.read(deadline)
 
     def exit_description(self) -> str:
@@ -255,9 +254,10 @@ class SubmissionRun:
 
     # --- child life -----------------------------------------------------------------------
 
-    def _spawn(self) -> tuple[_Child, str] | None:
-        """A worker with the isolation in force and the path it imports the submission
-        from, or None (and import_failure) if it died.
+    def _spawn(self) -> _Child | None:
+        """A worker with the isolation in force and the request to import the submission
+        already sent (its answer is the next to read), or None (and import_failure) if it
+        died.
 
         A worker that cannot isolate itself in its container gets one more try in a fresh
         container (an earlier student may have spoilt this one), before the run goes on
@@ -278,8 +278,11 @@ class SubmissionRun:
                 continue
             header = self.isolation.request(self.root.name, self.options.slot,
                                             self.cpu_seconds)
+            load = {"op": "load", "path": module, "name": self.module.stem,
+                    "functions": self.functions, "max_bytes": self.options.max_output_bytes}
             try:
-                reply, _ = child.request(header, [], self.import_timeout)
+                # Both at once: a worker that fails to isolate itself never reads the second.
+                reply, _ = child.request([header, load], self.import_timeout)
             except wire.WireError as exc:
                 reason = child.exit_description() if isinstance(exc, wire.Closed) else str(exc)
                 child.kill()
@@ -287,7 +290,7 @@ class SubmissionRun:
                     Status.IMPORT_ERROR, f"the student process failed to start ({reason})")
                 return None
             if reply.get("status") == "sandboxed":
-                return child, module
+                return child
             child.kill()
             reason = clean_text(reply.get("reason", "unknown reason"))
             if header["level"] != "full":
@@ -301,15 +304,12 @@ class SubmissionRun:
             self.isolation.downgrade(reason)  # raises in strict mode
 
     def _start(self) -> None:
-        spawned = self._spawn()
-        if spawned is None:
+        child = self._spawn()
+        if child is None:
             return
-        child, module = spawned
-        header = {"op": "load", "path": module, "name": self.module.stem,
-                  "functions": self.functions, "max_bytes": self.options.max_output_bytes}
         name = self.display_name
         try:
-            reply, _ = child.request(header, [], self.import_timeout)
+            reply, _ = child.reader.read(time.monotonic() + self.import_timeout)
         except wire.Timeout:
             child.kill()
             self.import_failure = CallOutcome(

@@ -107,6 +107,7 @@ def main(argv: list[str]) -> int:
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     children: set[int] = set()
+    dirty = False  # a worker has run since the container was last cleared
     _send(sock, {"ready": os.getpid()})
     try:
         while True:
@@ -115,7 +116,8 @@ def main(argv: list[str]) -> int:
             if wake_r in readable:
                 with contextlib.suppress(OSError):
                     os.read(wake_r, 4096)
-            _reap(sock, children)
+            if _reap(sock, children):
+                dirty = False
             if sock.fileno() not in readable:
                 continue
             message, fds, _, _ = socket.recv_fds(sock, 1 << 16, _FDS)
@@ -128,10 +130,12 @@ def main(argv: list[str]) -> int:
                 _send(sock, {"id": request.get("id"), "error": f"expected {_FDS} fds"})
                 continue
             try:
-                sandbox.clear_container()  # nothing of an earlier worker meets the next one
+                if children or dirty:  # nothing of an earlier worker meets the next one
+                    sandbox.clear_container()
             except sandbox.SandboxError as exc:
                 _send(sock, {"id": request.get("id"), "error": str(exc)})
                 return 4
+            dirty = True
             pid = os.fork()
             if pid == 0:
                 _child(sock, request, fds, (wake_r, wake_w))
@@ -147,21 +151,25 @@ def main(argv: list[str]) -> int:
                 os.kill(pid, signal.SIGKILL)
 
 
-def _reap(sock: socket.socket, children: set[int]) -> None:
-    """Collect ended processes; report workers' exits. In a container, a worker's end also
-    ends whatever it started (orphans are this process's children there, and are reaped)."""
+def _reap(sock: socket.socket, children: set[int]) -> bool:
+    """Collect ended workers and report their exits. In a container, the last one's end
+    also ends whatever it started. True if the container is now known to be clear."""
+    cleared = False
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            return
+            return cleared
         if pid == 0:
-            return
+            return cleared
         if pid in children:
             children.discard(pid)
             if not children:  # (a newer worker: the fork that made it cleared the rest)
-                with contextlib.suppress(sandbox.SandboxError):  # (the next fork will say)
+                try:
                     sandbox.clear_container()
+                    cleared = True
+                except sandbox.SandboxError:  # the next fork will say so
+                    pass
             _send(sock, {"exit": pid, "status": status})
 
 
