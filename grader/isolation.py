@@ -79,6 +79,7 @@ class Isolation:
         self._lock = threading.Lock()
         self.unavailable: str | None = None if mode == "off" else sandbox.probe_reason()
         self._warned = False
+        self.proven = False  # a worker has run under full isolation in this run
         if self.unavailable:
             self.downgrade(self.unavailable)
 
@@ -87,6 +88,25 @@ class Isolation:
         if self.mode == "off":
             return "off"
         return "limits" if self.unavailable else "full"
+
+    def confirm(self) -> None:
+        """A worker is running under full isolation: from now on it is known to work here."""
+        self.proven = True
+
+    def fail(self, reason: str) -> bool:
+        """A worker could not have full isolation. True: go on with limits only, and try
+        again (``auto``, before full isolation ever worked in this run). False: this
+        worker's submission cannot be graded. Once full isolation has worked, a failure may
+        be another student's doing (exhausting a shared kernel resource, say), so it never
+        lowers the isolation of the rest of the run. ``strict`` before it ever worked:
+        :class:`SandboxUnavailable`."""
+        if self.proven:
+            if self._warn is not None:
+                self._warn(f"grader: warning: a student process could not be isolated "
+                           f"({reason}); that submission is not graded")
+            return False
+        self.downgrade(reason)
+        return True
 
     def downgrade(self, reason: str) -> None:
         """Full isolation failed; go on with limits only (or refuse, in strict mode)."""

@@ -241,7 +241,10 @@ class _Forked:
         if self.code is None:
             status = self.zygote.status(self.pid, timeout)
             if status is not None:
-                self.code = os.waitstatus_to_exitcode(status)
+                try:
+                    self.code = os.waitstatus_to_exitcode(status)
+                except ValueError:  # a stop, not an end: never from a sound zygote
+                    self.code = -signal.SIGKILL
         return self.code
 
     def kill(self) -> None:

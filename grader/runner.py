@@ -274,8 +274,10 @@ class SubmissionRun:
             try:
                 child = _Child(cwd, home, self.output, self.options, self.launcher, full)
             except ContainerUnavailable as exc:
-                self.isolation.downgrade(str(exc))  # raises in strict mode
-                continue
+                if self.isolation.fail(str(exc)):  # raises in strict mode
+                    continue
+                self.import_failure = _not_isolated(str(exc))
+                return None
             header = self.isolation.request(self.root.name, self.options.slot,
                                             self.cpu_seconds)
             load = {"op": "load", "path": module, "name": self.module.stem,
@@ -290,6 +292,8 @@ class SubmissionRun:
                     Status.IMPORT_ERROR, f"the student process failed to start ({reason})")
                 return None
             if reply.get("status") == "sandboxed":
+                if full:
+                    self.isolation.confirm()
                 return child
             child.kill()
             reason = clean_text(reply.get("reason", "unknown reason"))
@@ -301,7 +305,9 @@ class SubmissionRun:
                 fresh = True
                 self.launcher.renew(self.options.slot)
                 continue
-            self.isolation.downgrade(reason)  # raises in strict mode
+            if not self.isolation.fail(reason):  # raises in strict mode
+                self.import_failure = _not_isolated(reason)
+                return None
 
     def _start(self) -> None:
         child = self._spawn()
@@ -403,6 +409,11 @@ class SubmissionRun:
         self._stop_child()
         remove_tree(self.root)
         return self.output.text()
+
+
+def _not_isolated(reason: str) -> CallOutcome:
+    return CallOutcome(Status.IMPORT_ERROR, f"not graded: the student process could not be "
+                                            f"isolated ({reason}); grade it again")
 
 
 def _error_fields(error: Any) -> dict[str, Any]:

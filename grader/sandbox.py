@@ -35,6 +35,7 @@ import resource
 import select
 import signal
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -187,6 +188,8 @@ def enter_container(cfg: dict[str, Any], close_in_reaper: tuple[int, ...]) -> No
     global _container
     try:
         in_userns = _enter_namespaces(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS)
+        if in_userns:
+            _cap_namespaces()
         root = cfg["root"]
         under_tmp = _build_root(cfg)
         _call("unshare", _lib().unshare, ctypes.c_int(CLONE_NEWPID))
@@ -204,6 +207,20 @@ def enter_container(cfg: dict[str, Any], close_in_reaper: tuple[int, ...]) -> No
           ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _container = {"userns": in_userns, "under_tmp": under_tmp, "reaper": reaper}
+
+
+_NAMESPACE_CAP = 64
+
+
+def _cap_namespaces() -> None:
+    """In the container's own user namespace: bound how many namespaces of each kind can
+    exist under it. Workers run as the grader's uid, and the kernel's per-uid counts
+    (/proc/sys/user/max_*_namespaces, about 96000) are shared by every job slot: a student
+    pinning that many would make every other slot's container fail."""
+    for kind in ("user", "mnt", "pid", "net", "ipc", "uts", "cgroup", "time"):
+        path = f"/proc/sys/user/max_{kind}_namespaces"
+        if os.path.exists(path):
+            _write(path, str(_NAMESPACE_CAP))
 
 
 def _build_root(cfg: dict[str, Any]) -> list[tuple[str, str]]:
@@ -249,6 +266,7 @@ def _start_reaper(proc: str, close: tuple[int, ...]) -> tuple[int, int]:
         return cmd_w, ans_r
     code = 1
     try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # else a worker's SIGINT ends it
         os.close(cmd_w)
         os.close(ans_r)
         for fd in close:
@@ -265,20 +283,42 @@ def _start_reaper(proc: str, close: tuple[int, ...]) -> tuple[int, int]:
         os._exit(code)
 
 
-def _limits_now() -> list[tuple[int, int]]:
-    return [resource.getrlimit(getattr(resource, name)) for name in sorted(dir(resource))
-            if name.startswith("RLIMIT_")]
+def _own_state() -> list[Any]:
+    """What a worker (same uid) can change in the reaper: limits, niceness, policy,
+    affinity, OOM score, autogroup niceness."""
+    proc = []
+    for name in ("oom_score_adj", "autogroup"):  # (autogroup: the zygote's too)
+        with contextlib.suppress(OSError), open(f"/proc/self/{name}") as f:
+            proc.append(f.read().strip())
+    return [*(resource.getrlimit(getattr(resource, name)) for name in sorted(dir(resource))
+              if name.startswith("RLIMIT_")),
+            os.getpriority(os.PRIO_PROCESS, 0), os.sched_getscheduler(0),
+            sorted(os.sched_getaffinity(0)), proc]
+
+
+def _others_alive() -> bool:
+    """Whether a process other than this one still runs (not yet a zombie) here."""
+    for name in os.listdir("/proc"):
+        if name.isdigit() and name != "1":
+            try:
+                with open(f"/proc/{name}/stat") as f:
+                    if f.read().rsplit(")", 1)[1].split()[0] != "Z":
+                        return True
+            except (OSError, IndexError):
+                pass
+    return False
 
 
 def _reap_forever(cmd: int, answer: int) -> int:
     """The reaper's loop: reap orphans as they end; on ``c``, kill everything else in the
     namespace and answer ``k``. It exits (ending the namespace, and the zygote's use of it)
-    when the zygote goes away, or when a worker changed its resource limits."""
+    when the zygote goes away, when a worker changed its limits or scheduling (same uid, in
+    a user namespace), or when what it killed does not end within 5 seconds."""
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
-    limits = _limits_now()
+    state = _own_state()
     while True:
         try:
             readable, _, _ = select.select([cmd, wake_r], [], [])
@@ -289,10 +329,20 @@ def _reap_forever(cmd: int, answer: int) -> int:
         if cmd in readable:
             if not os.read(cmd, 1):
                 return 0
-            if _limits_now() != limits:  # a worker re-limited PID 1 (same uid, userns)
+            if _own_state() != state:
                 return 2
             with contextlib.suppress(ProcessLookupError):
                 os.kill(-1, signal.SIGKILL)
+            # kill() only queues the signal: wait until they have let go of what they held
+            # (descriptors, namespaces), or give the container up.
+            deadline = time.monotonic() + 5.0
+            while _others_alive():
+                if time.monotonic() > deadline:
+                    return 3
+                with contextlib.suppress(ChildProcessError):
+                    while os.waitpid(-1, os.WNOHANG)[0]:
+                        pass
+                time.sleep(0.001)
         while True:
             try:
                 pid, _ = os.waitpid(-1, os.WNOHANG)
@@ -345,8 +395,10 @@ def enter_student(cfg: dict[str, Any]) -> None:
         _write("/proc/self/setgroups", "deny")
         _write("/proc/self/uid_map", "0 0 1")
         _write("/proc/self/gid_map", "0 0 1")
-    new_session_keyring()
+    if not new_session_keyring():
+        raise SandboxError(f"new session keyring: {os.strerror(ctypes.get_errno())}")
     _drop_privileges(uid, gid)
+    deny_keyrings()
 
 
 def clear_container() -> None:
@@ -369,13 +421,52 @@ _SYS_KEYCTL = {"x86_64": 250, "aarch64": 219, "arm64": 219}
 KEYCTL_JOIN_SESSION_KEYRING = 1
 
 
-def new_session_keyring() -> None:
+def new_session_keyring() -> bool:
     """Leave the grader's session keyring (inherited, readable by whoever holds it) for a new,
-    empty one. Best effort: where keyrings do not exist there is nothing to leave."""
+    empty one. False if that failed (where keyrings do not exist there is nothing to leave)."""
     number = _SYS_KEYCTL.get(platform.machine())
     if number is not None and sys.platform.startswith("linux"):
-        _lib().syscall(ctypes.c_long(number), ctypes.c_int(KEYCTL_JOIN_SESSION_KEYRING),
-                       ctypes.c_void_p(None))
+        rc = _lib().syscall(ctypes.c_long(number), ctypes.c_int(KEYCTL_JOIN_SESSION_KEYRING),
+                            ctypes.c_void_p(None))
+        return rc >= 0 or ctypes.get_errno() == 38  # ENOSYS: no keyrings
+    return True
+
+
+# add_key, request_key, keyctl; and the architecture seccomp reports for native calls
+_KEY_SYSCALLS = {"x86_64": (0xC000003E, (248, 249, 250)),
+                 "aarch64": (0xC00000B7, (217, 218, 219))}
+
+
+class _SockFilter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte),
+                ("k", ctypes.c_uint)]
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
+
+
+def deny_keyrings() -> None:
+    """A seccomp filter: add_key, request_key and keyctl fail with EPERM, and so does any
+    non-native system call. Keyrings are not namespaced: a worker running as the grader's
+    uid could otherwise link the grader's user keyring (_uid.N, all permissions to its uid)
+    into its own, read or clear it, or fill the uid's key quota. Needs no_new_privs."""
+    machine = _KEY_SYSCALLS.get(platform.machine())
+    if machine is None or not sys.platform.startswith("linux"):
+        return
+    arch, numbers = machine
+    ld, jeq, ret = 0x20, 0x15, 0x06  # BPF_LD|BPF_W|BPF_ABS, BPF_JMP|BPF_JEQ|BPF_K, BPF_RET
+    allow, eperm = 0x7FFF0000, 0x00050000 | 1
+    prog = [(ld, 0, 0, 4), (jeq, 1, 0, arch), (ret, 0, 0, eperm), (ld, 0, 0, 0)]
+    for i, number in enumerate(numbers):
+        prog.append((jeq, len(numbers) - i, 0, number))
+    prog += [(ret, 0, 0, allow), (ret, 0, 0, eperm)]
+    if platform.machine() == "x86_64":  # x32 numbers have bit 30 set: refuse them all
+        prog[4:4] = [(0x35, len(prog) - 5, 0, 0x40000000)]  # BPF_JMP|BPF_JGE|BPF_K
+    filters = (_SockFilter * len(prog))(*[_SockFilter(*op) for op in prog])
+    fprog = _SockFprog(len(prog), filters)
+    _call("seccomp", _lib().prctl, ctypes.c_int(22), ctypes.c_ulong(2),  # PR_SET_SECCOMP, FILTER
+          ctypes.byref(fprog), ctypes.c_ulong(0), ctypes.c_ulong(0))
 
 
 def set_dumpable() -> None:

@@ -291,7 +291,7 @@ def _setup(worker: Worker, header: dict[str, Any]) -> bool:
             report(str(exc))
             return False
     if level == "limits":
-        sandbox.new_session_keyring()
+        sandbox.new_session_keyring()  # (best effort here: limits are best effort anyway)
     if level in ("full", "limits"):
         try:
             sandbox.apply_limits(header.get("limits", {}))

@@ -162,6 +162,12 @@ def _reap(sock: socket.socket, children: set[int]) -> bool:
             return cleared
         if pid == 0:
             return cleared
+        if not (os.WIFEXITED(status) or os.WIFSIGNALED(status)):
+            # A stop: a worker that made this process its tracer (PTRACE_TRACEME) reports
+            # its stops here. It has not ended: end it, and report that end when it comes.
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+            continue
         if pid in children:
             children.discard(pid)
             if not children:  # (a newer worker: the fork that made it cleared the rest)

@@ -41,6 +41,7 @@ DAEMON = "a setsid daemon outliving the worker"
 NPROC = "a fork bomb run as root: RLIMIT_NPROC binds only for the unprivileged uid"
 DISK = "a scratch space capped in size"
 NETWORK = "no network"
+KEYRINGS = "kernel keyrings refused (a seccomp filter)"
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ EXPECTED: dict[str, Expect] = {
     "crash_abort": Expect("scale", "killed by signal SIGABRT while running scale()"),
     "crash_sigkill_self": Expect("norm", "killed by signal SIGKILL while running norm()"),
     "crash_keyboard_interrupt": Expect("pair", "KeyboardInterrupt"),
+    "crash_ptrace_traceme": Expect("scale", "killed by signal SIGKILL while running scale()"),
     "crash_base_exception": Expect("add", "GraderEscape: out of here"),
     "crash_hostile_exception": Expect("add", "Booby"),
     # forgery and attacks on the parent
@@ -119,6 +121,7 @@ EXPECTED: dict[str, Expect] = {
     "steal_list_siblings": Expect("scale", "no other submissions visible", full_only=READ),
     "steal_expected_cache": Expect("pair", "found no cached expected outputs", full_only=READ),
     "steal_network": Expect("norm", "Network is unreachable", full_only=NETWORK),
+    "steal_user_keyring": Expect("add", "keyrings refused", full_only=KEYRINGS),
     # fooling the comparison
     "fool_patch_allclose": Expect("norm", "elements mismatched"),
     "fool_patch_testing": Expect("pair", "elements mismatched"),

@@ -1,0 +1,31 @@
+"""Hostile submission crash_ptrace_traceme: Makes its parent (the zygote) its tracer with
+PTRACE_TRACEME, then stops itself, so that the parent's wait reports a stop, not an end.
+
+Hostile part: scale(); the other parts are correct and never call it.
+"""
+
+import ctypes
+import os
+import signal
+
+import numpy as np
+
+
+def add(a, b):
+    return a + b
+
+
+def scale(x, c):
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.ptrace(0, 0, None, None)  # PTRACE_TRACEME
+    os.kill(os.getpid(), signal.SIGSTOP)
+    os.kill(os.getpid(), signal.SIGUSR1)
+    return c * x
+
+
+def norm(x):
+    return float(np.sqrt(np.sum(np.square(x))))
+
+
+def pair(x):
+    return float(np.sum(x)), 2 * x
