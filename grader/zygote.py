@@ -25,6 +25,7 @@ Protocol (AF_UNIX SOCK_SEQPACKET, one JSON object per message):
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import select
@@ -106,6 +107,11 @@ def main(argv: list[str]) -> int:
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
+    # Forked workers share this process's memory until they write to it; a garbage
+    # collection in a worker would touch (and so copy) every object page. Frozen objects
+    # are never collected.
+    gc.collect()
+    gc.freeze()
     children: set[int] = set()
     dirty = False  # a worker has run since the container was last cleared
     _send(sock, {"ready": os.getpid()})
