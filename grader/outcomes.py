@@ -45,6 +45,9 @@ class CallOutcome:
 def clean_text(value: object, limit: int = 500) -> str:
     """Make text from the student process safe to print: one line, no control characters."""
     text = value if isinstance(value, str) else str(value)
+    if len(text) <= limit and text.isprintable() and "  " not in text \
+            and text == text.strip():
+        return text  # the common case, fast: nothing to clean
     text = "".join(ch if ch.isprintable() else " " for ch in text.replace("\n", " "))
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + "..."

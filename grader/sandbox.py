@@ -193,7 +193,7 @@ def enter_container(cfg: dict[str, Any], close_in_reaper: tuple[int, ...]) -> No
         root = cfg["root"]
         under_tmp = _build_root(cfg)
         _call("unshare", _lib().unshare, ctypes.c_int(CLONE_NEWPID))
-        reaper = _start_reaper(root + "/proc", close_in_reaper)
+        reaper = _start_reaper(root + "/proc", close_in_reaper, watch_state=in_userns)
         os.chdir(root)
         _pivot_root(".", ".")  # the reaper, sharing this mount namespace, moves along
         _call("umount old root", _lib().umount2, b".", ctypes.c_int(MNT_DETACH))
@@ -254,8 +254,10 @@ def _build_root(cfg: dict[str, Any]) -> list[tuple[str, str]]:
     return under_tmp
 
 
-def _start_reaper(proc: str, close: tuple[int, ...]) -> tuple[int, int]:
-    """Fork the reaper, PID 1 of the workers' PID namespace; (command fd, answer fd)."""
+def _start_reaper(proc: str, close: tuple[int, ...], watch_state: bool) -> tuple[int, int]:
+    """Fork the reaper, PID 1 of the workers' PID namespace; (command fd, answer fd).
+    ``watch_state``: workers run as its uid (a user namespace), so they could change its
+    limits or scheduling."""
     cmd_r, cmd_w = os.pipe()
     ans_r, ans_w = os.pipe()
     if os.fork():
@@ -278,7 +280,7 @@ def _start_reaper(proc: str, close: tuple[int, ...]) -> tuple[int, int]:
         except SandboxError:
             os._exit(1)
         os.write(ans_w, b"ok")
-        code = _reap_forever(cmd_r, ans_w)
+        code = _reap_forever(cmd_r, ans_w, watch_state)
     finally:
         os._exit(code)
 
@@ -309,7 +311,7 @@ def _others_alive() -> bool:
     return False
 
 
-def _reap_forever(cmd: int, answer: int) -> int:
+def _reap_forever(cmd: int, answer: int, watch_state: bool) -> int:
     """The reaper's loop: reap orphans as they end; on ``c``, kill everything else in the
     namespace and answer ``k``. It exits (ending the namespace, and the zygote's use of it)
     when the zygote goes away, when a worker changed its limits or scheduling (same uid, in
@@ -318,7 +320,7 @@ def _reap_forever(cmd: int, answer: int) -> int:
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
-    state = _own_state()
+    state = _own_state() if watch_state else None
     while True:
         try:
             readable, _, _ = select.select([cmd, wake_r], [], [])
@@ -329,7 +331,7 @@ def _reap_forever(cmd: int, answer: int) -> int:
         if cmd in readable:
             if not os.read(cmd, 1):
                 return 0
-            if _own_state() != state:
+            if watch_state and _own_state() != state:
                 return 2
             with contextlib.suppress(ProcessLookupError):
                 os.kill(-1, signal.SIGKILL)
