@@ -128,13 +128,13 @@ def grade_in_processes(grader: _Grades, submissions: Sequence[Submission], jobs:
                 message = json.loads(line)
                 if "error" in message:
                     raise JobError(message["error"], message["exit_code"])
+                if todo:  # the next task first: the job works while this result is recorded
+                    os.write(task_w, f"{todo.pop()}\n".encode())
+                    busy[fd] = pid
                 result = SubmissionResult.from_dict(message["result"])
                 results[int(message["index"])] = result
                 if on_result is not None:
                     on_result(result)
-                if todo:
-                    os.write(task_w, f"{todo.pop()}\n".encode())
-                    busy[fd] = pid
     except BaseException:
         for pid in children:
             with contextlib.suppress(ProcessLookupError):
