@@ -6,6 +6,8 @@ Reporters read these and nothing else.
 
 from __future__ import annotations
 
+import functools
+import json
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -112,6 +114,12 @@ class SubmissionResult:
         d["problems"] = [p.to_dict() for p in self.problems]
         return d
 
+    @functools.cached_property
+    def json(self) -> str:
+        """:meth:`to_dict` as one line of JSON, made once: the run folder and the JSON
+        report both write it."""
+        return json.dumps(self.to_dict(), allow_nan=False)
+
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SubmissionResult:
         problems = tuple(ProblemResult.from_dict(p) for p in d["problems"])
@@ -145,13 +153,12 @@ class GradeReport:
     cases: str = "all"  # "all" or "public": which cases were run
     meta: dict[str, Any] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "assignment": self.assignment.to_dict(),
-            "cases": self.cases,
-            "submissions": [s.to_dict() for s in self.submissions],
-            "meta": dict(self.meta),
-        }
+    def to_dict(self, submissions: bool = True) -> dict[str, Any]:
+        d: dict[str, Any] = {"assignment": self.assignment.to_dict(), "cases": self.cases}
+        if submissions:
+            d["submissions"] = [s.to_dict() for s in self.submissions]
+        d["meta"] = dict(self.meta)
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> GradeReport:

@@ -79,7 +79,7 @@ class RunDir:
         return found
 
     def record(self, result: SubmissionResult) -> None:
-        self._file.write(json.dumps(result.to_dict(), allow_nan=False) + "\n")
+        self._file.write(result.json + "\n")
         self._file.flush()
         os.fsync(self._file.fileno())
 

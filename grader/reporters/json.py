@@ -13,16 +13,13 @@ from ..results import GradeReport
 
 
 def render(report: GradeReport) -> str:
-    data = report.to_dict()
     if len(report.submissions) <= 1:
-        return _dumps(data, indent=2) + "\n"
-    fields = []
-    for key, value in data.items():
-        if key == "submissions":
-            rows = ",\n".join(f"    {_dumps(s)}" for s in value)
-            fields.append(f'  "{key}": [\n{rows}\n  ]')
-        else:
-            fields.append(f"  {_dumps(key)}: {_dumps(value)}")
+        return _dumps(report.to_dict(), indent=2) + "\n"
+    head = report.to_dict(submissions=False)
+    meta = head.pop("meta")
+    rows = ",\n".join(f"    {s.json}" for s in report.submissions)
+    fields = [*(f"  {_dumps(key)}: {_dumps(value)}" for key, value in head.items()),
+              f'  "submissions": [\n{rows}\n  ]', f'  "meta": {_dumps(meta)}']
     return "{\n" + ",\n".join(fields) + "\n}\n"
 
 
