@@ -511,3 +511,19 @@ def test_hostile_exception_message_is_escaped_in_every_format(mini: Assignment,
     rows = md_table(FORMATS["markdown"](report))
     assert_gfm_table(rows, len(parts_of(report.submissions[0])))
     assert read_csv(FORMATS["csv"](report))[0]["submission"] == "s"
+
+
+def test_json_class_report_is_one_line_per_submission_and_parses(
+        hw2_report: GradeReport) -> None:
+    from grader.reporters import json as json_reporter
+
+    text = json_reporter.render(hw2_report)
+    lines = text.splitlines()
+
+    assert json.loads(text) == hw2_report.to_dict()
+    for submission in hw2_report.submissions:
+        assert sum(f'"id": "{submission.id}"' in line and line.startswith("    {")
+                   for line in lines) == 1
+    single = replace(hw2_report, submissions=hw2_report.submissions[:1])
+    assert json.loads(json_reporter.render(single)) == single.to_dict()
+    assert len(json_reporter.render(single).splitlines()) > 50  # indented throughout
