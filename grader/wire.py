@@ -72,10 +72,13 @@ def encode_array(array: np.ndarray) -> bytes:
     return header + array.tobytes(order="C")
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=True)  # made once: not per call
+
+
 def encode_frame(header: dict[str, Any], blobs: list[bytes] | None = None) -> bytes:
     blobs = blobs or []
     header = dict(header, blobs=[len(b) for b in blobs])
-    data = json.dumps(header, separators=(",", ":"), allow_nan=True).encode()
+    data = _ENCODER.encode(header).encode()
     return b"".join([_LEN.pack(len(data)), data, *blobs])
 
 

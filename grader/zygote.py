@@ -71,9 +71,13 @@ def _child(sock: socket.socket, request: dict[str, object], fds: list[int],
         os.closerange(low, 1 << 16)
         os.chdir(str(request["cwd"]))
         env = request["env"]
-        os.environ.clear()
-        if isinstance(env, dict):
-            os.environ.update({str(k): str(v) for k, v in env.items()})
+        env = {str(k): str(v) for k, v in env.items()} if isinstance(env, dict) else {}
+        # Only what differs: rebuilding the whole environment costs a worker ~0.6 ms.
+        for key in [k for k in os.environ if k not in env]:
+            del os.environ[key]
+        for key, value in env.items():
+            if os.environ.get(key) != value:
+                os.environ[key] = value
         code = worker.main(["worker", *map(str, passed)])
     except BaseException:  # never fall back into the zygote's loop
         with contextlib.suppress(BaseException):
