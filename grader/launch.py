@@ -259,60 +259,48 @@ class _Forked:
 
 
 class TrackingLauncher:
-    """The job slots' launchers, and every live worker, so an interrupt can kill them all.
+    """One launcher per job slot, and every live worker, so an interrupt can kill them all.
 
-    ``factory(slot, contained, workspace)`` makes a launcher for a slot; ``contained`` asks
-    for a container (full isolation), which may raise :class:`ContainerUnavailable`. A slot
-    has two containers and takes turns: a container must bury its last worker before it
-    forks the next, and the turn lets that happen while the other container's worker is
-    already running. A launcher is replaced when a start asks for the other kind, and once
-    when it fails (a zygote that died). Every run folder goes under ``workspace``, which a
-    container shows its workers (each only its own submission); it is removed on
-    :meth:`close`.
+    ``factory(slot, contained, workspace)`` makes a slot's launcher; ``contained`` asks for
+    a container (full isolation), which may raise :class:`ContainerUnavailable`. A slot's
+    launcher is replaced when a start asks for the other kind, and once when it fails (a
+    zygote that died). Every run folder goes under ``workspace``, which a container shows
+    its workers (each only its own submission); it is removed on :meth:`close`.
     """
-
-    LANES = 2  # containers per job slot
 
     def __init__(self, factory: Callable[[int, bool, Path], Launcher]) -> None:
         self.factory = factory
         self.workspace = Path(tempfile.mkdtemp(prefix="grader-work-"))
         # Removed on close, or when this object is collected or the interpreter exits.
         self._remove_workspace = weakref.finalize(self, remove_tree, self.workspace)
-        self._inner: dict[tuple[int, int], Launcher] = {}  # by (slot, lane)
-        self._turn: dict[int, int] = {}  # the lane a slot's next contained worker uses
+        self._inner: dict[int, Launcher] = {}
         self._live: set[Process] = set()
         self._lock = threading.Lock()
         self._stopped = False
 
-    def _launcher(self, key: tuple[int, int], contained: bool,
-                  replace: Launcher | None = None) -> Launcher:
+    def _launcher(self, slot: int, contained: bool, replace: Launcher | None = None
+                  ) -> Launcher:
         with self._lock:
             if self._stopped:
                 raise OSError("grading was interrupted")
-            inner = self._inner.get(key)
+            inner = self._inner.get(slot)
             if inner is not None and (inner is replace or inner.contained != contained):
-                del self._inner[key]
+                del self._inner[slot]
                 inner.close()
                 inner = None
             if inner is None:
-                inner = self._inner[key] = self.factory(key[0], contained, self.workspace)
+                inner = self._inner[slot] = self.factory(slot, contained, self.workspace)
             return inner
 
     def start(self, pipes: _Pipes, cwd: str, env: dict[str, str], slot: int = 0,
               contained: bool = False) -> Process:
-        lane = 0
-        if contained:
-            with self._lock:
-                lane = self._turn.get(slot, 0)
-                self._turn[slot] = (lane + 1) % self.LANES
-        inner = self._launcher((slot, lane), contained)
+        inner = self._launcher(slot, contained)
         try:
             started = inner.start(pipes, cwd, env)
         except ContainerUnavailable:
             raise
         except OSError:
-            started = self._launcher((slot, lane), contained, replace=inner).start(
-                pipes, cwd, env)
+            started = self._launcher(slot, contained, replace=inner).start(pipes, cwd, env)
         process = _Tracked(started, self)
         with self._lock:
             self._live.add(process)
@@ -321,10 +309,10 @@ class TrackingLauncher:
         return process
 
     def renew(self, slot: int) -> None:
-        """Drop the slot's launchers; the next start makes a fresh one."""
+        """Drop the slot's launcher; the next start makes a fresh one."""
         with self._lock:
-            inners = [self._inner.pop(key) for key in list(self._inner) if key[0] == slot]
-        for inner in inners:
+            inner = self._inner.pop(slot, None)
+        if inner is not None:
             inner.close()
 
     @property
