@@ -118,6 +118,14 @@ def die_with_parent() -> None:
 
 # --- limits ---------------------------------------------------------------------------------
 
+def first_to_die() -> None:
+    """Make this process (and what it starts) the first the kernel's out-of-memory killer
+    picks, before the grader or anything else on the machine. Before dropping to another
+    uid: afterwards /proc/self is no longer this process's to write."""
+    with contextlib.suppress(OSError):
+        _write("/proc/self/oom_score_adj", "1000")
+
+
 def apply_limits(limits: dict[str, int]) -> None:
     """Set resource limits on this process (inherited by anything it starts)."""
     table = {
@@ -399,6 +407,7 @@ def enter_student(cfg: dict[str, Any]) -> None:
         _write("/proc/self/gid_map", "0 0 1")
     if not new_session_keyring():
         raise SandboxError(f"new session keyring: {os.strerror(ctypes.get_errno())}")
+    first_to_die()
     _drop_privileges(uid, gid)
     deny_keyrings()
 

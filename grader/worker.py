@@ -181,8 +181,14 @@ class Worker:
              tag: dict[str, Any]) -> None:
         assert self.module is not None
         first = case["first"]
-        args = [self.decode(a, blobs, first) for a in case["args"]]
-        kwargs = {k: self.decode(v, blobs, first) for k, v in case["kwargs"].items()}
+        try:
+            args = [self.decode(a, blobs, first) for a in case["args"]]
+            kwargs = {k: self.decode(v, blobs, first) for k, v in case["kwargs"].items()}
+        except Exception as exc:  # a builder that fails here (or that the student broke)
+            error = self.describe(exc)
+            error["message"] = f"could not build this case's inputs: {error['message']}"
+            self.send({"status": "error", "error": error, **tag})
+            return
         fn = getattr(self.module, call["function"])
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -292,6 +298,7 @@ def _setup(worker: Worker, header: dict[str, Any]) -> bool:
             return False
     if level == "limits":
         sandbox.new_session_keyring()  # (best effort here: limits are best effort anyway)
+        sandbox.first_to_die()
     if level in ("full", "limits"):
         try:
             sandbox.apply_limits(header.get("limits", {}))

@@ -21,11 +21,13 @@ from grader.launch import describe_status
 from grader.results import PartResult, SubmissionResult
 from grader.runner import RunOptions
 from grader.spec import Assignment, load_assignment
+from grader.submissions import one_submission
 
 from ._mini import (
     MINI_ASSIGNMENT,
     MINI_FUNCTIONS,
     MINI_PROBLEM,
+    SUBMISSIONS,
     edited,
     line_of,
     make_assignment,
@@ -392,3 +394,32 @@ def test_every_public_case_runs_before_any_hidden_input_reaches_the_student(
 
     assert order[True] and order[False]
     assert max(order[True]) < min(order[False])
+
+
+def test_inputs_that_cannot_be_built_are_that_cases_error(hw2: Assignment,
+                                                          tmp_path: Path) -> None:
+    # The student breaks what the public builder (run in the student's process) relies on:
+    # the case fails with a message that says so, and the process goes on.
+    folder = tmp_path / "s"
+    folder.mkdir()
+    source = (SUBMISSIONS / "correct" / "hw2.py").read_text(encoding="utf-8")
+    (folder / "hw2.py").write_text(source + "\nimport numpy\nnumpy.array = None\n",
+                                   encoding="utf-8")
+    options = GradeOptions(case_ids=frozenset({"q4/numerical_hessian/0", "q1/sigmoid/0"}))
+    with Grader(hw2, options) as grader:
+        result = grader.grade(one_submission(folder, hw2.module_file))
+
+    cases = {c.id: c for p in result.problems for part in p.parts for c in part.cases}
+    assert cases["q4/numerical_hessian/0"].status == "error"
+    assert "could not build this case's inputs" in cases["q4/numerical_hessian/0"].message
+    assert cases["q1/sigmoid/0"].status in ("pass", "error")  # (its own use of asarray)
+
+
+def test_a_student_process_is_the_first_the_oom_killer_picks(mini_grader: Grader,
+                                                             tmp_path: Path) -> None:
+    result = grade(mini_grader, tmp_path, """
+        with open("/proc/self/oom_score_adj") as _f:
+            print("oom_score_adj", _f.read().strip())
+        """)
+
+    assert "oom_score_adj 1000" in result.output
