@@ -251,6 +251,8 @@ class SubmissionRun:
         self.child: _Child | None = None
         self.import_failure: CallOutcome | None = None
         self.missing: dict[str, str] = {}
+        self.loaded = False  # the submission was imported once
+        self.hidden_sent = False  # a worker has received a hidden case's inputs
 
     # --- child life -----------------------------------------------------------------------
 
@@ -310,6 +312,16 @@ class SubmissionRun:
                 return None
 
     def _start(self) -> None:
+        self._import()
+        if self.import_failure is not None and self.hidden_sent:
+            # A worker that crashed on a hidden case's inputs may have left a trace of them
+            # for the next one (the pids it used up, the time it took), and a failed import's
+            # message is shown with every case: say nothing the student's code chose.
+            self.import_failure = CallOutcome(
+                Status.IMPORT_ERROR, f"{self.display_name} failed to import again after a "
+                "crash (the message is withheld: hidden inputs had been sent)")
+
+    def _import(self) -> None:
         child = self._spawn()
         if child is None:
             return
@@ -329,8 +341,10 @@ class SubmissionRun:
                 Status.IMPORT_ERROR, f"the process {reason} while importing {name}")
             return
         if reply.get("status") == "ready" and isinstance(reply.get("missing"), dict):
-            self.missing = {clean_text(k, 80): clean_text(v)
-                            for k, v in reply["missing"].items()}
+            if not self.loaded:  # (a later import may not change what is shown)
+                self.missing = {clean_text(k, 80): clean_text(v)
+                                for k, v in reply["missing"].items()}
+                self.loaded = True
             self.child = child
             return
         child.kill()
@@ -372,6 +386,8 @@ class SubmissionRun:
             return [], None, None
         assert self.child is not None
         child = self.child
+        if not self.hidden_sent:
+            self.hidden_sent = any(not schedule.case(item).public for item in runnable)
         done = 0
         start = time.monotonic()
         failure: CallOutcome

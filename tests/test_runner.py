@@ -423,3 +423,35 @@ def test_a_student_process_is_the_first_the_oom_killer_picks(mini_grader: Grader
         """)
 
     assert "oom_score_adj 1000" in result.output
+
+
+def test_after_hidden_inputs_a_failed_reimport_says_nothing_the_student_chose(
+        mini: Assignment, tmp_path: Path) -> None:
+    # The worker crashes on a hidden input; the next import fails with a message of the
+    # student's choosing, which could carry that input (here: the process id, which a crashed
+    # worker can steer). Import failures are shown with every case, hidden ones included.
+    student = """
+        import os
+
+        if os.getpid() != 2:  # not the first worker of a fresh container
+            raise ImportError("SECRET-FROM-A-HIDDEN-INPUT")
+
+        CALLS = []
+
+        def double(x):
+            CALLS.append(1)
+            if len(CALLS) > 1:  # the first hidden case
+                os._exit(3)
+            return 2 * x
+        """
+    with Grader(mini) as grader:
+        result = grade(grader, tmp_path, student)
+        if grader.isolation.level != "full":
+            pytest.skip("needs full isolation: process ids start afresh in a container")
+
+    hidden = [c for p in parts(result).values() for c in p.cases if not c.public]
+    withheld = [c for c in hidden if c.status == "import_error"]
+    assert withheld, [(c.id, c.status, c.message) for c in hidden]
+    for case in hidden:
+        assert "SECRET" not in case.message, case
+    assert "withheld" in withheld[0].message

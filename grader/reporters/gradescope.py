@@ -3,10 +3,12 @@
 Follows https://gradescope-autograders.readthedocs.io/en/latest/specs/. The mapping:
 
 - top level: ``score`` is the submission's total (from :mod:`grader.scoring`), so Gradescope
-  shows exactly what every other format shows; ``execution_time`` in whole seconds; ``output``
-  names the assignment, the score, the cases run and the seed, and any problem with the
+  shows exactly what every other format shows; ``output`` names the assignment, the score,
+  the cases run and the seed, and any problem with the
   submission as a whole; every text is ``text`` format, so nothing a student wrote is read as
   HTML or markdown; ``extra_data`` records the assignment digest, the seed and the cases run.
+  No ``execution_time``: a student controls how long their code takes, with hidden inputs in
+  hand, and students see it.
 - one test per part and kind of case: ``q1 sigmoid (public cases)``, always visible, and
   ``q1 sigmoid (hidden cases)`` with ``ReportOptions.hidden_visibility`` (default
   ``after_published``). The part's points are divided between them by
@@ -23,7 +25,6 @@ Gradescope runs an autograder once per submission, so the report must hold exact
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 from .. import scoring
@@ -58,7 +59,6 @@ def results(report: GradeReport, sub: SubmissionResult,
              for test in part_tests(problem, part, options)]
     return {
         "score": sub.score,
-        "execution_time": math.ceil(sub.seconds),
         "output": "\n".join(lines),
         "output_format": "text",
         "test_output_format": "text",
