@@ -123,12 +123,13 @@ class Isolation:
 
     def container(self, workspace: Path, extra: Iterable[Path]) -> dict[str, Any]:
         """The configuration of a container zygote (:func:`grader.sandbox.enter_container`):
-        the system, Python and the grader read-only, plus ``extra`` (the public builders)."""
+        the system, Python and the grader read-only, plus ``extra`` (the public builders),
+        and the memory all of a worker's processes may use together (``--memory``)."""
         mounts, links = visible_paths(extra)
         root = workspace / ".root"  # a mount point only: the container's root is a tmpfs
         root.mkdir(exist_ok=True)
         return {"root": str(root), "read_only": mounts, "links": links,
-                "inbox": str(workspace)}
+                "inbox": str(workspace), "memory": self.limits.memory}
 
     def request(self, run: str, slot: int, cpu_seconds: int) -> dict[str, Any]:
         """The ``sandbox`` message that a new worker receives before anything else; ``run``

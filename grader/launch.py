@@ -20,12 +20,14 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from . import sandbox
 from .scratch import remove_tree
 
 _ENV_ALLOW = ("PATH", "LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "TZ")
@@ -227,6 +229,12 @@ class ZygoteLauncher:
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.kill()
         self.proc.wait()
+        if self.contained:  # its memory cgroup, once its workers are gone (they die with it)
+            for _ in range(50):
+                sandbox.remove_cgroup(self.proc.pid)
+                if not sandbox.cgroup_exists(self.proc.pid):
+                    break
+                time.sleep(0.01)
 
 
 class _Forked:

@@ -196,13 +196,16 @@ def enter_container(cfg: dict[str, Any], close_in_reaper: tuple[int, ...]) -> No
     """
     global _container
     try:
+        cgroup = None if os.geteuid() != 0 else _memory_cgroup(int(cfg.get("memory", 2 << 30)))
         in_userns = _enter_namespaces(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS)
         if in_userns:
             _cap_namespaces()
         root = cfg["root"]
         under_tmp = _build_root(cfg)
         _call("unshare", _lib().unshare, ctypes.c_int(CLONE_NEWPID))
-        reaper = _start_reaper(root + "/proc", close_in_reaper, watch_state=in_userns)
+        reaper = _start_reaper(root + "/proc",
+                               (*close_in_reaper, *([cgroup[1]] if cgroup else [])),
+                               watch_state=in_userns)
         os.chdir(root)
         _pivot_root(".", ".")  # the reaper, sharing this mount namespace, moves along
         _call("umount old root", _lib().umount2, b".", ctypes.c_int(MNT_DETACH))
@@ -215,7 +218,8 @@ def enter_container(cfg: dict[str, Any], close_in_reaper: tuple[int, ...]) -> No
     _call("prctl", _lib().prctl, ctypes.c_int(PR_SET_DUMPABLE), ctypes.c_ulong(0),
           ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _container = {"userns": in_userns, "under_tmp": under_tmp, "reaper": reaper}
+    _container = {"userns": in_userns, "under_tmp": under_tmp, "reaper": reaper,
+                  "cgroup": cgroup[1] if cgroup else None}
 
 
 _NAMESPACE_CAP = 64
@@ -230,6 +234,69 @@ def _cap_namespaces() -> None:
         path = f"/proc/sys/user/max_{kind}_namespaces"
         if os.path.exists(path):
             _write(path, str(_NAMESPACE_CAP))
+
+
+_CGROUP_V1 = "/sys/fs/cgroup/memory"
+_CGROUP_V2 = "/sys/fs/cgroup"
+
+
+def _memory_cgroup(limit: int) -> tuple[str, int] | None:
+    """A memory cgroup for this container's workers, capped at ``limit`` bytes: (its folder,
+    a descriptor of its process list). ``RLIMIT_AS`` caps each process's mappings, not the
+    memory a student pins in shared memory or in many processes; the cgroup caps all of it,
+    and its out-of-memory killer picks only in it. None where no cgroup can be made here (not
+    root, or no memory controller)."""
+    name = f"grader-{os.getpid()}"
+    if os.path.isfile(f"{_CGROUP_V2}/cgroup.controllers"):
+        try:
+            with open(f"{_CGROUP_V2}/cgroup.subtree_control") as f:
+                if "memory" not in f.read().split():
+                    return None
+        except OSError:
+            return None
+        folder, limit_file = f"{_CGROUP_V2}/{name}", "memory.max"
+    elif os.path.isdir(_CGROUP_V1):
+        folder, limit_file = f"{_CGROUP_V1}/{name}", "memory.limit_in_bytes"
+    else:
+        return None
+    _remove_stale_cgroups(os.path.dirname(folder))
+    try:
+        os.mkdir(folder)
+    except OSError:
+        return None
+    try:
+        _write(f"{folder}/{limit_file}", str(int(limit)))
+        procs = os.open(f"{folder}/cgroup.procs", os.O_WRONLY | os.O_CLOEXEC)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)
+        return None
+    return folder, procs
+
+
+def _remove_stale_cgroups(base: str) -> None:
+    """Remove the (empty) cgroups of containers whose zygote is gone without cleaning up:
+    a grader killed with SIGKILL, say."""
+    with contextlib.suppress(OSError):
+        for name in os.listdir(base):
+            pid = name[len("grader-"):]
+            if name.startswith("grader-") and pid.isdigit() and not os.path.exists(
+                    f"/proc/{pid}"):
+                with contextlib.suppress(OSError):
+                    os.rmdir(f"{base}/{name}")
+
+
+def remove_cgroup(zygote_pid: int) -> None:
+    """Remove a container's memory cgroup, once its processes are gone (the grader's side)."""
+    for base in (_CGROUP_V2, _CGROUP_V1):
+        with contextlib.suppress(OSError):
+            os.rmdir(f"{base}/grader-{zygote_pid}")
+
+
+def cgroup_exists(zygote_pid: int) -> bool:
+    return any(os.path.isdir(f"{base}/grader-{zygote_pid}/") and
+               os.path.isfile(f"{base}/grader-{zygote_pid}/cgroup.procs")
+               for base in (_CGROUP_V2, _CGROUP_V1))
 
 
 def _build_root(cfg: dict[str, Any]) -> list[tuple[str, str]]:
@@ -385,6 +452,12 @@ def enter_student(cfg: dict[str, Any]) -> None:
     run = str(cfg["run"])
     if not run or "/" in run or run.startswith("."):
         raise SandboxError(f"invalid run folder {run!r}")
+    procs = _container["cgroup"]
+    if procs is not None:  # the container's memory cap covers this worker and its children
+        try:
+            os.write(procs, b"0")
+        finally:
+            os.close(procs)
     _call("unshare", _lib().unshare, ctypes.c_int(CLONE_NEWNS | CLONE_NEWIPC))
     size = int(cfg.get("scratch_bytes", 64 << 20))
     # /tmp is the student's writable space, a size-capped tmpfs that vanishes with the
@@ -488,6 +561,13 @@ def set_dumpable() -> None:
     files stay its own; dropping to another uid makes it undumpable anyway)."""
     _lib().prctl(ctypes.c_int(PR_SET_DUMPABLE), ctypes.c_ulong(1), ctypes.c_ulong(0),
                  ctypes.c_ulong(0), ctypes.c_ulong(0))
+
+
+def kept_fds() -> tuple[int, ...]:
+    """The container's descriptors a forked worker keeps until :func:`enter_student`."""
+    if _container is None or _container["cgroup"] is None:
+        return ()
+    return (_container["cgroup"],)
 
 
 def in_container() -> bool:

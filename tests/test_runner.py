@@ -8,6 +8,7 @@ part and that every other part still earned its points.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from click.testing import CliRunner
 
 from grader.cli import main
 from grader.grading import GradeOptions, Grader
+from grader.isolation import Limits
 from grader.launch import describe_status
 from grader.results import PartResult, SubmissionResult
 from grader.runner import RunOptions
@@ -455,3 +457,38 @@ def test_after_hidden_inputs_a_failed_reimport_says_nothing_the_student_chose(
     for case in hidden:
         assert "SECRET" not in case.message, case
     assert "withheld" in withheld[0].message
+
+
+def _memory_cgroups() -> bool:
+    v2 = Path("/sys/fs/cgroup/cgroup.subtree_control")
+    if v2.is_file():
+        return "memory" in v2.read_text().split()
+    return Path("/sys/fs/cgroup/memory").is_dir()
+
+
+def test_memory_in_files_counts_against_the_memory_limit(mini: Assignment,
+                                                         tmp_path: Path) -> None:
+    # RLIMIT_AS caps a process's mappings; memory files (memfd, tmpfs) escape it. Under full
+    # isolation as root, the container's memory cgroup caps them too (--memory): the
+    # student is killed, not some other process on the machine.
+    if os.geteuid() != 0 or not _memory_cgroups():
+        pytest.skip("memory cgroups need root and a memory controller")
+    options = GradeOptions(run=RunOptions(timeout=20.0, sandbox="strict",
+                                          limits=Limits(memory=512 << 20)))
+    with Grader(mini, options) as grader:
+        result = grade(grader, tmp_path, """
+            import os
+
+            def double(x):
+                chunk = b"x" * (1 << 20)
+                for i in range(16):  # 960 MiB in files of 60 MiB, under RLIMIT_FSIZE
+                    fd = os.memfd_create(f"pinned-{i}", 0)
+                    for _ in range(60):
+                        os.write(fd, chunk)
+                return 2 * x
+            """)
+
+    part = parts(result)["double"]
+    assert part.cases[0].status == "crash", part.cases[0]
+    assert "killed by signal SIGKILL" in part.cases[0].message
+    assert_others_full(result, "double")
