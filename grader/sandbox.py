@@ -196,16 +196,15 @@ def enter_container(cfg: dict[str, Any], close_in_reaper: tuple[int, ...]) -> No
     """
     global _container
     try:
-        cgroup = None if os.geteuid() != 0 else _memory_cgroup(int(cfg.get("memory", 2 << 30)))
+        if os.geteuid() == 0:
+            _join_memory_cgroup(int(cfg.get("memory", 2 << 30)))
         in_userns = _enter_namespaces(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS)
         if in_userns:
             _cap_namespaces()
         root = cfg["root"]
         under_tmp = _build_root(cfg)
         _call("unshare", _lib().unshare, ctypes.c_int(CLONE_NEWPID))
-        reaper = _start_reaper(root + "/proc",
-                               (*close_in_reaper, *([cgroup[1]] if cgroup else [])),
-                               watch_state=in_userns)
+        reaper = _start_reaper(root + "/proc", close_in_reaper, watch_state=in_userns)
         os.chdir(root)
         _pivot_root(".", ".")  # the reaper, sharing this mount namespace, moves along
         _call("umount old root", _lib().umount2, b".", ctypes.c_int(MNT_DETACH))
@@ -218,8 +217,7 @@ def enter_container(cfg: dict[str, Any], close_in_reaper: tuple[int, ...]) -> No
     _call("prctl", _lib().prctl, ctypes.c_int(PR_SET_DUMPABLE), ctypes.c_ulong(0),
           ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _container = {"userns": in_userns, "under_tmp": under_tmp, "reaper": reaper,
-                  "cgroup": cgroup[1] if cgroup else None}
+    _container = {"userns": in_userns, "under_tmp": under_tmp, "reaper": reaper}
 
 
 _NAMESPACE_CAP = 64
@@ -240,12 +238,28 @@ _CGROUP_V1 = "/sys/fs/cgroup/memory"
 _CGROUP_V2 = "/sys/fs/cgroup"
 
 
-def _memory_cgroup(limit: int) -> tuple[str, int] | None:
-    """A memory cgroup for this container's workers, capped at ``limit`` bytes: (its folder,
-    a descriptor of its process list). ``RLIMIT_AS`` caps each process's mappings, not the
-    memory a student pins in shared memory or in many processes; the cgroup caps all of it,
-    and its out-of-memory killer picks only in it. None where no cgroup can be made here (not
-    root, or no memory controller)."""
+def _join_memory_cgroup(limit: int) -> None:
+    """Move this process (the zygote) into a new memory cgroup capped at ``limit`` bytes, so
+    that every worker it forks is born in it (moving each worker in would cost milliseconds
+    of RCU grace period apiece). ``RLIMIT_AS`` caps each process's mappings, not the memory
+    a student pins in memory files or spreads over many processes; the cgroup caps all of
+    it, and its out-of-memory killer picks only in it: among the workers (score 1000), never
+    the zygote or the reaper (-1000). Nothing happens where no cgroup can be made here."""
+    made = _memory_cgroup(limit)
+    if made is None:
+        return
+    try:
+        os.write(made, b"0")
+        _write("/proc/self/oom_score_adj", "-1000")
+    except OSError:
+        pass
+    finally:
+        os.close(made)
+
+
+def _memory_cgroup(limit: int) -> int | None:
+    """A new memory cgroup capped at ``limit`` bytes: a descriptor of its process list, or
+    None where none can be made (no memory controller)."""
     name = f"grader-{os.getpid()}"
     if os.path.isfile(f"{_CGROUP_V2}/cgroup.controllers"):
         try:
@@ -266,12 +280,11 @@ def _memory_cgroup(limit: int) -> tuple[str, int] | None:
         return None
     try:
         _write(f"{folder}/{limit_file}", str(int(limit)))
-        procs = os.open(f"{folder}/cgroup.procs", os.O_WRONLY | os.O_CLOEXEC)
+        return os.open(f"{folder}/cgroup.procs", os.O_WRONLY | os.O_CLOEXEC)
     except OSError:
         with contextlib.suppress(OSError):
             os.rmdir(folder)
         return None
-    return folder, procs
 
 
 def _remove_stale_cgroups(base: str) -> None:
@@ -452,12 +465,6 @@ def enter_student(cfg: dict[str, Any]) -> None:
     run = str(cfg["run"])
     if not run or "/" in run or run.startswith("."):
         raise SandboxError(f"invalid run folder {run!r}")
-    procs = _container["cgroup"]
-    if procs is not None:  # the container's memory cap covers this worker and its children
-        try:
-            os.write(procs, b"0")
-        finally:
-            os.close(procs)
     _call("unshare", _lib().unshare, ctypes.c_int(CLONE_NEWNS | CLONE_NEWIPC))
     size = int(cfg.get("scratch_bytes", 64 << 20))
     # /tmp is the student's writable space, a size-capped tmpfs that vanishes with the
@@ -561,13 +568,6 @@ def set_dumpable() -> None:
     files stay its own; dropping to another uid makes it undumpable anyway)."""
     _lib().prctl(ctypes.c_int(PR_SET_DUMPABLE), ctypes.c_ulong(1), ctypes.c_ulong(0),
                  ctypes.c_ulong(0), ctypes.c_ulong(0))
-
-
-def kept_fds() -> tuple[int, ...]:
-    """The container's descriptors a forked worker keeps until :func:`enter_student`."""
-    if _container is None or _container["cgroup"] is None:
-        return ()
-    return (_container["cgroup"],)
 
 
 def in_container() -> bool:

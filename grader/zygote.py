@@ -65,7 +65,7 @@ def _child(sock: socket.socket, request: dict[str, object], fds: list[int],
             if fd > 2:
                 os.close(fd)
         low = 3
-        for fd in sorted({*passed, *sandbox.kept_fds()}):
+        for fd in sorted(passed):
             os.closerange(low, fd)
             low = fd + 1
         os.closerange(low, 1 << 16)
