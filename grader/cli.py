@@ -97,7 +97,9 @@ def run_options(f: F) -> F:
     """--timeout, --sandbox and --memory: how student processes run."""
     f = click.option(
         "--memory", default="2G", show_default=True, metavar="SIZE", callback=_memory,
-        help="Address-space limit of each student process (e.g. 2G, 512M).")(f)
+        help="Address-space limit of each student process (e.g. 2G, 512M); under full "
+             "isolation as root, also the memory of all of one student's processes together."
+        )(f)
     f = click.option(
         "--sandbox", type=click.Choice(MODES), default="auto", show_default=True,
         help="auto: full isolation where possible, else limits with a warning; strict: refuse "
