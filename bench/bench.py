@@ -23,6 +23,7 @@ import json
 import os
 import pickle
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -198,7 +199,7 @@ def _tree_pss(root: int) -> int:
 def grade_cli(subs_dir: Path, jobs: int, measure_memory: bool = False) -> tuple[float, int]:
     command = [sys.executable, "-m", "grader", "grade", str(HW2), str(subs_dir), "--jobs",
                str(jobs), "--format", "json", "--run-dir",
-               tempfile.mkdtemp(prefix="bench-run-") + "/run"]
+               tempfile.mkdtemp(prefix="run-", dir=subs_dir.parent) + "/run"]
     start = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak = 0
@@ -224,6 +225,14 @@ def check_time(correct: Path) -> float:
 
 
 def main() -> None:
+    work = Path(tempfile.mkdtemp(prefix="grader-bench-"))
+    try:
+        run(work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run(work: Path) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=500)
     parser.add_argument("--baseline-n", type=int, default=60)
@@ -231,7 +240,6 @@ def main() -> None:
                         help="write the results table into this markdown file")
     args = parser.parse_args()
     cores = len(os.sched_getaffinity(0))
-    work = Path(tempfile.mkdtemp(prefix="grader-bench-"))
     subs_dir = work / "subs"
     mix = generate(subs_dir, args.n)
     subs = sorted(p for p in subs_dir.iterdir() if p.is_dir())
