@@ -40,7 +40,8 @@ from .results import (
     ProblemResult,
     SubmissionResult,
 )
-from .runner import CallPlan, RunOptions, Schedule, plan_for, run_submission
+from .runner import RunOptions, run_submission
+from .schedule import CallPlan, Schedule, plan_for
 from .spec import Assignment, Part, Problem
 from .submissions import Submission
 
@@ -111,9 +112,9 @@ class Grader:
 
         def new(slot: int, contained: bool, workspace: Path) -> Launcher:
             if run.warm and zygote_supported():
-                container = self.isolation.container(workspace, visible) if contained else None
+                config = self.isolation.container(workspace, visible) if contained else None
                 try:
-                    return ZygoteLauncher(run.python, container=container)
+                    return ZygoteLauncher(run.python, container=config)
                 except ContainerUnavailable:
                     raise
                 except OSError as exc:

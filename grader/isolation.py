@@ -3,7 +3,7 @@
 ``--sandbox auto`` (the default) asks for full isolation and falls back to resource limits
 alone, saying once on stderr what is off; ``strict`` refuses to grade without full
 isolation; ``off`` runs the student's code in a plain child process, for a student checking
-their own code. The student side is :mod:`grader.sandbox`.
+their own code. The student side is :mod:`grader.sandbox` and :mod:`grader.container`.
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ class Isolation:
                     "process-count limits do not bind for root")
 
     def container(self, workspace: Path, extra: Iterable[Path]) -> dict[str, Any]:
-        """The configuration of a container zygote (:func:`grader.sandbox.enter_container`):
+        """The configuration of a container zygote (:func:`grader.container.enter_container`):
         the system, Python and the grader read-only, plus ``extra`` (the public builders),
         and the memory all of a worker's processes may use together (``--memory``)."""
         mounts, links = visible_paths(extra)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from . import sandbox
+from . import container
 from .scratch import remove_tree
 
 _ENV_ALLOW = ("PATH", "LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "TZ")
@@ -61,7 +61,7 @@ def describe_status(code: int | None) -> str:
 
 
 class ContainerUnavailable(OSError):
-    """A zygote could not make itself a container (see :func:`grader.sandbox.enter_container`)."""
+    """A zygote could not make itself a container (see :func:`grader.container.enter_container`)."""
 
 
 class Launcher(Protocol):
@@ -138,7 +138,7 @@ class _Popen:
 class ZygoteLauncher:
     """A warm fork server (:mod:`grader.zygote`), with or without a container.
 
-    ``container`` is the configuration of :func:`grader.sandbox.enter_container`; when the
+    ``container`` is the configuration of :func:`grader.container.enter_container`; when the
     zygote cannot make itself one, :class:`ContainerUnavailable` says why. A container zygote
     must serve one job slot: it kills whatever else runs in it before each fork.
     """
@@ -231,8 +231,7 @@ class ZygoteLauncher:
         self.proc.wait()
         if self.contained:  # its memory cgroup, once its workers are gone (they die with it)
             for _ in range(50):
-                sandbox.remove_cgroup(self.proc.pid)
-                if not sandbox.cgroup_exists(self.proc.pid):
+                if container.remove_cgroup(self.proc.pid):
                     break
                 time.sleep(0.01)
 

@@ -1,27 +1,19 @@
-"""Isolation of the student process. This module runs on the student's side of the boundary.
+"""What every student process gets, at either isolation level, and the system calls behind it.
 
 Two levels, chosen by the grader and reported back by the worker:
 
 ``full`` (Linux, as root or where unprivileged user namespaces are allowed)
-    The zygote that forks the workers first makes itself a *container*
-    (:func:`enter_container`): new mount, network and UTS namespaces and a fresh read-only
-    root holding only the system libraries, the Python installation, the grader's own
-    package and the public builders. No network. Its workers live in a PID namespace of
-    their own, where the zygote does not exist and PID 1 is a small reaper. Each worker
-    then takes, before any student code runs (:func:`enter_student`), its own mount and IPC
-    namespaces, a size-capped ``tmpfs`` at ``/tmp`` (its working folder is ``/tmp/work``),
-    a private ``/dev/shm``, a read-only view of its own submission at ``/submission`` and an
-    empty session keyring; as root it drops to an unprivileged uid, so ``RLIMIT_NPROC``
-    binds. Before each worker starts and when one ends, the reaper kills everything else in
-    the namespace, so double-forked or ``setsid`` daemons do not outlive their worker.
-    Building all this once per zygote, not once per worker, is what makes a worker cost one
-    ``fork``.
+    The worker is forked into a container (:mod:`grader.container`): its own namespaces, a
+    read-only root, a PID namespace without any grader process, and a memory cgroup. It
+    also gets everything below, and, as root, drops to an unprivileged uid so that
+    ``RLIMIT_NPROC`` binds.
 
 ``limits`` (everywhere else)
     Resource limits only: address space, CPU time, file size, open files, processes.
 
-Resource limits apply at both levels. This module uses only the standard library, because
-it runs in the student's process (imported by :mod:`grader.worker`).
+At both levels: resource limits, an empty session keyring, and the first place in line for
+the kernel's out-of-memory killer. This module uses only the standard library, because it
+runs in the student's process (imported by :mod:`grader.worker`).
 """
 
 from __future__ import annotations
@@ -33,36 +25,16 @@ import errno
 import os
 import platform
 import resource
-import select
 import signal
 import sys
-import time
 from collections.abc import Callable
 from typing import Any
 
-CLONE_NEWNS = 0x00020000
-CLONE_NEWUTS = 0x04000000
-CLONE_NEWIPC = 0x08000000
-CLONE_NEWUSER = 0x10000000
-CLONE_NEWPID = 0x20000000
-CLONE_NEWNET = 0x40000000
-
-MS_RDONLY = 0x1
-MS_NOSUID = 0x2
-MS_NODEV = 0x4
-MS_NOEXEC = 0x8
-MS_REMOUNT = 0x20
-MS_BIND = 0x1000
-MS_REC = 0x4000
-MS_PRIVATE = 0x40000
-MNT_DETACH = 0x2
-
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
+PR_SET_SECCOMP = 22
 PR_SET_NO_NEW_PRIVS = 38
-
-_SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "arm64": 41}
-_DEVICES = ("null", "zero", "random", "urandom")
+SECCOMP_MODE_FILTER = 2
 
 
 class SandboxError(Exception):
@@ -72,40 +44,26 @@ class SandboxError(Exception):
 _libc: Any = None
 
 
-def _lib() -> Any:
+def libc() -> Any:
     global _libc
     if _libc is None:
         _libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
     return _libc
 
 
-def _call(what: str, fn: Callable[..., int], *args: Any) -> None:
+def check(what: str, fn: Callable[..., int], *args: Any) -> None:
+    """Call a libc function that returns 0 on success; SandboxError saying ``what`` if not."""
     if fn(*args) != 0:
         err = ctypes.get_errno()
         raise SandboxError(f"{what}: {os.strerror(err)}")
 
 
-def _mount(source: str | None, target: str, fstype: str | None, flags: int,
-           data: str | None = None) -> None:
-    def enc(text: str | None) -> bytes | None:
-        return text.encode() if text is not None else None
-
-    _call(f"mount {target}", _lib().mount, enc(source), enc(target), enc(fstype),
-          ctypes.c_ulong(flags), enc(data))
+def prctl(option: int, value: int, what: str = "prctl") -> None:
+    check(what, libc().prctl, ctypes.c_int(option), ctypes.c_ulong(value), ctypes.c_ulong(0),
+          ctypes.c_ulong(0), ctypes.c_ulong(0))
 
 
-def _pivot_root(new_root: str, put_old: str) -> None:
-    lib = _lib()
-    if hasattr(lib, "pivot_root"):
-        _call("pivot_root", lib.pivot_root, new_root.encode(), put_old.encode())
-        return
-    number = _SYS_PIVOT_ROOT.get(platform.machine())
-    if number is None:
-        raise SandboxError(f"pivot_root: unknown syscall number on {platform.machine()}")
-    _call("pivot_root", lib.syscall, ctypes.c_long(number), new_root.encode(), put_old.encode())
-
-
-def _write(path: str, text: str) -> None:
+def write_file(path: str, text: str) -> None:
     with open(path, "w") as f:
         f.write(text)
 
@@ -113,8 +71,8 @@ def _write(path: str, text: str) -> None:
 def die_with_parent() -> None:
     """Ask the kernel to SIGKILL this process when its parent dies (best effort)."""
     if sys.platform.startswith("linux"):
-        _lib().prctl(ctypes.c_int(PR_SET_PDEATHSIG), ctypes.c_ulong(signal.SIGKILL),
-                     ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
+        with contextlib.suppress(SandboxError):
+            prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 # --- limits ---------------------------------------------------------------------------------
@@ -124,7 +82,7 @@ def first_to_die() -> None:
     picks, before the grader or anything else on the machine. Before dropping to another
     uid: afterwards /proc/self is no longer this process's to write."""
     with contextlib.suppress(OSError):
-        _write("/proc/self/oom_score_adj", "1000")
+        write_file("/proc/self/oom_score_adj", "1000")
 
 
 def apply_limits(limits: dict[str, int]) -> None:
@@ -155,360 +113,6 @@ def apply_limits(limits: dict[str, int]) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-# --- namespaces -----------------------------------------------------------------------------
-
-INBOX = "/.inbox"  # where a container sees the grader's workspace (the submissions' copies)
-SUBMISSION = "/submission"  # where a worker sees its own submission, read-only
-SCRATCH = "/tmp/work"  # a worker's working folder, HOME and TMPDIR
-_TMP_BINDS = "/.tmp-binds"
-_MOUNTPOINTS = ("/tmp", "/proc", "/dev/shm", SUBMISSION, INBOX, _TMP_BINDS)
-
-_container: dict[str, Any] | None = None  # set in a zygote that made itself a container
-
-
-def _enter_namespaces(flags: int) -> bool:
-    """Unshare namespaces; returns True when a user namespace was needed (not root)."""
-    if os.geteuid() == 0:
-        _call("unshare", _lib().unshare, ctypes.c_int(flags))
-        return False
-    uid, gid = os.geteuid(), os.getegid()
-    _call("unshare (user namespace)", _lib().unshare, ctypes.c_int(flags | CLONE_NEWUSER))
-    _write("/proc/self/setgroups", "deny")
-    _write("/proc/self/uid_map", f"0 {uid} 1")
-    _write("/proc/self/gid_map", f"0 {gid} 1")
-    return True
-
-
-def enter_container(cfg: dict[str, Any], close_in_reaper: tuple[int, ...]) -> None:
-    """Make the calling process (the zygote) a container its workers are forked into.
-
-    The zygote takes new mount, network and UTS namespaces (and a user namespace when it is
-    not root) and moves into a fresh read-only root. Its workers go into a new PID
-    namespace in which the zygote itself does not exist, so no worker can signal, trace or
-    re-limit it; PID 1 there is a small *reaper* forked now, which also mounts that
-    namespace's ``/proc`` and, on request (:func:`clear_container`), kills every other
-    process in it. Raises :class:`SandboxError` saying which step failed.
-
-    ``cfg``: ``root`` (an empty host folder to mount the new root on), ``read_only`` (host
-    folders to show read-only at the same paths), ``links`` (symbolic links to recreate)
-    and ``inbox`` (the grader's workspace, shown read-only at :data:`INBOX`).
-    ``close_in_reaper``: the zygote's descriptors the reaper must not keep.
-    """
-    global _container
-    try:
-        if os.geteuid() == 0:
-            _join_memory_cgroup(int(cfg.get("memory", 2 << 30)))
-        in_userns = _enter_namespaces(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS)
-        if in_userns:
-            _cap_namespaces()
-        root = cfg["root"]
-        under_tmp = _build_root(cfg)
-        _call("unshare", _lib().unshare, ctypes.c_int(CLONE_NEWPID))
-        reaper = _start_reaper(root + "/proc", close_in_reaper, watch_state=in_userns)
-        os.chdir(root)
-        _pivot_root(".", ".")  # the reaper, sharing this mount namespace, moves along
-        _call("umount old root", _lib().umount2, b".", ctypes.c_int(MNT_DETACH))
-        os.chdir("/")
-        _mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
-    except OSError as exc:
-        raise SandboxError(f"building the container: {exc}") from None
-    # In a user namespace, workers run as this process's own uid: they must not be able to
-    # ptrace the reaper (a fork of this process), nor interrupt this one.
-    _call("prctl", _lib().prctl, ctypes.c_int(PR_SET_DUMPABLE), ctypes.c_ulong(0),
-          ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _container = {"userns": in_userns, "under_tmp": under_tmp, "reaper": reaper}
-
-
-_NAMESPACE_CAP = 64
-
-
-def _cap_namespaces() -> None:
-    """In the container's own user namespace: bound how many namespaces of each kind can
-    exist under it. Workers run as the grader's uid, and the kernel's per-uid counts
-    (/proc/sys/user/max_*_namespaces, about 96000) are shared by every job slot: a student
-    pinning that many would make every other slot's container fail."""
-    for kind in ("user", "mnt", "pid", "net", "ipc", "uts", "cgroup", "time"):
-        path = f"/proc/sys/user/max_{kind}_namespaces"
-        if os.path.exists(path):
-            _write(path, str(_NAMESPACE_CAP))
-
-
-_CGROUP_V1 = "/sys/fs/cgroup/memory"
-_CGROUP_V2 = "/sys/fs/cgroup"
-
-
-def _join_memory_cgroup(limit: int) -> None:
-    """Move this process (the zygote) into a new memory cgroup capped at ``limit`` bytes, so
-    that every worker it forks is born in it (moving each worker in would cost milliseconds
-    of RCU grace period apiece). ``RLIMIT_AS`` caps each process's mappings, not the memory
-    a student pins in memory files or spreads over many processes; the cgroup caps all of
-    it, and its out-of-memory killer picks only in it: among the workers (score 1000), never
-    the zygote or the reaper (-1000). Nothing happens where no cgroup can be made here."""
-    made = _memory_cgroup(limit)
-    if made is None:
-        return
-    try:
-        os.write(made, b"0")
-        _write("/proc/self/oom_score_adj", "-1000")
-    except OSError:
-        pass
-    finally:
-        os.close(made)
-
-
-def _memory_cgroup(limit: int) -> int | None:
-    """A new memory cgroup capped at ``limit`` bytes: a descriptor of its process list, or
-    None where none can be made (no memory controller)."""
-    name = f"grader-{os.getpid()}"
-    if os.path.isfile(f"{_CGROUP_V2}/cgroup.controllers"):
-        try:
-            with open(f"{_CGROUP_V2}/cgroup.subtree_control") as f:
-                if "memory" not in f.read().split():
-                    return None
-        except OSError:
-            return None
-        folder, limit_file = f"{_CGROUP_V2}/{name}", "memory.max"
-    elif os.path.isdir(_CGROUP_V1):
-        folder, limit_file = f"{_CGROUP_V1}/{name}", "memory.limit_in_bytes"
-    else:
-        return None
-    _remove_stale_cgroups(os.path.dirname(folder))
-    try:
-        os.mkdir(folder)
-    except OSError:
-        return None
-    try:
-        _write(f"{folder}/{limit_file}", str(int(limit)))
-        return os.open(f"{folder}/cgroup.procs", os.O_WRONLY | os.O_CLOEXEC)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.rmdir(folder)
-        return None
-
-
-def _remove_stale_cgroups(base: str) -> None:
-    """Remove the (empty) cgroups of containers whose zygote is gone without cleaning up:
-    a grader killed with SIGKILL, say."""
-    with contextlib.suppress(OSError):
-        for name in os.listdir(base):
-            pid = name[len("grader-"):]
-            if name.startswith("grader-") and pid.isdigit() and not os.path.exists(
-                    f"/proc/{pid}"):
-                with contextlib.suppress(OSError):
-                    os.rmdir(f"{base}/{name}")
-
-
-def remove_cgroup(zygote_pid: int) -> None:
-    """Remove a container's memory cgroup, once its processes are gone (the grader's side)."""
-    for base in (_CGROUP_V2, _CGROUP_V1):
-        with contextlib.suppress(OSError):
-            os.rmdir(f"{base}/grader-{zygote_pid}")
-
-
-def cgroup_exists(zygote_pid: int) -> bool:
-    return any(os.path.isdir(f"{base}/grader-{zygote_pid}/") and
-               os.path.isfile(f"{base}/grader-{zygote_pid}/cgroup.procs")
-               for base in (_CGROUP_V2, _CGROUP_V1))
-
-
-def _build_root(cfg: dict[str, Any]) -> list[tuple[str, str]]:
-    """Mount a fresh root at ``cfg["root"]`` with read-only views of the allowed paths.
-
-    Returns the allowed paths under /tmp, as (where they are staged, their path): a worker's
-    own /tmp would hide them."""
-    root = cfg["root"]
-    _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=4m,mode=755")
-    for path in cfg["links"]:
-        target = root + path
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        os.symlink(os.readlink(path), target)
-    # Each worker mounts its own /tmp, which would hide these: they are bound again inside.
-    under_tmp: list[tuple[str, str]] = []
-    for path in cfg["read_only"]:
-        if path.startswith("/tmp/"):
-            under_tmp.append((f"{_TMP_BINDS}/{len(under_tmp)}", path))
-            _bind_read_only(path, root + under_tmp[-1][0], recursive=True)
-        else:
-            _bind_read_only(path, root + path, recursive=True)
-    for name in _DEVICES:
-        target = f"{root}/dev/{name}"
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        open(target, "w").close()
-        _mount(f"/dev/{name}", target, None, MS_BIND)
-    for path in _MOUNTPOINTS:
-        os.makedirs(root + path, exist_ok=True)
-    _bind_read_only(cfg["inbox"], root + INBOX)
-    return under_tmp
-
-
-def _start_reaper(proc: str, close: tuple[int, ...], watch_state: bool) -> tuple[int, int]:
-    """Fork the reaper, PID 1 of the workers' PID namespace; (command fd, answer fd).
-    ``watch_state``: workers run as its uid (a user namespace), so they could change its
-    limits or scheduling."""
-    cmd_r, cmd_w = os.pipe()
-    ans_r, ans_w = os.pipe()
-    if os.fork():
-        os.close(cmd_r)
-        os.close(ans_w)
-        if os.read(ans_r, 64) != b"ok":
-            raise SandboxError("the reaper could not mount /proc")
-        return cmd_w, ans_r
-    code = 1
-    try:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # else a worker's SIGINT ends it
-        os.close(cmd_w)
-        os.close(ans_r)
-        for fd in close:
-            os.close(fd)
-        die_with_parent()
-        os.chdir("/")
-        try:
-            _mount("proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-        except SandboxError:
-            os._exit(1)
-        os.write(ans_w, b"ok")
-        code = _reap_forever(cmd_r, ans_w, watch_state)
-    finally:
-        os._exit(code)
-
-
-def _own_state() -> list[Any]:
-    """What a worker (same uid) can change in the reaper: limits, niceness, policy,
-    affinity, OOM score, autogroup niceness."""
-    proc = []
-    for name in ("oom_score_adj", "autogroup"):  # (autogroup: the zygote's too)
-        with contextlib.suppress(OSError), open(f"/proc/self/{name}") as f:
-            proc.append(f.read().strip())
-    return [*(resource.getrlimit(getattr(resource, name)) for name in sorted(dir(resource))
-              if name.startswith("RLIMIT_")),
-            os.getpriority(os.PRIO_PROCESS, 0), os.sched_getscheduler(0),
-            sorted(os.sched_getaffinity(0)), proc]
-
-
-def _others_alive() -> bool:
-    """Whether a process other than this one still runs (not yet a zombie) here."""
-    for name in os.listdir("/proc"):
-        if name.isdigit() and name != "1":
-            try:
-                with open(f"/proc/{name}/stat") as f:
-                    if f.read().rsplit(")", 1)[1].split()[0] != "Z":
-                        return True
-            except (OSError, IndexError):
-                pass
-    return False
-
-
-def _reap_forever(cmd: int, answer: int, watch_state: bool) -> int:
-    """The reaper's loop: reap orphans as they end; on ``c``, kill everything else in the
-    namespace and answer ``k``. It exits (ending the namespace, and the zygote's use of it)
-    when the zygote goes away, when a worker changed its limits or scheduling (same uid, in
-    a user namespace), or when what it killed does not end within 5 seconds."""
-    wake_r, wake_w = os.pipe()
-    os.set_blocking(wake_w, False)
-    signal.set_wakeup_fd(wake_w)
-    signal.signal(signal.SIGCHLD, lambda *_: None)
-    state = _own_state() if watch_state else None
-    while True:
-        try:
-            readable, _, _ = select.select([cmd, wake_r], [], [])
-        except InterruptedError:
-            continue
-        if wake_r in readable:
-            os.read(wake_r, 4096)
-        if cmd in readable:
-            if not os.read(cmd, 1):
-                return 0
-            if watch_state and _own_state() != state:
-                return 2
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(-1, signal.SIGKILL)
-            # kill() only queues the signal: wait until they have let go of what they held
-            # (descriptors, namespaces), or give the container up.
-            deadline = time.monotonic() + 5.0
-            while _others_alive():
-                if time.monotonic() > deadline:
-                    return 3
-                with contextlib.suppress(ChildProcessError):
-                    while os.waitpid(-1, os.WNOHANG)[0]:
-                        pass
-                time.sleep(0.001)
-        while True:
-            try:
-                pid, _ = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                break
-            if pid == 0:
-                break
-        if cmd in readable:
-            os.write(answer, b"k")
-
-
-def _bind_read_only(source: str, target: str, recursive: bool = False) -> None:
-    os.makedirs(target, exist_ok=True)
-    _mount(source, target, None, MS_BIND | (MS_REC if recursive else 0))
-    _mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
-
-
-def enter_student(cfg: dict[str, Any]) -> None:
-    """Isolate a worker forked by a container zygote, before any student code runs.
-
-    ``cfg``: ``run`` (the submission's folder in the grader's workspace; its ``submission``
-    folder appears read-only at :data:`SUBMISSION`), ``scratch_bytes`` (size of ``/tmp``),
-    ``uid`` and ``gid`` (to run as, when the grader is root).
-    """
-    if _container is None:
-        raise SandboxError("full isolation needs a worker forked by a container zygote")
-    uid = 0 if _container["userns"] else int(cfg["uid"])
-    gid = 0 if _container["userns"] else int(cfg["gid"])
-    run = str(cfg["run"])
-    if not run or "/" in run or run.startswith("."):
-        raise SandboxError(f"invalid run folder {run!r}")
-    _call("unshare", _lib().unshare, ctypes.c_int(CLONE_NEWNS | CLONE_NEWIPC))
-    size = int(cfg.get("scratch_bytes", 64 << 20))
-    # /tmp is the student's writable space, a size-capped tmpfs that vanishes with the
-    # worker; /tmp/work is its working folder.
-    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=1777")
-    os.mkdir(SCRATCH, 0o700)
-    os.chown(SCRATCH, uid, gid)
-    for staged, path in _container["under_tmp"]:
-        _bind_read_only(staged, path)
-    # multiprocessing needs POSIX shared memory and semaphores: a small private /dev/shm.
-    _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=16m,mode=1777")
-    _bind_read_only(f"{INBOX}/{run}/submission", SUBMISSION)
-    _call("umount inbox", _lib().umount2, INBOX.encode(), ctypes.c_int(MNT_DETACH))
-    os.chdir(SCRATCH)
-    if _container["userns"]:
-        # Without root there is no other uid to drop to; instead a nested user namespace
-        # leaves this process no capability over the mounts above (they become locked).
-        _call("unshare (nested user namespace)", _lib().unshare, ctypes.c_int(CLONE_NEWUSER))
-        _write("/proc/self/setgroups", "deny")
-        _write("/proc/self/uid_map", "0 0 1")
-        _write("/proc/self/gid_map", "0 0 1")
-    if not new_session_keyring():
-        raise SandboxError(f"new session keyring: {os.strerror(ctypes.get_errno())}")
-    first_to_die()
-    _drop_privileges(uid, gid)
-    deny_keyrings()
-
-
-def clear_container() -> None:
-    """In a container zygote: have the reaper kill every process in the workers' PID
-    namespace, and wait until it has. Raises :class:`SandboxError` if the reaper is gone
-    (the container can no longer be used)."""
-    if _container is None:
-        return
-    cmd, answer = _container["reaper"]
-    try:
-        os.write(cmd, b"c")
-        done = os.read(answer, 1) == b"k"
-    except OSError:
-        done = False
-    if not done:
-        raise SandboxError("the container's reaper is gone")
-
-
 _SYS_KEYCTL = {"x86_64": 250, "aarch64": 219, "arm64": 219}
 KEYCTL_JOIN_SESSION_KEYRING = 1
 
@@ -520,7 +124,7 @@ def new_session_keyring() -> bool:
     leave: the student cannot reach them either."""
     number = _SYS_KEYCTL.get(platform.machine())
     if number is not None and sys.platform.startswith("linux"):
-        rc = _lib().syscall(ctypes.c_long(number), ctypes.c_int(KEYCTL_JOIN_SESSION_KEYRING),
+        rc = libc().syscall(ctypes.c_long(number), ctypes.c_int(KEYCTL_JOIN_SESSION_KEYRING),
                             ctypes.c_void_p(None))
         return rc >= 0 or ctypes.get_errno() in (errno.ENOSYS, errno.EPERM)
     return True
@@ -559,28 +163,23 @@ def deny_keyrings() -> None:
         prog[4:4] = [(0x35, len(prog) - 5, 0, 0x40000000)]  # BPF_JMP|BPF_JGE|BPF_K
     filters = (_SockFilter * len(prog))(*[_SockFilter(*op) for op in prog])
     fprog = _SockFprog(len(prog), filters)
-    _call("seccomp", _lib().prctl, ctypes.c_int(22), ctypes.c_ulong(2),  # PR_SET_SECCOMP, FILTER
-          ctypes.byref(fprog), ctypes.c_ulong(0), ctypes.c_ulong(0))
+    check("seccomp", libc().prctl, ctypes.c_int(PR_SET_SECCOMP),
+          ctypes.c_ulong(SECCOMP_MODE_FILTER), ctypes.byref(fprog), ctypes.c_ulong(0),
+          ctypes.c_ulong(0))
 
 
-def set_dumpable() -> None:
-    """Undo, in a forked worker, the container's PR_SET_DUMPABLE 0 (a worker's own /proc
-    files stay its own; dropping to another uid makes it undumpable anyway)."""
-    _lib().prctl(ctypes.c_int(PR_SET_DUMPABLE), ctypes.c_ulong(1), ctypes.c_ulong(0),
-                 ctypes.c_ulong(0), ctypes.c_ulong(0))
+def set_dumpable(on: bool) -> None:
+    """Whether processes of the same uid may ptrace this one (and own its /proc files)."""
+    prctl(PR_SET_DUMPABLE, int(on))
 
 
-def in_container() -> bool:
-    return _container is not None
-
-
-def _drop_privileges(uid: int, gid: int) -> None:
+def drop_privileges(uid: int, gid: int) -> None:
+    """Run as ``uid``/``gid`` (when root and they differ) with no way to gain privileges."""
     if os.geteuid() == 0 and uid != 0:
         os.setgroups([])
         os.setgid(gid)
         os.setuid(uid)
-    _call("no_new_privs", _lib().prctl, ctypes.c_int(PR_SET_NO_NEW_PRIVS), ctypes.c_ulong(1),
-          ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
+    prctl(PR_SET_NO_NEW_PRIVS, 1, "no_new_privs")
 
 
 def probe_reason() -> str | None:

@@ -29,7 +29,8 @@ from .expected import Output, compute_expected
 from .grading import GradeOptions, Grader, PreparedPart, judge_part
 from .oracles import verify_all
 from .properties import property_failures
-from .runner import RunOptions, Schedule, run_submission
+from .runner import RunOptions, run_submission
+from .schedule import Schedule
 from .spec import Assignment
 from .submissions import Submission
 

@@ -6,7 +6,8 @@ inputs only; it never sees expected outputs, references or other cases. Whatever
 code returns is converted to plain numeric arrays here, before it leaves the process, and the
 grader checks it again on arrival, since this whole process is untrusted.
 
-This module must import nothing from the grader except :mod:`grader.wire`.
+This module must import nothing from the grader except :mod:`grader.wire`,
+:mod:`grader.sandbox` and :mod:`grader.container` (standard library and numpy only).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from grader import sandbox, wire
+from grader import container, sandbox, wire
 
 MAX_TEXT = 500
 MAX_WARNINGS = 5
@@ -292,7 +293,7 @@ def _setup(worker: Worker, header: dict[str, Any]) -> bool:
 
     if level == "full":
         try:
-            sandbox.enter_student(header["config"])
+            container.enter_student(header["config"])
         except (sandbox.SandboxError, OSError) as exc:
             report(str(exc))
             return False

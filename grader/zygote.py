@@ -6,7 +6,7 @@ imported. It imports numpy and the worker once; each request then costs a ``fork
 a new interpreter. It holds no secrets: it never receives case inputs, expected outputs or
 reference code, only the pipe ends of the worker it forks.
 
-For full isolation the zygote first makes itself a container (:func:`grader.sandbox.
+For full isolation the zygote first makes itself a container (:func:`grader.container.
 enter_container`), built once; each worker it forks then isolates itself further before
 any student code runs. A container zygote serves one job slot, one worker at a time: before
 each fork, and whenever a worker ends, everything else in the workers' PID namespace is
@@ -36,7 +36,7 @@ import traceback
 
 import numpy  # noqa: F401  - the point of the zygote: import once, fork many times
 
-from grader import sandbox, worker
+from grader import container, sandbox, worker
 
 _FDS = 4  # request, reply, wake-up and output pipes (grader.launch._Pipes)
 _POLL = 0.5  # a safety net: SIGCHLD normally wakes the loop at once
@@ -50,8 +50,8 @@ def _child(sock: socket.socket, request: dict[str, object], fds: list[int],
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        if sandbox.in_container():
-            sandbox.set_dumpable()
+        if container.in_container():
+            sandbox.set_dumpable(True)
         sock.close()
         for fd in wake:
             os.close(fd)
@@ -98,10 +98,10 @@ def main(argv: list[str]) -> int:
     sock = socket.socket(fileno=int(argv[1]))
     sandbox.die_with_parent()
     setup = json.loads(sock.recv(1 << 16) or b"{}")
-    container = setup.get("container")
-    if container:
+    config = setup.get("container")
+    if config:
         try:
-            sandbox.enter_container(container, close_in_reaper=(sock.fileno(),))
+            container.enter_container(config, close_in_reaper=(sock.fileno(),))
         except (sandbox.SandboxError, OSError) as exc:
             _send(sock, {"error": str(exc)})
             return 3
@@ -141,7 +141,7 @@ def main(argv: list[str]) -> int:
                 continue
             try:
                 if children or dirty:  # nothing of an earlier worker meets the next one
-                    sandbox.clear_container()
+                    container.clear_container()
             except sandbox.SandboxError as exc:
                 _send(sock, {"id": request.get("id"), "error": str(exc)})
                 return 4
@@ -182,7 +182,7 @@ def _reap(sock: socket.socket, children: set[int]) -> bool:
             children.discard(pid)
             if not children:  # (a newer worker: the fork that made it cleared the rest)
                 try:
-                    sandbox.clear_container()
+                    container.clear_container()
                     cleared = True
                 except sandbox.SandboxError:  # the next fork will say so
                     pass
