@@ -107,20 +107,22 @@ class Grader:
     def launchers(self, extra: Sequence[Path] = ()) -> TrackingLauncher:
         """New launchers whose workers also see ``extra`` (read-only); the caller closes
         them. :attr:`launcher` is the one for this grader's own runs."""
-        run = self.options.run
+        run, isolation, warn = self.options.run, self.isolation, self.options.warn
         visible = (self.assignment.public_dir, *run.extra_paths, *extra)
 
+        # (Not a method: the launchers must not keep this grader alive, so that a grader
+        # nobody closed still ends its zygotes when it is collected.)
         def new(slot: int, contained: bool, workspace: Path) -> Launcher:
             if run.warm and zygote_supported():
-                config = self.isolation.container(workspace, visible) if contained else None
+                config = isolation.container(workspace, visible) if contained else None
                 try:
                     return ZygoteLauncher(run.python, container=config)
                 except ContainerUnavailable:
                     raise
                 except OSError as exc:
-                    if self.options.warn is not None:
-                        self.options.warn(f"grader: warning: no warm workers ({exc}); "
-                                          "starting a fresh interpreter per submission")
+                    if warn is not None:
+                        warn(f"grader: warning: no warm workers ({exc}); "
+                             "starting a fresh interpreter per submission")
             return SpawnLauncher(run.python)
 
         return TrackingLauncher(new)

@@ -278,9 +278,10 @@ class TrackingLauncher:
     def __init__(self, factory: Callable[[int, bool, Path], Launcher]) -> None:
         self.factory = factory
         self.workspace = Path(tempfile.mkdtemp(prefix="grader-work-"))
-        # Removed on close, or when this object is collected or the interpreter exits.
-        self._remove_workspace = weakref.finalize(self, remove_tree, self.workspace)
         self._inner: dict[int, Launcher] = {}
+        # On close, or when this object is collected or the interpreter exits: the slots'
+        # launchers are closed (zygotes and their workers end) and the workspace removed.
+        self._release = weakref.finalize(self, _release, self._inner, self.workspace)
         self._live: set[Process] = set()
         self._lock = threading.Lock()
         self._stopped = False
@@ -341,10 +342,14 @@ class TrackingLauncher:
     def close(self) -> None:
         self.kill_all()
         with self._lock:
-            inners, self._inner = list(self._inner.values()), {}
-        for inner in inners:
-            inner.close()
-        self._remove_workspace()
+            self._release()
+
+
+def _release(inners: dict[int, Launcher], workspace: Path) -> None:
+    for inner in list(inners.values()):
+        inner.close()
+    inners.clear()
+    remove_tree(workspace)
 
 
 class _Tracked:
