@@ -4,7 +4,8 @@ The grader's own work per submission (reading replies, decoding, comparing, scor
 Python code, so threads would share one interpreter lock and serialize it. Instead, on
 Linux, each job slot is a process forked from the fully prepared grader: it inherits the
 cases and expected outputs copy-on-write, starts its own warm zygote, grades the submissions
-it is given one at a time, and sends each finished result back as one line of JSON. These
+it is given one at a time, and sends each finished result back as one line: its index and its
+JSON, which the main process writes to the run folder as it came. These
 are the grader's own trusted processes; student code still runs only in the workers they
 start.
 """
@@ -64,11 +65,11 @@ def _job(grader: _Grades, submissions: Sequence[Submission], slot: int, tasks: i
                 try:
                     result = grader.grade(submissions[index], slot)
                 except GraderError as exc:  # e.g. a reference failing on one student's seed
-                    out.write(json.dumps({"index": index, "error": str(exc),
-                                          "exit_code": exc.exit_code}) + "\n")
+                    out.write(f"{index} error " + json.dumps(
+                        {"error": str(exc), "exit_code": exc.exit_code}) + "\n")
                     out.flush()
                     break
-                out.write(json.dumps({"index": index, "result": result.to_dict()}) + "\n")
+                out.write(f"{index} result {result.json}\n")
                 out.flush()
     except BaseException:
         import traceback
@@ -125,14 +126,15 @@ def grade_in_processes(grader: _Grades, submissions: Sequence[Submission], jobs:
                 line = lines.readline()
                 if not line:
                     raise RuntimeError(f"grader job process {pid} died; see its traceback above")
-                message = json.loads(line)
-                if "error" in message:
-                    raise JobError(message["error"], message["exit_code"])
+                index, kind, text = line.split(" ", 2)
+                if kind == "error":
+                    error = json.loads(text)
+                    raise JobError(error["error"], error["exit_code"])
                 if todo:  # the next task first: the job works while this result is recorded
                     os.write(task_w, f"{todo.pop()}\n".encode())
                     busy[fd] = pid
-                result = SubmissionResult.from_dict(message["result"])
-                results[int(message["index"])] = result
+                result = SubmissionResult.from_json(text.rstrip("\n"))
+                results[int(index)] = result
                 if on_result is not None:
                     on_result(result)
     except BaseException:

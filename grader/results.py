@@ -12,13 +12,18 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 
+@functools.cache
+def _names(cls: type, skip: str) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls) if f.name != skip)
+
+
 def _shallow(obj: Any, skip: str = "") -> dict[str, Any]:
     """The fields of a results dataclass as a dict, without copying their values.
 
     (``dataclasses.asdict`` deep-copies every value; on a class of hundreds of submissions
     that was most of the grader's own time.)
     """
-    return {f.name: getattr(obj, f.name) for f in fields(obj) if f.name != skip}
+    return {name: getattr(obj, name) for name in _names(type(obj), skip)}
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,13 @@ class SubmissionResult:
     def from_dict(cls, d: dict[str, Any]) -> SubmissionResult:
         problems = tuple(ProblemResult.from_dict(p) for p in d["problems"])
         return cls(**{**d, "problems": problems})
+
+    @classmethod
+    def from_json(cls, text: str) -> SubmissionResult:
+        """The result :attr:`json` was made from; that text is kept, not made again."""
+        result = cls.from_dict(json.loads(text))
+        result.__dict__["json"] = text  # (how functools.cached_property stores it)
+        return result
 
 
 @dataclass(frozen=True)

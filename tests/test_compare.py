@@ -278,3 +278,15 @@ def test_failed_call_verdict_is_its_message(outcome: CallOutcome, message: str) 
 
     assert not verdict.passed
     assert verdict.message == message
+
+
+def test_equal_bytes_of_another_dtype_are_not_a_match() -> None:
+    expected = np.array([1.5, -2.0])
+    verdict = compare_array(expected.view(np.int64), expected, Tolerance())
+    assert not verdict.passed
+
+
+def test_the_references_own_nan_and_inf_match_when_returned_as_is() -> None:
+    expected = np.array([np.nan, np.inf, 1.0])
+    assert compare_array(expected.copy(), expected, Tolerance()).passed
+    assert not compare_array(np.array([np.nan, -np.inf, 1.0]), expected, Tolerance()).passed

@@ -364,3 +364,22 @@ def test_grading_the_same_submission_twice_is_identical(mini_grader: Grader,
 
     assert strip_times(first) == strip_times(second)
     assert first.score == second.score
+
+
+def test_answers_equal_to_the_reference_still_get_the_property_checks(tmp_path: Path) -> None:
+    # The reference's own outputs fail this check: an answer bit-for-bit equal to them (judged
+    # once, then remembered) must fail it every time, and a merely close answer too.
+    problem = edited(MINI_PROBLEM, "parts[0].checks", [{"rows_sum": 123}])
+    grader = Grader(with_problem(tmp_path, problem))
+    close = "def double(x):\n    return 2 * x * (1 + 1e-12)\n"
+
+    first = part(grade(grader, tmp_path / "a", ""), "double")
+    again = part(grade(grader, tmp_path / "b", ""), "double")
+    near = part(grade(grader, tmp_path / "c", close), "double")
+
+    for result in (first, again, near):
+        assert result.score == 0
+        assert result.message.split(": ", 1)[1].startswith(
+            "property 'rows sum to 123' does not hold: the vector sums to")
+    assert [(c.status, c.message) for c in first.cases] == [(c.status, c.message)
+                                                            for c in again.cases]
