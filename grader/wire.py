@@ -72,13 +72,25 @@ def encode_array(array: np.ndarray) -> bytes:
     return header + array.tobytes(order="C")
 
 
-_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=True)  # made once: not per call
+def _json_coders() -> tuple[Callable[[Any], str], Callable[[str], tuple[Any, int]]]:
+    """JSON text of a header, and (value, end) from text: the json module's own C encoder
+    and scanner, made once (``json.dumps`` and ``json.loads`` build or wrap them per call,
+    which was a third of a small frame's cost)."""
+    encoder = json.JSONEncoder(separators=(",", ":"), allow_nan=True)
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # an interpreter without the C accelerator
+        return encoder.encode, json.JSONDecoder().raw_decode
+    chunks = make(None, encoder.default, json.encoder.encode_basestring_ascii, None, ":", ",",
+                  False, False, True)
+    return (lambda value: "".join(chunks(value, 0))), json.JSONDecoder().scan_once
+
+
+_to_json, _scan_json = _json_coders()
 
 
 def encode_frame(header: dict[str, Any], blobs: list[bytes] | None = None) -> bytes:
     blobs = blobs or []
-    header = dict(header, blobs=[len(b) for b in blobs])
-    data = _ENCODER.encode(header).encode()
+    data = _to_json({**header, "blobs": [len(b) for b in blobs]}).encode()
     return b"".join([_LEN.pack(len(data)), data, *blobs])
 
 
@@ -170,10 +182,11 @@ def _parse_npy_header(raw: bytes) -> tuple[np.dtype[Any], tuple[int, ...], bool]
 
 def parse_header(data: bytes) -> dict[str, Any]:
     try:
-        header = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
+        text = data.decode("utf-8")
+        header, end = _scan_json(text, 0)
+    except (UnicodeDecodeError, ValueError, StopIteration, RecursionError):
         raise WireError("malformed message header") from None
-    if not isinstance(header, dict):
+    if end != len(text) or not isinstance(header, dict):
         raise WireError("malformed message header")
     blobs = header.get("blobs", [])
     if not isinstance(blobs, list) or not all(
@@ -211,6 +224,7 @@ class FrameReader:
             if own is not None:
                 os.set_blocking(own, False)
         self._buf = bytearray()
+        self._pos = 0  # where the unread part of _buf starts
         self._header: dict[str, Any] | None = None  # of the frame being received
         self._need = 0  # bytes the frame being received needs, once its header is in
 
@@ -230,31 +244,42 @@ class FrameReader:
                 self.drain(chunk)
 
     def _frame(self) -> tuple[dict[str, Any], list[bytes]] | None:
-        """The next complete frame in the buffer, if there is one."""
-        buf = self._buf
+        """The next complete frame in the buffer, if there is one. Frames are read from
+        ``_pos`` on, and the buffer is cut only when it has been read to the end (or much of
+        it has), not once per frame."""
+        buf, pos = self._buf, self._pos
         if self._header is None:
-            if len(buf) < _LEN.size:
+            if len(buf) - pos < _LEN.size:
                 return None
-            (size,) = _LEN.unpack_from(buf)
+            (size,) = _LEN.unpack_from(buf, pos)
             if size > MAX_HEADER_BYTES:
                 raise WireError(f"message header too large ({size} bytes)")
-            if len(buf) < _LEN.size + size:
+            pos += _LEN.size
+            if len(buf) - pos < size:
                 return None
-            header = parse_header(bytes(buf[_LEN.size:_LEN.size + size]))
+            with memoryview(buf) as view:
+                header = parse_header(view[pos:pos + size].tobytes())
             lengths: list[int] = header.get("blobs", [])
             if sum(lengths) > self.max_message:
                 raise WireError(
                     f"output too large ({sum(lengths)} bytes, limit {self.max_message} bytes)")
-            del buf[:_LEN.size + size]
+            self._pos = pos = pos + size
             self._header, self._need = header, sum(lengths)
-        if len(buf) < self._need:
+        if len(buf) - pos < self._need:
             return None
         header, self._header = self._header, None
-        blobs, at = [], 0
-        for n in header.get("blobs", []):
-            blobs.append(bytes(buf[at:at + n]))
-            at += n
-        del buf[:at]
+        blobs = []
+        with memoryview(buf) as view:
+            for n in header.get("blobs", []):
+                blobs.append(view[pos:pos + n].tobytes())
+                pos += n
+        if pos == len(buf):
+            buf.clear()
+            pos = 0
+        elif pos >= 1 << 16:
+            del buf[:pos]
+            pos = 0
+        self._pos = pos
         return header, blobs
 
     def _read_some(self) -> bool:
@@ -274,7 +299,7 @@ class FrameReader:
         if remaining <= 0:
             raise Timeout("timed out")
         poller = select.poll()
-        partial = bool(self._buf) or self._header is not None
+        partial = len(self._buf) > self._pos or self._header is not None
         # Without a notification pipe, or in the middle of a frame, any data wakes us;
         # otherwise only a hang-up of the data pipe does (poll always reports POLLHUP).
         data_events = select.POLLIN if partial or self.notify_fd is None else 0
