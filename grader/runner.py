@@ -107,10 +107,17 @@ class _Child:
     def exit_description(self) -> str:
         return describe_status(self.proc.wait(timeout=1.0))
 
+    def end_requests(self) -> None:
+        """Close the request pipe: the worker exits once it has answered what it has."""
+        if self.write_fd >= 0:
+            os.close(self.write_fd)
+            self.write_fd = -1
+
     def kill(self) -> None:
         self.proc.kill()
         self.reader.drain_now()
-        for fd in (self.write_fd, self.reader.fd, self.output_fd, self.notify_fd):
+        self.end_requests()
+        for fd in (self.reader.fd, self.output_fd, self.notify_fd):
             with contextlib.suppress(OSError):
                 os.close(fd)
 
@@ -251,9 +258,13 @@ class SubmissionRun:
     # --- calls ----------------------------------------------------------------------------
 
     def run_items(self, schedule: Schedule, items: Sequence[Item],
-                  record: Callable[[Item, CallOutcome], None]
+                  record: Callable[[Item, CallOutcome], None], last: bool = False
                   ) -> tuple[list[Item], Item | None, Status | None]:
         """Run ``items`` in one batch; stop at a timeout or crash.
+
+        ``last``: no request will follow this one, so the child is told so (its request
+        pipe is closed once this batch is written) and ends by itself after its last answer,
+        while the grader judges the answers it has left.
 
         Returns the items left unrun, and the item and status that stopped the batch (None,
         None if it ran to the end). Each outcome is passed to ``record`` as soon as it is
@@ -284,6 +295,8 @@ class SubmissionRun:
         try:
             wire.write_all(child.write_fd, schedule.frame(runnable),
                            start + plans[runnable[0].plan].timeout)
+            if last:
+                child.end_requests()
             for position, item in enumerate(runnable):
                 plan = plans[item.plan]
                 reply, reply_blobs = child.reader.read(time.monotonic() + plan.timeout)
@@ -412,7 +425,8 @@ def run_submission(module: Path, schedule: Schedule, import_timeout: float,
     crashes = [0] * len(plans)
     skipped: dict[int, str] = {}  # plan number -> why its remaining cases are not run
     try:
-        for phase in schedule.phases:
+        phases = [phase for phase in schedule.phases if phase]
+        for number, phase in enumerate(phases):
             pending = list(phase)
             while pending:
                 runnable = []
@@ -423,7 +437,8 @@ def run_submission(module: Path, schedule: Schedule, import_timeout: float,
                         runnable.append(item)
                 if not runnable:
                     break
-                pending, stopped, status = run.run_items(schedule, runnable, record)
+                pending, stopped, status = run.run_items(schedule, runnable, record,
+                                                         last=number == len(phases) - 1)
                 if stopped is None:
                     continue
                 case_id = schedule.case(stopped).id

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from grader import runner
 from grader.cli import main
 from grader.grading import GradeOptions, Grader
 from grader.isolation import Limits
@@ -492,3 +493,22 @@ def test_memory_in_files_counts_against_the_memory_limit(mini: Assignment,
     assert part.cases[0].status == "crash", part.cases[0]
     assert "killed by signal SIGKILL" in part.cases[0].message
     assert_others_full(result, "double")
+
+
+def test_a_worker_ends_by_itself_after_its_last_answer(mini_grader: Grader, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # Told that no request follows the last batch, it exits while the grader still judges;
+    # so the next submission's worker need not wait for this one to be killed and cleared.
+    codes: list[int | None] = []
+    close = runner.SubmissionRun.close
+
+    def close_after_its_end(self: runner.SubmissionRun) -> str:
+        if self.child is not None:
+            codes.append(self.child.proc.wait(timeout=5.0))
+        return close(self)
+
+    monkeypatch.setattr(runner.SubmissionRun, "close", close_after_its_end)
+    result = grade(mini_grader, tmp_path, "")
+
+    assert result.score == result.max_score
+    assert codes == [0]
