@@ -314,17 +314,37 @@ def _own_state() -> list[Any]:
             sorted(os.sched_getaffinity(0)), proc]
 
 
-def _others_alive() -> bool:
-    """Whether a process other than this one still runs (not yet a zombie) here."""
+def _others_alive() -> list[int]:
+    """The processes other than this one that still run (are not yet zombies) here."""
+    alive = []
     for name in os.listdir("/proc"):
         if name.isdigit() and name != "1":
             try:
                 with open(f"/proc/{name}/stat") as f:
                     if f.read().rsplit(")", 1)[1].split()[0] != "Z":
-                        return True
+                        alive.append(int(name))
             except (OSError, IndexError):
                 pass
-    return False
+    return alive
+
+
+def _wait_for_any_end(pids: list[int], timeout: float) -> None:
+    """Sleep until one of ``pids`` ends or ``timeout`` passes (pidfds, where there are)."""
+    fds = []
+    try:
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                fds.append(os.pidfd_open(pid))
+        if not fds:
+            time.sleep(min(timeout, 0.001))
+            return
+        poller = select.poll()
+        for fd in fds:
+            poller.register(fd, select.POLLIN)
+        poller.poll(max(1, int(timeout * 1000)))
+    finally:
+        for fd in fds:
+            os.close(fd)
 
 
 def _reap_forever(cmd: int, answer: int, watch_state: bool) -> int:
@@ -354,13 +374,14 @@ def _reap_forever(cmd: int, answer: int, watch_state: bool) -> int:
             # kill() only queues the signal: wait until they have let go of what they held
             # (descriptors, namespaces), or give the container up.
             deadline = time.monotonic() + 5.0
-            while _others_alive():
-                if time.monotonic() > deadline:
+            while alive := _others_alive():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
                     return 3
                 with contextlib.suppress(ChildProcessError):
                     while os.waitpid(-1, os.WNOHANG)[0]:
                         pass
-                time.sleep(0.001)
+                _wait_for_any_end(alive, min(remaining, 0.05))
         while True:
             try:
                 pid, _ = os.waitpid(-1, os.WNOHANG)
