@@ -1,6 +1,6 @@
 """Measure grading throughput on N synthetic homework-2 submissions, in one run.
 
-    python bench/bench.py [--n 500] [--baseline-n 60] [--out bench/README.md]
+    python bench/bench.py [--n 500] [--baseline-n 60] [--repeat 3] [--out bench/README.md]
 
 Measured, on the same cases (the full hw2 set, public and hidden):
 
@@ -236,6 +236,8 @@ def run(work: Path) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=500)
     parser.add_argument("--baseline-n", type=int, default=60)
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="run the floor and both grader runs this many times; best counts")
     parser.add_argument("--out", type=Path, default=None,
                         help="write the results table into this markdown file")
     args = parser.parse_args()
@@ -248,11 +250,16 @@ def run(work: Path) -> None:
     assert len(discover(subs_dir, "hw2.py")) == args.n
 
     rows: list[tuple[str, int, float]] = []
-    t_floor = floor(subs, grader)
+    # Best of --repeat runs each, taken in turns: this VM has slow spells of several
+    # seconds, and one of them landing on one measurement would skew its ratios.
+    t_floor, t1, tn, peak = float("inf"), float("inf"), float("inf"), 0
+    for _ in range(args.repeat):
+        t_floor = min(t_floor, floor(subs, grader))
+        t1 = min(t1, grade_cli(subs_dir, 1)[0])
+        elapsed, pss = grade_cli(subs_dir, cores, measure_memory=True)
+        tn, peak = min(tn, elapsed), max(peak, pss)
     rows.append(("in-process floor (no isolation)", len(subs), t_floor))
-    t1, _ = grade_cli(subs_dir, 1)
     rows.append(("grader grade --jobs 1", len(subs), t1))
-    tn, peak = grade_cli(subs_dir, cores, measure_memory=True)
     rows.append((f"grader grade --jobs {cores}", len(subs), tn))
 
     few = subs[: args.baseline_n]
@@ -279,7 +286,8 @@ def run(work: Path) -> None:
         f"Machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}, "
         f"numpy {np.__version__}; {time.strftime('%Y-%m-%d', time.gmtime())}.",
         f"Submissions: {args.n} synthetic hw2 submissions {json.dumps(mix)}; "
-        f"{sum(len(p.cases) for p in grader.parts)} cases each.",
+        f"{sum(len(p.cases) for p in grader.parts)} cases each; the floor and the grader runs "
+        f"are the best of {args.repeat}.",
         "",
         "| what | submissions | seconds | submissions/s |",
         "|---|---:|---:|---:|",

@@ -137,8 +137,7 @@ class SubmissionRun:
         # In the launcher's workspace, which a container shows this run's worker.
         self.root = Path(tempfile.mkdtemp(prefix="grader-run-", dir=launcher.workspace))
         try:
-            self.scratch = self.root / "work"
-            self.scratch.mkdir()
+            self.scratch = self.root / "work"  # made when needed: not under full isolation
             self.display_name = module.name
             self.module = copy_submission(module, self.root / "submission")
         except BaseException:
@@ -168,6 +167,7 @@ class SubmissionRun:
                 cwd, home = "/", container.SCRATCH
                 module = f"{container.SUBMISSION}/{self.module.name}"
             else:
+                self.scratch.mkdir(exist_ok=True)
                 cwd = home = str(self.scratch)
                 module = str(self.module)
             try:

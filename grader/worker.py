@@ -127,6 +127,7 @@ class Worker:
         sys.path.insert(0, os.path.dirname(path))
         name = header["name"]
         self.max_bytes = int(header.get("max_bytes", self.max_bytes))
+        sys.dont_write_bytecode = True  # (a copy, imported once: no cache worth writing)
         try:
             spec = importlib.util.spec_from_file_location(name, path)
             assert spec is not None and spec.loader is not None
