@@ -214,13 +214,16 @@ def _reap_zombies() -> None:
                 os.waitpid(proc.pid, os.WNOHANG)
 
 
-def leftover_processes(since: int, grace: float = REAP_GRACE) -> list[Proc]:
+def leftover_processes(since: int, grace: float = REAP_GRACE,
+                       existing: frozenset[tuple[int, int]] = frozenset()) -> list[Proc]:
     """Live descendants of this process, and suspects started ``since`` (boot ticks) that
-    were orphaned to init, after giving dying ones ``grace`` seconds."""
+    were orphaned to init, after giving dying ones ``grace`` seconds. Descendants in
+    ``existing`` (pid, start) were there before: other tests' graders, not leftovers."""
     deadline = time.monotonic() + grace
     while True:
         _reap_zombies()
-        alive = [p for p in descendants(os.getpid()) if p.state != "Z"]
+        alive = [p for p in descendants(os.getpid())
+                 if p.state != "Z" and (p.pid, p.start) not in existing]
         escaped = [p for p in processes().values()
                    if p.ppid == 1 and p.suspect and p.start >= since and p.state != "Z"]
         left = alive + [p for p in escaped if p not in alive]
@@ -408,6 +411,7 @@ class Lab:
         before = {str(w): tree(w) for w in watched}
         tmp_before = tmp_listing(self.tmpdir)
         since = boot_ticks() - 1
+        existing = frozenset((p.pid, p.start) for p in descendants(os.getpid()))
         start = time.monotonic()
         raised = ""
         try:
@@ -416,7 +420,7 @@ class Lab:
             graded = None
             raised = "".join(traceback.format_exception(exc)[-3:]).strip()
         seconds = time.monotonic() - start
-        left_procs = leftover_processes(since)
+        left_procs = leftover_processes(since, existing=existing)
         changed = [c for w in watched for c in changes(before[str(w)], tree(w))
                    if not _grader_cache_write(c, cache, before[str(cache)])]
         changed += tmp_changes(tmp_before, tmp_listing(self.tmpdir))
