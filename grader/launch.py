@@ -46,12 +46,16 @@ def worker_env(home: str) -> dict[str, str]:
 CHANNEL_LOST = 70  # grader.worker's exit code when the student code broke its pipes
 
 
-def describe_status(code: int | None) -> str:
-    """Words for a Popen-style return code (negative: killed by that signal)."""
+def describe_status(code: int | None, out_of_memory: bool = False) -> str:
+    """Words for a Popen-style return code (negative: killed by that signal).
+    ``out_of_memory``: a memory cgroup killed a process of this worker's while it ran."""
     if code is None:
         return "stopped responding"
     if code == CHANNEL_LOST:
         return "lost its connection to the grader (the code closed or broke the worker's pipes)"
+    if code == -signal.SIGKILL and out_of_memory:
+        return ("was killed for using too much memory (all of the student's processes and "
+                "files together are capped by --memory)")
     if code < 0:
         try:
             return f"was killed by signal {signal.Signals(-code).name}"
@@ -74,6 +78,10 @@ class Launcher(Protocol):
 
 class Process(Protocol):
     pid: int
+
+    @property
+    def out_of_memory(self) -> bool:
+        """Known once it has ended: a memory cgroup killed one of its processes."""
 
     def wait(self, timeout: float | None = None) -> int | None: ...
 
@@ -117,6 +125,8 @@ class SpawnLauncher:
 
 
 class _Popen:
+    out_of_memory = False  # (no memory cgroup without a container)
+
     def __init__(self, proc: subprocess.Popen[bytes]) -> None:
         self.proc = proc
         self.pid = proc.pid
@@ -161,7 +171,7 @@ class ZygoteLauncher:
         self._lock = threading.Lock()
         self._cond = threading.Condition()
         self._spawned: dict[int, dict[str, Any]] = {}
-        self._exits: dict[int, int] = {}
+        self._exits: dict[int, tuple[int, bool]] = {}  # pid -> (wait status, OOM kill)
         self._abandoned: set[int] = set()
         self._closed = False
         try:
@@ -194,7 +204,8 @@ class ZygoteLauncher:
                     if pid in self._abandoned:
                         self._abandoned.discard(pid)  # killed and not waited for
                     else:
-                        self._exits[pid] = int(message["status"])
+                        self._exits[pid] = (int(message["status"]),
+                                            message.get("oom") is True)
                 else:
                     self._spawned[int(message["id"])] = message
                 self._cond.notify_all()
@@ -217,7 +228,7 @@ class ZygoteLauncher:
             if self._exits.pop(pid, None) is None:
                 self._abandoned.add(pid)
 
-    def status(self, pid: int, timeout: float | None) -> int | None:
+    def status(self, pid: int, timeout: float | None) -> tuple[int, bool] | None:
         with self._cond:
             self._cond.wait_for(lambda: pid in self._exits or self._closed, timeout)
             return self._exits.pop(pid, None)
@@ -243,11 +254,13 @@ class _Forked:
         self.pid = pid
         self.zygote = zygote
         self.code: int | None = None
+        self.out_of_memory = False
 
     def wait(self, timeout: float | None = None) -> int | None:
         if self.code is None:
-            status = self.zygote.status(self.pid, timeout)
-            if status is not None:
+            ended = self.zygote.status(self.pid, timeout)
+            if ended is not None:
+                status, self.out_of_memory = ended
                 try:
                     self.code = os.waitstatus_to_exitcode(status)
                 except ValueError:  # a stop, not an end: never from a sound zygote
@@ -357,6 +370,10 @@ class _Tracked:
         self.inner = inner
         self.owner = owner
         self.pid = inner.pid
+
+    @property
+    def out_of_memory(self) -> bool:
+        return self.inner.out_of_memory
 
     def wait(self, timeout: float | None = None) -> int | None:
         return self.inner.wait(timeout)

@@ -11,10 +11,14 @@ import json
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+_NAMES: dict[tuple[type, str], tuple[str, ...]] = {}
 
-@functools.cache
+
 def _names(cls: type, skip: str) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(cls) if f.name != skip)
+    names = _NAMES.get((cls, skip))
+    if names is None:
+        names = _NAMES[cls, skip] = tuple(f.name for f in fields(cls) if f.name != skip)
+    return names
 
 
 def _shallow(obj: Any, skip: str = "") -> dict[str, Any]:

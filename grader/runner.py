@@ -105,7 +105,7 @@ class _Child:
         return self.reader.read(deadline)
 
     def exit_description(self) -> str:
-        return describe_status(self.proc.wait(timeout=1.0))
+        return describe_status(self.proc.wait(timeout=1.0), self.proc.out_of_memory)
 
     def end_requests(self) -> None:
         """Close the request pipe: the worker exits once it has answered what it has."""

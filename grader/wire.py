@@ -72,7 +72,7 @@ def encode_array(array: np.ndarray) -> bytes:
     return header + array.tobytes(order="C")
 
 
-def _json_coders() -> tuple[Callable[[Any], str], Callable[[str], tuple[Any, int]]]:
+def _json_coders() -> tuple[Callable[[Any], str], Callable[[str, int], tuple[Any, int]]]:
     """JSON text of a header, and (value, end) from text: the json module's own C encoder
     and scanner, made once (``json.dumps`` and ``json.loads`` build or wrap them per call,
     which was a third of a small frame's cost)."""
@@ -82,7 +82,8 @@ def _json_coders() -> tuple[Callable[[Any], str], Callable[[str], tuple[Any, int
         return encoder.encode, json.JSONDecoder().raw_decode
     chunks = make(None, encoder.default, json.encoder.encode_basestring_ascii, None, ":", ",",
                   False, False, True)
-    return (lambda value: "".join(chunks(value, 0))), json.JSONDecoder().scan_once
+    scanner: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+    return (lambda value: "".join(chunks(value, 0))), scanner
 
 
 _to_json, _scan_json = _json_coders()

@@ -18,8 +18,9 @@ Protocol (AF_UNIX SOCK_SEQPACKET, one JSON object per message):
 - grader -> zygote: ``{"id": n, "cwd": path, "env": {...}}`` with the worker's request,
   reply, wake-up and output pipe ends attached as ancillary data;
 - zygote -> grader: ``{"id": n, "pid": pid}`` once forked (or ``{"id": n, "error": why}``,
-  after which the zygote exits), and ``{"exit": pid, "status": s}`` (a raw wait status)
-  when a worker ends.
+  after which the zygote exits), and ``{"exit": pid, "status": s, "oom": b}`` when a
+  worker ends: its raw wait status, and whether the container's memory cgroup killed a
+  process for memory while it ran.
 """
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ def main(argv: list[str]) -> int:
     # are never collected.
     gc.collect()
     gc.freeze()
-    children: set[int] = set()
+    children: dict[int, int | None] = {}  # pid -> the container's OOM kills at its fork
     dirty = False  # a worker has run since the container was last cleared
     _send(sock, {"ready": os.getpid()})
     try:
@@ -146,12 +147,13 @@ def main(argv: list[str]) -> int:
                 _send(sock, {"id": request.get("id"), "error": str(exc)})
                 return 4
             dirty = True
+            kills = container.oom_kills()
             pid = os.fork()
             if pid == 0:
                 _child(sock, request, fds, (wake_r, wake_w))
             for fd in fds:
                 os.close(fd)
-            children.add(pid)
+            children[pid] = kills
             _send(sock, {"id": request.get("id"), "pid": pid})
     finally:
         for pid in children:
@@ -161,9 +163,11 @@ def main(argv: list[str]) -> int:
                 os.kill(pid, signal.SIGKILL)
 
 
-def _reap(sock: socket.socket, children: set[int]) -> bool:
+def _reap(sock: socket.socket, children: dict[int, int | None]) -> bool:
     """Collect ended workers and report their exits. In a container, the last one's end
-    also ends whatever it started. True if the container is now known to be clear."""
+    also ends whatever it started, and an exit says whether the container's memory cgroup
+    killed a process while that worker ran (one worker runs at a time: the kill was its
+    own, or one of its children's). True if the container is now known to be clear."""
     cleared = False
     while True:
         try:
@@ -179,14 +183,16 @@ def _reap(sock: socket.socket, children: set[int]) -> bool:
                 os.kill(pid, signal.SIGKILL)
             continue
         if pid in children:
-            children.discard(pid)
+            kills = children.pop(pid)
+            now = container.oom_kills()
             if not children:  # (a newer worker: the fork that made it cleared the rest)
                 try:
                     container.clear_container()
                     cleared = True
                 except sandbox.SandboxError:  # the next fork will say so
                     pass
-            _send(sock, {"exit": pid, "status": status})
+            _send(sock, {"exit": pid, "status": status,
+                         "oom": kills is not None and now is not None and now > kills})
 
 
 if __name__ == "__main__":

@@ -491,7 +491,7 @@ def test_memory_in_files_counts_against_the_memory_limit(mini: Assignment,
 
     part = parts(result)["double"]
     assert part.cases[0].status == "crash", part.cases[0]
-    assert "killed by signal SIGKILL" in part.cases[0].message
+    assert "was killed for using too much memory" in part.cases[0].message
     assert_others_full(result, "double")
 
 
