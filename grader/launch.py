@@ -268,7 +268,9 @@ class _Forked:
         return self.code
 
     def kill(self) -> None:
-        if self.code is not None:
+        # A worker whose exit the zygote has reported is gone, its process group with it
+        # (grader.zygote._reap), and its pid may already be someone else's: leave it be.
+        if self.code is not None or self.wait(timeout=0) is not None:
             return
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.pid, signal.SIGKILL)

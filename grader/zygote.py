@@ -164,14 +164,26 @@ def main(argv: list[str]) -> int:
 
 
 def _reap(sock: socket.socket, children: dict[int, int | None]) -> bool:
-    """Collect ended workers and report their exits. In a container, the last one's end
-    also ends whatever it started, and an exit says whether the container's memory cgroup
-    killed a process while that worker ran (one worker runs at a time: the kill was its
-    own, or one of its children's). True if the container is now known to be clear."""
+    """Collect ended workers and report their exits at once. A worker's end also ends its
+    process group, while its unreaped exit still holds the group's id (so the id cannot
+    belong to anyone else yet); in a container, the last one's end also ends whatever it
+    started. An exit says whether the container's memory cgroup killed a process while that
+    worker ran (one worker runs at a time: the kill was its own, or one of its children's).
+    True if the container is now known to be clear.
+
+    Once its exit is reported, a worker's pid is never signalled again (the grader's kill
+    of an ended worker does nothing), since the pid is free to be reused."""
     cleared = False
     while True:
         try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
+            ended = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except ChildProcessError:
+            return cleared
+        if ended is not None and ended.si_pid in children:
+            with contextlib.suppress(OSError):
+                os.killpg(ended.si_pid, signal.SIGKILL)
+        try:
+            pid, status = os.waitpid(ended.si_pid if ended is not None else -1, os.WNOHANG)
         except ChildProcessError:
             return cleared
         if pid == 0:
@@ -185,14 +197,14 @@ def _reap(sock: socket.socket, children: dict[int, int | None]) -> bool:
         if pid in children:
             kills = children.pop(pid)
             now = container.oom_kills()
+            _send(sock, {"exit": pid, "status": status,
+                         "oom": kills is not None and now is not None and now > kills})
             if not children:  # (a newer worker: the fork that made it cleared the rest)
                 try:
                     container.clear_container()
                     cleared = True
                 except sandbox.SandboxError:  # the next fork will say so
                     pass
-            _send(sock, {"exit": pid, "status": status,
-                         "oom": kills is not None and now is not None and now > kills})
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -512,3 +513,36 @@ def test_a_worker_ends_by_itself_after_its_last_answer(mini_grader: Grader, tmp_
 
     assert result.score == result.max_score
     assert codes == [0]
+
+
+def test_an_ended_workers_pid_is_never_signalled(mini_grader: Grader, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # A worker ends by itself after its last answer and its pid is freed: the grader must not
+    # kill that pid afterwards, since it may already be another process's (here one that is
+    # made to get it, as if the pid space had wrapped around).
+    if os.geteuid() != 0 or not os.path.exists("/proc/sys/kernel/ns_last_pid"):
+        pytest.skip("choosing the next pid needs root")
+    bystanders: list[subprocess.Popen[bytes]] = []
+    close = runner.SubmissionRun.close
+
+    def close_after_pid_reuse(self: runner.SubmissionRun) -> str:
+        assert self.child is not None
+        pid = self.child.proc.pid
+        deadline = time.monotonic() + 5.0
+        while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+            f.write(str(pid - 1))
+        bystanders.append(subprocess.Popen(["sleep", "30"], start_new_session=True))
+        return close(self)
+
+    monkeypatch.setattr(runner.SubmissionRun, "close", close_after_pid_reuse)
+    try:
+        result = grade(mini_grader, tmp_path, "")
+        time.sleep(0.1)
+        assert result.score == result.max_score
+        assert [b.poll() for b in bystanders] == [None]
+    finally:
+        for bystander in bystanders:
+            bystander.kill()
+            bystander.wait()
