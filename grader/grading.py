@@ -28,6 +28,7 @@ from .launch import (
     SpawnLauncher,
     TrackingLauncher,
     ZygoteLauncher,
+    end_prestarted,
     zygote_supported,
 )
 from .outcomes import CallOutcome, Status
@@ -254,6 +255,7 @@ class Grader:
         jobs = max(1, min(jobs, len(submissions) or 1))
         if jobs > 1 and forking_supported():
             self.close()  # no zygote thread may exist in a process that forks
+            end_prestarted()  # (each job process starts its own zygote)
             done = grade_in_processes(self, submissions, jobs, on_result)
             return [done[i] for i in range(len(submissions))]
         slots: queue.SimpleQueue[int] = queue.SimpleQueue()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from grader import runner
+from grader import launch, runner
 from grader.cli import main
 from grader.grading import GradeOptions, Grader
 from grader.isolation import Limits
@@ -546,3 +547,58 @@ def test_an_ended_workers_pid_is_never_signalled(mini_grader: Grader, tmp_path: 
         for bystander in bystanders:
             bystander.kill()
             bystander.wait()
+
+
+def test_a_prestarted_zygote_serves_the_first_launcher_of_its_process() -> None:
+    if not launch.zygote_supported():
+        pytest.skip("zygotes need Linux")
+    launch.prestart()
+    assert launch._spare is not None
+    spare_pid = launch._spare[3][0].pid
+    zygote = launch.ZygoteLauncher()
+    try:
+        assert zygote.proc.pid == spare_pid
+        assert launch._spare is None
+    finally:
+        zygote.close()
+
+
+def test_a_forked_process_never_takes_its_parents_prestarted_zygote() -> None:
+    if not launch.zygote_supported():
+        pytest.skip("zygotes need Linux")
+    launch.prestart()
+    assert launch._spare is not None
+    spare_pid = launch._spare[3][0].pid
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # the job processes of grader.jobs are forked like this
+        taken = launch._take_spare(sys.executable, "/")
+        os.write(write, b"taken" if taken is not None else b"left")
+        os._exit(0)
+    os.close(write)
+    answer = os.read(read, 16)
+    os.close(read)
+    os.waitpid(child, 0)
+    zygote = launch.ZygoteLauncher()  # the parent's own first launcher still gets it
+    try:
+        assert answer == b"left"
+        assert zygote.proc.pid == spare_pid
+    finally:
+        zygote.close()
+
+
+def test_an_unused_prestarted_zygote_ends_with_its_process() -> None:
+    if not launch.zygote_supported():
+        pytest.skip("zygotes need Linux")
+    script = ("from grader import launch\n"
+              "launch.prestart()\n"
+              "print(launch._spare[3][0].pid)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=30, check=True)
+    pid = int(done.stdout)
+    assert not os.path.exists(f"/proc/{pid}") or _state(pid) == "Z"
+
+
+def _state(pid: int) -> str:
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()[0]
