@@ -549,12 +549,18 @@ def test_an_ended_workers_pid_is_never_signalled(mini_grader: Grader, tmp_path: 
             bystander.wait()
 
 
-def test_a_prestarted_zygote_serves_the_first_launcher_of_its_process() -> None:
+@pytest.fixture
+def spare_pid() -> Iterator[int]:
+    """The pid of a zygote prestarted by this process (ended afterwards if still unused)."""
     if not launch.zygote_supported():
         pytest.skip("zygotes need Linux")
     launch.prestart()
     assert launch._spare is not None
-    spare_pid = launch._spare[3][0].pid
+    yield launch._spare[3][0].pid
+    launch.end_prestarted()
+
+
+def test_a_prestarted_zygote_serves_the_first_launcher_of_its_process(spare_pid: int) -> None:
     zygote = launch.ZygoteLauncher()
     try:
         assert zygote.proc.pid == spare_pid
@@ -563,12 +569,7 @@ def test_a_prestarted_zygote_serves_the_first_launcher_of_its_process() -> None:
         zygote.close()
 
 
-def test_a_forked_process_never_takes_its_parents_prestarted_zygote() -> None:
-    if not launch.zygote_supported():
-        pytest.skip("zygotes need Linux")
-    launch.prestart()
-    assert launch._spare is not None
-    spare_pid = launch._spare[3][0].pid
+def test_a_forked_process_never_takes_its_parents_prestarted_zygote(spare_pid: int) -> None:
     read, write = os.pipe()
     child = os.fork()
     if child == 0:  # the job processes of grader.jobs are forked like this
