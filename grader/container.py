@@ -471,7 +471,7 @@ def enter_student(cfg: dict[str, Any]) -> None:
         raise SandboxError(f"new session keyring: {os.strerror(ctypes.get_errno())}")
     sandbox.first_to_die()
     sandbox.drop_privileges(uid, gid)
-    sandbox.deny_keyrings()
+    sandbox.deny_calls()
 
 
 def clear_container() -> None:

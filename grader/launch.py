@@ -279,6 +279,11 @@ class ZygoteLauncher:
             raise OSError(f"the zygote could not fork a worker ({reply or 'no reply'})")
         return _Forked(int(reply["pid"]), self)
 
+    def kill(self, pid: int) -> None:
+        """Have the zygote kill worker ``pid`` and its process group, if still unreaped."""
+        with self._lock, contextlib.suppress(OSError):
+            self.sock.send(json.dumps({"kill": pid}).encode())
+
     def abandon(self, pid: int) -> None:
         """Forget a worker's exit status (it was killed; nobody will ask for it)."""
         with self._cond:
@@ -325,14 +330,11 @@ class _Forked:
         return self.code
 
     def kill(self) -> None:
-        # A worker whose exit the zygote has reported is gone, its process group with it
-        # (grader.zygote._reap), and its pid may already be someone else's: leave it be.
+        # The zygote kills it: only the zygote knows whether the pid is still this worker's
+        # (not yet reaped), since it may end by itself at any moment.
         if self.code is not None or self.wait(timeout=0) is not None:
             return
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.pid, signal.SIGKILL)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(self.pid, signal.SIGKILL)
+        self.zygote.kill(self.pid)
         self.code = -signal.SIGKILL
         self.zygote.abandon(self.pid)
 

@@ -131,8 +131,10 @@ def new_session_keyring() -> bool:
 
 
 # add_key, request_key, keyctl; and the architecture seccomp reports for native calls
-_KEY_SYSCALLS = {"x86_64": (0xC000003E, (248, 249, 250)),
-                 "aarch64": (0xC00000B7, (217, 218, 219))}
+# Per machine: the audit architecture, the keyring calls (add_key, request_key, keyctl) and
+# prctl.
+_DENIED_CALLS = {"x86_64": (0xC000003E, (248, 249, 250), 157),
+                 "aarch64": (0xC00000B7, (217, 218, 219), 167)}
 
 
 class _SockFilter(ctypes.Structure):
@@ -144,23 +146,45 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
 
 
-def deny_keyrings() -> None:
-    """A seccomp filter: add_key, request_key and keyctl fail with EPERM, and so does any
-    non-native system call. Keyrings are not namespaced: a worker running as the grader's
-    uid could otherwise link the grader's user keyring (_uid.N, all permissions to its uid)
-    into its own, read or clear it, or fill the uid's key quota. Needs no_new_privs."""
-    machine = _KEY_SYSCALLS.get(platform.machine())
+def deny_calls() -> None:
+    """A seccomp filter for a student's processes. These fail with EPERM:
+
+    - add_key, request_key and keyctl. Keyrings are not namespaced: a worker running as the
+      grader's uid could otherwise link the grader's user keyring (_uid.N, all permissions to
+      its uid) into its own, read or clear it, or fill the uid's key quota;
+    - prctl(PR_SET_DUMPABLE). A dumpable process owns its /proc files, and could then undo
+      its out-of-memory score of 1000 (where the grader lacks CAP_SYS_RESOURCE, nothing
+      else stops it), making the zygote the memory killer's first pick;
+    - any non-native system call (x32, or another architecture's numbering).
+
+    Needs no_new_privs."""
+    machine = _DENIED_CALLS.get(platform.machine())
     if machine is None or not sys.platform.startswith("linux"):
         return
-    arch, numbers = machine
-    ld, jeq, ret = 0x20, 0x15, 0x06  # BPF_LD|BPF_W|BPF_ABS, BPF_JMP|BPF_JEQ|BPF_K, BPF_RET
+    arch, keyring_calls, prctl_call = machine
+    ld, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, JGE|K, BPF_RET
     allow, eperm = 0x7FFF0000, 0x00050000 | 1
-    prog = [(ld, 0, 0, 4), (jeq, 1, 0, arch), (ret, 0, 0, eperm), (ld, 0, 0, 0)]
-    for i, number in enumerate(numbers):
-        prog.append((jeq, len(numbers) - i, 0, number))
+    # (op, jump if true, jump if false, k), with "ALLOW"/"EPERM" for the two last returns.
+    ops: list[tuple[int, int | str, int | str, int]] = [
+        (ld, 0, 0, 4),  # seccomp_data.arch
+        (jeq, 0, "EPERM", arch),
+        (ld, 0, 0, 0),  # seccomp_data.nr
+    ]
+    if platform.machine() == "x86_64":  # x32 numbers have bit 30 set
+        ops.append((jge, "EPERM", 0, 0x40000000))
+    ops += [(jeq, "EPERM", 0, number) for number in keyring_calls]
+    ops += [
+        (jeq, 0, "ALLOW", prctl_call),
+        (ld, 0, 0, 16),  # the low word of seccomp_data.args[0]: prctl's option (an int)
+        (jeq, "EPERM", "ALLOW", PR_SET_DUMPABLE),
+    ]
+    targets = {"ALLOW": len(ops), "EPERM": len(ops) + 1}
+
+    def offset(at: int, jump: int | str) -> int:
+        return jump if isinstance(jump, int) else targets[jump] - at - 1
+
+    prog = [(op, offset(i, jt), offset(i, jf), k) for i, (op, jt, jf, k) in enumerate(ops)]
     prog += [(ret, 0, 0, allow), (ret, 0, 0, eperm)]
-    if platform.machine() == "x86_64":  # x32 numbers have bit 30 set: refuse them all
-        prog[4:4] = [(0x35, len(prog) - 5, 0, 0x40000000)]  # BPF_JMP|BPF_JGE|BPF_K
     filters = (_SockFilter * len(prog))(*[_SockFilter(*op) for op in prog])
     fprog = _SockFprog(len(prog), filters)
     check("seccomp", libc().prctl, ctypes.c_int(PR_SET_SECCOMP),

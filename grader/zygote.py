@@ -17,6 +17,8 @@ Protocol (AF_UNIX SOCK_SEQPACKET, one JSON object per message):
 - zygote -> grader: ``{"ready": pid}``, or ``{"error": why}`` if the container failed;
 - grader -> zygote: ``{"id": n, "cwd": path, "env": {...}}`` with the worker's request,
   reply, wake-up and output pipe ends attached as ancillary data;
+- grader -> zygote: ``{"kill": pid}``, to kill a worker (and its process group) that has
+  not been reaped yet;
 - zygote -> grader: ``{"id": n, "pid": pid}`` once forked (or ``{"id": n, "error": why}``,
   after which the zygote exits), and ``{"exit": pid, "status": s, "oom": b}`` when a
   worker ends: its raw wait status, and whether the container's memory cgroup killed a
@@ -135,6 +137,11 @@ def main(argv: list[str]) -> int:
             if not message:
                 return 0
             request = json.loads(message)
+            if "kill" in request:
+                for fd in fds:
+                    os.close(fd)
+                _kill(request["kill"], children)
+                continue
             if len(fds) != _FDS:
                 for fd in fds:
                     os.close(fd)
@@ -163,6 +170,16 @@ def main(argv: list[str]) -> int:
                 os.kill(pid, signal.SIGKILL)
 
 
+def _kill(pid: object, children: dict[int, int | None]) -> None:
+    """Kill a worker and its process group, if it has not been reaped yet: until then its
+    pid (and its group's id) cannot be anyone else's."""
+    if isinstance(pid, int) and pid in children:
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
 def _reap(sock: socket.socket, children: dict[int, int | None]) -> bool:
     """Collect ended workers and report their exits at once. A worker's end also ends its
     process group, while its unreaped exit still holds the group's id (so the id cannot
@@ -171,8 +188,8 @@ def _reap(sock: socket.socket, children: dict[int, int | None]) -> bool:
     worker ran (one worker runs at a time: the kill was its own, or one of its children's).
     True if the container is now known to be clear.
 
-    Once its exit is reported, a worker's pid is never signalled again (the grader's kill
-    of an ended worker does nothing), since the pid is free to be reused."""
+    Once reaped, a worker's pid is never signalled again (the grader's kills go through
+    :func:`_kill`), since the pid is free to be reused."""
     cleared = False
     while True:
         try:

@@ -42,6 +42,7 @@ NPROC = "a fork bomb run as root: RLIMIT_NPROC binds only for the unprivileged u
 DISK = "a scratch space capped in size"
 NETWORK = "no network"
 KEYRINGS = "kernel keyrings refused (a seccomp filter)"
+DUMPABLE = "making itself dumpable refused (a seccomp filter)"
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,7 @@ EXPECTED: dict[str, Expect] = {
     "steal_expected_cache": Expect("pair", "found no cached expected outputs", full_only=READ),
     "steal_network": Expect("norm", "Network is unreachable", full_only=NETWORK),
     "steal_user_keyring": Expect("add", "keyrings refused", full_only=KEYRINGS),
+    "res_oom_score_lowered": Expect("scale", "oom score 1000", full_only=DUMPABLE),
     # fooling the comparison
     "fool_patch_allclose": Expect("norm", "elements mismatched"),
     "fool_patch_testing": Expect("pair", "elements mismatched"),

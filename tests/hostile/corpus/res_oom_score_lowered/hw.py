@@ -1,0 +1,37 @@
+"""Hostile submission res_oom_score_lowered: Undoes its out-of-memory score of 1000, so that
+the memory killer would pick a grader process (the zygote) before it: makes itself dumpable
+(which gives it its own /proc files) and writes 0 to /proc/self/oom_score_adj.
+
+Hostile part: scale(); the other parts are correct and never call it.
+"""
+
+import ctypes
+
+import numpy as np
+
+PR_SET_DUMPABLE = 4
+
+
+def add(a, b):
+    return a + b
+
+
+def scale(x, c):
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
+    try:
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write("0")
+    except OSError:
+        pass
+    with open("/proc/self/oom_score_adj") as f:
+        score = f.read().strip()
+    raise RuntimeError(f"oom score {score}")
+
+
+def norm(x):
+    return float(np.sqrt(np.sum(np.square(x))))
+
+
+def pair(x):
+    return float(np.sum(x)), 2 * x
