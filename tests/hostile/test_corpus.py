@@ -24,6 +24,7 @@ is what reaches stdout are graded through the CLI.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from dataclasses import dataclass
 
@@ -42,7 +43,8 @@ NPROC = "a fork bomb run as root: RLIMIT_NPROC binds only for the unprivileged u
 DISK = "a scratch space capped in size"
 NETWORK = "no network"
 KEYRINGS = "kernel keyrings refused (a seccomp filter)"
-DUMPABLE = "making itself dumpable refused (a seccomp filter)"
+DUMPABLE = ("an out-of-memory score a student cannot lower (without root, a worker is root"
+            " of its own user namespace and owns its /proc files)")
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class Expect:
     score: str = "zero"  # zero | lost (less than full) | full (contained, graded as usual)
     hangs: int = 0  # calls expected to end by a timeout, for the time bound
     full_only: str = ""  # the namespace-only guarantee this entry tests
+    root_only: str = ""  # a guarantee of full isolation as root only (see the README)
     cli: str = ""  # "grade" (JSON) or "check" (text, -v): what reaches stdout is the point
     or_reason: str = ""  # an acceptable alternative to ``reason``
     forbid: str = ""  # must not appear in the part's message
@@ -123,7 +126,8 @@ EXPECTED: dict[str, Expect] = {
     "steal_expected_cache": Expect("pair", "found no cached expected outputs", full_only=READ),
     "steal_network": Expect("norm", "Network is unreachable", full_only=NETWORK),
     "steal_user_keyring": Expect("add", "keyrings refused", full_only=KEYRINGS),
-    "res_oom_score_lowered": Expect("scale", "oom score 1000", full_only=DUMPABLE),
+    "res_oom_score_lowered": Expect("scale", "oom score 1000", full_only=DUMPABLE,
+                                    root_only=DUMPABLE),
     # fooling the comparison
     "fool_patch_allclose": Expect("norm", "elements mismatched"),
     "fool_patch_testing": Expect("pair", "elements mismatched"),
@@ -177,6 +181,8 @@ def test_hostile_submission(lab: Lab, name: str) -> None:
     expect = EXPECTED[name]
     if expect.full_only:
         lab.require_full(expect.full_only)
+    if expect.root_only and os.geteuid() != 0:
+        pytest.skip(f"needs root: {expect.root_only}")
     folder = lab.corpus / name
     if expect.cli:
         observed = lab.observe(lambda: lab.grade_cli(folder))
