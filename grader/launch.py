@@ -247,15 +247,20 @@ class ZygoteLauncher:
     def _read(self) -> None:
         while True:
             try:
-                data = self.sock.recv(1 << 16)
+                data, fds, _, _ = socket.recv_fds(self.sock, 1 << 16, 1)
             except OSError:
-                data = b""
+                data, fds = b"", []
             with self._cond:
                 if not data:
+                    for fd in fds:
+                        os.close(fd)
                     self._closed = True
                     self._cond.notify_all()
                     return
                 message = json.loads(data)
+                if fds:  # a spawned worker's pidfd (grader.zygote)
+                    os.set_inheritable(fds[0], False)
+                    message["pidfd"] = fds[0]
                 if "exit" in message:
                     pid = int(message["exit"])
                     if pid in self._abandoned:
@@ -276,8 +281,10 @@ class ZygoteLauncher:
             self._cond.wait_for(lambda: request_id in self._spawned or self._closed, 10.0)
             reply = self._spawned.pop(request_id, None)
         if reply is None or "pid" not in reply:
+            if reply is not None and "pidfd" in reply:
+                os.close(reply["pidfd"])
             raise OSError(f"the zygote could not fork a worker ({reply or 'no reply'})")
-        return _Forked(int(reply["pid"]), self)
+        return _Forked(int(reply["pid"]), self, reply.get("pidfd"))
 
     def kill(self, pid: int) -> None:
         """Have the zygote kill worker ``pid`` and its process group, if still unreaped."""
@@ -296,8 +303,15 @@ class ZygoteLauncher:
             return self._exits.pop(pid, None)
 
     def close(self) -> None:
+        with contextlib.suppress(OSError):  # (shutdown: the reader thread may be in recv)
+            self.sock.shutdown(socket.SHUT_RDWR)
         with contextlib.suppress(OSError):
             self.sock.close()
+        # Told by the closed socket, the zygote kills what it still has (kill requests it
+        # has yet to read included: grader.zygote main's finally) and exits; then or after
+        # a moment, it is killed.
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=0.5)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.kill()
@@ -310,11 +324,16 @@ class ZygoteLauncher:
 
 
 class _Forked:
-    """A worker forked by the zygote: not our child, so its exit status comes from there."""
+    """A worker forked by the zygote: not our child, so its exit status comes from there.
 
-    def __init__(self, pid: int, zygote: ZygoteLauncher) -> None:
+    It is signalled through ``pidfd`` (from the zygote), which cannot reach another process
+    once the pid is reused; its process group, through the zygote, which signals only
+    workers it has not reaped."""
+
+    def __init__(self, pid: int, zygote: ZygoteLauncher, pidfd: int | None = None) -> None:
         self.pid = pid
         self.zygote = zygote
+        self.pidfd = pidfd
         self.code: int | None = None
         self.out_of_memory = False
 
@@ -327,16 +346,24 @@ class _Forked:
                     self.code = os.waitstatus_to_exitcode(status)
                 except ValueError:  # a stop, not an end: never from a sound zygote
                     self.code = -signal.SIGKILL
+                self._release()
         return self.code
 
     def kill(self) -> None:
-        # The zygote kills it: only the zygote knows whether the pid is still this worker's
-        # (not yet reaped), since it may end by itself at any moment.
         if self.code is not None or self.wait(timeout=0) is not None:
             return
+        if self.pidfd is not None:  # at once, even if the zygote is gone or stopped
+            with contextlib.suppress(OSError):
+                signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
         self.zygote.kill(self.pid)
+        self._release()
         self.code = -signal.SIGKILL
         self.zygote.abandon(self.pid)
+
+    def _release(self) -> None:
+        if self.pidfd is not None:
+            os.close(self.pidfd)
+            self.pidfd = None
 
 
 class TrackingLauncher:

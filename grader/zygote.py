@@ -19,7 +19,8 @@ Protocol (AF_UNIX SOCK_SEQPACKET, one JSON object per message):
   reply, wake-up and output pipe ends attached as ancillary data;
 - grader -> zygote: ``{"kill": pid}``, to kill a worker (and its process group) that has
   not been reaped yet;
-- zygote -> grader: ``{"id": n, "pid": pid}`` once forked (or ``{"id": n, "error": why}``,
+- zygote -> grader: ``{"id": n, "pid": pid}`` once forked, with a pidfd of the worker
+  attached where the kernel has them (or ``{"id": n, "error": why}``,
   after which the zygote exits), and ``{"exit": pid, "status": s, "oom": b}`` when a
   worker ends: its raw wait status, and whether the container's memory cgroup killed a
   process for memory while it ran.
@@ -161,7 +162,18 @@ def main(argv: list[str]) -> int:
             for fd in fds:
                 os.close(fd)
             children[pid] = kills
-            _send(sock, {"id": request.get("id"), "pid": pid})
+            # With a descriptor of the worker, taken before it can be reaped: the grader
+            # signals it through that, never by a pid that may be reused.
+            try:
+                handle = [os.pidfd_open(pid)]
+            except (OSError, AttributeError):
+                handle = []
+            try:
+                socket.send_fds(sock, [json.dumps({"id": request.get("id"),
+                                                   "pid": pid}).encode()], handle)
+            finally:
+                for fd in handle:
+                    os.close(fd)
     finally:
         for pid in children:
             with contextlib.suppress(OSError):
@@ -225,4 +237,4 @@ def _reap(sock: socket.socket, children: dict[int, int | None]) -> bool:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    os._exit(main(sys.argv))  # (nothing to flush: no output; and no slow interpreter exit)

@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -612,3 +613,73 @@ def test_an_unused_prestarted_zygote_ends_with_its_process() -> None:
 def _state(pid: int) -> str:
     with open(f"/proc/{pid}/stat") as f:
         return f.read().rsplit(")", 1)[1].split()[0]
+
+
+def test_a_worker_that_kills_its_zygote_is_still_killed(mini: Assignment,
+                                                       tmp_path: Path) -> None:
+    # Without a container nothing stops a worker from killing its zygote (its parent) and
+    # giving up its parent-death signal; its timeout must still end it.
+    if not launch.zygote_supported():
+        pytest.skip("zygotes need Linux")
+    marker = tmp_path / "pid"
+    options = GradeOptions(run=RunOptions(sandbox="off", timeout=1.0))
+    with Grader(mini, options) as grader:
+        result = grade(grader, tmp_path / "s", f"""
+            import ctypes, os, signal, time
+
+            def double(x):
+                ctypes.CDLL(None).prctl(1, 0, 0, 0, 0)  # PR_SET_PDEATHSIG: none
+                os.kill(os.getppid(), signal.SIGKILL)
+                with open({str(marker)!r}, "w") as f:
+                    f.write(str(os.getpid()))
+                while True:
+                    time.sleep(1)
+            """)
+    assert parts(result)["double"].cases[0].status == "timeout"
+    pid = int(marker.read_text())
+    deadline = time.monotonic() + 2.0
+    while os.path.exists(f"/proc/{pid}") and _state(pid) != "Z" \
+            and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not os.path.exists(f"/proc/{pid}") or _state(pid) == "Z"
+
+
+def test_closing_the_grader_mid_run_ends_what_the_student_started(mini: Assignment,
+                                                                  tmp_path: Path) -> None:
+    # Without a container, a worker's children die with its process group: closing the
+    # grader while the worker runs (as an interrupt does) must still reach them.
+    if not launch.zygote_supported():
+        pytest.skip("zygotes need Linux")
+    marker = tmp_path / "pid"
+    submission = write_student(tmp_path / "s", f"""
+        import subprocess, time
+
+        def double(x):
+            child = subprocess.Popen(["sleep", "300"])
+            with open({str(marker)!r}, "w") as f:
+                f.write(str(child.pid))
+            time.sleep(300)
+        """)
+    grader = Grader(mini, GradeOptions(run=RunOptions(sandbox="off", timeout=30.0)))
+
+    def grade_until_closed() -> None:
+        with contextlib.suppress(Exception):  # (its workspace goes away with the grader)
+            grader.grade(submission)
+
+    thread = threading.Thread(target=grade_until_closed, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10.0
+    while not (marker.exists() and marker.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    pid = int(marker.read_text())
+    grader.launcher.kill_all()
+    grader.close()
+    deadline = time.monotonic() + 2.0
+    while os.path.exists(f"/proc/{pid}") and _state(pid) != "Z" \
+            and time.monotonic() < deadline:
+        time.sleep(0.02)
+    try:
+        assert not os.path.exists(f"/proc/{pid}") or _state(pid) == "Z"
+    finally:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
