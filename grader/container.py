@@ -198,17 +198,34 @@ def _join_memory_cgroup(limit: int) -> int | None:
 def oom_kills() -> int | None:
     """How many processes the container's memory cgroup has killed for memory so far (the
     ``oom_kill`` count of cgroup v2's ``memory.events`` or v1's ``memory.oom_control``), or
-    None where it cannot tell."""
+    None where it cannot tell. In the zygote."""
     fd = _container.get("oom_events") if _container else None
     if fd is None:
         return None
     try:
-        for line in os.pread(fd, 4096, 0).decode().splitlines():
-            key, _, value = line.partition(" ")
-            if key == "oom_kill" and value.strip().isdigit():
-                return int(value)
-    except (OSError, UnicodeDecodeError):
-        pass
+        return _oom_kill_count(os.pread(fd, 4096, 0))
+    except OSError:
+        return None
+
+
+def container_oom_kills(zygote_pid: int) -> int | None:
+    """:func:`oom_kills` of the container of zygote ``zygote_pid``, read by the grader (its
+    cgroup outlives the zygote until the grader removes it)."""
+    for path in (f"{_CGROUP_V2}/grader-{zygote_pid}/memory.events",
+                 f"{_CGROUP_V1}/grader-{zygote_pid}/memory.oom_control"):
+        try:
+            with open(path, "rb") as f:
+                return _oom_kill_count(f.read(4096))
+        except OSError:
+            continue
+    return None
+
+
+def _oom_kill_count(data: bytes) -> int | None:
+    for line in data.decode("ascii", "replace").splitlines():
+        key, _, value = line.partition(" ")
+        if key == "oom_kill" and value.strip().isdigit():
+            return int(value)
     return None
 
 

@@ -230,6 +230,7 @@ class ZygoteLauncher:
         self._spawned: dict[int, dict[str, Any]] = {}
         self._exits: dict[int, tuple[int, bool]] = {}  # pid -> (wait status, OOM kill)
         self._abandoned: set[int] = set()
+        self._oom_kills: dict[int, int] = {}  # the last worker's pid -> count at its fork
         self._closed = False
         try:
             self.sock.send(json.dumps({"container": container}).encode())
@@ -284,7 +285,10 @@ class ZygoteLauncher:
             if reply is not None and "pidfd" in reply:
                 os.close(reply["pidfd"])
             raise OSError(f"the zygote could not fork a worker ({reply or 'no reply'})")
-        return _Forked(int(reply["pid"]), self, reply.get("pidfd"))
+        pid, kills = int(reply["pid"]), reply.get("oom_kills")
+        with self._cond:  # (one worker at a time: only the last one's count is kept)
+            self._oom_kills = {pid: kills} if isinstance(kills, int) else {}
+        return _Forked(pid, self, reply.get("pidfd"))
 
     def kill(self, pid: int) -> None:
         """Have the zygote kill worker ``pid`` and its process group, if still unreaped."""
@@ -298,9 +302,20 @@ class ZygoteLauncher:
                 self._abandoned.add(pid)
 
     def status(self, pid: int, timeout: float | None) -> tuple[int, bool] | None:
+        """Worker ``pid``'s (wait status, OOM kill) once the zygote reports its end. If the
+        zygote itself is gone: (SIGKILL, True) if its container's memory cgroup killed a
+        process since ``pid`` was forked (the zygote, most likely: it was the biggest
+        process a student could not outscore), else None."""
         with self._cond:
             self._cond.wait_for(lambda: pid in self._exits or self._closed, timeout)
-            return self._exits.pop(pid, None)
+            ended = self._exits.pop(pid, None)
+            closed = self._closed
+        if ended is None and closed:
+            kills_then = self._oom_kills.get(pid)
+            now = container.container_oom_kills(self.proc.pid) if self.contained else None
+            if kills_then is not None and now is not None and now > kills_then:
+                return signal.SIGKILL, True  # (a raw wait status: killed by SIGKILL)
+        return ended
 
     def close(self) -> None:
         with contextlib.suppress(OSError):  # (shutdown: the reader thread may be in recv)

@@ -19,8 +19,9 @@ Protocol (AF_UNIX SOCK_SEQPACKET, one JSON object per message):
   reply, wake-up and output pipe ends attached as ancillary data;
 - grader -> zygote: ``{"kill": pid}``, to kill a worker (and its process group) that has
   not been reaped yet;
-- zygote -> grader: ``{"id": n, "pid": pid}`` once forked, with a pidfd of the worker
-  attached where the kernel has them (or ``{"id": n, "error": why}``,
+- zygote -> grader: ``{"id": n, "pid": pid, "oom_kills": k}`` once forked, with a pidfd
+  of the worker attached where the kernel has them (``k``: :func:`grader.container.
+  oom_kills` at the fork) (or ``{"id": n, "error": why}``,
   after which the zygote exits), and ``{"exit": pid, "status": s, "oom": b}`` when a
   worker ends: its raw wait status, and whether the container's memory cgroup killed a
   process for memory while it ran.
@@ -169,8 +170,8 @@ def main(argv: list[str]) -> int:
             except (OSError, AttributeError):
                 handle = []
             try:
-                socket.send_fds(sock, [json.dumps({"id": request.get("id"),
-                                                   "pid": pid}).encode()], handle)
+                socket.send_fds(sock, [json.dumps({"id": request.get("id"), "pid": pid,
+                                                   "oom_kills": kills}).encode()], handle)
             finally:
                 for fd in handle:
                     os.close(fd)

@@ -500,6 +500,39 @@ def test_memory_in_files_counts_against_the_memory_limit(mini: Assignment,
     assert_others_full(result, "double")
 
 
+def test_a_student_whose_memory_kills_the_zygote_gets_a_memory_verdict(
+        mini: Assignment, tmp_path: Path) -> None:
+    # A program a worker runs is dumpable again, so where the grader lacks CAP_SYS_RESOURCE
+    # it can undo the score of 1000 and leave the zygote as the memory killer's first pick.
+    # That costs the container, not the run, and the student is told it was memory.
+    if os.geteuid() != 0 or not _memory_cgroups():
+        pytest.skip("memory cgroups need root and a memory controller")
+    options = GradeOptions(run=RunOptions(timeout=20.0, sandbox="strict",
+                                          limits=Limits(memory=512 << 20)))
+    with Grader(mini, options) as grader:
+        result = grade(grader, tmp_path, """
+            import os, sys
+
+            HOG = "\\n".join([
+                "import os",
+                "open('/proc/self/oom_score_adj', 'w').write('0')",
+                "chunk = b'x' * (1 << 20)",
+                "fds = [os.memfd_create(f'pinned-{i}', 0) for i in range(16)]",
+                "for fd in fds:",
+                "    for _ in range(60):",
+                "        os.write(fd, chunk)",
+            ])
+
+            def double(x):
+                os.execv(sys.executable, [sys.executable, "-c", HOG])
+            """)
+
+    part = parts(result)["double"]
+    assert part.cases[0].status == "crash", part.cases[0]
+    assert "was killed for using too much memory" in part.cases[0].message
+    assert_others_full(result, "double")
+
+
 def test_a_worker_ends_by_itself_after_its_last_answer(mini_grader: Grader, tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     # Told that no request follows the last batch, it exits while the grader still judges;
