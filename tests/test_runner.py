@@ -472,65 +472,67 @@ def _memory_cgroups() -> bool:
     return Path("/sys/fs/cgroup/memory").is_dir()
 
 
-def test_memory_in_files_counts_against_the_memory_limit(mini: Assignment,
+@pytest.fixture
+def memory_capped(mini: Assignment) -> Iterator[Grader]:
+    """A grader whose containers have a memory cgroup capped at 512 MiB."""
+    if os.geteuid() != 0 or not _memory_cgroups():
+        pytest.skip("memory cgroups need root and a memory controller")
+    options = GradeOptions(run=RunOptions(timeout=20.0, sandbox="strict",
+                                          limits=Limits(memory=512 << 20)))
+    with Grader(mini, options) as grader:
+        yield grader
+
+
+def assert_killed_for_memory(result: SubmissionResult, function: str) -> None:
+    case = parts(result)[function].cases[0]
+    assert case.status == "crash", case
+    assert "was killed for using too much memory" in case.message
+    assert_others_full(result, function)
+
+
+def test_memory_in_files_counts_against_the_memory_limit(memory_capped: Grader,
                                                          tmp_path: Path) -> None:
     # RLIMIT_AS caps a process's mappings; memory files (memfd, tmpfs) escape it. Under full
     # isolation as root, the container's memory cgroup caps them too (--memory): the
     # student is killed, not some other process on the machine.
-    if os.geteuid() != 0 or not _memory_cgroups():
-        pytest.skip("memory cgroups need root and a memory controller")
-    options = GradeOptions(run=RunOptions(timeout=20.0, sandbox="strict",
-                                          limits=Limits(memory=512 << 20)))
-    with Grader(mini, options) as grader:
-        result = grade(grader, tmp_path, """
-            import os
+    result = grade(memory_capped, tmp_path, """
+        import os
 
-            def double(x):
-                chunk = b"x" * (1 << 20)
-                for i in range(16):  # 960 MiB in files of 60 MiB, under RLIMIT_FSIZE
-                    fd = os.memfd_create(f"pinned-{i}", 0)
-                    for _ in range(60):
-                        os.write(fd, chunk)
-                return 2 * x
-            """)
+        def double(x):
+            chunk = b"x" * (1 << 20)
+            for i in range(16):  # 960 MiB in files of 60 MiB, under RLIMIT_FSIZE
+                fd = os.memfd_create(f"pinned-{i}", 0)
+                for _ in range(60):
+                    os.write(fd, chunk)
+            return 2 * x
+        """)
 
-    part = parts(result)["double"]
-    assert part.cases[0].status == "crash", part.cases[0]
-    assert "was killed for using too much memory" in part.cases[0].message
-    assert_others_full(result, "double")
+    assert_killed_for_memory(result, "double")
 
 
 def test_a_student_whose_memory_kills_the_zygote_gets_a_memory_verdict(
-        mini: Assignment, tmp_path: Path) -> None:
+        memory_capped: Grader, tmp_path: Path) -> None:
     # A program a worker runs is dumpable again, so where the grader lacks CAP_SYS_RESOURCE
     # it can undo the score of 1000 and leave the zygote as the memory killer's first pick.
     # That costs the container, not the run, and the student is told it was memory.
-    if os.geteuid() != 0 or not _memory_cgroups():
-        pytest.skip("memory cgroups need root and a memory controller")
-    options = GradeOptions(run=RunOptions(timeout=20.0, sandbox="strict",
-                                          limits=Limits(memory=512 << 20)))
-    with Grader(mini, options) as grader:
-        result = grade(grader, tmp_path, """
-            import os, sys
+    result = grade(memory_capped, tmp_path, """
+        import os, sys
 
-            HOG = "\\n".join([
-                "import os",
-                "open('/proc/self/oom_score_adj', 'w').write('0')",
-                "chunk = b'x' * (1 << 20)",
-                "fds = [os.memfd_create(f'pinned-{i}', 0) for i in range(16)]",
-                "for fd in fds:",
-                "    for _ in range(60):",
-                "        os.write(fd, chunk)",
-            ])
+        HOG = "\\n".join([
+            "import os",
+            "open('/proc/self/oom_score_adj', 'w').write('0')",
+            "chunk = b'x' * (1 << 20)",
+            "fds = [os.memfd_create(f'pinned-{i}', 0) for i in range(16)]",
+            "for fd in fds:",
+            "    for _ in range(60):",
+            "        os.write(fd, chunk)",
+        ])
 
-            def double(x):
-                os.execv(sys.executable, [sys.executable, "-c", HOG])
-            """)
+        def double(x):
+            os.execv(sys.executable, [sys.executable, "-c", HOG])
+        """)
 
-    part = parts(result)["double"]
-    assert part.cases[0].status == "crash", part.cases[0]
-    assert "was killed for using too much memory" in part.cases[0].message
-    assert_others_full(result, "double")
+    assert_killed_for_memory(result, "double")
 
 
 def test_a_worker_ends_by_itself_after_its_last_answer(mini_grader: Grader, tmp_path: Path,
