@@ -124,10 +124,9 @@ def enter_container(cfg: dict[str, Any], close_in_reaper: tuple[int, ...]) -> No
     ``close_in_reaper``: the zygote's descriptors the reaper must not keep.
     """
     global _container
-    oom_events = None
     try:
         if os.geteuid() == 0:
-            oom_events = _join_memory_cgroup(int(cfg.get("memory", 2 << 30)))
+            _join_memory_cgroup(int(cfg.get("memory", 2 << 30)))
         in_userns = _enter_namespaces(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS)
         if in_userns:
             _cap_namespaces()
@@ -146,8 +145,7 @@ def enter_container(cfg: dict[str, Any], close_in_reaper: tuple[int, ...]) -> No
     # ptrace the reaper (a fork of this process), nor interrupt this one.
     sandbox.set_dumpable(False)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _container = {"userns": in_userns, "under_tmp": under_tmp, "reaper": reaper,
-                  "oom_events": oom_events}
+    _container = {"userns": in_userns, "under_tmp": under_tmp, "reaper": reaper}
 
 
 _NAMESPACE_CAP = 64
@@ -168,70 +166,51 @@ _CGROUP_V1 = "/sys/fs/cgroup/memory"
 _CGROUP_V2 = "/sys/fs/cgroup"
 
 
-def _join_memory_cgroup(limit: int) -> int | None:
+def _join_memory_cgroup(limit: int) -> None:
     """Move this process (the zygote) into a new memory cgroup capped at ``limit`` bytes, so
     that every worker it forks is born in it (moving each worker in would cost milliseconds
     of RCU grace period apiece). ``RLIMIT_AS`` caps each process's mappings, not the memory
     a student pins in memory files or spreads over many processes; the cgroup caps all of
     it, and its out-of-memory killer picks only in it: among the workers (score 1000), never
-    the zygote or the reaper (-1000). Nothing happens where no cgroup can be made here.
-
-    Returns a descriptor of the cgroup's event counts (see :func:`oom_kills`), or None."""
+    the zygote or the reaper (-1000, where root has CAP_SYS_RESOURCE). Nothing happens
+    where no cgroup can be made here."""
     made = _memory_cgroup(limit)
     if made is None:
-        return None
-    procs, events = made
+        return
     try:
-        os.write(procs, b"0")
+        os.write(made, b"0")
     except OSError:
-        os.close(events)
-        return None
+        return
     finally:
-        os.close(procs)
+        os.close(made)
     # Needs CAP_SYS_RESOURCE, which some machines withhold even from root; the workers'
     # 1000 still makes them the first the killer picks.
     with contextlib.suppress(OSError):
         write_file("/proc/self/oom_score_adj", "-1000")
-    return events
 
 
-def oom_kills() -> int | None:
-    """How many processes the container's memory cgroup has killed for memory so far (the
-    ``oom_kill`` count of cgroup v2's ``memory.events`` or v1's ``memory.oom_control``), or
-    None where it cannot tell. In the zygote."""
-    fd = _container.get("oom_events") if _container else None
-    if fd is None:
-        return None
-    try:
-        return _oom_kill_count(os.pread(fd, 4096, 0))
-    except OSError:
-        return None
-
-
-def container_oom_kills(zygote_pid: int) -> int | None:
-    """:func:`oom_kills` of the container of zygote ``zygote_pid``, read by the grader (its
-    cgroup outlives the zygote until the grader removes it)."""
+def oom_kills(zygote_pid: int) -> int | None:
+    """How many processes the memory cgroup of zygote ``zygote_pid``'s container has killed
+    for memory so far (the ``oom_kill`` count of cgroup v2's ``memory.events`` or v1's
+    ``memory.oom_control``), or None where it cannot tell. Read by the grader: the cgroup
+    outlives its zygote until the grader removes it."""
     for path in (f"{_CGROUP_V2}/grader-{zygote_pid}/memory.events",
                  f"{_CGROUP_V1}/grader-{zygote_pid}/memory.oom_control"):
         try:
             with open(path, "rb") as f:
-                return _oom_kill_count(f.read(4096))
+                lines = f.read(4096).decode("ascii", "replace").splitlines()
         except OSError:
             continue
+        for line in lines:
+            key, _, value = line.partition(" ")
+            if key == "oom_kill" and value.strip().isdigit():
+                return int(value)
     return None
 
 
-def _oom_kill_count(data: bytes) -> int | None:
-    for line in data.decode("ascii", "replace").splitlines():
-        key, _, value = line.partition(" ")
-        if key == "oom_kill" and value.strip().isdigit():
-            return int(value)
-    return None
-
-
-def _memory_cgroup(limit: int) -> tuple[int, int] | None:
-    """A new memory cgroup capped at ``limit`` bytes: descriptors of its process list and
-    of its event counts, or None where none can be made (no memory controller)."""
+def _memory_cgroup(limit: int) -> int | None:
+    """A new memory cgroup capped at ``limit`` bytes: a descriptor of its process list, or
+    None where none can be made (no memory controller)."""
     name = f"grader-{os.getpid()}"
     if os.path.isfile(f"{_CGROUP_V2}/cgroup.controllers"):
         try:
@@ -240,10 +219,9 @@ def _memory_cgroup(limit: int) -> tuple[int, int] | None:
                     return None
         except OSError:
             return None
-        folder, limit_file, events = f"{_CGROUP_V2}/{name}", "memory.max", "memory.events"
+        folder, limit_file = f"{_CGROUP_V2}/{name}", "memory.max"
     elif os.path.isdir(_CGROUP_V1):
         folder, limit_file = f"{_CGROUP_V1}/{name}", "memory.limit_in_bytes"
-        events = "memory.oom_control"
     else:
         return None
     _remove_stale_cgroups(os.path.dirname(folder))
@@ -253,15 +231,8 @@ def _memory_cgroup(limit: int) -> tuple[int, int] | None:
         return None
     try:
         write_file(f"{folder}/{limit_file}", str(int(limit)))
-        procs = os.open(f"{folder}/cgroup.procs", os.O_WRONLY | os.O_CLOEXEC)
+        return os.open(f"{folder}/cgroup.procs", os.O_WRONLY | os.O_CLOEXEC)
     except OSError:
-        with contextlib.suppress(OSError):
-            os.rmdir(folder)
-        return None
-    try:
-        return procs, os.open(f"{folder}/{events}", os.O_RDONLY | os.O_CLOEXEC)
-    except OSError:
-        os.close(procs)
         with contextlib.suppress(OSError):
             os.rmdir(folder)
         return None

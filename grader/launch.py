@@ -182,24 +182,16 @@ def prestart(python: str = sys.executable, home: str = "/") -> None:
 
 def _take_spare(python: str, home: str
                 ) -> tuple[subprocess.Popen[bytes], socket.socket] | None:
+    """This process's prestarted zygote if it matches and still runs; else None (and any
+    spare is ended, or forgotten by a forked process that does not own it)."""
     global _spare
-    spare, _spare = _spare, None
-    if spare is None:
-        return None
-    spare_python, spare_home, owner, started = spare
-    if (spare_python, spare_home, owner) == (python, home, os.getpid()) \
-            and started[0].poll() is None:
-        return started
-    if owner == os.getpid():
-        _end_spare(started)
+    spare = _spare
+    if spare is not None and spare[:3] == (python, home, os.getpid()) \
+            and spare[3][0].poll() is None:
+        _spare = None
+        return spare[3]
+    end_prestarted()
     return None
-
-
-def _end_spare(started: tuple[subprocess.Popen[bytes], socket.socket]) -> None:
-    proc, sock = started
-    sock.close()
-    proc.kill()
-    proc.wait()
 
 
 @atexit.register
@@ -209,7 +201,10 @@ def end_prestarted() -> None:
     global _spare
     spare, _spare = _spare, None
     if spare is not None and spare[2] == os.getpid():
-        _end_spare(spare[3])
+        proc, sock = spare[3]
+        sock.close()
+        proc.kill()
+        proc.wait()
 
 
 class ZygoteLauncher:
@@ -228,9 +223,8 @@ class ZygoteLauncher:
         self._lock = threading.Lock()
         self._cond = threading.Condition()
         self._spawned: dict[int, dict[str, Any]] = {}
-        self._exits: dict[int, tuple[int, bool]] = {}  # pid -> (wait status, OOM kill)
+        self._exits: dict[int, int] = {}  # pid -> raw wait status
         self._abandoned: set[int] = set()
-        self._oom_kills: dict[int, int] = {}  # the last worker's pid -> count at its fork
         self._closed = False
         try:
             self.sock.send(json.dumps({"container": container}).encode())
@@ -267,13 +261,13 @@ class ZygoteLauncher:
                     if pid in self._abandoned:
                         self._abandoned.discard(pid)  # killed and not waited for
                     else:
-                        self._exits[pid] = (int(message["status"]),
-                                            message.get("oom") is True)
+                        self._exits[pid] = int(message["status"])
                 else:
                     self._spawned[int(message["id"])] = message
                 self._cond.notify_all()
 
     def start(self, pipes: _Pipes, cwd: str, env: dict[str, str]) -> Process:
+        kills = self.oom_kills()  # (before the fork: nothing the worker does is missed)
         request_id = next(self._ids)
         payload = json.dumps({"id": request_id, "cwd": cwd, "env": env}).encode()
         with self._lock:
@@ -285,10 +279,7 @@ class ZygoteLauncher:
             if reply is not None and "pidfd" in reply:
                 os.close(reply["pidfd"])
             raise OSError(f"the zygote could not fork a worker ({reply or 'no reply'})")
-        pid, kills = int(reply["pid"]), reply.get("oom_kills")
-        with self._cond:  # (one worker at a time: only the last one's count is kept)
-            self._oom_kills = {pid: kills} if isinstance(kills, int) else {}
-        return _Forked(pid, self, reply.get("pidfd"))
+        return _Forked(int(reply["pid"]), self, reply.get("pidfd"), kills)
 
     def kill(self, pid: int) -> None:
         """Have the zygote kill worker ``pid`` and its process group, if still unreaped."""
@@ -301,21 +292,20 @@ class ZygoteLauncher:
             if self._exits.pop(pid, None) is None:
                 self._abandoned.add(pid)
 
-    def status(self, pid: int, timeout: float | None) -> tuple[int, bool] | None:
-        """Worker ``pid``'s (wait status, OOM kill) once the zygote reports its end. If the
-        zygote itself is gone: (SIGKILL, True) if its container's memory cgroup killed a
-        process since ``pid`` was forked (the zygote, most likely: it was the biggest
-        process a student could not outscore), else None."""
+    def status(self, pid: int, timeout: float | None) -> int | None:
+        """Worker ``pid``'s raw wait status, once the zygote reports its end."""
         with self._cond:
             self._cond.wait_for(lambda: pid in self._exits or self._closed, timeout)
-            ended = self._exits.pop(pid, None)
-            closed = self._closed
-        if ended is None and closed:
-            kills_then = self._oom_kills.get(pid)
-            now = container.container_oom_kills(self.proc.pid) if self.contained else None
-            if kills_then is not None and now is not None and now > kills_then:
-                return signal.SIGKILL, True  # (a raw wait status: killed by SIGKILL)
-        return ended
+            return self._exits.pop(pid, None)
+
+    @property
+    def closed(self) -> bool:
+        """The zygote is gone (or this launcher closed)."""
+        return self._closed
+
+    def oom_kills(self) -> int | None:
+        """The memory kills of this zygote's container so far (None without one)."""
+        return container.oom_kills(self.proc.pid) if self.contained else None
 
     def close(self) -> None:
         with contextlib.suppress(OSError):  # (shutdown: the reader thread may be in recv)
@@ -345,18 +335,29 @@ class _Forked:
     once the pid is reused; its process group, through the zygote, which signals only
     workers it has not reaped."""
 
-    def __init__(self, pid: int, zygote: ZygoteLauncher, pidfd: int | None = None) -> None:
+    def __init__(self, pid: int, zygote: ZygoteLauncher, pidfd: int | None = None,
+                 oom_kills: int | None = None) -> None:
         self.pid = pid
         self.zygote = zygote
         self.pidfd = pidfd
+        self.oom_kills = oom_kills  # the container's memory kills before it was forked
         self.code: int | None = None
-        self.out_of_memory = False
+
+    @property
+    def out_of_memory(self) -> bool:
+        """The container's memory cgroup killed a process since this worker was forked (one
+        worker runs per container at a time: one of its own, or the zygote)."""
+        now = self.zygote.oom_kills()
+        return self.oom_kills is not None and now is not None and now > self.oom_kills
 
     def wait(self, timeout: float | None = None) -> int | None:
         if self.code is None:
-            ended = self.zygote.status(self.pid, timeout)
-            if ended is not None:
-                status, self.out_of_memory = ended
+            status = self.zygote.status(self.pid, timeout)
+            if status is None and self.zygote.closed and self.out_of_memory:
+                # The zygote itself was killed for memory (a student's program that undid
+                # its score, where root lacks CAP_SYS_RESOURCE), and this worker with it.
+                status = signal.SIGKILL  # (a raw wait status: killed by SIGKILL)
+            if status is not None:
                 try:
                     self.code = os.waitstatus_to_exitcode(status)
                 except ValueError:  # a stop, not an end: never from a sound zygote

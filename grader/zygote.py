@@ -19,12 +19,10 @@ Protocol (AF_UNIX SOCK_SEQPACKET, one JSON object per message):
   reply, wake-up and output pipe ends attached as ancillary data;
 - grader -> zygote: ``{"kill": pid}``, to kill a worker (and its process group) that has
   not been reaped yet;
-- zygote -> grader: ``{"id": n, "pid": pid, "oom_kills": k}`` once forked, with a pidfd
-  of the worker attached where the kernel has them (``k``: :func:`grader.container.
-  oom_kills` at the fork) (or ``{"id": n, "error": why}``,
-  after which the zygote exits), and ``{"exit": pid, "status": s, "oom": b}`` when a
-  worker ends: its raw wait status, and whether the container's memory cgroup killed a
-  process for memory while it ran.
+- zygote -> grader: ``{"id": n, "pid": pid}`` once forked, with a pidfd of the worker
+  attached where the kernel has them (or ``{"id": n, "error": why}``, after which the
+  zygote exits), and ``{"exit": pid, "status": s}`` (a raw wait status) when a worker
+  ends.
 """
 
 from __future__ import annotations
@@ -121,7 +119,7 @@ def main(argv: list[str]) -> int:
     # are never collected.
     gc.collect()
     gc.freeze()
-    children: dict[int, int | None] = {}  # pid -> the container's OOM kills at its fork
+    children: set[int] = set()
     dirty = False  # a worker has run since the container was last cleared
     _send(sock, {"ready": os.getpid()})
     try:
@@ -156,13 +154,12 @@ def main(argv: list[str]) -> int:
                 _send(sock, {"id": request.get("id"), "error": str(exc)})
                 return 4
             dirty = True
-            kills = container.oom_kills()
             pid = os.fork()
             if pid == 0:
                 _child(sock, request, fds, (wake_r, wake_w))
             for fd in fds:
                 os.close(fd)
-            children[pid] = kills
+            children.add(pid)
             # With a descriptor of the worker, taken before it can be reaped: the grader
             # signals it through that, never by a pid that may be reused.
             try:
@@ -170,20 +167,17 @@ def main(argv: list[str]) -> int:
             except (OSError, AttributeError):
                 handle = []
             try:
-                socket.send_fds(sock, [json.dumps({"id": request.get("id"), "pid": pid,
-                                                   "oom_kills": kills}).encode()], handle)
+                socket.send_fds(sock, [json.dumps({"id": request.get("id"),
+                                                   "pid": pid}).encode()], handle)
             finally:
                 for fd in handle:
                     os.close(fd)
     finally:
         for pid in children:
-            with contextlib.suppress(OSError):
-                os.killpg(pid, signal.SIGKILL)
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
+            _kill(pid, children)
 
 
-def _kill(pid: object, children: dict[int, int | None]) -> None:
+def _kill(pid: object, children: set[int]) -> None:
     """Kill a worker and its process group, if it has not been reaped yet: until then its
     pid (and its group's id) cannot be anyone else's."""
     if isinstance(pid, int) and pid in children:
@@ -193,13 +187,11 @@ def _kill(pid: object, children: dict[int, int | None]) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
-def _reap(sock: socket.socket, children: dict[int, int | None]) -> bool:
+def _reap(sock: socket.socket, children: set[int]) -> bool:
     """Collect ended workers and report their exits at once. A worker's end also ends its
     process group, while its unreaped exit still holds the group's id (so the id cannot
     belong to anyone else yet); in a container, the last one's end also ends whatever it
-    started. An exit says whether the container's memory cgroup killed a process while that
-    worker ran (one worker runs at a time: the kill was its own, or one of its children's).
-    True if the container is now known to be clear.
+    started. True if the container is now known to be clear.
 
     Once reaped, a worker's pid is never signalled again (the grader's kills go through
     :func:`_kill`), since the pid is free to be reused."""
@@ -211,7 +203,7 @@ def _reap(sock: socket.socket, children: dict[int, int | None]) -> bool:
             return cleared
         if ended is not None and ended.si_pid in children:
             with contextlib.suppress(OSError):
-                os.killpg(ended.si_pid, signal.SIGKILL)
+                os.killpg(ended.si_pid, signal.SIGKILL)  # (the worker itself has ended)
         try:
             pid, status = os.waitpid(ended.si_pid if ended is not None else -1, os.WNOHANG)
         except ChildProcessError:
@@ -225,10 +217,8 @@ def _reap(sock: socket.socket, children: dict[int, int | None]) -> bool:
                 os.kill(pid, signal.SIGKILL)
             continue
         if pid in children:
-            kills = children.pop(pid)
-            now = container.oom_kills()
-            _send(sock, {"exit": pid, "status": status,
-                         "oom": kills is not None and now is not None and now > kills})
+            children.discard(pid)
+            _send(sock, {"exit": pid, "status": status})
             if not children:  # (a newer worker: the fork that made it cleared the rest)
                 try:
                     container.clear_container()
