@@ -27,9 +27,6 @@ class Verdict:
     cause: str = ""  # "values" when the outputs' values are wrong; "" otherwise
 
 
-PASSED = Verdict(True)
-
-
 def _shape_text(shape: tuple[int, ...]) -> str:
     return "a scalar (shape ())" if shape == () else f"shape {shape}"
 
@@ -42,8 +39,6 @@ def compare_array(got: np.ndarray, expected: np.ndarray, tol: Tolerance,
         return Verdict(False, f"{prefix}shape mismatch: expected "
                               f"{_shape_text(expected.shape)}, got {_shape_text(got.shape)}",
                        cause="shape")
-    if got.dtype == expected.dtype and got.tobytes() == expected.tobytes():
-        return PASSED  # (NaN and inf included: they are the reference's own)
     if expected.dtype.kind == "f" and got.dtype.kind in "fiu":
         # The common case, fast: every element finite and within tolerance.
         with np.errstate(all="ignore"):
