@@ -39,11 +39,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate import generate  # noqa: E402
 
-from grader.expected import materialize  # noqa: E402
 from grader.grading import GradeOptions, Grader, case_result  # noqa: E402
+from grader.intake.submissions import discover  # noqa: E402
+from grader.judge.expected import materialize  # noqa: E402
 from grader.outcomes import CallOutcome, Status  # noqa: E402
 from grader.spec import load_assignment  # noqa: E402
-from grader.submissions import discover  # noqa: E402
 
 # --- the in-process floor --------------------------------------------------------------------
 
@@ -134,7 +134,7 @@ def test_case(case):
 
 
 def _plain(value: object) -> object:
-    from grader.generators import BuiltArg
+    from grader.cases.generators import BuiltArg
 
     if isinstance(value, BuiltArg):
         return ("built", value.builder.partition(":")[2],

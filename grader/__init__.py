@@ -1,7 +1,8 @@
 """grader: auto-grading for numeric and machine-learning homework.
 
 The public API is listed in ``__all__``. Attributes load lazily so that the student-side
-worker (``python -m grader.worker``) imports nothing but itself, numpy and the wire format.
+worker (``python -m grader.sandbox.child.worker``) imports nothing but itself, numpy and the
+wire format. The subsystems are packages; the README's "Architecture" section maps them.
 """
 
 from __future__ import annotations
@@ -10,51 +11,45 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .cases import Case, build_cases
-    from .compare import Verdict, compare_array
-    from .errors import GraderError, SpecError, SubmissionError, UsageError
-    from .generators import BuiltArg
-    from .grading import GradeOptions, Grader
-    from .results import (
-        CaseResult,
-        GradeReport,
-        PartResult,
-        ProblemResult,
-        SubmissionResult,
-    )
-    from .runner import RunOptions
-    from .spec import Assignment, load_assignment
-    from .stored import StoredCase, StoredOutput, write_cases
-    from .submissions import Staging, Submission, discover
+    from grader.cases.build import Case, build_cases
+    from grader.cases.generators import BuiltArg
+    from grader.cases.stored import StoredCase, StoredOutput, write_cases
+    from grader.errors import GraderError, SpecError, SubmissionError, UsageError
+    from grader.grading import GradeOptions, Grader
+    from grader.intake.submissions import Staging, Submission, discover
+    from grader.judge.compare import Verdict, compare_array
+    from grader.results import CaseResult, GradeReport, PartResult, ProblemResult, SubmissionResult
+    from grader.sandbox.runner import RunOptions
+    from grader.spec import Assignment, load_assignment
 
 __version__ = "0.1.0"
 
 _EXPORTS = {
     "Assignment": "spec",
     "load_assignment": "spec",
-    "Case": "cases",
-    "build_cases": "cases",
-    "BuiltArg": "generators",
-    "Verdict": "compare",
-    "compare_array": "compare",
+    "Case": "cases.build",
+    "build_cases": "cases.build",
+    "BuiltArg": "cases.generators",
+    "Verdict": "judge.compare",
+    "compare_array": "judge.compare",
     "GraderError": "errors",
     "SpecError": "errors",
     "SubmissionError": "errors",
     "UsageError": "errors",
     "GradeOptions": "grading",
     "Grader": "grading",
-    "RunOptions": "runner",
+    "RunOptions": "sandbox.runner",
     "CaseResult": "results",
     "PartResult": "results",
     "ProblemResult": "results",
     "SubmissionResult": "results",
     "GradeReport": "results",
-    "Staging": "submissions",
-    "Submission": "submissions",
-    "discover": "submissions",
-    "StoredCase": "stored",
-    "StoredOutput": "stored",
-    "write_cases": "stored",
+    "Staging": "intake.submissions",
+    "Submission": "intake.submissions",
+    "discover": "intake.submissions",
+    "StoredCase": "cases.stored",
+    "StoredOutput": "cases.stored",
+    "write_cases": "cases.stored",
 }
 
 __all__ = [

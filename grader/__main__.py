@@ -1,8 +1,8 @@
 """The ``grader`` command, and ``python -m grader``.
 
-``check`` and ``grade`` need a warm worker process (:mod:`grader.zygote`). It is started
-first, so that its interpreter and numpy load while the command line's own modules and the
-assignment do: about 0.1 s of every ``grader check``.
+``check`` and ``grade`` need a warm worker process (:mod:`grader.sandbox.child.zygote`). It
+is started first, so that its interpreter and numpy load while the command line's own
+modules and the assignment do: about 0.1 s of every ``grader check``.
 """
 
 import sys
@@ -10,7 +10,7 @@ import sys
 
 def main() -> None:
     if sys.argv[1:2] in (["check"], ["grade"]):
-        from grader.launch import prestart
+        from grader.sandbox.launch import prestart
 
         prestart()
     from grader.cli import main as cli

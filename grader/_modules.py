@@ -1,7 +1,7 @@
 """Loading the instructor's trusted Python files (references, builders, case generators).
 
 Only trusted code is loaded here, in the grader's own process. Student code is never
-imported by the grader: it runs in :mod:`grader.worker`, in a child process.
+imported by the grader: it runs in :mod:`grader.sandbox.child.worker`, in a child process.
 """
 
 from __future__ import annotations

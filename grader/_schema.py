@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from .errors import SpecError
+from grader.errors import SpecError
 
 
 def describe(value: Any) -> str:

@@ -14,8 +14,9 @@ from typing import Any, TypeVar
 
 import click
 
-from . import rundir
-from .batch import (
+from grader.batch import rundir
+from grader.batch.progress import Progress
+from grader.batch.run import (
     Interrupted,
     VaryingGrader,
     as_handed_in,
@@ -23,21 +24,20 @@ from .batch import (
     grade_class,
     run_meta,
 )
-from .errors import GraderError, UsageError
-from .export import export_bundle
-from .gradescope_bundle import write_gradescope_zip
-from .grading import GradeOptions, Grader
-from .isolation import MODES, Limits
-from .progress import Progress
-from .reporters import FORMATS, VISIBILITIES, ReportOptions
-from .reporters import check as check_reporter
-from .reporters import validation as validation_reporter
-from .results import GradeReport
-from .rundir import RunDir
-from .runner import RunOptions
-from .spec import load_assignment
-from .submissions import Staging, discover, one_submission
-from .validate import validate as validate_assignment
+from grader.batch.rundir import RunDir
+from grader.bundles.export import export_bundle
+from grader.bundles.gradescope import write_gradescope_zip
+from grader.errors import GraderError, UsageError
+from grader.grading import GradeOptions, Grader
+from grader.intake.submissions import Staging, discover, one_submission
+from grader.reporters import FORMATS, VISIBILITIES, ReportOptions
+from grader.reporters import check as check_reporter
+from grader.reporters import validation as validation_reporter
+from grader.results import GradeReport
+from grader.sandbox.policy import MODES, Limits
+from grader.sandbox.runner import RunOptions
+from grader.spec import load_assignment
+from grader.validate import validate as validate_assignment
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .generators import BuiltArg
+from grader.cases.generators import BuiltArg
 
 
 def summarize(value: Any, limit: int = 6) -> str:

@@ -2,7 +2,7 @@
 
 :class:`Grader` prepares everything that does not depend on a submission once (cases and
 expected outputs, in this trusted process), then grades submissions one by one. Each
-submission's code runs only in its own child process (:mod:`grader.runner`).
+submission's code runs only in its own child process (:mod:`grader.sandbox.runner`).
 """
 
 from __future__ import annotations
@@ -14,15 +14,25 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import scoring
-from .cache import ExpectedCache
-from .cases import Case, build_part_cases
-from .compare import Verdict, judge
-from .errors import UsageError
-from .expected import Output, compute_expected
-from .isolation import Isolation
-from .jobs import forking_supported, grade_in_processes
-from .launch import (
+from grader import scoring
+from grader.batch.jobs import forking_supported, grade_in_processes
+from grader.cases.build import Case, build_part_cases
+from grader.errors import UsageError
+from grader.intake.submissions import Submission
+from grader.judge.cache import ExpectedCache
+from grader.judge.compare import Verdict, judge
+from grader.judge.expected import Output, compute_expected
+from grader.judge.properties import property_failures
+from grader.outcomes import CallOutcome, Status
+from grader.results import (
+    AssignmentInfo,
+    CaseResult,
+    GradeReport,
+    PartResult,
+    ProblemResult,
+    SubmissionResult,
+)
+from grader.sandbox.launch import (
     ContainerUnavailable,
     Launcher,
     SpawnLauncher,
@@ -31,20 +41,10 @@ from .launch import (
     end_prestarted,
     zygote_supported,
 )
-from .outcomes import CallOutcome, Status
-from .properties import property_failures
-from .results import (
-    AssignmentInfo,
-    CaseResult,
-    GradeReport,
-    PartResult,
-    ProblemResult,
-    SubmissionResult,
-)
-from .runner import RunOptions, run_submission
-from .schedule import CallPlan, Schedule, plan_for
-from .spec import Assignment, Part, Problem
-from .submissions import Submission
+from grader.sandbox.policy import Isolation
+from grader.sandbox.runner import RunOptions, run_submission
+from grader.sandbox.schedule import CallPlan, Schedule, plan_for
+from grader.spec import Assignment, Part, Problem
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class GradeOptions:
     case_ids: frozenset[str] | None = None  # run only these cases
     seed: int | None = None  # overrides the assignment's seed
     warn: Callable[[str], None] | None = None  # where one-time warnings go (the CLI: stderr)
-    cache: bool = True  # reuse expected outputs from the on-disk cache (grader.cache)
+    cache: bool = True  # reuse expected outputs from the on-disk cache (grader.judge.cache)
     cache_dir: Path | None = None  # default: $XDG_CACHE_HOME/grader/expected
 
 

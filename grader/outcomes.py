@@ -1,6 +1,6 @@
 """What happened when the grader asked a student process to run one case.
 
-A :class:`CallOutcome` is plain, trusted data built by :mod:`grader.runner` from a checked
+A :class:`CallOutcome` is plain, trusted data built by :mod:`grader.sandbox.runner` from a checked
 reply (or from the absence of one). Text that came from the student process has been cleaned
 and shortened before it is stored here.
 """

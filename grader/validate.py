@@ -23,16 +23,16 @@ from pathlib import Path
 
 import numpy as np
 
-from . import _modules
-from .cases import Case, build_part_cases
-from .expected import Output, compute_expected
-from .grading import GradeOptions, Grader, PreparedPart, judge_part
-from .oracles import verify_all
-from .properties import property_failures
-from .runner import RunOptions, run_submission
-from .schedule import Schedule
-from .spec import Assignment
-from .submissions import Submission
+from grader import _modules
+from grader.cases.build import Case, build_part_cases
+from grader.grading import GradeOptions, Grader, PreparedPart, judge_part
+from grader.intake.submissions import Submission
+from grader.judge.expected import Output, compute_expected
+from grader.judge.oracles import verify_all
+from grader.judge.properties import property_failures
+from grader.sandbox.runner import RunOptions, run_submission
+from grader.sandbox.schedule import Schedule
+from grader.spec import Assignment
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from grader.submissions import Submission, one_submission
+from grader.intake.submissions import Submission, one_submission
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HW2 = REPO_ROOT / "problems" / "hw2"

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from grader.grading import GradeOptions, Grader
+from grader.intake.submissions import discover
 from grader.results import GradeReport
-from grader.runner import RunOptions
+from grader.sandbox.runner import RunOptions
 from grader.spec import Assignment, load_assignment
-from grader.submissions import discover
 
 from ._mini import HW2, SUBMISSIONS, make_assignment
 

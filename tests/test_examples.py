@@ -12,10 +12,10 @@ from click.testing import CliRunner
 
 from grader.cli import main
 from grader.grading import Grader
+from grader.intake.submissions import discover, one_submission
 from grader.results import PartResult, SubmissionResult
-from grader.runner import RunOptions
+from grader.sandbox.runner import RunOptions
 from grader.spec import Assignment
-from grader.submissions import discover, one_submission
 
 from ._mini import HW2, SUBMISSIONS
 

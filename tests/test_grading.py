@@ -9,9 +9,9 @@ import pytest
 
 from grader.errors import SpecError, UsageError
 from grader.grading import GradeOptions, Grader
+from grader.intake.submissions import Submission, one_submission
 from grader.results import GradeReport, PartResult, SubmissionResult
 from grader.spec import Assignment, load_assignment
-from grader.submissions import Submission, one_submission
 
 from ._mini import (
     BUGGY_FULL,

@@ -17,7 +17,7 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from grader.cases import build_part_cases
+from grader.cases.build import build_part_cases
 from grader.cli import main
 from grader.spec import Assignment, load_assignment
 from grader.validate import ValidationReport, validate

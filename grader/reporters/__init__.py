@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from ..results import GradeReport
-from . import csv, github, gradescope, json, junit, markdown, table
-from ._options import DEFAULT, VISIBILITIES, ReportOptions
+from grader.reporters import csv, github, gradescope, json, junit, markdown, table
+from grader.reporters._options import DEFAULT, VISIBILITIES, ReportOptions
+from grader.results import GradeReport
 
 
 class Renderer(Protocol):

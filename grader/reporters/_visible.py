@@ -8,7 +8,7 @@ never show them. The JSON report keeps everything, for the instructor.
 
 from __future__ import annotations
 
-from ..results import CaseResult, PartResult
+from grader.results import CaseResult, PartResult
 
 # What a hidden case's status may say in its place.
 HIDDEN_STATUS = {

@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 import click
 
-from ..results import CaseResult, GradeReport, PartResult, SubmissionResult
-from ._format import points
+from grader.reporters._format import points
+from grader.results import CaseResult, GradeReport, PartResult, SubmissionResult
 
 RerunCommand = Callable[[str], str]
 

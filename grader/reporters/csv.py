@@ -14,8 +14,8 @@ from __future__ import annotations
 import csv
 import io
 
-from ..results import GradeReport
-from ._format import exact, points
+from grader.reporters._format import exact, points
+from grader.results import GradeReport
 
 # A cell starting with one of these is a formula to a spreadsheet; student-controlled text
 # (submission ids, error messages) gets a leading apostrophe instead (OWASP's advice).

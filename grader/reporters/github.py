@@ -22,10 +22,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
-from ..results import CaseResult, GradeReport, PartResult, SubmissionResult
-from . import _visible
-from ._format import points
-from ._options import DEFAULT, ReportOptions
+from grader.reporters import _visible
+from grader.reporters._format import points
+from grader.reporters._options import DEFAULT, ReportOptions
+from grader.results import CaseResult, GradeReport, PartResult, SubmissionResult
 
 
 @dataclass

@@ -27,12 +27,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .. import scoring
-from ..errors import UsageError
-from ..results import CaseResult, GradeReport, PartResult, ProblemResult, SubmissionResult
-from . import _visible
-from ._format import points
-from ._options import DEFAULT, ReportOptions
+from grader import scoring
+from grader.errors import UsageError
+from grader.reporters import _visible
+from grader.reporters._format import points
+from grader.reporters._options import DEFAULT, ReportOptions
+from grader.results import CaseResult, GradeReport, PartResult, ProblemResult, SubmissionResult
 
 ALL_OR_NOTHING_NOTE = ("This part is all-or-nothing: it earns its points only when every "
                        "case, public and hidden, passes.")

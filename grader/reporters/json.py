@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from ..results import GradeReport
+from grader.results import GradeReport
 
 
 def render(report: GradeReport) -> str:

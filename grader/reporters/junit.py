@@ -22,9 +22,9 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from ..results import GradeReport, PartResult, ProblemResult, SubmissionResult
-from . import _visible
-from ._format import exact, points
+from grader.reporters import _visible
+from grader.reporters._format import exact, points
+from grader.results import GradeReport, PartResult, ProblemResult, SubmissionResult
 
 NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # Each count attribute and the testcase child it counts.

@@ -10,9 +10,9 @@ the same bytes.
 
 from __future__ import annotations
 
-from ..results import GradeReport, SubmissionResult
-from . import _visible
-from ._format import points
+from grader.reporters import _visible
+from grader.reporters._format import points
+from grader.results import GradeReport, SubmissionResult
 
 CELL_WIDTH = 160
 # Backslash-escaped wherever student text appears: markdown emphasis, code, links, HTML,

@@ -6,8 +6,8 @@ the submission id says which: ``grader check --seed SEED --case ID`` reruns any 
 
 from __future__ import annotations
 
-from ..results import GradeReport
-from ._format import points
+from grader.reporters._format import points
+from grader.results import GradeReport
 
 NOTE_WIDTH = 80
 

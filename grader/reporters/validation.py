@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..validate import ValidationReport
+from grader.validate import ValidationReport
 
 
 def render(name: str, report: ValidationReport) -> str:

@@ -12,9 +12,9 @@ import os
 import re
 from pathlib import Path
 
-from ..errors import SpecError
-from ._common import SETTINGS, Context, display_path, read_settings, read_yaml
-from .model import (
+from grader.errors import SpecError
+from grader.spec._common import SETTINGS, Context, display_path, read_settings, read_yaml
+from grader.spec.model import (
     MAX_TIMEOUT,
     ORACLE_KINDS,
     SCORING,
@@ -27,7 +27,7 @@ from .model import (
     Problem,
     Tolerance,
 )
-from .parts import load_part
+from grader.spec.parts import load_part
 
 __all__ = [
     "MAX_TIMEOUT",

@@ -9,10 +9,10 @@ from typing import Any
 
 import yaml
 
-from .. import _modules
-from .._schema import Node
-from ..errors import SpecError
-from .model import MAX_TIMEOUT, SCORING, WARNINGS, Defaults, Tolerance
+from grader import _modules
+from grader._schema import Node
+from grader.errors import SpecError
+from grader.spec.model import MAX_TIMEOUT, SCORING, WARNINGS, Defaults, Tolerance
 
 # libyaml's loader when PyYAML was built with it (several times faster); safe either way.
 LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import _modules
-from .._schema import Node
-from ..generators import Generator, Scope, parse_value
-from ..stored import StoredCases, StoredCasesError, builder_refs, read_cases
-from ._common import Context
-from .model import CaseGroup
+from grader import _modules
+from grader._schema import Node
+from grader.cases.generators import Generator, Scope, parse_value
+from grader.cases.stored import StoredCases, StoredCasesError, builder_refs, read_cases
+from grader.spec._common import Context
+from grader.spec.model import CaseGroup
 
 
 def load_group(node: Node, ctx: Context, index: int) -> CaseGroup:

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..generators import Generator
-from ..properties import PropertyCheck
-from ..stored import StoredCases
+from grader.cases.generators import Generator
+from grader.cases.stored import StoredCases
+from grader.judge.properties import PropertyCheck
 
 SCORING = ("partial", "all_or_nothing")
 
@@ -72,7 +72,7 @@ ORACLE_KINDS = ("gradient", "jacobian", "hessian", "function", "monte_carlo")
 
 @dataclass(frozen=True)
 class OracleSpec:
-    """An independent check of the reference; see :mod:`grader.oracles`."""
+    """An independent check of the reference; see :mod:`grader.judge.oracles`."""
 
     name: str
     kind: str

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from .._schema import Node
-from ..properties import BUILTIN as BUILTIN_PROPERTIES
-from ..properties import PropertyCheck
-from ._common import Context, read_settings, read_tolerance
-from .groups import load_group
-from .model import ORACLE_KINDS, CaseGroup, OracleSpec, Part, Tolerance
+from grader._schema import Node
+from grader.judge.properties import BUILTIN as BUILTIN_PROPERTIES
+from grader.judge.properties import PropertyCheck
+from grader.spec._common import Context, read_settings, read_tolerance
+from grader.spec.groups import load_group
+from grader.spec.model import ORACLE_KINDS, CaseGroup, OracleSpec, Part, Tolerance
 
 _PART_KEYS = ("id", "compare", "outputs", "tolerance", "timeout", "scoring", "warnings",
               "checks", "oracles", "wrong")

@@ -38,10 +38,10 @@ from typing import Any
 import pytest
 
 from grader.grading import GradeOptions, Grader
+from grader.intake.submissions import one_submission
 from grader.results import SubmissionResult
-from grader.runner import RunOptions
+from grader.sandbox.runner import RunOptions
 from grader.spec import Assignment, load_assignment
-from grader.submissions import one_submission
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent.parent
@@ -55,7 +55,7 @@ MODULE_FILE = "hw.py"
 SLACK = 4.0
 # Processes of a student run die with its PID namespace; give the kernel this long to finish.
 REAP_GRACE = 1.0
-WORKER_MARKERS = ("grader.worker", "grader.zygote")
+WORKER_MARKERS = ("grader.sandbox.child.worker", "grader.sandbox.child.zygote")
 STUDENT_UIDS = range(64000, 64101)
 
 # /tmp entries that other programs on this machine create and remove while the suite runs
@@ -445,7 +445,7 @@ class Lab:
 
 
 def grader_cache() -> Path:
-    """Where the grader caches expected outputs (documented in grader/cache.py)."""
+    """Where the grader caches expected outputs (documented in grader/judge/cache.py)."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "grader"
 

@@ -20,11 +20,11 @@ def norm(x):
 
 
 def pair(x):
-    import grader.compare
+    import grader.judge.compare
     import grader.scoring
 
-    passed = grader.compare.Verdict(True)
-    grader.compare.compare_array = lambda *args, **kwargs: passed
-    grader.compare.judge = lambda *args, **kwargs: passed
+    passed = grader.judge.compare.Verdict(True)
+    grader.judge.compare.compare_array = lambda *args, **kwargs: passed
+    grader.judge.compare.judge = lambda *args, **kwargs: passed
     grader.scoring.part_score = lambda points, *args, **kwargs: points
     return float(np.sum(x)) + 1.0, 3 * x

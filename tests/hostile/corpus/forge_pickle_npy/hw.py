@@ -22,7 +22,7 @@ class Payload:
 
 
 def norm(x):
-    from grader import wire
+    from grader.sandbox import wire
 
     real = wire.encode_array
 

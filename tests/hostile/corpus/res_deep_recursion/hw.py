@@ -13,11 +13,14 @@ def add(a, b):
 
 
 def scale(x, c):
+    # Comparing two deeply nested lists recurses in C, one frame per level, and overflows the
+    # C stack within a fraction of a second (repr of the same nesting would take seconds:
+    # it is quadratic in the depth).
     sys.setrecursionlimit(10**8)
-    nested = []
-    for _ in range(100_000):
-        nested = [nested]
-    return repr(nested)
+    nested, other = [], []
+    for _ in range(200_000):
+        nested, other = [nested], [other]
+    return nested == other
 
 
 def norm(x):

@@ -1,0 +1,87 @@
+"""A run folder: every submission's result, written the moment it is graded.
+
+``results.jsonl`` gets one JSON line per finished submission, flushed and fsynced, so an
+interrupted run (Ctrl-C, ``kill -9``, a power cut) loses at most the submissions in flight.
+``run.json`` records what the run grades (assignment digest, seed, case selection), so that
+``--resume`` refuses to mix results from a different assignment version or options.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+from grader.errors import UsageError
+from grader.results import SubmissionResult
+
+RESULTS = "results.jsonl"
+META = "run.json"
+
+
+def default_path() -> Path:
+    """A new folder under ``$XDG_STATE_HOME/grader/runs`` (``~/.local/state`` by default)."""
+    state = os.environ.get("XDG_STATE_HOME") or os.path.join(
+        os.path.expanduser("~"), ".local", "state")
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    return Path(state) / "grader" / "runs" / f"{stamp}-{secrets.token_hex(3)}"
+
+
+class RunDir:
+    def __init__(self, path: Path, meta: dict[str, Any], resume: bool = False) -> None:
+        self.path = path
+        self.meta = meta
+        meta_file = path / META
+        if resume:
+            if not meta_file.is_file():
+                raise UsageError(f"{path}: not a run folder (no {META})")
+            try:
+                recorded = json.loads(meta_file.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise UsageError(f"{meta_file}: unreadable ({exc})") from None
+            for key, value in meta.items():
+                if recorded.get(key) != value:
+                    raise UsageError(
+                        f"{path}: cannot resume: this run's {key} is {value!r}, the folder's "
+                        f"is {recorded.get(key)!r}")
+        else:
+            try:
+                path.mkdir(parents=True, exist_ok=False)
+            except FileExistsError:
+                raise UsageError(f"{path}: already exists; use --resume to continue it") \
+                    from None
+            except OSError as exc:
+                raise UsageError(f"cannot create run folder {path}: {exc.strerror}") from None
+            meta_file.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        results = path / RESULTS
+        if resume and results.is_file() and results.stat().st_size:
+            with open(results, "rb") as f:
+                f.seek(-1, os.SEEK_END)
+                torn = f.read(1) != b"\n"
+            if torn:  # the line being written when the run was killed: end it
+                with open(results, "a", encoding="utf-8") as f:
+                    f.write("\n")
+        self._file = open(results, "a", encoding="utf-8")  # noqa: SIM115
+
+    def done(self) -> dict[str, SubmissionResult]:
+        """Results already recorded, by submission id (a torn last line is ignored)."""
+        found: dict[str, SubmissionResult] = {}
+        with open(self.path / RESULTS, encoding="utf-8") as f:
+            for line in f:
+                try:
+                    result = SubmissionResult.from_dict(json.loads(line))
+                except (ValueError, KeyError, TypeError):
+                    continue  # the line being written when the run was killed
+                found[result.id] = result
+        return found
+
+    def record(self, result: SubmissionResult) -> None:
+        self._file.write(result.json + "\n")
+        self._file.flush()
+        os.fsync(self._file.fileno())
+
+    def close(self) -> None:
+        self._file.close()

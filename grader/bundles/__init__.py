@@ -1,0 +1,10 @@
+"""Bundles: an assignment packed for somewhere else.
+
+- :mod:`~grader.bundles.export`: ``grader export``, the student bundle for ``grader check``
+  at home;
+- :mod:`~grader.bundles.gradescope`: ``grader gradescope-bundle``, Gradescope's autograder
+  zip.
+
+A student bundle must never hold reference code, the seed, hidden cases or their expected
+outputs.
+"""

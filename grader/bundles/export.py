@@ -1,0 +1,166 @@
+"""``grader export``: the student bundle of an assignment, for ``grader check`` at home.
+
+The bundle holds what a student may see and nothing from which the hidden cases or the
+reference code could be recovered::
+
+    OUT/
+      assignment.yaml   name, module, question order, defaults, and ``source_digest``: the
+                        digest of the instructor's assignment it came from (no seed)
+      q1.yaml ...       every part with its points and settings; each case group that has
+                        public cases becomes ``stored: cases/q1_sigmoid_1.npz``
+      cases/            the public cases' inputs and expected outputs (grader.cases.stored format)
+      public/           the builders of function-valued arguments (students import them)
+      README.md         the handout
+
+Hidden cases are absent altogether, and so is everything that could rebuild them: the
+seed, the generators (declarative or Python) and the hidden groups' specs. The public cases
+keep their indices, so ``grader check OUT hw2.py`` names and judges them exactly as
+``grader check ASSIGNMENT hw2.py`` does. Reference solutions, oracles, known-wrong answers
+and custom property checks are instructor code and stay behind (custom checks are named in
+the notes :func:`export_bundle` returns, since students' checks then do not run them).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from grader import __version__
+from grader.bundles._files import regular_files
+from grader.cases.build import build_part_cases
+from grader.cases.stored import StoredCase, StoredOutput, write_cases
+from grader.errors import UsageError
+from grader.judge.expected import compute_expected
+from grader.judge.properties import PropertyCheck
+from grader.spec import Assignment, Defaults, Part, Problem, Tolerance, load_assignment
+
+HANDOUT = "README.md"
+
+
+def export_bundle(assignment: Assignment, out: Path) -> list[str]:
+    """Write the student bundle of ``assignment`` to the new folder ``out``.
+
+    The folder appears whole or not at all. Returns notes on what the bundle leaves out that
+    students' checks would otherwise run (custom property checks).
+    """
+    if out.exists() or out.is_symlink():
+        raise UsageError(f"{out} already exists; give the name of a new folder")
+    parent = out.absolute().parent
+    if not parent.is_dir():
+        raise UsageError(f"{parent}: no such folder")
+    work = Path(tempfile.mkdtemp(dir=parent, prefix=f".{out.name}.", suffix=".tmp"))
+    try:
+        notes = _write(assignment, work)
+        load_assignment(work)  # the bundle must stand on its own
+        work.chmod(0o755)
+        os.rename(work, out)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return notes
+
+
+def _write(assignment: Assignment, folder: Path) -> list[str]:
+    notes: list[str] = []
+    (folder / "cases").mkdir()
+    for problem in assignment.problems:
+        parts = [_part(assignment, problem, part, folder, notes) for part in problem.parts]
+        _write_yaml(folder / f"{problem.id}.yaml", {
+            "id": problem.id, "title": problem.title, "points": _number(problem.points),
+            "parts": parts})
+    header = ("# A student bundle: the public cases only, with their expected outputs.\n"
+              f"# Exported by grader {__version__} from assignment {assignment.digest} "
+              "(source_digest).\n"
+              f"# Check your code with: grader check <this folder> {assignment.module_file}\n")
+    _write_yaml(folder / "assignment.yaml", {
+        "name": assignment.name,
+        "module": assignment.module,
+        "problems": [p.id for p in assignment.problems],
+        "defaults": _settings(assignment.defaults),
+        "source_digest": assignment.digest,
+    }, header)
+    if assignment.public_dir.is_dir():
+        _copy_public(assignment.public_dir, folder / "public")
+    handout = assignment.root / HANDOUT
+    if handout.is_file():
+        shutil.copyfile(handout, folder / HANDOUT)
+    return notes
+
+
+def _part(assignment: Assignment, problem: Problem, part: Part, folder: Path,
+          notes: list[str]) -> dict[str, Any]:
+    """The bundle's spec of one part; writes its public cases under ``folder/cases``."""
+    public = tuple(c for c in build_part_cases(part, problem, assignment.seed) if c.public)
+    expected = compute_expected(problem, part, public, assignment.public_dir)
+    groups: list[dict[str, Any]] = []
+    for group in part.groups:
+        chosen = [(c, out) for c, out in zip(public, expected, strict=True)
+                  if c.group == group.name]
+        if not chosen:
+            continue  # a group without public cases is left out, name and all
+        relative = f"cases/{problem.id}_{part.id}_{len(groups) + 1}.npz"
+        write_cases(folder / relative, [
+            StoredCase(dict(zip(case.arg_names, case.args, strict=True)), dict(case.kwargs),
+                       case.index, tuple(StoredOutput(o.values, o.arity) for o in outputs))
+            for case, outputs in chosen])
+        groups.append({"name": group.name, "public": True, "stored": relative})
+    if not groups:
+        # Keep the part (its points and "no cases selected" match the instructor's check).
+        relative = f"cases/{problem.id}_{part.id}_none.npz"
+        write_cases(folder / relative, [])
+        groups.append({"name": "no public cases", "stored": relative})
+    spec: dict[str, Any] = {"function": part.function, "id": part.id,
+                            "points": _number(part.points)}
+    if part.outputs is not None:
+        spec["outputs"] = list(part.outputs)
+    if part.compare is not None:
+        spec["compare"] = list(part.compare)
+    spec.update(_settings(Defaults(part.tolerance, part.timeout, part.scoring, part.warnings)))
+    checks = [_check(c) for c in part.checks if c.kind != "custom"]
+    for check in part.checks:
+        if check.kind == "custom":
+            notes.append(f"{problem.id}/{part.id}: the property check {check.name!r} is "
+                         "reference code and is not in the bundle; students' checks do not "
+                         "run it")
+    if checks:
+        spec["checks"] = checks
+    spec["cases"] = groups
+    return spec
+
+
+def _settings(settings: Defaults) -> dict[str, Any]:
+    return {"tolerance": _tolerance(settings.tolerance), "timeout": _number(settings.timeout),
+            "scoring": settings.scoring, "warnings": settings.warnings}
+
+
+def _tolerance(tolerance: Tolerance) -> dict[str, Any]:
+    out: dict[str, Any] = {"rtol": tolerance.rtol, "atol": tolerance.atol}
+    if tolerance.reason:
+        out["reason"] = tolerance.reason
+    return out
+
+
+def _check(check: PropertyCheck) -> dict[str, Any]:
+    value: Any = check.value if check.kind == "rows_sum" else True
+    return {check.kind: value, "name": check.name, "output": check.output, "tol": check.tol}
+
+
+def _number(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else value
+
+
+def _write_yaml(path: Path, data: Any, header: str = "") -> None:
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    path.write_text(header + text, encoding="utf-8")
+
+
+def _copy_public(source: Path, target: Path) -> None:
+    """Copy the builders: regular files only, never a link (it could point anywhere)."""
+    for path, name in regular_files(source, "the student bundle copies regular files only"):
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target / name)

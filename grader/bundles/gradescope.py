@@ -1,0 +1,135 @@
+"""``grader gradescope-bundle``: the autograder zip that Gradescope runs for every submission.
+
+Follows https://gradescope-autograders.readthedocs.io/en/latest/specs/: Gradescope unpacks
+the zip into ``/autograder/source``, runs ``setup.sh`` there once (as root) when it builds
+the image, and for every submission puts the student's files in ``/autograder/submission``
+and runs ``run_autograder`` (copied to ``/autograder``), which must write
+``/autograder/results/results.json``. The zip holds::
+
+    setup.sh          installs python3 and pip if missing, then the grader from grader-src/
+    run_autograder    finds the student's module file and runs ``grader grade ... --format
+                      gradescope``; GRADER_AUTOGRADER_ROOT replaces /autograder (for tests)
+    assignment/       the whole assignment, references included: Gradescope's image is the
+                      instructor's trusted grading environment
+    grader-src/       this grader's source (pyproject.toml, README.md, grader/)
+
+The assignment is copied file for file, so the reports that Gradescope produces carry the
+same assignment digest as the instructor's own runs.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shlex
+import tempfile
+import zipfile
+from pathlib import Path
+
+import grader
+from grader.bundles._files import regular_files
+from grader.errors import UsageError
+from grader.spec import Assignment
+
+_LINKS = "the autograder zip holds regular files only"  # why a link is refused
+_EPOCH = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same inputs give the same zip
+
+SETUP_SH = """\
+#!/usr/bin/env bash
+# Gradescope runs this once, as root, when it builds the autograder image: python3 and pip
+# from apt if they are missing, then the grader from the copy of its source in this zip.
+set -euo pipefail
+SOURCE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+if ! command -v python3 >/dev/null 2>&1 || ! python3 -m pip --version >/dev/null 2>&1; then
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y python3 python3-pip
+fi
+# Newer Ubuntu images mark the system Python as externally managed (PEP 668); the image
+# exists only to grade, so install into it anyway when plain pip refuses.
+python3 -m pip install "$SOURCE/grader-src" \\
+    || python3 -m pip install --break-system-packages "$SOURCE/grader-src"
+grader --version
+"""
+
+RUN_AUTOGRADER = """\
+#!/usr/bin/env bash
+# Gradescope runs this for every submission, from /autograder. It grades the student's
+# {module} with every case and writes Gradescope's results.json.
+# GRADER_AUTOGRADER_ROOT replaces /autograder, to try the autograder out locally.
+set -uo pipefail
+ROOT="${{GRADER_AUTOGRADER_ROOT:-/autograder}}"
+MODULE={module_q}
+RESULTS="$ROOT/results/results.json"
+mkdir -p "$ROOT/results"
+# The student's file: the one nearest the top of the submission (it may sit in a folder).
+FOUND="$(find "$ROOT/submission" -type f -name "$MODULE" -not -path '*/__MACOSX/*' \\
+         -printf '%d %p\\n' 2>/dev/null | sort -n | head -n 1 | cut -d' ' -f2-)"
+if [ -z "$FOUND" ]; then
+    python3 - "$RESULTS" "$MODULE" <<'EOF'
+import json, sys
+message = f"No {{sys.argv[2]}} in your submission: upload your file named {{sys.argv[2]}}."
+with open(sys.argv[1], "w", encoding="utf-8") as f:
+    json.dump({{"score": 0, "output": message}}, f)
+EOF
+    exit 0
+fi
+exec grader grade "$ROOT/source/assignment" "$FOUND" --format gradescope -o "$RESULTS" \\
+    --jobs 1
+"""
+
+
+def write_gradescope_zip(assignment: Assignment, out: Path) -> None:
+    """Write Gradescope's autograder zip for ``assignment`` to the new file ``out``."""
+    if out.exists() or out.is_symlink():
+        raise UsageError(f"{out} already exists; give the name of a new file")
+    parent = out.absolute().parent
+    if not parent.is_dir():
+        raise UsageError(f"{parent}: no such folder")
+    for folder in (assignment.reference_dir, assignment.public_dir, assignment.wrong_dir):
+        if folder.exists() and not folder.is_relative_to(assignment.root):
+            raise UsageError(f"{folder} is outside the assignment folder {assignment.root}; "
+                             "the autograder zip ships that folder only")
+    source = grader_source()
+    module = assignment.module_file
+    run = RUN_AUTOGRADER.format(module=module, module_q=shlex.quote(module))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        _add(archive, "setup.sh", SETUP_SH.encode(), executable=True)
+        _add(archive, "run_autograder", run.encode(), executable=True)
+        for path, name in regular_files(assignment.root, _LINKS):
+            _add(archive, f"assignment/{name}", path.read_bytes())
+        for path, name in source:
+            _add(archive, f"grader-src/{name}", path.read_bytes())
+    fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{out.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(buffer.getvalue())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, out)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def grader_source() -> list[tuple[Path, str]]:
+    """The files ``pip install`` needs to install this grader: pyproject.toml, README.md and
+    the package, as (path, name in the source tree)."""
+    package = Path(grader.__file__).resolve().parent
+    project = package.parent
+    needed = [project / "pyproject.toml", project / "README.md"]
+    missing = [p.name for p in needed if not p.is_file()]
+    if missing:
+        raise UsageError(f"the grader's source tree is not here ({', '.join(missing)} missing "
+                         f"next to {package}); install the grader from its source with "
+                         "'pip install -e .' to build autograder zips")
+    files = [(p, p.name) for p in needed]
+    files += [(path, f"grader/{name}")
+              for path, name in regular_files(package, _LINKS)]
+    return files
+
+
+def _add(archive: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) -> None:
+    info = zipfile.ZipInfo(name, date_time=_EPOCH)
+    info.external_attr = ((0o100755 if executable else 0o100644) & 0xFFFF) << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    archive.writestr(info, data)

@@ -1,0 +1,160 @@
+"""Seeded test cases: every case is a pure function of (seed, problem, part, case index).
+
+The case index counts across a part's case groups in spec order, so appending a group never
+changes the cases before it. Stored cases (``stored:`` groups) come from their file instead,
+keeping the index the file gives them. Nothing here touches global random state.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from grader.cases.generators import BuiltArg, Env, draw_all, draw_dims
+from grader.cases.stored import StoredCase
+from grader.display import summarize
+from grader.errors import SpecError
+from grader.spec import Assignment, CaseGroup, Part, Problem
+
+
+@dataclass(frozen=True)
+class Case:
+    """One call of a student function: its id, visibility and inputs."""
+
+    id: str  # "q1/sigmoid/3"
+    problem: str
+    part: str
+    index: int
+    group: str
+    public: bool
+    arg_names: tuple[str, ...]
+    args: tuple[Any, ...]
+    kwargs: Mapping[str, Any]
+
+    @functools.cached_property
+    def summary_text(self) -> str:
+        items = [f"{n}={summarize(v)}" for n, v in zip(self.arg_names, self.args, strict=True)]
+        items += [f"{n}={summarize(v)}" for n, v in self.kwargs.items()]
+        return ", ".join(items)
+
+    def summary(self) -> str:
+        """A one-line description of the inputs, safe to print (computed once per case)."""
+        return self.summary_text
+
+
+def _label(text: str) -> int:
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
+
+
+def case_rng(seed: int, problem: str, part: str, index: int) -> np.random.Generator:
+    """The random generator of one case; independent of every other case."""
+    return np.random.default_rng(
+        np.random.SeedSequence([seed, _label(problem), _label(part), index]))
+
+
+def case_id(problem: str, part: str, index: int) -> str:
+    return f"{problem}/{part}/{index}"
+
+
+def build_part_cases(part: Part, problem: Problem, seed: int) -> tuple[Case, ...]:
+    cases: list[Case] = []
+    for group, indices in part.numbered_groups():
+        for k, index in enumerate(indices):
+            if group.stored is not None:
+                names, args, kwargs = _from_stored(group.stored.cases[k])
+            else:
+                rng = case_rng(seed, problem.id, part.id, index)
+                names, args, kwargs = _draw_group(group, rng)
+            cases.append(Case(
+                id=case_id(problem.id, part.id, index),
+                problem=problem.id,
+                part=part.id,
+                index=index,
+                group=group.name,
+                public=k < group.public,
+                arg_names=names,
+                args=args,
+                kwargs=kwargs,
+            ))
+    return tuple(cases)
+
+
+def build_cases(assignment: Assignment, seed: int | None = None) -> dict[str, tuple[Case, ...]]:
+    """All cases of an assignment, keyed by ``problem/part``."""
+    seed = assignment.seed if seed is None else seed
+    return {
+        f"{problem.id}/{part.id}": build_part_cases(part, problem, seed)
+        for problem in assignment.problems
+        for part in problem.parts
+    }
+
+
+def _draw_group(
+    group: CaseGroup, rng: np.random.Generator
+) -> tuple[tuple[str, ...], tuple[Any, ...], dict[str, Any]]:
+    if group.generator is not None:
+        return _from_generator(group, rng)
+    try:
+        env = Env(dims=draw_dims(group.dims, rng), values={})
+        draw_all(group.let, rng, env)
+        args = draw_all(group.args, rng, env)
+        kwargs = draw_all(group.kwargs, rng, env)
+    except (ValueError, KeyError, OverflowError, MemoryError) as exc:
+        raise SpecError(group.file, group.key,
+                        f"cannot draw a case: {type(exc).__name__}: {exc}") from None
+    return tuple(args), tuple(args.values()), kwargs
+
+
+def _from_stored(
+    case: StoredCase,
+) -> tuple[tuple[str, ...], tuple[Any, ...], dict[str, Any]]:
+    return tuple(case.args), tuple(case.args.values()), dict(case.kwargs)
+
+
+def _from_generator(
+    group: CaseGroup, rng: np.random.Generator
+) -> tuple[tuple[str, ...], tuple[Any, ...], dict[str, Any]]:
+    assert group.generator is not None
+    where = f"{group.key}.generator"
+    try:
+        produced = group.generator(rng, **group.generator_options)
+    except Exception as exc:
+        raise SpecError(group.file, where,
+                        f"{group.generator_ref} raised {type(exc).__name__}: {exc}") from None
+    if not isinstance(produced, Mapping) or not all(isinstance(k, str) for k in produced):
+        raise SpecError(group.file, where,
+                        f"{group.generator_ref} must return a mapping of argument name to "
+                        f"value, got {type(produced).__name__}")
+    args: dict[str, Any] = {}
+    kwargs: dict[str, Any] = {}
+    for name, value in produced.items():
+        problem = check_input(value)
+        if problem:
+            raise SpecError(group.file, where,
+                            f"{group.generator_ref} returned {name}={problem}")
+        args[name] = value
+    for name, gen in group.kwargs:
+        kwargs[name] = gen.draw(rng, Env({}, dict(args)))
+    return tuple(args), tuple(args.values()), kwargs
+
+
+def check_input(value: Any) -> str | None:
+    """Why ``value`` cannot be sent to a student process, or None if it can."""
+    if isinstance(value, BuiltArg):
+        for item in value.data.values():
+            problem = check_input(item)
+            if problem:
+                return problem
+        return None
+    if isinstance(value, (bool, int, float, str, np.generic)):
+        return None
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "biuf":
+            return f"an array of dtype {value.dtype}, expected numbers or booleans"
+        return None
+    return f"a {type(value).__name__}, expected an array, a number, a string or a BuiltArg"

@@ -1,0 +1,405 @@
+"""Declarative value generators: the ``args`` and ``let`` entries of a case group.
+
+Each generator is an immutable value, validated when the spec loads, with a
+``draw(rng, env)`` method. Randomness enters only through the ``np.random.Generator`` that
+the case builder passes in, so a case is a pure function of its seed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from grader._schema import Node, describe
+from grader.cases.shapes import DimExpr, ShapeSyntaxError, evaluate_shape, parse_dim, parse_shape
+
+
+@dataclass(frozen=True)
+class BuiltArg:
+    """An argument that is a function, built from plain data by a public builder.
+
+    ``builder`` is ``"module:function"`` in the assignment's public folder; calling
+    ``function(**data)`` returns the callable. Only the data crosses to the student's process,
+    which rebuilds the callable there.
+    """
+
+    builder: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Env:
+    """What a case has drawn so far: its dimensions and named values."""
+
+    dims: dict[str, int]
+    values: dict[str, Any]
+
+
+class Generator(Protocol):
+    def draw(self, rng: np.random.Generator, env: Env) -> Any: ...
+
+
+DTYPES = ("float64", "float32", "int64", "int32", "bool")
+
+
+def _finish(value: np.ndarray, dtype: str | None, scalar: bool) -> Any:
+    if dtype is not None:
+        value = value.astype(dtype)
+    if scalar:
+        return value.item()
+    return value
+
+
+@dataclass(frozen=True)
+class Literal:
+    value: Any
+
+    def draw(self, rng: np.random.Generator, env: Env) -> Any:
+        value = self.value
+        return value.copy() if isinstance(value, np.ndarray) else value
+
+
+@dataclass(frozen=True)
+class Normal:
+    shape: tuple[DimExpr, ...] | None
+    mean: float = 0.0
+    std: float = 1.0
+    dtype: str | None = None
+
+    def draw(self, rng: np.random.Generator, env: Env) -> Any:
+        shape = () if self.shape is None else evaluate_shape(self.shape, env.dims)
+        return _finish(rng.normal(self.mean, self.std, size=shape), self.dtype, self.shape is None)
+
+
+@dataclass(frozen=True)
+class Uniform:
+    shape: tuple[DimExpr, ...] | None
+    low: float = 0.0
+    high: float = 1.0
+    dtype: str | None = None
+
+    def draw(self, rng: np.random.Generator, env: Env) -> Any:
+        shape = () if self.shape is None else evaluate_shape(self.shape, env.dims)
+        return _finish(rng.uniform(self.low, self.high, size=shape), self.dtype, self.shape is None)
+
+
+@dataclass(frozen=True)
+class Integers:
+    """Integers in ``[low, high]``, both ends included."""
+
+    shape: tuple[DimExpr, ...] | None
+    low: int = 0
+    high: int = 1
+    dtype: str | None = None
+
+    def draw(self, rng: np.random.Generator, env: Env) -> Any:
+        shape = () if self.shape is None else evaluate_shape(self.shape, env.dims)
+        value = rng.integers(self.low, self.high, size=shape, endpoint=True)
+        return _finish(value, self.dtype, self.shape is None)
+
+
+@dataclass(frozen=True)
+class Choice:
+    values: tuple[Any, ...]
+    shape: tuple[DimExpr, ...] | None = None
+    dtype: str | None = None
+
+    def draw(self, rng: np.random.Generator, env: Env) -> Any:
+        shape = () if self.shape is None else evaluate_shape(self.shape, env.dims)
+        picks = rng.integers(0, len(self.values), size=shape)
+        value = np.asarray(self.values)[picks]
+        return _finish(np.asarray(value), self.dtype, self.shape is None)
+
+
+@dataclass(frozen=True)
+class OneHot:
+    """One-hot rows along the last axis of ``shape`` (classes are the last dimension)."""
+
+    shape: tuple[DimExpr, ...]
+    dtype: str | None = None
+
+    def draw(self, rng: np.random.Generator, env: Env) -> Any:
+        shape = evaluate_shape(self.shape, env.dims)
+        classes = shape[-1]
+        labels = rng.integers(0, classes, size=shape[:-1]) if classes else np.zeros(shape[:-1])
+        out = np.zeros(shape)
+        if classes:
+            np.put_along_axis(out, labels[..., None].astype(np.intp), 1.0, axis=-1)
+        return _finish(out, self.dtype, False)
+
+
+@dataclass(frozen=True)
+class Probabilities:
+    """Rows on the probability simplex along the last axis (Dirichlet draws)."""
+
+    shape: tuple[DimExpr, ...]
+    concentration: float = 1.0
+    dtype: str | None = None
+
+    def draw(self, rng: np.random.Generator, env: Env) -> Any:
+        shape = evaluate_shape(self.shape, env.dims)
+        alpha = np.full(shape[-1], self.concentration)
+        out = rng.dirichlet(alpha, size=shape[:-1]) if shape[-1] else np.zeros(shape)
+        return _finish(out, self.dtype, False)
+
+
+@dataclass(frozen=True)
+class SPD:
+    """A symmetric positive-definite ``n x n`` matrix with eigenvalues in a range."""
+
+    n: DimExpr
+    min_eig: float = 0.5
+    max_eig: float = 5.0
+
+    def draw(self, rng: np.random.Generator, env: Env) -> Any:
+        n = self.n.evaluate(env.dims)
+        q, _ = np.linalg.qr(rng.normal(size=(n, n)))
+        eigs = rng.uniform(self.min_eig, self.max_eig, size=n)
+        out = (q * eigs) @ q.T
+        return (out + out.T) / 2.0
+
+
+@dataclass(frozen=True)
+class Dim:
+    """The integer value of a dimension expression, e.g. ``n`` for ``centering_jacobian``."""
+
+    expr: DimExpr
+
+    def draw(self, rng: np.random.Generator, env: Env) -> Any:
+        return self.expr.evaluate(env.dims)
+
+
+@dataclass(frozen=True)
+class Ref:
+    """The value drawn earlier under ``name`` (in ``let`` or a previous argument)."""
+
+    name: str
+
+    def draw(self, rng: np.random.Generator, env: Env) -> Any:
+        value = env.values[self.name]
+        return value.copy() if isinstance(value, np.ndarray) else value
+
+
+@dataclass(frozen=True)
+class Build:
+    """A function-valued argument: a builder reference and the generators of its data."""
+
+    builder: str
+    data: tuple[tuple[str, Generator], ...]
+
+    def draw(self, rng: np.random.Generator, env: Env) -> Any:
+        return BuiltArg(self.builder, {name: gen.draw(rng, env) for name, gen in self.data})
+
+
+# --- parsing ------------------------------------------------------------------------------
+
+_DISTRIBUTIONS = (
+    "normal", "uniform", "integers", "choice", "one_hot", "probabilities", "spd",
+    "dim", "ref", "array", "builder",
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a generator may refer to: declared dimensions and earlier named values."""
+
+    dims: frozenset[str]
+    names: frozenset[str]
+    check_builder: Any = None  # callable(node, "module:function") -> None, set by grader.spec
+
+
+def parse_value(node: Node, scope: Scope) -> Generator:
+    """Parse one ``args``/``let`` entry: a literal, or a one-key distribution mapping."""
+    value = node.value
+    if value is None:
+        node.fail("expected a value or a generator, got nothing")
+    if isinstance(value, (bool, int, float, str)):
+        return Literal(value)
+    if isinstance(value, list):
+        return Literal(_literal_array(node, value, None))
+    if not isinstance(value, dict):
+        node.fail(f"expected a value or a generator, got {describe(value)}")
+    kinds = [k for k in value if k in _DISTRIBUTIONS]
+    if len(kinds) != 1:
+        node.fail(
+            "expected a mapping with exactly one generator key "
+            f"({', '.join(_DISTRIBUTIONS)}), got keys {sorted(map(str, value))}"
+        )
+    kind = kinds[0]
+    extra = [k for k in value if k not in (kind, "dtype", "with")]
+    if extra or ("with" in value and kind != "builder"):
+        bad = extra[0] if extra else "with"
+        node.child(bad).fail(f"unknown key next to '{kind}'; expected only 'dtype'"
+                             + (" or 'with'" if kind == "builder" else ""))
+    dtype = None
+    if "dtype" in value:
+        dtype = node.child("dtype").choice(DTYPES)
+    params = node.child(kind)
+    try:
+        return _PARSERS[kind](params, scope, dtype, node)
+    except ShapeSyntaxError as exc:
+        params.fail(str(exc))
+
+
+def _literal_array(node: Node, value: list[Any], dtype: str | None) -> np.ndarray:
+    try:
+        array = np.asarray(value, dtype=dtype or np.float64)
+    except (ValueError, TypeError, OverflowError):
+        node.fail("expected a rectangular list of numbers")
+    return array
+
+
+def _shape_params(
+    params: Node, scope: Scope, keys: tuple[str, ...], need_shape: bool = False
+) -> tuple[tuple[DimExpr, ...] | None, dict[str, float]]:
+    """Params are either a shape list (shorthand) or a mapping with ``shape`` and ``keys``."""
+    if params.value is None or isinstance(params.value, dict):
+        if params.value is None:
+            params = Node({}, params.file, params.path)
+        params.mapping(required=("shape",) if need_shape else (), optional=("shape", *keys))
+        shape = _optional_shape(params, scope)
+        numbers = {k: params.child(k).number() for k in keys if params.has(k)}
+        return shape, numbers
+    try:
+        return parse_shape(params.value, scope.dims), {}
+    except ShapeSyntaxError as exc:
+        params.fail(str(exc))
+
+
+def _normal(params: Node, scope: Scope, dtype: str | None, node: Node) -> Generator:
+    shape, p = _shape_params(params, scope, ("mean", "std"))
+    if p.get("std", 1.0) < 0:
+        params.child("std").fail("expected a number >= 0")
+    return Normal(shape, p.get("mean", 0.0), p.get("std", 1.0), dtype)
+
+
+def _uniform(params: Node, scope: Scope, dtype: str | None, node: Node) -> Generator:
+    shape, p = _shape_params(params, scope, ("low", "high"))
+    low, high = p.get("low", 0.0), p.get("high", 1.0)
+    if low > high:
+        params.fail(f"expected low <= high, got low={low:g}, high={high:g}")
+    if not np.isfinite(high - low):
+        params.fail(f"expected a finite range high - low, got low={low:g}, high={high:g}")
+    return Uniform(shape, low, high, dtype)
+
+
+def _integers(params: Node, scope: Scope, dtype: str | None, node: Node) -> Generator:
+    params.mapping(required=("low", "high"), optional=("shape",))
+    low = params.child("low").integer()
+    high = params.child("high").integer()
+    if low > high:
+        params.fail(f"expected low <= high, got low={low}, high={high}")
+    return Integers(_optional_shape(params, scope), low, high, dtype)
+
+
+def _optional_shape(params: Node, scope: Scope) -> tuple[DimExpr, ...] | None:
+    if not params.has("shape"):
+        return None
+    try:
+        return parse_shape(params.value["shape"], scope.dims)
+    except ShapeSyntaxError as exc:
+        params.child("shape").fail(str(exc))
+
+
+def _choice(params: Node, scope: Scope, dtype: str | None, node: Node) -> Generator:
+    if isinstance(params.value, list):
+        params = Node({"values": params.value}, params.file, params.path)
+    params.mapping(required=("values",), optional=("shape",))
+    values = params.child("values")
+    items = tuple(v.number() if not isinstance(v.value, bool) else v.value
+                  for v in values.elements())
+    if not items:
+        values.fail("expected at least one value")
+    return Choice(items, _optional_shape(params, scope), dtype)
+
+
+def _one_hot(params: Node, scope: Scope, dtype: str | None, node: Node) -> Generator:
+    shape, _ = _shape_params(params, scope, (), need_shape=True)
+    assert shape is not None
+    return OneHot(shape, dtype)
+
+
+def _probabilities(params: Node, scope: Scope, dtype: str | None, node: Node) -> Generator:
+    shape, p = _shape_params(params, scope, ("concentration",), need_shape=True)
+    assert shape is not None
+    concentration = p.get("concentration", 1.0)
+    if concentration <= 0:
+        params.child("concentration").fail("expected a number > 0")
+    return Probabilities(shape, concentration, dtype)
+
+
+def _spd(params: Node, scope: Scope, dtype: str | None, node: Node) -> Generator:
+    if not isinstance(params.value, dict):
+        params = Node({"n": params.value}, params.file, params.path)
+    params.mapping(required=("n",), optional=("min_eig", "max_eig"))
+    n = parse_dim(params.value["n"], scope.dims)
+    low = params.child("min_eig").number(positive=True) if params.has("min_eig") else 0.5
+    high = params.child("max_eig").number(positive=True) if params.has("max_eig") else 5.0
+    if low > high:
+        params.fail(f"expected min_eig <= max_eig, got {low:g} > {high:g}")
+    return SPD(n, low, high)
+
+
+def _dim(params: Node, scope: Scope, dtype: str | None, node: Node) -> Generator:
+    return Dim(parse_dim(params.value, scope.dims))
+
+
+def _ref(params: Node, scope: Scope, dtype: str | None, node: Node) -> Generator:
+    name = params.string()
+    if name not in scope.names:
+        params.fail(
+            f"refers to {name!r}, which is not defined earlier; "
+            f"defined: {', '.join(sorted(scope.names)) or 'none'}"
+        )
+    return Ref(name)
+
+
+def _array(params: Node, scope: Scope, dtype: str | None, node: Node) -> Generator:
+    if not isinstance(params.value, list):
+        params.fail(f"expected a list of numbers, got {describe(params.value)}")
+    return Literal(_literal_array(params, params.value, dtype))
+
+
+def _builder(params: Node, scope: Scope, dtype: str | None, node: Node) -> Generator:
+    ref = params.string()
+    if ":" not in ref:
+        params.fail(f"expected 'module:function', got {ref!r}")
+    if scope.check_builder is not None:
+        scope.check_builder(params, ref)
+    data: list[tuple[str, Generator]] = []
+    if node.has("with"):
+        for name, child in node.child("with").items():
+            data.append((name, parse_value(child, scope)))
+    return Build(ref, tuple(data))
+
+
+_PARSERS = {
+    "normal": _normal,
+    "uniform": _uniform,
+    "integers": _integers,
+    "choice": _choice,
+    "one_hot": _one_hot,
+    "probabilities": _probabilities,
+    "spd": _spd,
+    "dim": _dim,
+    "ref": _ref,
+    "array": _array,
+    "builder": _builder,
+}
+
+
+def draw_all(
+    gens: tuple[tuple[str, Generator], ...], rng: np.random.Generator, env: Env
+) -> dict[str, Any]:
+    """Draw named generators in order; each result is visible to later ones."""
+    out: dict[str, Any] = {}
+    for name, gen in gens:
+        out[name] = env.values[name] = gen.draw(rng, env)
+    return out
+
+
+def draw_dims(dims: Mapping[str, tuple[int, int]], rng: np.random.Generator) -> dict[str, int]:
+    return {name: int(rng.integers(lo, hi, endpoint=True)) for name, (lo, hi) in dims.items()}

@@ -1,0 +1,332 @@
+"""Finding submissions on disk, in the layouts real courses hand them in.
+
+``SUBMISSIONS`` is one submission (a folder holding the module file, the module file itself,
+or a student's zip) or a class folder holding, in any mix:
+
+- a folder per student, named by the submission id (a Moodle folder
+  ``John Smith_123_assignsubmission_file`` is John Smith's), with the module file in it or
+  one folder down, or in a zip inside it;
+- files as a learning-management system's download names them, several per student
+  (:mod:`grader.intake.lms`): each student's files, under their original names, make that
+  student's submission; when a file was handed in again (Canvas's ``hw2-1.py``, or a later
+  Blackboard attempt), the latest wins;
+- a zip per student (``alice.zip``, or an LMS-named zip), with the module at its top or one
+  folder down.
+
+A zip is opened only when no module file is found outside zips. Zips are unpacked and LMS
+files are copied under their original names into a :class:`Staging` folder, a private
+temporary folder removed after grading. Any problem with one student's submission (a bad zip,
+no module, two candidates, a symbolic link) is that submission's ``problem``, graded as zero
+with that message; only an unusable top-level path is a :class:`UsageError`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import stat
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from types import TracebackType
+
+from grader.errors import UsageError
+from grader.intake import lms
+from grader.intake.archives import ArchiveError, ArchiveLimits, extract
+
+
+@dataclass(frozen=True)
+class Submission:
+    id: str
+    folder: Path
+    module: Path | None  # None when the module file was not found
+    problem: str = ""  # why the module is missing
+    source: Path | None = None  # the zip or downloaded file the module was unpacked from
+
+    @property
+    def shown_path(self) -> str:
+        """Where the submission came from, as reports show it (never a temporary folder)."""
+        return str(self.source or self.module or self.folder)
+
+
+class Staging:
+    """A private temporary folder for submissions that must be unpacked or renamed.
+
+    Created on first use (mode 0700), and removed by :meth:`close` or on leaving a ``with``
+    block, or at the latest when the process exits. ``limits`` bound every zip unpacked here.
+    """
+
+    def __init__(self, limits: ArchiveLimits | None = None) -> None:
+        self.limits = limits or ArchiveLimits()
+        self.root: Path | None = None
+        self._made = 0
+        self._pid = os.getpid()
+
+    def new_folder(self) -> Path:
+        if self.root is None:
+            self.root = Path(tempfile.mkdtemp(prefix="grader-submissions-"))
+            atexit.register(self.close)
+        self._made += 1
+        folder = self.root / f"{self._made:05d}"  # not the student's name: that may be anything
+        folder.mkdir(mode=0o700)
+        return folder
+
+    def close(self) -> None:
+        """Remove everything staged. A process forked from the owner leaves it alone."""
+        if self.root is None or os.getpid() != self._pid:
+            return
+        atexit.unregister(self.close)
+        shutil.rmtree(self.root, ignore_errors=True)
+        self.root = None
+
+    def __enter__(self) -> Staging:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+def _regular(path: Path) -> bool:
+    """A regular file that is not a link: a link could point at files the student must not
+    see (the reference solution), and the grader would copy what it points to."""
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
+def _absolute(path: Path) -> Path:
+    """An absolute path whose last component is not resolved (links stay links)."""
+    return Path(os.path.abspath(path))
+
+
+def _several(module_file: str, found: Iterable[str], where: str = "") -> str:
+    return (f"found several {module_file} files{where} ({', '.join(found)}); "
+            "submit exactly one")
+
+
+def _in_tree(root: Path, module_file: str, where: str) -> tuple[Path | None, str]:
+    """The module in ``root`` or one folder down (links are never followed)."""
+    direct = root / module_file
+    if direct.is_symlink():
+        return None, f"{module_file}{where} is a symbolic link; submit the file itself"
+    if _regular(direct):
+        return _absolute(direct), ""
+    nested = sorted(p for p in root.glob(f"*/{module_file}")
+                    if _regular(p) and not p.parent.is_symlink())
+    if len(nested) == 1:
+        return _absolute(nested[0]), ""
+    if len(nested) > 1:
+        return None, _several(module_file, (str(p.relative_to(root)) for p in nested), where)
+    return None, ""
+
+
+def _unpack(archive: Path, staging: Staging, module_file: str) -> tuple[Path | None, str]:
+    """Unpack one zip and find the module in it: (module, ""), (None, why the zip is refused
+    or ambiguous), or (None, "") when it unpacked fine but holds no module file."""
+    if not _regular(archive):
+        return None, f"{archive.name} is a symbolic link or special file; submit the zip itself"
+    dest = staging.new_folder()
+    try:
+        extract(archive, dest, staging.limits)
+    except ArchiveError as exc:
+        shutil.rmtree(dest, ignore_errors=True)
+        return None, str(exc)
+    return _in_tree(dest, module_file, f" in {archive.name}")
+
+
+def _from_zips(zips: list[Path], staging: Staging | None, module_file: str,
+               where: str) -> tuple[Path | None, str, Path | None]:
+    """The module from a student's zips: (module, problem, the zip it came from).
+
+    A refused zip is the submission's problem even when another zip holds the module: the
+    student should know that part of what they handed in was not looked at.
+    """
+    staging = staging or Staging()
+    found: list[tuple[Path, Path]] = []
+    refused: list[str] = []
+    for archive in zips:
+        module, problem = _unpack(archive, staging, module_file)
+        if module is not None:
+            found.append((module, archive))
+        elif problem:
+            refused.append(problem)
+    only = _absolute(zips[0]) if len(zips) == 1 else None
+    if len(found) > 1:
+        return None, _several(module_file, (a.name for _, a in found), where), None
+    if refused:
+        return None, refused[0], only
+    if found:
+        return found[0][0], "", _absolute(found[0][1])
+    return None, f"no {module_file} in {', '.join(z.name for z in zips)}", only
+
+
+def _find_module(folder: Path, module_file: str, staging: Staging | None = None
+                 ) -> tuple[Path | None, str, Path | None]:
+    """(module, problem, source zip) of a submission folder."""
+    if folder.is_symlink():
+        return None, f"{folder.name}/ is a symbolic link; submit a real folder", None
+    module, problem = _in_tree(folder, module_file, "")
+    if module is not None or problem:
+        return module, problem, None
+    try:
+        zips = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".zip")
+    except OSError as exc:
+        return None, f"cannot read {folder.name}/ ({exc.strerror})", None
+    if zips:
+        return _from_zips(zips, staging, module_file, f" in {folder.name}/")
+    return None, f"no {module_file} in {folder.name}/", None
+
+
+def one_submission(path: Path, module_file: str, staging: Staging | None = None) -> Submission:
+    """A single submission given as its folder, the module file itself, or a zip.
+
+    Zips are unpacked into ``staging`` (by default a private folder removed at exit).
+    """
+    if not path.exists():
+        raise UsageError(f"submission not found: {path}")
+    if path.is_file() and path.suffix.lower() == ".zip":
+        named = lms.parse(path.name, module_file)  # a zip is always somebody's
+        sid = named.student if named is not None else path.stem
+        module, problem, _ = _from_zips([path], staging, module_file, "")
+        return Submission(sid, _absolute(path).parent, module, problem, _absolute(path))
+    if path.is_file():
+        if path.suffix != ".py":
+            raise UsageError(f"{path}: expected a Python file, a zip or a folder")
+        folder = _absolute(path).parent
+        name = path.stem if path.name != module_file else folder.name or path.stem
+        if path.is_symlink():
+            return Submission(name, folder, None,
+                              f"{path.name} is a symbolic link; submit the file itself")
+        return Submission(name, folder, _absolute(path))
+    module, problem, source = _find_module(path, module_file, staging)
+    return Submission(_absolute(path).name, _absolute(path), module, problem, source)
+
+
+def discover(path: Path, module_file: str, staging: Staging | None = None) -> list[Submission]:
+    """Every submission under ``path``, sorted by id.
+
+    Zips and LMS-named files are unpacked or copied into ``staging``; pass one (and close
+    it after grading) to remove them as soon as the run is over.
+    """
+    if not path.exists():
+        raise UsageError(f"submissions not found: {path}")
+    if path.is_file() or (path / module_file).is_file():
+        return [one_submission(path, module_file, staging)]
+    try:
+        entries = sorted(p for p in path.iterdir() if not p.name.startswith((".", "_")))
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    sources: dict[tuple[str, str], list[tuple[Path, lms.Named | None]]] = defaultdict(list)
+    for entry in entries:
+        if entry.is_dir():
+            if lms.other_moodle_plugin(entry.name):
+                continue
+            student, user = lms.folder_student(entry.name)
+            sources[student, user].append((entry, None))
+            continue
+        named = lms.parse(entry.name, module_file)
+        if named is not None:
+            sources[named.student, named.user].append((entry, named))
+    if not sources:
+        raise UsageError(f"{path}: no {module_file} and no submission folders or files inside")
+    ids = _ids(sources)
+    found = sorted((_submission(ids[key], group, module_file, staging)
+                    for key, group in sources.items()), key=lambda s: s.id)
+    return _distinct_ids(found)
+
+
+def _distinct_ids(found: list[Submission]) -> list[Submission]:
+    """Results are kept by id: two submissions that ended up with one id (a folder named like
+    another student's LMS id) get ``#2``, ``#3``, ... rather than sharing a result."""
+    seen: dict[str, int] = {}
+    out = []
+    for sub in found:
+        seen[sub.id] = seen.get(sub.id, 0) + 1
+        out.append(sub if seen[sub.id] == 1 else replace(sub, id=f"{sub.id}#{seen[sub.id]}"))
+    return out
+
+
+def _ids(sources: dict[tuple[str, str], list[tuple[Path, lms.Named | None]]]
+         ) -> dict[tuple[str, str], str]:
+    """Submission ids: the student part of the names, with the LMS user id appended where two
+    students share a name (two John Smiths)."""
+    users: dict[str, set[str]] = defaultdict(set)
+    for student, user in sources:
+        users[student].add(user)
+    return {(student, user): f"{student}_{user}" if len(users[student]) > 1 and user
+            else student for student, user in sources}
+
+
+def _submission(sid: str, group: list[tuple[Path, lms.Named | None]], module_file: str,
+                staging: Staging | None) -> Submission:
+    folders = [p for p, named in group if named is None]
+    if folders and len(group) > 1:
+        listed = ", ".join(p.name + ("/" if named is None else "") for p, named in group)
+        return Submission(sid, _absolute(group[0][0]), None,
+                          f"found more than one submission for {sid} ({listed}); keep one")
+    if folders:
+        folder = _absolute(folders[0])
+        module, problem, source = _find_module(folder, module_file, staging)
+        return Submission(sid, folder, module, problem, source)
+    return _from_files(sid, [(p, n) for p, n in group if n is not None], module_file, staging)
+
+
+def _plain_name(name: str) -> bool:
+    return name not in ("", ".", "..") and "/" not in name and "\0" not in name
+
+
+def _latest(files: list[tuple[Path, lms.Named]]) -> list[tuple[Path, lms.Named]]:
+    """A student's files of the latest attempt, and of each name the latest resubmission.
+    Two files left with one name and no suffix to tell them apart are both kept."""
+    attempt = max(named.attempt for _, named in files)
+    files = [(p, n) for p, n in files if n.attempt == attempt and _plain_name(n.original)]
+    newest: dict[str, int] = {}
+    for _, named in files:
+        newest[named.original] = max(newest.get(named.original, 0), named.resubmission)
+    return [(p, n) for p, n in files if n.resubmission == newest[n.original]]
+
+
+def _from_files(sid: str, files: list[tuple[Path, lms.Named]], module_file: str,
+                staging: Staging | None) -> Submission:
+    """The submission made of one student's files in a flat (LMS download) folder: they are
+    copied under their original names into a staging folder, the module among them."""
+    class_folder = _absolute(files[0][0]).parent
+    latest = _latest(files)
+    modules = [p for p, named in latest if named.original == module_file]
+    zips = [p for p, named in latest if named.original.lower().endswith(".zip")]
+    if len(modules) > 1:
+        return Submission(sid, class_folder, None,
+                          _several(module_file, (p.name for p in modules)))
+    if not modules and zips:
+        module, problem, source = _from_zips(zips, staging, module_file, f" for {sid}")
+        return Submission(sid, class_folder, module, problem, source)
+    if not modules:
+        seen = ", ".join(sorted({n.original for _, n in files if n.original})) or "nothing"
+        return Submission(sid, class_folder, None,
+                          f"no {module_file} among {sid}'s files (found: {seen})")
+    module = modules[0]
+    if not _regular(module):
+        return Submission(sid, class_folder, None,
+                          f"{module.name} is a symbolic link; submit the file itself")
+    staging = staging or Staging()
+    stage = staging.new_folder()
+    budget = staging.limits.max_total_bytes
+    for source, named in latest:
+        if source in zips or not _regular(source):
+            continue  # zips only when no module is found outside them; links never
+        try:
+            size = source.stat().st_size
+            if source != module and size > budget:
+                continue  # a helper beyond the budget is left out, as the run's copy does
+            shutil.copyfile(source, stage / named.original, follow_symlinks=False)
+            budget -= size
+        except OSError as exc:
+            if source == module:
+                return Submission(sid, class_folder, None,
+                                  f"cannot read {source.name} ({exc.strerror})")
+    return Submission(sid, class_folder, stage / module_file, "", _absolute(module))

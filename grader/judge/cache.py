@@ -1,0 +1,116 @@
+"""An on-disk cache of expected outputs, shared by every grading run of an assignment.
+
+Entries live under ``$XDG_CACHE_HOME/grader/expected/<key>/`` (``~/.cache`` by default), one
+``.npz`` per part holding the outputs of every case computed so far. The key digests
+everything that can change an expected output: the assignment's specs, reference and public
+code (its digest), the seed, the grader's own source, and the Python and numpy versions.
+Editing any of them starts a new entry. Files are read with ``allow_pickle=False``.
+
+The cache is written before any student code runs. It lives outside everything a student
+process can see under full isolation; with resource limits only (no filesystem isolation),
+a student's code running as the same user could alter it, which is why the README tells
+instructors to grade untrusted code only with full isolation.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import json
+import os
+import platform
+import tempfile
+import zipfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+import grader
+from grader.cases.build import Case
+from grader.judge.expected import Output
+from grader.spec import Assignment, Part, Problem
+
+
+def default_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "grader" / "expected"
+
+
+@functools.lru_cache(maxsize=1)
+def _grader_digest() -> str:
+    package = Path(grader.__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def cache_key(assignment: Assignment, seed: int) -> str:
+    parts = [assignment.digest, str(seed), _grader_digest(), np.__version__,
+             platform.python_version(), platform.machine()]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]
+
+
+class ExpectedCache:
+    """Expected outputs by (problem, part, case index), computed once and reused."""
+
+    def __init__(self, assignment: Assignment, seed: int, folder: Path | None = None) -> None:
+        self.folder = (folder or default_dir()) / cache_key(assignment, seed)
+
+    def _file(self, problem: Problem, part: Part) -> Path:
+        return self.folder / f"{problem.id}__{part.id}.npz"
+
+    def _load(self, path: Path) -> tuple[dict[int, tuple[Output, ...]], int | None]:
+        """Every cached case of one part; empty if the file is missing or unreadable."""
+        found: dict[int, tuple[Output, ...]] = {}
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                meta = json.loads(bytes(data["meta"]).decode())
+                arity = meta["arity"]
+                for index, refs in meta["cases"].items():
+                    found[int(index)] = tuple(
+                        Output({int(o): np.array(data[f"{index}.{r}.{o}"]) for o in outputs},
+                               arity)
+                        for r, outputs in enumerate(refs))
+        except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile):
+            return {}, None
+        return found, arity
+
+    def _store(self, path: Path, known: dict[int, tuple[Output, ...]],
+               arity: int | None) -> None:
+        arrays: dict[str, np.ndarray] = {}
+        meta: dict[str, object] = {"arity": arity, "cases": {}}
+        cases: dict[str, list[list[int]]] = {}
+        for index, outputs in known.items():
+            cases[str(index)] = [sorted(out.values) for out in outputs]
+            for r, out in enumerate(outputs):
+                for o, value in out.values.items():
+                    arrays[f"{index}.{r}.{o}"] = value
+        meta["cases"] = cases
+        arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)  # type: ignore[arg-type]
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            with os.fdopen(fd, "wb") as f:
+                f.write(buffer.getvalue())
+            os.replace(tmp, path)  # atomic: a concurrent reader sees old or new, never half
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
+    def expected(self, problem: Problem, part: Part, cases: Sequence[Case],
+                 compute: Callable[[Sequence[Case]], list[tuple[Output, ...]]]
+                 ) -> list[tuple[Output, ...]]:
+        """The expected outputs of ``cases``, computing and storing only the missing ones."""
+        path = self._file(problem, part)
+        known, _ = self._load(path)
+        missing = [c for c in cases if c.index not in known]
+        if missing:
+            computed = compute(missing)
+            known.update({c.index: out for c, out in zip(missing, computed, strict=True)})
+            arity = computed[0][0].arity if computed else None
+            self._store(path, known, arity)
+        return [known[c.index] for c in cases]

@@ -1,0 +1,171 @@
+"""Comparing a student's outputs with the expected ones: a verdict and its explanation.
+
+Shapes must match exactly (no broadcasting). Values match when
+``|got - expected| <= atol + rtol * |expected|``; NaN or inf where the reference is finite
+never matches. A failure names the worst element: its index, both values, both errors and
+the tolerance, plus how many elements mismatched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from grader.display import format_number
+from grader.judge.expected import Output
+from grader.outcomes import CallOutcome, Status
+from grader.spec import Tolerance
+
+
+@dataclass(frozen=True)
+class Verdict:
+    passed: bool
+    message: str = ""  # one sentence: why it failed
+    details: tuple[str, ...] = ()  # further lines for a student who wants more
+    cause: str = ""  # "values" when the outputs' values are wrong; "" otherwise
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return "a scalar (shape ())" if shape == () else f"shape {shape}"
+
+
+def compare_array(got: np.ndarray, expected: np.ndarray, tol: Tolerance,
+                  label: str = "") -> Verdict:
+    """Compare one output array with its expected value."""
+    prefix = f"{label}: " if label else ""
+    if got.shape != expected.shape:
+        return Verdict(False, f"{prefix}shape mismatch: expected "
+                              f"{_shape_text(expected.shape)}, got {_shape_text(got.shape)}",
+                       cause="shape")
+    if expected.dtype.kind == "f" and got.dtype.kind in "fiu":
+        # The common case, fast: every element finite and within tolerance.
+        with np.errstate(all="ignore"):
+            diff = np.abs(got - expected)
+            if ((diff <= tol.atol + tol.rtol * np.abs(expected)) & (diff < np.inf)).all():
+                return Verdict(True)
+    if expected.dtype.kind == "b" or (expected.dtype.kind in "iu" and got.dtype.kind in "biu"):
+        bad = got != expected
+        if not bad.any():
+            return Verdict(True)
+        return _exact_failure(got, expected, bad, prefix)
+    g = got.astype(np.float64)
+    e = expected.astype(np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        err = np.abs(g - e)
+        allowed = tol.atol + tol.rtol * np.abs(e)
+        both_finite = np.isfinite(g) & np.isfinite(e)
+        same_special = (np.isnan(g) & np.isnan(e)) | (np.isinf(e) & (g == e))
+        ok = same_special | (both_finite & (err <= allowed))
+    if ok.all():
+        return Verdict(True)
+    bad = ~ok
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(both_finite, err / np.where(allowed > 0, allowed, np.inf), np.inf)
+        ratio = np.where(both_finite & (allowed == 0) & (err > 0), np.inf, ratio)
+    ratio = np.where(bad, ratio, -1.0)
+    flat = int(np.argmax(ratio))
+    index = np.unravel_index(flat, e.shape) if e.ndim else ()
+    gv, ev = g.reshape(-1)[flat], e.reshape(-1)[flat]
+    k, n = int(bad.sum()), bad.size
+    where = f" at index [{', '.join(str(int(i)) for i in index)}]" if index else ""
+    head = f"{prefix}{k} of {n} elements mismatched; "
+    if np.isfinite(gv) and np.isfinite(ev):
+        abs_err = abs(gv - ev)
+        rel = f"{abs_err / abs(ev):.3g}" if ev != 0 else "inf"
+        message = (f"{head}worst{where}: got {format_number(gv)}, expected "
+                   f"{format_number(ev)} (abs err {abs_err:.3g}, rel err {rel}; "
+                   f"tolerance {tol.describe()})")
+    elif np.isfinite(ev):
+        message = (f"{head}{_special(gv)}{where}: got {format_number(gv)}, expected "
+                   f"{format_number(ev)}")
+    else:
+        message = (f"{head}first{where}: got {format_number(gv)}, expected "
+                   f"{format_number(ev)} (must match the reference's {_special(ev)} exactly)")
+    details = []
+    finite_bad = bad & both_finite
+    if finite_bad.any():
+        errs, refs = err[finite_bad], np.abs(e[finite_bad])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rels = np.where(refs > 0, errs / refs, np.inf)
+        details.append(f"max abs err {errs.max():.3g}, max rel err {rels.max():.3g} "
+                       f"over mismatched elements")
+    specials = int((bad & ~np.isfinite(g) & np.isfinite(e)).sum())
+    if specials:
+        details.append(f"{specials} element(s) are NaN or inf where the reference is finite")
+    nonfinite_ref = int((bad & ~np.isfinite(e)).sum())
+    if nonfinite_ref:
+        details.append(f"{nonfinite_ref} element(s) differ where the reference is NaN or inf")
+    return Verdict(False, message, tuple(details), cause="values")
+
+
+def _special(value: float) -> str:
+    return "NaN" if np.isnan(value) else "inf"
+
+
+def _exact_failure(got: np.ndarray, expected: np.ndarray, bad: np.ndarray,
+                   prefix: str) -> Verdict:
+    flat = int(np.argmax(bad.reshape(-1)))
+    index = np.unravel_index(flat, expected.shape) if expected.ndim else ()
+    where = f" at index [{', '.join(str(int(i)) for i in index)}]" if index else ""
+    return Verdict(False, f"{prefix}{int(bad.sum())} of {bad.size} elements differ; first"
+                          f"{where}: got {format_number(got.reshape(-1)[flat])}, expected "
+                          f"{format_number(expected.reshape(-1)[flat])} (must match exactly)",
+                   cause="values")
+
+
+def compare_output(actual: CallOutcome, expected: Output, tol: Tolerance,
+                   names: Sequence[str] | None = None) -> Verdict:
+    """Compare every selected output of a returned call with one reference's output."""
+    failures: list[Verdict] = []
+    for index, exp in expected.values.items():
+        got = actual.outputs.get(index)
+        label = ""
+        if expected.arity is not None:
+            name = names[index] if names and index < len(names) else None
+            label = f"output {index}" + (f" ({name})" if name else "")
+        if got is None:
+            failures.append(Verdict(False, f"{label or 'output'}: missing"))
+            continue
+        verdict = compare_array(got, exp, tol, label)
+        if not verdict.passed:
+            failures.append(verdict)
+    if not failures:
+        return Verdict(True)
+    first = failures[0]
+    more = tuple(f.message for f in failures[1:])
+    return Verdict(False, first.message, first.details + more, first.cause)
+
+
+_STATUS_TEXT = {
+    Status.ERROR: "raised",
+    Status.TIMEOUT: "",
+    Status.CRASH: "",
+    Status.BAD_OUTPUT: "bad output",
+    Status.MISSING: "",
+    Status.IMPORT_ERROR: "",
+    Status.NOT_RUN: "",
+}
+
+
+def judge(actual: CallOutcome, expected: Sequence[Output], tol: Tolerance,
+          names: Sequence[str] | None = None, fail_on_warnings: bool = False) -> Verdict:
+    """The verdict on one case: did the call return outputs that match any reference?"""
+    if actual.status is not Status.OK:
+        where = f" ({actual.location})" if actual.location else ""
+        lead = _STATUS_TEXT[actual.status]
+        text = f"{lead}: {actual.message}" if lead and actual.status is Status.BAD_OUTPUT \
+            else actual.message
+        return Verdict(False, text + where)
+    if fail_on_warnings and actual.warnings:
+        return Verdict(False, f"emitted {actual.warnings[0]}", actual.warnings[1:], "warning")
+    verdicts = [compare_output(actual, exp, tol, names) for exp in expected]
+    if any(v.passed for v in verdicts):
+        return Verdict(True)
+    first = verdicts[0]
+    if len(verdicts) > 1:
+        extra = f"matches none of the {len(verdicts)} accepted references; " \
+                f"compared with the first"
+        return Verdict(False, first.message, (extra, *first.details), first.cause)
+    return first

@@ -1,0 +1,120 @@
+"""Expected outputs: the instructor's references run on each case, in the grader's process.
+
+References are trusted code. A reference that raises or returns something that is not
+numeric data is a bug in the assignment, reported as a :class:`SpecError` naming the part.
+A part without a reference (a student bundle's) reads them from its stored cases instead.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from grader import _modules
+from grader.cases.build import Case
+from grader.cases.generators import BuiltArg
+from grader.errors import SpecError
+from grader.spec import Part, Problem
+
+
+@dataclass(frozen=True)
+class Output:
+    """One reference's result for one case: the compared outputs, by index."""
+
+    values: dict[int, np.ndarray]
+    arity: int | None  # None: the function returns one value; n: a tuple of n
+
+
+def materialize(value: Any, public_dir: Path) -> Any:
+    """Turn :class:`BuiltArg` values into the callables their builders make."""
+    if isinstance(value, BuiltArg):
+        builder = _modules.resolve(value.builder, public_dir)
+        return builder(**{k: materialize(v, public_dir) for k, v in value.data.items()})
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    return copy.copy(value)
+
+
+def _as_array(value: Any) -> np.ndarray | None:
+    try:
+        array = np.array(value, subok=False)
+    except (ValueError, TypeError):
+        return None
+    if array.dtype.kind not in "biuf":
+        return None
+    return array
+
+
+def _normalize(result: Any, select: tuple[int, ...] | None) -> tuple[int | None, dict[int, Any]]:
+    """A tuple is several outputs; anything else (a list included) is one array."""
+    if isinstance(result, tuple):
+        indices = select if select is not None else tuple(range(len(result)))
+        return len(result), {i: result[i] for i in indices if i < len(result)}
+    return None, {0: result}
+
+
+def run_reference(fn: Callable[..., Any], case: Case, public_dir: Path,
+                  select: tuple[int, ...] | None) -> Output:
+    args = [materialize(a, public_dir) for a in case.args]
+    kwargs = {k: materialize(v, public_dir) for k, v in case.kwargs.items()}
+    result = fn(*args, **kwargs)
+    arity, chosen = _normalize(result, select)
+    values: dict[int, np.ndarray] = {}
+    for index, value in chosen.items():
+        array = _as_array(value)
+        if array is None:
+            raise TypeError(f"output {index} is a {type(value).__name__}, not numeric data")
+        values[index] = array
+    return Output(values, arity)
+
+
+def compute_expected(
+    problem: Problem, part: Part, cases: Sequence[Case], public_dir: Path
+) -> list[tuple[Output, ...]]:
+    """For each case, the output of every accepted reference (in spec order)."""
+    if not part.references:
+        return stored_expected(part, cases)
+    file = str(problem.file)
+    out: list[tuple[Output, ...]] = []
+    arity: int | None = None
+    for case in cases:
+        per_ref: list[Output] = []
+        for ref, fn in zip(part.reference_refs, part.references, strict=True):
+            try:
+                output = run_reference(fn, case, public_dir, part.compare)
+            except Exception as exc:
+                raise SpecError(file, f"{part.key}.reference",
+                                f"{ref} failed on case {case.id}: "
+                                f"{type(exc).__name__}: {exc}") from None
+            if not per_ref and not out:
+                arity = output.arity
+            if output.arity != arity:
+                raise SpecError(file, f"{part.key}.reference",
+                                f"{ref} returned {_shape_word(output.arity)} on case {case.id}, "
+                                f"but {_shape_word(arity)} elsewhere")
+            per_ref.append(output)
+        out.append(tuple(per_ref))
+    if out and part.compare is not None and (arity is None or max(part.compare) >= arity):
+        raise SpecError(file, f"{part.key}.compare",
+                        f"selects outputs {list(part.compare)}, but the reference returns "
+                        f"{_shape_word(arity)}")
+    return out
+
+
+def stored_expected(part: Part, cases: Sequence[Case]) -> list[tuple[Output, ...]]:
+    """The expected outputs that a part's stored cases carry (checked when the spec loaded)."""
+    stored = {
+        index: tuple(Output(dict(out.values), out.arity) for out in case.expected)
+        for group, indices in part.numbered_groups() if group.stored is not None
+        for index, case in zip(indices, group.stored.cases, strict=True)
+    }
+    return [stored[case.index] for case in cases]
+
+
+def _shape_word(arity: int | None) -> str:
+    return "a single value" if arity is None else f"a tuple of {arity}"

@@ -1,0 +1,138 @@
+"""Reference oracles: independent checks of the instructor's reference, run by ``validate``.
+
+A wrong reference takes marks from every student, so each part may declare oracles that do
+not depend on it:
+
+- ``gradient``, ``jacobian``, ``hessian``: central finite differences of a declared function
+  with respect to one argument, compared with one output of the reference;
+- ``function``: an independent computation of the expected output (for example, a known
+  minimiser by construction). It receives the case's arguments as drawn, function-valued
+  ones as :class:`~grader.cases.generators.BuiltArg`, so it can read the data behind them;
+- ``monte_carlo``: like ``function``, but it also receives ``rng`` (seeded per case) and
+  ``samples``; its tolerance must be justified by the sample size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from grader.cases.build import Case, case_rng
+from grader.cases.generators import BuiltArg
+from grader.judge.compare import Verdict, compare_array
+from grader.judge.expected import Output, materialize
+from grader.spec import OracleSpec
+
+
+def estimate(oracle: OracleSpec, case: Case, public_dir: Path, seed: int) -> np.ndarray:
+    """The oracle's independent value of the checked output on ``case``."""
+    if oracle.kind in ("function", "monte_carlo"):
+        extra: dict[str, Any] = {}
+        if oracle.kind == "monte_carlo":
+            extra = {"rng": case_rng(seed, case.problem, f"{case.part}#oracle", case.index),
+                     "samples": oracle.samples}
+        args = [_copy(a) for a in case.args]
+        kwargs = {k: _copy(v) for k, v in case.kwargs.items()}
+        return np.asarray(oracle.function(*args, **kwargs, **extra), dtype=float)
+    args = [materialize(a, public_dir) for a in case.args]
+    kwargs = {k: materialize(v, public_dir) for k, v in case.kwargs.items()}
+    wrt = oracle.wrt
+    assert wrt is not None
+    in_kwargs = wrt in kwargs
+    position = -1 if in_kwargs else list(case.arg_names).index(wrt)
+    base = kwargs[wrt] if in_kwargs else args[position]
+
+    def call(x: np.ndarray) -> np.ndarray:
+        value = _like(x, base)
+        new_args, new_kwargs = list(args), dict(kwargs)
+        if in_kwargs:
+            new_kwargs[wrt] = value
+        else:
+            new_args[position] = value
+        return np.asarray(oracle.function(*new_args, **new_kwargs), dtype=float)
+
+    x0 = np.asarray(base, dtype=float)
+    if oracle.kind == "hessian":
+        return central_hessian(call, x0, oracle.step)
+    return central_jacobian(call, x0, oracle.step)
+
+
+def verify(oracle: OracleSpec, case: Case, expected: Output, public_dir: Path,
+           seed: int) -> Verdict:
+    """Does the reference's output agree with the oracle on ``case``?"""
+    value = estimate(oracle, case, public_dir, seed)
+    got = expected.values.get(oracle.output)
+    if got is None:
+        return Verdict(False, f"the reference has no output {oracle.output}")
+    return compare_array(np.asarray(got, dtype=float), value, oracle.tolerance)
+
+
+def _copy(value: Any) -> Any:
+    """A copy of a case input, so an oracle cannot change the shared case."""
+    if isinstance(value, BuiltArg):
+        return BuiltArg(value.builder, {k: _copy(v) for k, v in value.data.items()})
+    return value.copy() if isinstance(value, np.ndarray) else value
+
+
+def _like(x: np.ndarray, base: Any) -> Any:
+    """Give the perturbed value the same kind (Python float vs array) as the original."""
+    return float(x) if not isinstance(base, np.ndarray) else x
+
+
+def central_jacobian(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray,
+                     h: float) -> np.ndarray:
+    """``J[..., i] = d f(x)[...] / d x_i`` by central differences; shape f.shape + x.shape."""
+    x = np.asarray(x, dtype=float)
+    out = np.asarray(f(x))
+    flat = x.reshape(-1)
+    columns = []
+    for i in range(flat.size):
+        step = np.zeros_like(flat)
+        step[i] = h
+        plus = f((flat + step).reshape(x.shape))
+        minus = f((flat - step).reshape(x.shape))
+        columns.append((np.asarray(plus) - np.asarray(minus)) / (2 * h))
+    jac = np.stack(columns, axis=-1) if columns else np.zeros((*out.shape, 0))
+    return jac.reshape(out.shape + x.shape)
+
+
+def central_hessian(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray,
+                    h: float) -> np.ndarray:
+    """The Hessian of a scalar ``f`` by the four-point central formula."""
+    flat = x.reshape(-1)
+    n = flat.size
+    hess = np.empty((n, n))
+    eye = np.eye(n) * h
+
+    def g(v: np.ndarray) -> float:
+        return float(f(v.reshape(x.shape)))
+
+    for i in range(n):
+        for j in range(i, n):
+            value = (g(flat + eye[i] + eye[j]) - g(flat + eye[i] - eye[j])
+                     - g(flat - eye[i] + eye[j]) + g(flat - eye[i] - eye[j])) / (4 * h * h)
+            hess[i, j] = hess[j, i] = value
+    return hess.reshape(x.shape + x.shape)
+
+
+def verify_all(oracles: Sequence[OracleSpec], cases: Sequence[Case],
+               expected: Sequence[tuple[Output, ...]], public_dir: Path,
+               seed: int) -> list[str]:
+    """Problems found by the oracles in the first reference, one line each."""
+    problems = []
+    for oracle in oracles:
+        for case, outputs in zip(cases, expected, strict=True):
+            try:
+                verdict = verify(oracle, case, outputs[0], public_dir, seed)
+            except Exception as exc:
+                problems.append(f"oracle '{oracle.name}' ({oracle.ref}) failed on case "
+                                f"{case.id}: {type(exc).__name__}: {exc}")
+                break
+            if not verdict.passed:
+                problems.append(f"oracle '{oracle.name}' disagrees with the reference on case "
+                                f"{case.id}: {verdict.message}")
+                break
+    return problems

@@ -1,0 +1,90 @@
+"""Property checks: facts that must hold on a student's output, with no reference needed.
+
+A part lists them under ``checks``. Built-in properties are ``symmetric``, ``psd``,
+``finite`` and ``rows_sum`` (along the last axis); ``property: module:function`` names a
+custom one in the reference folder. A failed property is reported by its name, which tells a
+student *what kind* of wrong their answer is ("not symmetric") as well as that it is wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from grader.display import format_number
+
+
+@dataclass(frozen=True)
+class PropertyCheck:
+    name: str
+    kind: str  # symmetric | psd | finite | rows_sum | custom
+    output: int = 0
+    value: float = 0.0  # rows_sum target
+    tol: float = 1e-8  # relative to max(1, max |A|)
+    function: Callable[..., Any] | None = None
+
+    def check(self, array: np.ndarray, args: Sequence[Any] = (),
+              kwargs: dict[str, Any] | None = None) -> str | None:
+        """None when the property holds; otherwise why not, in one sentence."""
+        if self.kind == "custom":
+            assert self.function is not None
+            try:
+                verdict = self.function(array, *args, **(kwargs or {}))
+            except Exception as exc:
+                return f"could not be checked ({type(exc).__name__}: {exc})"
+            if verdict is None or (isinstance(verdict, (bool, np.bool_)) and bool(verdict)):
+                return None
+            return verdict if isinstance(verdict, str) else "does not hold"
+        a = array.astype(np.float64)
+        if self.kind == "finite":
+            bad = int((~np.isfinite(a)).sum())
+            return None if bad == 0 else f"{bad} element(s) are NaN or inf"
+        if not np.isfinite(a).all():
+            return None  # the comparison reports NaN and inf itself; this property can't tell
+        scale = max(1.0, float(np.abs(a).max())) if a.size else 1.0
+        limit = self.tol * scale
+        if self.kind == "rows_sum":
+            if a.ndim == 0:
+                return "expected an array, got a scalar"
+            sums = a.sum(axis=-1)
+            err = np.abs(sums - self.value)
+            if err.size and err.max() > limit:
+                row = np.unravel_index(int(np.argmax(err)), err.shape)
+                which = f"row {list(map(int, row))} sums" if row else "the vector sums"
+                return (f"{which} to {format_number(sums[row])}, "
+                        f"expected {format_number(self.value)}")
+            return None
+        if a.ndim != 2 or a.shape[0] != a.shape[1]:
+            return f"expected a square matrix, got shape {a.shape}"
+        if self.kind == "symmetric":
+            diff = np.abs(a - a.T)
+            if diff.max(initial=0.0) > limit:
+                i, j = (int(k) for k in np.unravel_index(int(np.argmax(diff)), diff.shape))
+                return (f"A[{i}, {j}] = {format_number(a[i, j])} but A[{j}, {i}] = "
+                        f"{format_number(a[j, i])}")
+            return None
+        if self.kind == "psd":
+            low = float(np.linalg.eigvalsh((a + a.T) / 2).min(initial=0.0)) if a.size else 0.0
+            return None if low >= -limit else f"has a negative eigenvalue {low:.3g}"
+        raise ValueError(f"unknown property kind {self.kind!r}")
+
+
+BUILTIN = ("symmetric", "psd", "finite", "rows_sum")
+
+
+def property_failures(checks: Sequence[PropertyCheck], outputs: dict[int, np.ndarray],
+                      args: Sequence[Any] = (), kwargs: dict[str, Any] | None = None
+                      ) -> list[str]:
+    """One message per property that does not hold on ``outputs``."""
+    failures = []
+    for check in checks:
+        array = outputs.get(check.output)
+        if array is None:
+            continue
+        why = check.check(array, args, kwargs)
+        if why is not None:
+            failures.append(f"property '{check.name}' does not hold: {why}")
+    return failures

@@ -1,0 +1,166 @@
+"""What every student process gets, at either isolation level.
+
+Two levels, chosen by the grader (:mod:`grader.sandbox.policy`) and reported back by the worker:
+
+``full`` (Linux, as root or where unprivileged user namespaces are allowed)
+    The worker is forked into a container (:mod:`grader.sandbox.child.container`): its own
+    namespaces, a read-only root, a PID namespace without any grader process, and a memory
+    cgroup. It also gets everything below, and, as root, drops to an unprivileged uid so
+    that ``RLIMIT_NPROC`` binds.
+
+``limits`` (everywhere else)
+    Resource limits only: address space, CPU time, file size, open files, processes.
+
+At both levels: resource limits, an empty session keyring, and the first place in line for
+the kernel's out-of-memory killer. Under full isolation also a seccomp filter
+(:func:`deny_calls`) and ``no_new_privs``. This module uses only the standard library,
+because it runs in the student's process (imported by :mod:`grader.sandbox.child.worker`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import os
+import platform
+import resource
+import sys
+
+from grader.sandbox.child.syscalls import (
+    PR_SET_DUMPABLE,
+    PR_SET_NO_NEW_PRIVS,
+    PR_SET_SECCOMP,
+    SECCOMP_MODE_FILTER,
+    check,
+    libc,
+    prctl,
+    write_file,
+)
+
+
+def first_to_die() -> None:
+    """Make this process (and what it starts) the first the kernel's out-of-memory killer
+    picks, before the grader or anything else on the machine. Before dropping to another
+    uid: afterwards /proc/self is no longer this process's to write."""
+    with contextlib.suppress(OSError):
+        write_file("/proc/self/oom_score_adj", "1000")
+
+
+def apply_limits(limits: dict[str, int]) -> None:
+    """Set resource limits on this process (inherited by anything it starts)."""
+    table = {
+        "memory": resource.RLIMIT_AS,
+        "fsize": resource.RLIMIT_FSIZE,
+        "nofile": resource.RLIMIT_NOFILE,
+        "nproc": resource.RLIMIT_NPROC,
+    }
+    for key, which in table.items():
+        if key in limits:
+            value = int(limits[key])
+            _, hard = resource.getrlimit(which)
+            if hard != resource.RLIM_INFINITY:
+                value = min(value, hard)
+            resource.setrlimit(which, (value, value))
+    if "cpu" in limits:
+        # SIGXCPU at the soft limit, SIGKILL at the hard one: a loop that ignores SIGXCPU
+        # still dies.
+        cpu = int(limits["cpu"])
+        _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        if hard != resource.RLIM_INFINITY:
+            cpu = min(cpu, max(hard - 1, 0))
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu, min(cpu + 1, hard)))
+        else:
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+_SYS_KEYCTL = {"x86_64": 250, "aarch64": 219, "arm64": 219}
+KEYCTL_JOIN_SESSION_KEYRING = 1
+
+
+def new_session_keyring() -> bool:
+    """Leave the grader's session keyring (inherited, readable by whoever holds it) for a new,
+    empty one. False if that failed. Where keyrings do not exist (ENOSYS), or an outer
+    seccomp profile refuses them (EPERM, as Docker's default does), there is nothing to
+    leave: the student cannot reach them either."""
+    number = _SYS_KEYCTL.get(platform.machine())
+    if number is not None and sys.platform.startswith("linux"):
+        rc = libc().syscall(ctypes.c_long(number), ctypes.c_int(KEYCTL_JOIN_SESSION_KEYRING),
+                            ctypes.c_void_p(None))
+        return rc >= 0 or ctypes.get_errno() in (errno.ENOSYS, errno.EPERM)
+    return True
+
+
+# Per machine: the audit architecture, the keyring calls (add_key, request_key, keyctl) and
+# prctl.
+_DENIED_CALLS = {"x86_64": (0xC000003E, (248, 249, 250), 157),
+                 "aarch64": (0xC00000B7, (217, 218, 219), 167)}
+
+
+class _SockFilter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte),
+                ("k", ctypes.c_uint)]
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
+
+
+def deny_calls() -> None:
+    """A seccomp filter for a student's processes. These fail with EPERM:
+
+    - add_key, request_key and keyctl. Keyrings are not namespaced: a worker running as the
+      grader's uid could otherwise link the grader's user keyring (_uid.N, all permissions to
+      its uid) into its own, read or clear it, or fill the uid's key quota;
+    - prctl(PR_SET_DUMPABLE). A dumpable process owns its /proc files, and could then undo
+      its out-of-memory score of 1000 (where the grader lacks CAP_SYS_RESOURCE, nothing
+      else stops it), making the zygote the memory killer's first pick;
+    - any non-native system call (x32, or another architecture's numbering).
+
+    Needs no_new_privs."""
+    machine = _DENIED_CALLS.get(platform.machine())
+    if machine is None or not sys.platform.startswith("linux"):
+        return
+    arch, keyring_calls, prctl_call = machine
+    ld, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, JGE|K, BPF_RET
+    allow, eperm = 0x7FFF0000, 0x00050000 | 1
+    # (op, jump if true, jump if false, k), with "ALLOW"/"EPERM" for the two last returns.
+    ops: list[tuple[int, int | str, int | str, int]] = [
+        (ld, 0, 0, 4),  # seccomp_data.arch
+        (jeq, 0, "EPERM", arch),
+        (ld, 0, 0, 0),  # seccomp_data.nr
+    ]
+    if platform.machine() == "x86_64":  # x32 numbers have bit 30 set
+        ops.append((jge, "EPERM", 0, 0x40000000))
+    ops += [(jeq, "EPERM", 0, number) for number in keyring_calls]
+    ops += [
+        (jeq, 0, "ALLOW", prctl_call),
+        (ld, 0, 0, 16),  # the low word of seccomp_data.args[0]: prctl's option (an int)
+        (jeq, "EPERM", "ALLOW", PR_SET_DUMPABLE),
+    ]
+    targets = {"ALLOW": len(ops), "EPERM": len(ops) + 1}
+
+    def offset(at: int, jump: int | str) -> int:
+        return jump if isinstance(jump, int) else targets[jump] - at - 1
+
+    prog = [(op, offset(i, jt), offset(i, jf), k) for i, (op, jt, jf, k) in enumerate(ops)]
+    prog += [(ret, 0, 0, allow), (ret, 0, 0, eperm)]
+    filters = (_SockFilter * len(prog))(*[_SockFilter(*op) for op in prog])
+    fprog = _SockFprog(len(prog), filters)
+    check("seccomp", libc().prctl, ctypes.c_int(PR_SET_SECCOMP),
+          ctypes.c_ulong(SECCOMP_MODE_FILTER), ctypes.byref(fprog), ctypes.c_ulong(0),
+          ctypes.c_ulong(0))
+
+
+
+
+def drop_privileges(uid: int, gid: int) -> None:
+    """Run as ``uid``/``gid`` (when root and they differ) with no way to gain privileges."""
+    if os.geteuid() == 0 and uid != 0:
+        os.setgroups([])
+        os.setgid(gid)
+        os.setuid(uid)
+    prctl(PR_SET_NO_NEW_PRIVS, 1, "no_new_privs")
+
+

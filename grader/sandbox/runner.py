@@ -1,0 +1,462 @@
+"""Running one submission's functions in a child process (the parent's side).
+
+The child is ``python -I -m grader.sandbox.child.worker`` or a fork of a zygote; see
+:mod:`grader.sandbox.child.worker`. This module owns its life: spawning, per-call deadlines,
+killing it on a timeout or crash and starting a fresh one for the remaining cases. Every
+failure of the student code becomes a :class:`CallOutcome`; nothing here raises because of
+what the student did.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from grader.cases.build import Case
+from grader.outcomes import CallOutcome, Status, clean_text
+from grader.sandbox import wire
+from grader.sandbox.child import container
+from grader.sandbox.launch import (
+    ContainerUnavailable,
+    TrackingLauncher,
+    _Pipes,
+    describe_status,
+    worker_env,
+)
+from grader.sandbox.policy import Isolation, Limits
+from grader.sandbox.schedule import CallPlan, Item, Schedule
+from grader.sandbox.scratch import copy_submission, remove_tree
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    timeout: float | None = None  # overrides every spec timeout when set
+    max_output_bytes: int = 64 << 20  # per reply
+    capture_bytes: int = 4096  # of the student's printed output kept in the report
+    python: str = sys.executable
+    sandbox: str = "auto"  # auto | strict | off (see grader.sandbox.policy)
+    limits: Limits = field(default_factory=Limits)
+    slot: int = 0  # job slot: picks the unprivileged uid under full isolation
+    extra_paths: tuple[Path, ...] = ()  # more read-only paths the student process may see
+    warm: bool = True  # fork workers from a warm zygote where fork is safe (Linux)
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    outcomes: dict[str, CallOutcome]
+    output: str  # what the student code printed, shortened
+    seconds: float
+
+
+class _Output:
+    """The first ``limit`` bytes of what the student's process printed, and the total."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.data = bytearray()
+        self.total = 0
+
+    def feed(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        room = self.limit - len(self.data)
+        if room > 0:
+            self.data += chunk[:room]
+
+    def text(self) -> str:
+        text = self.data.decode("utf-8", errors="replace")
+        if self.total > len(self.data):
+            text += f"\n... [output truncated: {self.total - len(self.data)} more bytes]"
+        return text
+
+
+class _Child:
+    """One student process: its message pipes and its captured output."""
+
+    def __init__(self, cwd: str, home: str, output: _Output, options: RunOptions,
+                 launcher: TrackingLauncher, contained: bool) -> None:
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        out_r, out_w = os.pipe()
+        notify_r, notify_w = os.pipe()
+        try:
+            self.proc = launcher.start(_Pipes(to_child_r, from_child_w, out_w, notify_w),
+                                       cwd, worker_env(home), options.slot, contained)
+        except BaseException:
+            for fd in (to_child_w, from_child_r, out_r, notify_r):
+                os.close(fd)
+            raise
+        finally:
+            for fd in (to_child_r, from_child_w, out_w, notify_w):
+                os.close(fd)
+        self.write_fd = to_child_w
+        os.set_blocking(self.write_fd, False)
+        self.output_fd = out_r
+        self.notify_fd = notify_r
+        self.reader = wire.FrameReader(from_child_r, options.max_output_bytes,
+                                       drain_fd=out_r, drain=output.feed, notify_fd=notify_r)
+
+    def request(self, headers: list[dict[str, Any]], timeout: float
+                ) -> tuple[dict[str, Any], list[bytes]]:
+        """Send requests (without blobs) and read the answer to the first."""
+        deadline = time.monotonic() + timeout
+        wire.write_all(self.write_fd, b"".join(wire.encode_frame(h) for h in headers),
+                       deadline)
+        return self.reader.read(deadline)
+
+    def exit_description(self) -> str:
+        return describe_status(self.proc.wait(timeout=1.0), self.proc.out_of_memory)
+
+    def end_requests(self) -> None:
+        """Close the request pipe: the worker exits once it has answered what it has."""
+        if self.write_fd >= 0:
+            os.close(self.write_fd)
+            self.write_fd = -1
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.reader.drain_now()
+        self.end_requests()
+        for fd in (self.reader.fd, self.output_fd, self.notify_fd):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+class SubmissionRun:
+    """Runs the planned calls of one submission, restarting the child when it must."""
+
+    def __init__(self, module: Path, functions: Sequence[str], import_timeout: float,
+                 options: RunOptions, isolation: Isolation, cpu_seconds: int,
+                 launcher: TrackingLauncher) -> None:
+        self.launcher = launcher
+        self.functions = list(dict.fromkeys(functions))
+        self.import_timeout = import_timeout
+        self.options = options
+        self.isolation = isolation
+        self.cpu_seconds = cpu_seconds
+        # In the launcher's workspace, which a container shows this run's worker.
+        self.root = Path(tempfile.mkdtemp(prefix="grader-run-", dir=launcher.workspace))
+        try:
+            self.scratch = self.root / "work"  # made when needed: not under full isolation
+            self.display_name = module.name
+            self.module = copy_submission(module, self.root / "submission")
+        except BaseException:
+            remove_tree(self.root)
+            raise
+        self.output = _Output(options.capture_bytes)
+        self.child: _Child | None = None
+        self.import_failure: CallOutcome | None = None
+        self.missing: dict[str, str] = {}
+        self.loaded = False  # the submission was imported once
+        self.hidden_sent = False  # a worker has received a hidden case's inputs
+
+    # --- child life -----------------------------------------------------------------------
+
+    def _spawn(self) -> _Child | None:
+        """A worker with the isolation in force and the request to import the submission
+        already sent (its answer is the next to read), or None (and import_failure) if it
+        died.
+
+        A worker that cannot isolate itself in its container gets one more try in a fresh
+        container (an earlier student may have spoilt this one), before the run goes on
+        without full isolation (or stops, under ``--sandbox strict``)."""
+        fresh = False
+        while True:
+            full = self.isolation.level == "full"
+            if full:  # the paths inside the container (container.enter_student)
+                cwd, home = "/", container.SCRATCH
+                module = f"{container.SUBMISSION}/{self.module.name}"
+            else:
+                self.scratch.mkdir(exist_ok=True)
+                cwd = home = str(self.scratch)
+                module = str(self.module)
+            try:
+                child = _Child(cwd, home, self.output, self.options, self.launcher, full)
+            except ContainerUnavailable as exc:
+                if self.isolation.fail(str(exc)):  # raises in strict mode
+                    continue
+                self.import_failure = _not_isolated(str(exc))
+                return None
+            header = self.isolation.request(self.root.name, self.options.slot,
+                                            self.cpu_seconds)
+            load = {"op": "load", "path": module, "name": self.module.stem,
+                    "functions": self.functions, "max_bytes": self.options.max_output_bytes}
+            try:
+                # Both at once: a worker that fails to isolate itself never reads the second.
+                reply, _ = child.request([header, load], self.import_timeout)
+            except wire.WireError as exc:
+                reason = child.exit_description() if isinstance(exc, wire.Closed) else str(exc)
+                child.kill()
+                self.import_failure = CallOutcome(
+                    Status.IMPORT_ERROR, f"the student process failed to start ({reason})")
+                return None
+            if reply.get("status") == "sandboxed":
+                if full:
+                    self.isolation.confirm()
+                return child
+            child.kill()
+            reason = clean_text(reply.get("reason", "unknown reason"))
+            if header["level"] != "full":
+                self.import_failure = CallOutcome(
+                    Status.IMPORT_ERROR, f"the student process failed to start ({reason})")
+                return None
+            if not fresh:
+                fresh = True
+                self.launcher.renew(self.options.slot)
+                continue
+            if not self.isolation.fail(reason):  # raises in strict mode
+                self.import_failure = _not_isolated(reason)
+                return None
+
+    def _start(self) -> None:
+        self._import()
+        if self.import_failure is not None and self.hidden_sent:
+            # A worker that crashed on a hidden case's inputs may have left a trace of them
+            # for the next one (the pids it used up, the time it took), and a failed import's
+            # message is shown with every case: say nothing the student's code chose.
+            self.import_failure = CallOutcome(
+                Status.IMPORT_ERROR, f"{self.display_name} failed to import again after a "
+                "crash (the message is withheld: hidden inputs had been sent)")
+
+    def _import(self) -> None:
+        child = self._spawn()
+        if child is None:
+            return
+        name = self.display_name
+        try:
+            reply, _ = child.reader.read(time.monotonic() + self.import_timeout)
+        except wire.Timeout:
+            child.kill()
+            self.import_failure = CallOutcome(
+                Status.IMPORT_ERROR,
+                f"importing {name} timed out after {self.import_timeout:g}s")
+            return
+        except wire.WireError:
+            reason = child.exit_description()
+            child.kill()
+            self.import_failure = CallOutcome(
+                Status.IMPORT_ERROR, f"the process {reason} while importing {name}")
+            return
+        if reply.get("status") == "ready" and isinstance(reply.get("missing"), dict):
+            if not self.loaded:  # (a later import may not change what is shown)
+                self.missing = {clean_text(k, 80): clean_text(v)
+                                for k, v in reply["missing"].items()}
+                self.loaded = True
+            self.child = child
+            return
+        child.kill()
+        error = _error_fields(reply.get("error"))
+        self.import_failure = CallOutcome(
+            Status.IMPORT_ERROR, f"import failed: {error['message']}",
+            error["file"], error["line"])
+
+    def _stop_child(self) -> None:
+        if self.child is not None:
+            self.child.kill()
+            self.child = None
+
+    # --- calls ----------------------------------------------------------------------------
+
+    def run_items(self, schedule: Schedule, items: Sequence[Item],
+                  record: Callable[[Item, CallOutcome], None], last: bool = False
+                  ) -> tuple[list[Item], Item | None, Status | None]:
+        """Run ``items`` in one batch; stop at a timeout or crash.
+
+        ``last``: no request will follow this one, so the child is told so (its request
+        pipe is closed once this batch is written) and ends by itself after its last answer,
+        while the grader judges the answers it has left.
+
+        Returns the items left unrun, and the item and status that stopped the batch (None,
+        None if it ran to the end). Each outcome is passed to ``record`` as soon as it is
+        known. The child gets every input at once and answers call by call, so it never
+        waits for the grader between calls. Each answer has its own deadline (its part's
+        timeout), counted from the previous answer.
+        """
+        if self.child is None and self.import_failure is None:
+            self._start()
+        plans = schedule.plans
+        runnable = []
+        for item in items:
+            function = plans[item.plan].function
+            if self.import_failure is not None or function in self.missing:
+                record(item, self.import_failure
+                       or CallOutcome(Status.MISSING, self.missing[function]))
+            else:
+                runnable.append(item)
+        if not runnable:
+            return [], None, None
+        assert self.child is not None
+        child = self.child
+        if not self.hidden_sent:
+            self.hidden_sent = any(not schedule.case(item).public for item in runnable)
+        done = 0
+        start = time.monotonic()
+        failure: CallOutcome
+        try:
+            wire.write_all(child.write_fd, schedule.frame(runnable),
+                           start + plans[runnable[0].plan].timeout)
+            if last:
+                child.end_requests()
+            for position, item in enumerate(runnable):
+                plan = plans[item.plan]
+                reply, reply_blobs = child.reader.read(time.monotonic() + plan.timeout)
+                measured, start = time.monotonic() - start, time.monotonic()
+                if reply.get("case") != position:
+                    raise wire.WireError("replies out of order")
+                record(item, _reply_outcome(reply, reply_blobs, plan, self.options, measured))
+                done += 1
+            return [], None, None
+        except wire.Timeout:
+            self._stop_child()
+            timeout = plans[runnable[done].plan].timeout
+            failure = CallOutcome(Status.TIMEOUT, f"timed out after {timeout:g}s",
+                                  seconds=time.monotonic() - start)
+        except wire.Closed:
+            reason = child.exit_description()
+            self._stop_child()
+            failure = CallOutcome(Status.CRASH, f"the process {reason} while running "
+                                  f"{plans[runnable[done].plan].function}()",
+                                  seconds=time.monotonic() - start)
+        except wire.WireError as exc:
+            self._stop_child()
+            failure = CallOutcome(Status.CRASH, f"invalid reply from the process: {exc}")
+        record(runnable[done], failure)
+        return runnable[done + 1:], runnable[done], failure.status
+
+    def close(self) -> str:
+        """Stop the child, remove the scratch space, and return the captured output."""
+        self._stop_child()
+        remove_tree(self.root)
+        return self.output.text()
+
+
+def _not_isolated(reason: str) -> CallOutcome:
+    return CallOutcome(Status.IMPORT_ERROR, f"not graded: the student process could not be "
+                                            f"isolated ({reason}); grade it again")
+
+
+def _error_fields(error: Any) -> dict[str, Any]:
+    if not isinstance(error, dict):
+        return {"message": "failed (no details)", "file": None, "line": None}
+    line = error.get("line")
+    message = clean_text(error.get("message", "failed"))
+    file = clean_text(error["file"], 120) if isinstance(error.get("file"), str) else None
+    return {"message": message, "file": file,
+            "line": line if isinstance(line, int) and not isinstance(line, bool) else None}
+
+
+def _reply_outcome(reply: dict[str, Any], blobs: list[bytes], plan: CallPlan,
+                   options: RunOptions, measured: float) -> CallOutcome:
+    """The outcome of one call from the student process's reply (checked, never trusted).
+
+    Replies arrive in batches, so the time the call took is the one the process reports,
+    kept within [0, the part's timeout]; the time between replies stands in without it.
+    """
+    status = reply.get("status")
+    seconds = reply.get("seconds")
+    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) \
+            or not 0 <= seconds <= plan.timeout:
+        seconds = min(measured, plan.timeout)
+    notes = reply.get("warnings")
+    warns: list[str] = []
+    first_warning: dict[str, Any] = {"file": None, "line": None}
+    if isinstance(notes, list):
+        for note in notes[:5]:
+            if isinstance(note, dict):
+                where = _error_fields(note)
+                text = where["message"]
+                if where["line"]:
+                    text += f" ({where['file']}, line {where['line']})"
+                    if first_warning["line"] is None:
+                        first_warning = where
+                warns.append(text)
+    if status == "error":
+        error = _error_fields(reply.get("error"))
+        return CallOutcome(Status.ERROR, error["message"], error["file"], error["line"],
+                           warnings=tuple(warns), seconds=seconds)
+    if status == "bad_output":
+        return CallOutcome(Status.BAD_OUTPUT, clean_text(reply.get("message", "bad output")),
+                           warnings=tuple(warns), seconds=seconds)
+    wanted = list(plan.select) if plan.select is not None else list(range(plan.arity or 1))
+    described = reply.get("outputs")
+    if status != "ok" or not isinstance(described, list) or len(described) != len(blobs) \
+            or [d.get("index") if isinstance(d, dict) else None for d in described] != wanted:
+        return CallOutcome(Status.BAD_OUTPUT, "malformed reply from the student process",
+                           seconds=seconds)
+    outputs: dict[int, np.ndarray] = {}
+    types: dict[int, str] = {}
+    for d, blob in zip(described, blobs, strict=True):
+        try:
+            outputs[d["index"]] = wire.decode_array(blob, options.max_output_bytes)
+        except wire.WireError as exc:
+            return CallOutcome(Status.BAD_OUTPUT, str(exc), seconds=seconds)
+        except Exception as exc:  # a decoding case wire.py missed: still the student's fault
+            return CallOutcome(Status.BAD_OUTPUT, f"malformed array data ({type(exc).__name__})",
+                               seconds=seconds)
+        types[d["index"]] = clean_text(d.get("type", "?"), 40)
+    # A warning's place in the student's code is where a warnings-fail verdict points.
+    return CallOutcome(Status.OK, file=first_warning["file"], line=first_warning["line"],
+                       outputs=outputs, output_types=types, warnings=tuple(warns),
+                       seconds=seconds)
+
+
+def run_submission(module: Path, schedule: Schedule, import_timeout: float,
+                   options: RunOptions, isolation: Isolation, launcher: TrackingLauncher,
+                   on_outcome: Callable[[Case, CallOutcome], None] | None = None) -> RunRecord:
+    """Run every scheduled call of one submission and collect the outcomes.
+
+    A timeout skips the rest of that function's cases (a hang costs one timeout, not one per
+    case); a crash restarts the process, and a second crash of the same function skips the rest
+    of its cases. Other functions continue in a fresh process either way.
+    """
+    start = time.monotonic()
+    plans = schedule.plans
+    budget = import_timeout + sum(p.timeout * len(p.cases) for p in plans)
+    run = SubmissionRun(module, [p.function for p in plans], import_timeout, options,
+                        isolation, cpu_seconds=int(min(budget, 3600)) + 5, launcher=launcher)
+    outcomes: dict[str, CallOutcome] = {}
+
+    def record(item: Item, outcome: CallOutcome) -> None:
+        case = schedule.case(item)
+        outcomes[case.id] = outcome
+        if on_outcome is not None:
+            on_outcome(case, outcome)
+
+    crashes = [0] * len(plans)
+    skipped: dict[int, str] = {}  # plan number -> why its remaining cases are not run
+    try:
+        phases = [phase for phase in schedule.phases if phase]
+        for number, phase in enumerate(phases):
+            pending = list(phase)
+            while pending:
+                runnable = []
+                for item in pending:
+                    if item.plan in skipped:
+                        record(item, CallOutcome(Status.NOT_RUN, skipped[item.plan]))
+                    else:
+                        runnable.append(item)
+                if not runnable:
+                    break
+                pending, stopped, status = run.run_items(schedule, runnable, record,
+                                                         last=number == len(phases) - 1)
+                if stopped is None:
+                    continue
+                case_id = schedule.case(stopped).id
+                if status is Status.TIMEOUT:
+                    skipped[stopped.plan] = f"not run: case {case_id} timed out"
+                elif status is Status.CRASH:  # a fresh process, unless it is the second crash
+                    crashes[stopped.plan] += 1
+                    if crashes[stopped.plan] >= 2:
+                        skipped[stopped.plan] = (f"not run: {plans[stopped.plan].function}() "
+                                                 "crashed the process twice")
+    finally:
+        output = run.close()
+    return RunRecord(outcomes, output, time.monotonic() - start)

@@ -1,0 +1,133 @@
+"""What a submission's student process is asked to run, in which order, and the requests
+that carry it.
+
+A :class:`CallPlan` is one part's calls: its cases (inputs encoded once for every
+submission), its timeout and which outputs come back. A :class:`Schedule` orders the calls of
+all parts into two phases, every public case before any hidden one, and builds each phase's
+request once. The requests are :mod:`grader.sandbox.wire` frames; the student's side reads them in
+:mod:`grader.sandbox.child.worker`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from grader import _modules
+from grader.cases.build import Case
+from grader.cases.generators import BuiltArg
+from grader.sandbox import wire
+
+
+@dataclass(frozen=True)
+class CallPlan:
+    """How to call one part's function: its cases, timeout, and which outputs to return."""
+
+    function: str
+    cases: tuple[Case, ...]
+    timeout: float
+    arity: int | None  # None: a single output; n: a tuple of n outputs
+    select: tuple[int, ...] | None
+    encoded: tuple[EncodedCase, ...] = ()  # the cases' inputs, serialized once per run
+
+
+@dataclass(frozen=True)
+class Item:
+    """One call to run: case ``case`` of plan number ``plan``."""
+
+    plan: int
+    case: int
+
+
+class Schedule:
+    """The calls of one submission in the order they run, and the requests that carry them.
+
+    Every public case (of every part) runs before any hidden one, so a student's process has
+    not yet received a hidden input while its answers, messages included, may still be shown
+    to students. Each phase goes to the student process as one request; those requests are
+    the same bytes for every submission, so they are built once.
+    """
+
+    def __init__(self, plans: Sequence[CallPlan], public_dir: Path) -> None:
+        self.plans = tuple(plans)
+        self.public_dir = public_dir
+        self.phases = tuple(
+            tuple(Item(n, i) for n, plan in enumerate(self.plans)
+                  for i, case in enumerate(plan.cases) if case.public is public)
+            for public in (True, False))
+        self._frames: dict[tuple[Item, ...], bytes] = {}
+
+    def case(self, item: Item) -> Case:
+        return self.plans[item.plan].cases[item.case]
+
+    def frame(self, items: Sequence[Item]) -> bytes:
+        """The request that runs ``items`` in order (cached for whole phases)."""
+        key = tuple(items)
+        frame = self._frames.get(key)
+        if frame is None:
+            frame = batch_frame(self.plans, key, self.public_dir)
+            if key in self.phases:
+                self._frames[key] = frame
+        return frame
+
+
+@dataclass(frozen=True)
+class EncodedCase:
+    """One case's arguments in wire form: JSON descriptions and the .npy blobs they index."""
+
+    args: list[dict[str, Any]]
+    kwargs: dict[str, dict[str, Any]]
+    blobs: list[bytes]
+
+
+def encode_case(case: Case, public_dir: Path) -> EncodedCase:
+    blobs: list[bytes] = []
+    return EncodedCase([_encode_arg(a, blobs, public_dir) for a in case.args],
+                       {k: _encode_arg(v, blobs, public_dir) for k, v in case.kwargs.items()},
+                       blobs)
+
+
+def batch_frame(plans: Sequence[CallPlan], items: Sequence[Item], public_dir: Path) -> bytes:
+    """The request that makes one call per item, in order, in one batch."""
+    encoded = {n: plan.encoded or tuple(encode_case(c, public_dir) for c in plan.cases)
+               for n, plan in enumerate(plans) if any(it.plan == n for it in items)}
+    blobs: list[bytes] = []
+    batch = []
+    for item in items:
+        case = encoded[item.plan][item.case]
+        batch.append({"call": item.plan, "args": case.args, "kwargs": case.kwargs,
+                      "first": len(blobs)})
+        blobs += case.blobs
+    calls = [{"function": p.function, "arity": p.arity,
+              "select": list(p.select) if p.select is not None else None} for p in plans]
+    return wire.encode_frame({"op": "run", "calls": calls, "cases": batch}, blobs)
+
+
+def plan_for(function: str, cases: tuple[Case, ...], timeout: float, arity: int | None,
+             select: tuple[int, ...] | None, public_dir: Path) -> CallPlan:
+    """A plan whose inputs are encoded now, once, for every submission that runs it."""
+    return CallPlan(function, cases, timeout, arity, select,
+                    tuple(encode_case(c, public_dir) for c in cases))
+
+
+def _encode_arg(value: Any, blobs: list[bytes], public_dir: Path) -> dict[str, Any]:
+    if isinstance(value, BuiltArg):
+        _, function = _modules.split_ref(value.builder)
+        return {
+            "t": "f",
+            "m": str(_modules.ref_path(value.builder, public_dir).resolve()),
+            "f": function,
+            "d": {k: _encode_arg(v, blobs, public_dir) for k, v in value.data.items()},
+        }
+    if isinstance(value, np.ndarray):
+        blobs.append(wire.encode_array(value))
+        return {"t": "a", "b": len(blobs) - 1}
+    if isinstance(value, np.generic):
+        return {"t": "n", "v": value.item()}
+    if isinstance(value, (bool, int, float)):
+        return {"t": "n", "v": value}
+    return {"t": "s", "v": str(value)}

@@ -1,0 +1,186 @@
+"""``grader gradescope-bundle``: the zip has Gradescope's layout, its source tree builds, and
+its run_autograder grades a submission into results.json in a fake /autograder."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import grader
+from grader.reporters import FORMATS
+from grader.results import GradeReport
+from grader.spec import Assignment, load_assignment
+
+from .._cli import run
+from .._mini import HW2, SUBMISSIONS
+
+PACKAGE = Path(grader.__file__).resolve().parent
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and "__pycache__" not in p.parts}
+
+
+@pytest.fixture(scope="module")
+def zipped(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("gradescope") / "autograder.zip"
+    result = run("gradescope-bundle", HW2, out)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    return out
+
+
+@pytest.fixture(scope="module")
+def source(zipped: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The zip unpacked as Gradescope does, into /autograder/source."""
+    source = tmp_path_factory.mktemp("image") / "source"
+    with zipfile.ZipFile(zipped) as archive:
+        archive.extractall(source)
+    return source
+
+
+def test_zip_has_the_scripts_at_its_root_and_executable(zipped: Path) -> None:
+    with zipfile.ZipFile(zipped) as archive:
+        modes = {info.filename: info.external_attr >> 16 for info in archive.infolist()}
+
+    assert {"setup.sh", "run_autograder"} <= set(modes)
+    assert modes["setup.sh"] & 0o111 and modes["run_autograder"] & 0o111
+    assert {name.split("/")[0] for name in modes} == {"setup.sh", "run_autograder",
+                                                      "assignment", "grader-src"}
+    assert not any("__pycache__" in name or name.endswith(".pyc") for name in modes)
+
+
+def test_zip_holds_the_whole_assignment_with_its_digest(source: Path, hw2: Assignment) -> None:
+    assert _files(source / "assignment") == _files(HW2)
+    assert load_assignment(source / "assignment").digest == hw2.digest
+
+
+def test_zip_holds_the_grader_source(source: Path) -> None:
+    shipped = _files(source / "grader-src")
+
+    assert {"pyproject.toml", "README.md"} <= set(shipped)
+    assert {k.removeprefix("grader/"): v for k, v in shipped.items()
+            if k.startswith("grader/")} == _files(PACKAGE)
+
+
+def test_zip_is_the_same_bytes_every_time(zipped: Path, tmp_path: Path) -> None:
+    assert run("gradescope-bundle", HW2, tmp_path / "again.zip").exit_code == 0
+    assert (tmp_path / "again.zip").read_bytes() == zipped.read_bytes()
+
+
+def test_setup_sh_installs_python_and_the_shipped_grader(source: Path) -> None:
+    text = (source / "setup.sh").read_text()
+
+    assert text.startswith("#!/usr/bin/env bash\n")
+    assert subprocess.run(["bash", "-n", source / "setup.sh"]).returncode == 0
+    assert "apt-get install -y python3 python3-pip" in text
+    assert 'python3 -m pip install "$SOURCE/grader-src"' in text
+    assert '--break-system-packages "$SOURCE/grader-src"' in text
+
+
+def test_shipped_source_tree_builds(source: Path, tmp_path: Path) -> None:
+    # pip builds through the same PEP 517 hook; an sdist needs nothing beyond setuptools
+    # (a wheel would need the 'wheel' package with older setuptools, and it is not offline).
+    built = subprocess.run(
+        [sys.executable, "-c", "import sys; from setuptools import build_meta as b; "
+         "print(b.build_sdist(sys.argv[1]))", str(tmp_path)],
+        cwd=source / "grader-src", capture_output=True, text=True, timeout=120)
+    assert built.returncode == 0, built.stderr
+
+    with tarfile.open(tmp_path / built.stdout.split()[-1]) as sdist:
+        names = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
+        info = sdist.extractfile(next(m for m in sdist.getmembers()
+                                      if m.name.endswith("/PKG-INFO")))
+        assert info is not None
+        pkg_info = info.read().decode()
+
+    assert f"Name: grader\nVersion: {grader.__version__}" in pkg_info
+    assert {f"grader/{name}" for name in _files(PACKAGE)} <= names
+
+
+# --- run_autograder -------------------------------------------------------------------------
+
+needs_format = pytest.mark.skipif(
+    "gradescope" not in FORMATS, reason="the gradescope report format "
+    "(grader/reporters/gradescope.py) is not in this tree; run_autograder needs it")
+needs_grader = pytest.mark.skipif(
+    shutil.which("grader") is None, reason="the grader command is not on PATH "
+    "(pip install -e .)")
+
+
+def autograde(source: Path, tmp_path: Path, files: dict[str, Path]) -> dict[str, object]:
+    """Run run_autograder as Gradescope does, in a fake /autograder; return results.json."""
+    root = tmp_path / "autograder"
+    shutil.copytree(source, root / "source")
+    shutil.copyfile(root / "source" / "run_autograder", root / "run_autograder")
+    for name, path in files.items():
+        (root / "submission" / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, root / "submission" / name)
+    (root / "submission").mkdir(exist_ok=True)
+    done = subprocess.run(["bash", str(root / "run_autograder")], cwd=root, capture_output=True,
+                          text=True, timeout=300,
+                          env={**os.environ, "GRADER_AUTOGRADER_ROOT": str(root)})
+    assert done.returncode == 0, done.stderr
+    results = json.loads((root / "results" / "results.json").read_text())
+    assert isinstance(results, dict)
+    return results
+
+
+@needs_format
+@needs_grader
+@pytest.mark.parametrize("name, where", [("correct", "hw2.py"),
+                                         ("buggy", "my work/hw2/hw2.py")])
+def test_run_autograder_grades_the_submission_on_every_case(
+        source: Path, tmp_path: Path, hw2: Assignment, hw2_report: GradeReport,
+        name: str, where: str) -> None:
+    results = autograde(source, tmp_path, {where: SUBMISSIONS / name / "hw2.py",
+                                           "notes.txt": HW2 / "README.md"})
+
+    mine = next(s for s in hw2_report.submissions if s.id == name)
+    assert results["score"] == pytest.approx(mine.score)
+    assert results["extra_data"] == {"assignment": hw2.digest, "seed": hw2.seed,
+                                     "cases": "all"}
+    tests = results["tests"]
+    assert isinstance(tests, list)
+    assert sum(t["score"] for t in tests) == pytest.approx(mine.score)
+    assert (mine.score == mine.max_score) == (name == "correct")
+
+
+@needs_grader
+def test_run_autograder_without_the_module_scores_zero_and_says_why(
+        source: Path, tmp_path: Path) -> None:
+    results = autograde(source, tmp_path, {"homework2.py": SUBMISSIONS / "correct" / "hw2.py"})
+
+    assert results == {"score": 0, "output": "No hw2.py in your submission: upload your file "
+                                             "named hw2.py."}
+
+
+# --- errors -------------------------------------------------------------------------------
+
+def test_gradescope_bundle_to_an_existing_file_exits_2_with_one_line(tmp_path: Path) -> None:
+    (tmp_path / "a.zip").write_bytes(b"mine")
+
+    result = run("gradescope-bundle", HW2, tmp_path / "a.zip")
+
+    assert result.exit_code == 2
+    assert result.output.strip() == (f"grader: error: {tmp_path / 'a.zip'} already exists; "
+                                     "give the name of a new file")
+    assert (tmp_path / "a.zip").read_bytes() == b"mine"
+
+
+def test_gradescope_bundle_of_a_missing_assignment_exits_2_with_one_line(tmp_path: Path) -> None:
+    result = run("gradescope-bundle", tmp_path / "nowhere", tmp_path / "a.zip")
+
+    assert result.exit_code == 2
+    assert result.output.strip() == (f"grader: error: {tmp_path / 'nowhere'}: assignment "
+                                     "folder not found")
+    assert list(tmp_path.iterdir()) == []
