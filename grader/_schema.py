@@ -116,11 +116,6 @@ class Node:
             self.fail(f"expected a number <= {maximum:g}, got {self.value}")
         return value
 
-    def boolean(self) -> bool:
-        if not isinstance(self.value, bool):
-            self.fail(f"expected true or false, got {describe(self.value)}")
-        return self.value
-
     def choice(self, options: Sequence[str]) -> str:
         if self.value not in options:
             self.fail(f"expected one of {', '.join(options)}, got {describe(self.value)}")

@@ -36,9 +36,3 @@ class UsageError(GraderError):
 class SubmissionError(GraderError):
     """The submissions folder itself cannot be read (not a student's fault in their code)."""
 
-
-class ProtocolError(Exception):
-    """The student process sent something that is not a valid message.
-
-    Raised inside the run layer only and turned into a result there; it never reaches the CLI.
-    """

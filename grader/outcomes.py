@@ -31,7 +31,6 @@ class CallOutcome:
     file: str | None = None
     line: int | None = None
     outputs: dict[int, np.ndarray] = field(default_factory=dict)
-    output_types: dict[int, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     seconds: float = 0.0
 

@@ -1,7 +1,7 @@
 """Cases: the inputs every part is graded on, the same for every run with the same seed.
 
 - :mod:`~grader.cases.generators`: the declarative values of a case group (``args``,
-  ``let``), each an immutable generator with ``draw(rng)``, parsed from the spec;
+  ``let``), each an immutable generator with ``draw(rng, env)``, and its parser (``_PARSERS``);
 - :mod:`~grader.cases.shapes`: the dimension expressions in their shapes (``D+1``);
 - :mod:`~grader.cases.stored`: case groups read from ``.npz`` files, and ``write_cases``;
 - :mod:`~grader.cases.build`: the entry point, :func:`~grader.cases.build.build_part_cases`,

@@ -196,12 +196,6 @@ class Build:
 
 # --- parsing ------------------------------------------------------------------------------
 
-_DISTRIBUTIONS = (
-    "normal", "uniform", "integers", "choice", "one_hot", "probabilities", "spd",
-    "dim", "ref", "array", "builder",
-)
-
-
 @dataclass(frozen=True)
 class Scope:
     """What a generator may refer to: declared dimensions and earlier named values."""
@@ -389,6 +383,7 @@ _PARSERS = {
     "array": _array,
     "builder": _builder,
 }
+_DISTRIBUTIONS = tuple(_PARSERS)  # the generator keys, in the order messages list them
 
 
 def draw_all(

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from grader.sandbox import wire
 from grader.sandbox.child import cgroup
 from grader.sandbox.scratch import remove_tree
 
@@ -44,7 +45,6 @@ def worker_env(home: str) -> dict[str, str]:
     return env
 
 
-CHANNEL_LOST = 70  # grader.sandbox.child.worker's exit code when the student code broke its pipes
 
 
 def describe_status(code: int | None, out_of_memory: bool = False) -> str:
@@ -52,7 +52,7 @@ def describe_status(code: int | None, out_of_memory: bool = False) -> str:
     ``out_of_memory``: a memory cgroup killed a process of this worker's while it ran."""
     if code is None:
         return "stopped responding"
-    if code == CHANNEL_LOST:
+    if code == wire.CHANNEL_LOST:
         return "lost its connection to the grader (the code closed or broke the worker's pipes)"
     if code == -signal.SIGKILL and out_of_memory:
         return ("was killed for using too much memory (all of the student's processes and "

@@ -392,7 +392,6 @@ def _reply_outcome(reply: dict[str, Any], blobs: list[bytes], plan: CallPlan,
         return CallOutcome(Status.BAD_OUTPUT, "malformed reply from the student process",
                            seconds=seconds)
     outputs: dict[int, np.ndarray] = {}
-    types: dict[int, str] = {}
     for d, blob in zip(described, blobs, strict=True):
         try:
             outputs[d["index"]] = wire.decode_array(blob, options.max_output_bytes)
@@ -401,10 +400,9 @@ def _reply_outcome(reply: dict[str, Any], blobs: list[bytes], plan: CallPlan,
         except Exception as exc:  # a decoding case wire.py missed: still the student's fault
             return CallOutcome(Status.BAD_OUTPUT, f"malformed array data ({type(exc).__name__})",
                                seconds=seconds)
-        types[d["index"]] = clean_text(d.get("type", "?"), 40)
     # A warning's place in the student's code is where a warnings-fail verdict points.
     return CallOutcome(Status.OK, file=first_warning["file"], line=first_warning["line"],
-                       outputs=outputs, output_types=types, warnings=tuple(warns),
+                       outputs=outputs, warnings=tuple(warns),
                        seconds=seconds)
 
 

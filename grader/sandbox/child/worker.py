@@ -1,11 +1,11 @@
 """The student side: runs in a child process, imports the submission and calls it.
 
-Started by :mod:`grader.sandbox.runner` as ``python -I -m grader.sandbox.child.worker IN_FD
-OUT_FD``, or forked by the zygote. It reads requests from IN_FD and writes replies to OUT_FD,
-using :mod:`grader.sandbox.wire`. It receives case inputs only; it never sees expected outputs,
-references or other cases. Whatever the student code returns is converted to plain numeric
-arrays here, before it leaves the process, and the grader checks it again on arrival, since this
-whole process is untrusted.
+Started by :class:`grader.sandbox.launch.SpawnLauncher` as ``python -I -m
+grader.sandbox.child.worker IN_FD OUT_FD``, or forked by the zygote. It reads requests from
+IN_FD and writes replies to OUT_FD, using :mod:`grader.sandbox.wire`. It receives case
+inputs only; it never sees expected outputs, references or other cases. Whatever the student
+code returns is converted to plain numeric arrays here, before it leaves the process, and
+the grader checks it again on arrival, since this whole process is untrusted.
 
 This module must import nothing from the grader except :mod:`grader.sandbox.wire` and the
 rest of :mod:`grader.sandbox.child` (standard library and numpy only).
@@ -31,7 +31,6 @@ from grader.sandbox.child.syscalls import SandboxError, die_with_parent
 
 MAX_TEXT = 500
 MAX_WARNINGS = 5
-CHANNEL_LOST = 70  # exit code: the student code closed or broke the worker's pipes
 
 
 def _flush() -> None:
@@ -256,7 +255,7 @@ class Worker:
             array = _plain_array(value, index if arity is not None else None)
             if array.nbytes > max_bytes:
                 raise _BadOutput(f"output too large ({array.nbytes} bytes)")
-            outputs.append({"index": index, "type": _type(value)})
+            outputs.append({"index": index})
             blobs.append(wire.encode_array(array))
         return outputs, blobs
 
@@ -340,7 +339,7 @@ def main(argv: list[str]) -> int:
             worker.notify()
     except OSError:
         _flush()
-        return CHANNEL_LOST
+        return wire.CHANNEL_LOST
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ def norm(x):
 
 
 def _frame(outputs):
-    """A reply frame exactly as grader.wire would encode it."""
+    """A reply frame exactly as grader.sandbox.wire would encode it."""
     blobs = []
     for value in outputs:
         buf = io.BytesIO()
