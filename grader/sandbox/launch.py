@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from grader.sandbox import wire
 from grader.sandbox.child import cgroup
 from grader.sandbox.scratch import remove_tree
 
@@ -45,6 +44,9 @@ def worker_env(home: str) -> dict[str, str]:
     return env
 
 
+# The worker's exit code when the student's code broke its pipes (child/worker.py's own copy:
+# importing the worker, or the wire format, would load numpy before the zygote can start).
+CHANNEL_LOST = 70
 
 
 def describe_status(code: int | None, out_of_memory: bool = False) -> str:
@@ -52,7 +54,7 @@ def describe_status(code: int | None, out_of_memory: bool = False) -> str:
     ``out_of_memory``: a memory cgroup killed a process of this worker's while it ran."""
     if code is None:
         return "stopped responding"
-    if code == wire.CHANNEL_LOST:
+    if code == CHANNEL_LOST:
         return "lost its connection to the grader (the code closed or broke the worker's pipes)"
     if code == -signal.SIGKILL and out_of_memory:
         return ("was killed for using too much memory (all of the student's processes and "

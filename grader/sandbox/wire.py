@@ -32,7 +32,6 @@ _LEN = struct.Struct(">I")
 MAX_HEADER_BYTES = 1 << 20  # JSON header of one message
 MAX_NPY_HEADER = 4096  # the dict literal at the start of an .npy blob
 ALLOWED_KINDS = "biuf"
-CHANNEL_LOST = 70  # a worker's exit code when the student's code closed or broke its pipes
 
 
 class WireError(Exception):

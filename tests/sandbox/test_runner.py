@@ -645,6 +645,17 @@ def test_an_unused_prestarted_zygote_ends_with_its_process() -> None:
     assert not os.path.exists(f"/proc/{pid}") or _state(pid) == "Z"
 
 
+def test_the_zygote_is_prestarted_before_numpy_loads_in_the_grader() -> None:
+    # ``grader check`` starts the zygote first so that its numpy import overlaps the CLI's:
+    # the launcher must not load numpy itself before it can start one.
+    script = ("import sys\n"
+              "import grader.__main__, grader.sandbox.launch\n"
+              "print('numpy' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-I", "-c", script], capture_output=True,
+                          text=True, timeout=30, check=True)
+    assert done.stdout.strip() == "False"
+
+
 def _state(pid: int) -> str:
     with open(f"/proc/{pid}/stat") as f:
         return f.read().rsplit(")", 1)[1].split()[0]

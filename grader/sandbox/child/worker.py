@@ -48,6 +48,7 @@ def _text(get: Any) -> str:
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 3] + "..."
 
 
+CHANNEL_LOST = 70  # exit code: the student code closed or broke the worker's pipes (launch.py)
 NOTIFY_EVERY = 0.002  # seconds: how often a running batch wakes the grader, at most
 NOTIFY_BYTES = 16 << 10  # wake it before this much is waiting, so the pipe never fills
 
@@ -339,7 +340,7 @@ def main(argv: list[str]) -> int:
             worker.notify()
     except OSError:
         _flush()
-        return wire.CHANNEL_LOST
+        return CHANNEL_LOST
 
 
 if __name__ == "__main__":
