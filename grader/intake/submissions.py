@@ -7,9 +7,10 @@ or a student's zip) or a class folder holding, in any mix:
   ``John Smith_123_assignsubmission_file`` is John Smith's), with the module file in it or
   one folder down, or in a zip inside it;
 - files as a learning-management system's download names them, several per student
-  (:mod:`grader.intake.lms`): each student's files, under their original names, make that
-  student's submission; when a file was handed in again (Canvas's ``hw2-1.py``, or a later
-  Blackboard attempt), the latest wins;
+  (:mod:`grader.intake.lms`, which reads the whole folder as one LMS's download): each
+  student's files, under their original names, make that student's submission; when a file
+  was handed in again (a later Canvas upload, or a later Blackboard attempt), the latest
+  wins; a name that the folder cannot tell how to read is that student's problem;
 - a zip per student (``alice.zip``, or an LMS-named zip), with the module at its top or one
   folder down.
 
@@ -222,14 +223,16 @@ def discover(path: Path, module_file: str, staging: Staging | None = None) -> li
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
     sources: dict[tuple[str, str], list[tuple[Path, lms.Named | None]]] = defaultdict(list)
+    files = []
     for entry in entries:
-        if entry.is_dir():
-            if lms.other_moodle_plugin(entry.name):
-                continue
+        if not entry.is_dir():
+            files.append(entry)
+        elif not lms.other_moodle_plugin(entry.name):
             student, user = lms.folder_student(entry.name)
             sources[student, user].append((entry, None))
-            continue
-        named = lms.parse(entry.name, module_file)
+    names = lms.read_folder((entry.name for entry in files), module_file)  # one LMS's download
+    for entry in files:
+        named = names.get(entry.name)
         if named is not None:
             sources[named.student, named.user].append((entry, named))
     if not sources:
@@ -281,14 +284,15 @@ def _plain_name(name: str) -> bool:
 
 
 def _latest(files: list[tuple[Path, lms.Named]]) -> list[tuple[Path, lms.Named]]:
-    """A student's files of the latest attempt, and of each name the latest resubmission.
-    Two files left with one name and no suffix to tell them apart are both kept."""
+    """A student's files of the latest attempt, and of each name the last uploaded (Canvas's
+    attachment id, then the ``-N`` suffix: :attr:`lms.Named.order`). Two files left with one
+    name and nothing to tell them apart are both kept."""
     attempt = max(named.attempt for _, named in files)
     files = [(p, n) for p, n in files if n.attempt == attempt and _plain_name(n.original)]
-    newest: dict[str, int] = {}
+    newest: dict[str, tuple[int, int]] = {}
     for _, named in files:
-        newest[named.original] = max(newest.get(named.original, 0), named.resubmission)
-    return [(p, n) for p, n in files if n.resubmission == newest[n.original]]
+        newest[named.original] = max(newest.get(named.original, (0, 0)), named.order)
+    return [(p, n) for p, n in files if n.order == newest[n.original]]
 
 
 def _from_files(sid: str, files: list[tuple[Path, lms.Named]], module_file: str,
@@ -296,6 +300,13 @@ def _from_files(sid: str, files: list[tuple[Path, lms.Named]], module_file: str,
     """The submission made of one student's files in a flat (LMS download) folder: they are
     copied under their original names into a staging folder, the module among them."""
     class_folder = _absolute(files[0][0]).parent
+    ambiguous = sorted(named.ambiguous for _, named in files if named.ambiguous)
+    if ambiguous:  # the student's own upload name: refused, never guessed
+        return Submission(sid, class_folder, None, ambiguous[0])
+    if len({named.style for _, named in files}) > 1:  # no order between an LMS's and others
+        listed = ", ".join(sorted(p.name for p, _ in files))
+        return Submission(sid, class_folder, None,
+                          f"found {sid}'s files named in more than one way ({listed}); keep one")
     latest = _latest(files)
     modules = [p for p, named in latest if named.original == module_file]
     zips = [p for p, named in latest if named.original.lower().endswith(".zip")]

@@ -226,8 +226,8 @@ def test_plain_and_named_files(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("files", "sid", "problem"),
     [
-        ({"smithjohn_1_2_hw.py": "", "smithjohn_1_3_hw.py": ""}, "smithjohn",
-         "found several hw.py files (smithjohn_1_2_hw.py, smithjohn_1_3_hw.py); "
+        ({"smithjohn_a_hw.py": "", "smithjohn_b_hw.py": ""}, "smithjohn",
+         "found several hw.py files (smithjohn_a_hw.py, smithjohn_b_hw.py); "
          "submit exactly one"),
         ({"doejane_2_3_homework.py": "", "doejane_2_4_notes.txt": ""}, "doejane",
          "no hw.py among doejane's files (found: homework.py, notes.txt)"),
