@@ -27,16 +27,18 @@ from grader.batch.run import (
 from grader.batch.rundir import RunDir
 from grader.bundles.export import export_bundle
 from grader.bundles.gradescope import write_gradescope_zip
+from grader.display import printable
 from grader.errors import GraderError, UsageError
 from grader.grading import GradeOptions, Grader
 from grader.intake.submissions import Staging, discover, one_submission
-from grader.reporters import FORMATS, VISIBILITIES, ReportOptions
+from grader.reporters import FORMATS, HIDDEN_DETAILS, VISIBILITIES, ReportOptions
 from grader.reporters import check as check_reporter
 from grader.reporters import validation as validation_reporter
 from grader.results import GradeReport
 from grader.sandbox.policy import MODES, Limits
 from grader.sandbox.runner import RunOptions
-from grader.spec import load_assignment
+from grader.spec import display_path, load_assignment
+from grader.spec.key import ensure_key
 from grader.validate import validate as validate_assignment
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -51,7 +53,7 @@ def _handle_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except GraderError as exc:
-            click.echo(f"grader: error: {exc}", err=True)
+            click.echo(f"grader: error: {printable(str(exc))}", err=True)
             sys.exit(exc.exit_code)
 
     return wrapper  # type: ignore[return-value]
@@ -90,7 +92,7 @@ def _memory(ctx: click.Context, param: click.Parameter, text: str) -> int:
 
 
 def _warn(message: str) -> None:
-    click.echo(message, err=True)
+    click.echo(printable(message), err=True)  # it may name a student's file
 
 
 def run_options(f: F) -> F:
@@ -117,6 +119,11 @@ output_option = click.option(
 hidden_visibility_option = click.option(
     "--hidden-visibility", type=click.Choice(VISIBILITIES), default="after_published",
     show_default=True, help="Gradescope visibility of the tests made of hidden cases.")
+hidden_detail_option = click.option(
+    "--hidden-detail", type=click.Choice(HIDDEN_DETAILS), default="counts", show_default=True,
+    help="What the student-facing formats (gradescope, junit, markdown, github, text) show of "
+         "hidden cases: how many of each part's passed, or also each failing one's id and "
+         "kind of failure. Never their messages, inputs or locations.")
 
 
 def also_option(formats: list[str]) -> Callable[[F], F]:
@@ -139,9 +146,10 @@ def also_option(formats: list[str]) -> Callable[[F], F]:
         help="Also write the report in FORMAT to FILE (repeatable), e.g. junit:report.xml.")
 
 
-def _report_options(hidden_visibility: str) -> ReportOptions:
+def _report_options(hidden_visibility: str, hidden_detail: str = "counts") -> ReportOptions:
     # GitHub annotations name files relative to the checkout, the current directory in CI.
-    return ReportOptions(hidden_visibility=hidden_visibility, root=str(Path.cwd()))
+    return ReportOptions(hidden_visibility=hidden_visibility, root=str(Path.cwd()),
+                         hidden_detail=hidden_detail)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -158,6 +166,7 @@ def main() -> None:
 @output_option
 @also_option(sorted(FORMATS))
 @hidden_visibility_option
+@hidden_detail_option
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Submissions graded in parallel [default: the number of cores].")
 @click.option("--run-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -166,12 +175,13 @@ def main() -> None:
 @click.option("--resume", type=click.Path(file_okay=False, path_type=Path), default=None,
               metavar="RUN_DIR", help="Continue an interrupted run from its folder.")
 @click.option("--vary-by-student", is_flag=True,
-              help="Give each submission its own seed, derived from the assignment's seed and "
-                   "the submission id, so that neighbours get different inputs.")
+              help="Give each submission its own public seed, derived from the assignment's "
+                   "seed and the submission id, and hidden cases from the key and that seed, so "
+                   "that neighbours get different inputs.")
 @run_options
 @_handle_errors
 def grade(assignment: Path, submissions: Path, fmt: str, output: Path | None,
-          also: list[tuple[str, Path]], hidden_visibility: str,
+          also: list[tuple[str, Path]], hidden_visibility: str, hidden_detail: str,
           jobs: int | None, run_dir: Path | None, resume: Path | None, vary_by_student: bool,
           timeout: float | None, sandbox: str, memory: int) -> None:
     """Grade every submission in SUBMISSIONS against ASSIGNMENT.
@@ -209,7 +219,7 @@ def grade(assignment: Path, submissions: Path, fmt: str, output: Path | None,
         finally:
             folder.close()
     progress.finish(f"; results in {folder.path}")
-    options = _report_options(hidden_visibility)
+    options = _report_options(hidden_visibility, hidden_detail)
     _emit(FORMATS[fmt](report, options), output)
     for name, path in also:
         _emit(FORMATS[name](report, options), path)
@@ -243,12 +253,13 @@ def _rerun_command(assignment: Path, submission: Path, seed: int | None) -> Call
 @output_option
 @also_option(["text", *sorted(FORMATS)])
 @hidden_visibility_option
+@hidden_detail_option
 @run_options
 @_handle_errors
 def check(assignment: Path, submission: Path, run_all: bool, case_ids: tuple[str, ...],
           seed: int | None, fail_under: float | None, fmt: str, verbose: bool,
           output: Path | None, also: list[tuple[str, Path]], hidden_visibility: str,
-          timeout: float | None, sandbox: str, memory: int) -> None:
+          hidden_detail: str, timeout: float | None, sandbox: str, memory: int) -> None:
     """Check one SUBMISSION (a folder, the module file or a zip; default: here) as a student
     would.
 
@@ -267,13 +278,13 @@ def check(assignment: Path, submission: Path, run_all: bool, case_ids: tuple[str
     )
     with Grader(spec, options) as grader:
         report: GradeReport = grader.report(as_handed_in(r, sub) for r in grader.grade_all([sub]))
-    report_options = _report_options(hidden_visibility)
+    report_options = _report_options(hidden_visibility, hidden_detail)
 
     def render(name: str) -> str:
         if name == "text":
             rerun = _rerun_command(assignment, submission, seed)
             return check_reporter.render(report, rerun, verbose=verbose or bool(case_ids),
-                                         full=bool(case_ids))
+                                         full=bool(case_ids), options=report_options)
         return FORMATS[name](report, report_options)
 
     _emit(render(fmt), output)
@@ -295,7 +306,10 @@ def validate(assignment: Path, timeout: float | None, sandbox: str, memory: int)
     Exits 1 when a reference is nondeterministic or disagrees with an oracle, or when a
     known-wrong answer would still earn a part's full points.
     """
-    spec = load_assignment(assignment)
+    spec, created = ensure_key(load_assignment(assignment))
+    if created is not None:
+        click.echo(f"grader: created {display_path(created)}, the secret key of the hidden "
+                   "cases: keep it out of public repositories (add it to .gitignore)", err=True)
     report = validate_assignment(spec, _run(timeout, sandbox, memory), warn=_warn)
     click.echo(validation_reporter.render(spec.name, report), nl=False)
     if not report.ok:
@@ -312,7 +326,7 @@ def export(assignment: Path, out: Path) -> None:
 
     OUT holds the specs without their hidden cases, the public cases' inputs and expected
     outputs, the public builders and the handout: all that `grader check OUT hw2.py` needs,
-    and no reference code, seed or hidden case.
+    and no reference code, key or hidden case.
     """
     spec = load_assignment(assignment)
     for note in export_bundle(spec, out):

@@ -1,4 +1,5 @@
-"""How input and output values are shown in messages: short, and safe for any size."""
+"""How values and text are shown: input and output values short and safe for any size, and
+text bound for a terminal made inert (:func:`printable`)."""
 
 from __future__ import annotations
 
@@ -41,3 +42,16 @@ def format_number(value: Any) -> str:
         return f"{float(value):.6g}"
     except (TypeError, ValueError):
         return repr(value)
+
+
+def printable(text: str, keep: str = "") -> str:
+    """``text`` made inert for a terminal: every character that is not printable (control
+    characters, escape sequences, ``\\r``, line and paragraph separators, bidirectional
+    overrides, lone surrogates) is shown escaped (``\\x1b``), except those in ``keep``.
+
+    So text a student chose (a file name, an exception's message, what their code printed)
+    cannot move the cursor, recolour, redraw or imitate the report around it.
+    """
+    if text.isprintable():
+        return text  # the common case, fast
+    return "".join(ch if ch.isprintable() or ch in keep else repr(ch)[1:-1] for ch in text)

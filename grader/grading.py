@@ -16,7 +16,7 @@ from pathlib import Path
 
 from grader import scoring
 from grader.batch.jobs import forking_supported, grade_in_processes
-from grader.cases.build import Case, build_part_cases
+from grader.cases.build import Case, build_part_cases, part_case_ids
 from grader.errors import UsageError
 from grader.intake.submissions import Submission
 from grader.judge.cache import ExpectedCache
@@ -45,6 +45,7 @@ from grader.sandbox.policy import Isolation
 from grader.sandbox.runner import RunOptions, run_submission
 from grader.sandbox.schedule import CallPlan, Schedule, plan_for
 from grader.spec import Assignment, Part, Problem
+from grader.spec.key import missing_key
 
 
 @dataclass(frozen=True)
@@ -150,15 +151,25 @@ class Grader:
             return tuple(c for c in cases if c.public)
         return cases
 
+    def _wants_hidden(self, ids: list[tuple[str, bool]]) -> bool:
+        """Whether this run grades some hidden case among ``ids`` (id, public)."""
+        if self.options.case_ids is not None:
+            return any(not public and i in self.options.case_ids for i, public in ids)
+        return not self.options.public_only
+
     def _prepare(self) -> list[PreparedPart]:
         prepared = []
         known: set[str] = set()
         timeout = self.options.run.timeout
         for problem in self.assignment.problems:
             for part in problem.parts:
-                all_cases = build_part_cases(part, problem, self.seed)
-                known.update(c.id for c in all_cases)
-                cases = self._select(all_cases)
+                ids = part_case_ids(part, problem)
+                known.update(case_id for case_id, _ in ids)
+                hidden = self._wants_hidden(ids)
+                if hidden and part.draws_hidden and self.assignment.key is None:
+                    raise missing_key(self.assignment.root)
+                cases = self._select(build_part_cases(part, problem, self.seed,
+                                                      self.assignment.key, not hidden))
                 if self.options.case_ids is not None and not cases:
                     continue
                 expected = self._expected(problem, part, cases)

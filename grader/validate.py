@@ -97,7 +97,7 @@ def _same_output(a: Output, b: Output) -> bool:
 def _reference_problems(assignment: Assignment, prepared: PreparedPart) -> list[str]:
     problem, part = prepared.problem, prepared.part
     issues: list[str] = []
-    rebuilt = build_part_cases(part, problem, assignment.seed)
+    rebuilt = build_part_cases(part, problem, assignment.seed, assignment.key)
     if not all(_same_inputs(a, b) for a, b in zip(prepared.cases, rebuilt, strict=True)):
         issues.append("case inputs differ between two builds (nondeterministic generator)")
     again = compute_expected(problem, part, prepared.cases, assignment.public_dir)

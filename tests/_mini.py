@@ -118,7 +118,18 @@ def make_assignment(
         write_yaml(root / f"{pid}.yaml", data)
     (root / "reference").mkdir(exist_ok=True)
     (root / "reference" / "solution.py").write_text(reference, encoding="utf-8")
+    write_key(root)
     return root
+
+
+TEST_KEY = bytes(range(32))  # a fixed key, so that tests see the same hidden cases every run
+
+
+def write_key(root: Path, key: bytes = TEST_KEY) -> Path:
+    """Write the secret key of the hidden cases (``hidden.key``) into an assignment folder."""
+    path = root / "hidden.key"
+    path.write_text(key.hex() + "\n", encoding="ascii")
+    return path
 
 
 DELETE = object()

@@ -99,25 +99,43 @@ def test_json_is_the_full_result_data() -> None:
     assert data["submissions"][0]["problems"][0]["parts"][0]["cases"][1]["line"] == 3
 
 
+def _public(report: GradeReport) -> GradeReport:
+    """``report`` with its one hidden case made public."""
+    part = replace(PART, cases=(PASS, replace(FAIL, public=True)))
+    problem = replace(PROBLEM, parts=(part,))
+    sub = replace(report.submissions[0], problems=(problem,))
+    return replace(report, submissions=(sub,))
+
+
 def test_check_report_shows_the_first_failure_and_how_to_rerun() -> None:
-    text = check_reporter.render(REPORT, lambda case: f"grader check --case {case}")
+    text = check_reporter.render(_public(REPORT), lambda case: f"grader check --case {case}")
 
     assert "Mini (assignment abc123)" in text
-    assert "case q1/f/1 (hidden case): 1 of 1 elements mismatched" in text
+    assert "case q1/f/1: 1 of 1 elements mismatched" in text
     assert "inputs: x=[2]" in text
     assert "rerun:  grader check --case q1/f/1" in text
     assert "Score: 2.5 / 5" in text
     assert "Your code printed" not in text
 
 
+def test_check_report_shows_a_hidden_case_only_as_counts() -> None:
+    text = check_reporter.render(REPORT, lambda case: f"grader check --case {case}",
+                                 verbose=True)
+
+    assert "hidden: 0 of 1 passed" in text
+    assert "q1/f/1" not in text and "mismatched" not in text and "x=[2]" not in text
+    assert "--format json" in text
+    assert "hello" not in text  # what it printed could echo a hidden input
+
+
 def test_check_report_verbose_shows_printed_output() -> None:
-    text = check_reporter.render(REPORT, lambda case: case, verbose=True)
+    text = check_reporter.render(_public(REPORT), lambda case: case, verbose=True)
 
     assert "Your code printed (each line marked with '|'):\n  | hello" in text
 
 
 def test_check_report_quotes_printed_control_characters() -> None:
-    sub = replace(REPORT.submissions[0], output="a\rScore: 9 / 9\n\x1b[2Jb")
+    sub = replace(_public(REPORT).submissions[0], output="a\rScore: 9 / 9\n\x1b[2Jb")
     report = replace(REPORT, submissions=(sub,))
 
     text = check_reporter.render(report, lambda case: case, verbose=True)

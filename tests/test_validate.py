@@ -219,7 +219,7 @@ def test_a_reference_that_breaks_its_own_property_is_reported(tmp_path: Path) ->
     edit_question(root, "q2", "parts[0].checks[2]", "psd")
     spec = load_assignment(root)
     question = spec.problems[0]
-    cases = build_part_cases(question.parts[0], question, spec.seed)
+    cases = build_part_cases(question.parts[0], question, spec.seed, spec.key)
     negative = [c for c in cases if c.args[0] > 1 and c.args[1] < 0]
     assert negative, "the premise: some case has a negative gamma and n > 1"
 

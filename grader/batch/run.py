@@ -5,9 +5,11 @@ results already in the run folder are reused, the rest are graded, and the repor
 every submission in discovery order.
 
 With :class:`VaryingGrader` (``grader grade --vary-by-student``) every submission gets its
-own seed, :func:`student_seed` of the assignment's seed and the submission id, so neighbours
-get different inputs; its expected outputs are computed (or taken from the cache, which is
-keyed by seed) by a :class:`Grader` made for that seed.
+own public seed, :func:`student_seed` of the assignment's seed and the submission id, so
+neighbours get different inputs. The seed is shown to the student, and reproduces their
+public cases; their hidden cases come from a keyed hash of it under the assignment's secret
+key (:mod:`grader.spec.key`), which is never shown. Its expected outputs are computed (or
+taken from the cache, which is keyed by seed) by a :class:`Grader` made for that seed.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from grader.grading import Grader
 from grader.intake.submissions import Submission
 from grader.results import GradeReport, SubmissionResult
 from grader.sandbox.launch import TrackingLauncher
+from grader.spec.key import key_id
 
 
 def default_jobs() -> int:
@@ -81,6 +84,7 @@ def run_meta(grader: Grader) -> dict[str, Any]:
         "assignment": grader.assignment.name,
         "digest": grader.assignment.digest,
         "seed": grader.seed,
+        "key": key_id(grader.assignment.key),
         "vary_by_student": isinstance(grader, VaryingGrader),
         "cases": "public" if options.public_only else "all",
         "case_ids": sorted(options.case_ids) if options.case_ids is not None else None,

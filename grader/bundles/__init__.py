@@ -5,6 +5,6 @@
 - :mod:`~grader.bundles.gradescope`: ``grader gradescope-bundle``, Gradescope's autograder
   zip.
 
-A student bundle must never hold reference code, the seed, hidden cases or their expected
-outputs.
+A student bundle must never hold reference code, the secret key, hidden cases or their
+expected outputs. The Gradescope zip holds all of them: it is as secret as the assignment.
 """

@@ -13,7 +13,8 @@ reference code could be recovered::
       README.md         the handout
 
 Hidden cases are absent altogether, and so is everything that could rebuild them: the
-seed, the generators (declarative or Python) and the hidden groups' specs. The public cases
+secret key (``hidden.key``), the generators (declarative or Python) and the hidden groups'
+specs; the stored public cases need no seed either. The public cases
 keep their indices, so ``grader check OUT hw2.py`` names and judges them exactly as
 ``grader check ASSIGNMENT hw2.py`` does. Reference solutions, oracles, known-wrong answers
 and custom property checks are instructor code and stay behind (custom checks are named in
@@ -95,7 +96,7 @@ def _write(assignment: Assignment, folder: Path) -> list[str]:
 def _part(assignment: Assignment, problem: Problem, part: Part, folder: Path,
           notes: list[str]) -> dict[str, Any]:
     """The bundle's spec of one part; writes its public cases under ``folder/cases``."""
-    public = tuple(c for c in build_part_cases(part, problem, assignment.seed) if c.public)
+    public = build_part_cases(part, problem, assignment.seed, None, public_only=True)
     expected = compute_expected(problem, part, public, assignment.public_dir)
     groups: list[dict[str, Any]] = []
     for group in part.groups:

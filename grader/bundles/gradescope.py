@@ -30,6 +30,7 @@ import grader
 from grader.bundles._files import regular_files
 from grader.errors import UsageError
 from grader.spec import Assignment
+from grader.spec.key import missing_key
 
 _LINKS = "the autograder zip holds regular files only"  # why a link is refused
 _EPOCH = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same inputs give the same zip
@@ -89,6 +90,8 @@ def write_gradescope_zip(assignment: Assignment, out: Path) -> None:
         if folder.exists() and not folder.is_relative_to(assignment.root):
             raise UsageError(f"{folder} is outside the assignment folder {assignment.root}; "
                              "the autograder zip ships that folder only")
+    if assignment.needs_key and assignment.key is None:
+        raise missing_key(assignment.root)  # the autograder draws the hidden cases from it
     source = grader_source()
     module = assignment.module_file
     run = RUN_AUTOGRADER.format(module=module, module_q=shlex.quote(module))

@@ -1,4 +1,7 @@
-"""Seeded test cases: every case is a pure function of (seed, problem, part, case index).
+"""Seeded test cases: every case is a pure function of (seed or key, problem, part, case index).
+
+Public cases are drawn from the assignment's seed, hidden cases from its secret key
+(:mod:`grader.spec.key`), so the public cases say nothing about the hidden ones.
 
 The case index counts across a part's case groups in spec order, so appending a group never
 changes the cases before it. Stored cases (``stored:`` groups) come from their file instead,
@@ -9,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -52,23 +56,51 @@ def _label(text: str) -> int:
 
 
 def case_rng(seed: int, problem: str, part: str, index: int) -> np.random.Generator:
-    """The random generator of one case; independent of every other case."""
+    """The random generator of one case; independent of every other case. ``seed`` is the
+    public seed, or a hidden case's :func:`hidden_entropy`."""
     return np.random.default_rng(
         np.random.SeedSequence([seed, _label(problem), _label(part), index]))
+
+
+def part_case_ids(part: Part, problem: Problem) -> list[tuple[str, bool]]:
+    """(id, public) of every case of ``part``, without drawing any."""
+    return [(case_id(problem.id, part.id, index), k < group.public)
+            for group, indices in part.numbered_groups() for k, index in enumerate(indices)]
+
+
+def hidden_entropy(key: bytes, seed: int) -> int:
+    """The root of a run's hidden cases: a keyed hash of its public seed under the
+    assignment's secret key (:mod:`grader.spec.key`)."""
+    digest = hmac.new(key, f"hidden cases:{seed}".encode(), hashlib.sha256).digest()
+    return int.from_bytes(digest, "big")
 
 
 def case_id(problem: str, part: str, index: int) -> str:
     return f"{problem}/{part}/{index}"
 
 
-def build_part_cases(part: Part, problem: Problem, seed: int) -> tuple[Case, ...]:
+def build_part_cases(part: Part, problem: Problem, seed: int, key: bytes | None,
+                     public_only: bool = False) -> tuple[Case, ...]:
+    """The cases of ``part``: public ones from ``seed``, hidden ones from ``key`` (and
+    ``seed``); ``public_only`` leaves the hidden ones out, so it needs no key."""
     cases: list[Case] = []
+    hidden_seed: int | None = None
     for group, indices in part.numbered_groups():
         for k, index in enumerate(indices):
+            public = k < group.public
+            if public_only and not public:
+                continue
             if group.stored is not None:
                 names, args, kwargs = _from_stored(group.stored.cases[k])
             else:
-                rng = case_rng(seed, problem.id, part.id, index)
+                source = seed
+                if not public:
+                    if key is None:
+                        raise ValueError("hidden cases are drawn from the key; none was given")
+                    if hidden_seed is None:
+                        hidden_seed = hidden_entropy(key, seed)
+                    source = hidden_seed
+                rng = case_rng(source, problem.id, part.id, index)
                 names, args, kwargs = _draw_group(group, rng)
             cases.append(Case(
                 id=case_id(problem.id, part.id, index),
@@ -76,7 +108,7 @@ def build_part_cases(part: Part, problem: Problem, seed: int) -> tuple[Case, ...
                 part=part.id,
                 index=index,
                 group=group.name,
-                public=k < group.public,
+                public=public,
                 arg_names=names,
                 args=args,
                 kwargs=kwargs,
@@ -84,11 +116,13 @@ def build_part_cases(part: Part, problem: Problem, seed: int) -> tuple[Case, ...
     return tuple(cases)
 
 
-def build_cases(assignment: Assignment, seed: int | None = None) -> dict[str, tuple[Case, ...]]:
-    """All cases of an assignment, keyed by ``problem/part``."""
+def build_cases(assignment: Assignment, seed: int | None = None, public_only: bool = False
+                ) -> dict[str, tuple[Case, ...]]:
+    """All cases of an assignment (the hidden ones from its key), keyed by ``problem/part``."""
     seed = assignment.seed if seed is None else seed
     return {
-        f"{problem.id}/{part.id}": build_part_cases(part, problem, seed)
+        f"{problem.id}/{part.id}": build_part_cases(part, problem, seed, assignment.key,
+                                                    public_only)
         for problem in assignment.problems
         for part in problem.parts
     }

@@ -2,7 +2,7 @@
 
 A spec names the file instead of drawing the cases (``stored: cases/q1_sigmoid.npz``; see
 ``problems/README.md``): for a fixed data set, or for the public cases of a student bundle
-(``grader export``), where the generators and the seed must not travel.
+(``grader export``), where the generators must not travel.
 
 The file is an ``.npz`` archive of numeric arrays, read with ``allow_pickle=False``. One
 entry, ``cases.json``, holds UTF-8 JSON (as ``uint8``) that describes every case and names

@@ -3,7 +3,8 @@
 Entries live under ``$XDG_CACHE_HOME/grader/expected/<key>/`` (``~/.cache`` by default), one
 ``.npz`` per part holding the outputs of every case computed so far. The key digests
 everything that can change an expected output: the assignment's specs, reference and public
-code (its digest), the seed, the grader's own source, and the Python and numpy versions.
+code (its digest), the seed, the hidden cases' key (by its id), the grader's own source, and
+the Python and numpy versions.
 Editing any of them starts a new entry. Files are read with ``allow_pickle=False``.
 
 The cache is written before any student code runs. It lives outside everything a student
@@ -31,6 +32,7 @@ import grader
 from grader.cases.build import Case
 from grader.judge.expected import Output
 from grader.spec import Assignment, Part, Problem
+from grader.spec.key import key_id
 
 
 def default_dir() -> Path:
@@ -48,7 +50,7 @@ def _grader_digest() -> str:
 
 
 def cache_key(assignment: Assignment, seed: int) -> str:
-    parts = [assignment.digest, str(seed), _grader_digest(), np.__version__,
+    parts = [assignment.digest, str(seed), key_id(assignment.key), _grader_digest(), np.__version__,
              platform.python_version(), platform.machine()]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from grader.reporters import csv, github, gradescope, json, junit, markdown, table
-from grader.reporters._options import DEFAULT, VISIBILITIES, ReportOptions
+from grader.reporters._options import DEFAULT, HIDDEN_DETAILS, VISIBILITIES, ReportOptions
 from grader.results import GradeReport
 
 
@@ -33,9 +33,15 @@ FORMATS: dict[str, Renderer] = {
     "json": _plain(json.render),
     "csv": _plain(csv.render),
     "gradescope": gradescope.render,
-    "junit": _plain(junit.render),
-    "markdown": _plain(markdown.render),
+    "junit": junit.render,
+    "markdown": markdown.render,
     "github": github.render,
 }
 
-__all__ = ["FORMATS", "VISIBILITIES", "Renderer", "ReportOptions"]
+# The formats a student may read: they show hidden cases only in the grader's words
+# (grader.reporters._visible), as ReportOptions.hidden_detail allows. The others (table,
+# json, csv) are the instructor's.
+STUDENT_FACING = ("gradescope", "junit", "markdown", "github")
+
+__all__ = ["FORMATS", "HIDDEN_DETAILS", "STUDENT_FACING", "VISIBILITIES", "Renderer",
+           "ReportOptions"]

@@ -1,11 +1,14 @@
 """GitHub Actions workflow commands: an annotation per failing part, then the score.
 
-- ``::error file=F,line=L,title=T::MESSAGE`` where a failing case knows where in the student's
-  code it failed (``CaseResult.file`` and ``.line``; the file lies next to
+- ``::error file=F,line=L,title=T::MESSAGE`` where a failing public case knows where in the
+  student's code it failed (``CaseResult.file`` and ``.line``; the file lies next to
   ``SubmissionResult.path`` and is written relative to ``ReportOptions.root``, the checkout);
   ``::error title=T::MESSAGE`` without a location otherwise. The title names the part, its
-  cases and points; the message is the failing case as a student may see it (hidden cases by
-  id and kind of failure only), with its explanation.
+  cases and points; the message is the first failing public case with its explanation, or,
+  when only hidden cases failed, what :mod:`grader.reporters._visible` lets a student see of
+  them (how many passed; with ``ReportOptions.hidden_detail == "cases"`` each failing one's id
+  and kind of failure). A hidden case never gives a location: its file and line are the
+  student's to choose, after its inputs arrived.
 - parts that fail at the same place with the same message (a module that does not import fails
   every part alike) share one annotation, which lists them.
 - ``::notice title=ASSIGNMENT::SUBMISSION: SCORE / MAX (...)`` per submission.
@@ -74,7 +77,7 @@ def submission_annotations(sub: SubmissionResult,
                      f"{points(part.score)}/{points(part.max_score)} points")
             case = _visible.location(part)
             if case is None or case.line is None:
-                message = "\n".join([_visible.summary(part), *_first_explanation(part)])
+                message = "\n".join(_describe(part, options))
                 annotations.append(Annotation("error", title, message, parts=[name]))
                 continue
             key = (case.file or "", case.line, _what(case))
@@ -111,11 +114,15 @@ def escape_property(text: str) -> str:
 
 
 def _what(case: CaseResult) -> str:
-    """What went wrong, without the case id: the same for every part a broken import fails."""
-    return case.message if _visible.shows_message(case) else case.status
+    """What went wrong, without the case id: the same for every part a broken import fails.
+    (Only public cases are located.)"""
+    return case.message
 
 
-def _first_explanation(part: PartResult) -> list[str]:
-    failures = _visible.failing(part)
-    first = next((c for c in failures if c.public), failures[0] if failures else None)
-    return _visible.explanation(first) if first else []
+def _describe(part: PartResult, options: ReportOptions = DEFAULT) -> list[str]:
+    """A failing part without a location: its first failing public case with its
+    explanation, else its hidden cases as a student may see them."""
+    public = _visible.public_failures(part)
+    if public:
+        return [_visible.headline(public[0]), *_visible.explanation(public[0])]
+    return _visible.hidden_lines(part, options) or [_visible.summary(part, options)]

@@ -15,9 +15,14 @@ Follows https://gradescope-autograders.readthedocs.io/en/latest/specs/. The mapp
   :func:`grader.scoring.shares` (each case is worth the same), so the tests add up to the part's
   score and to the top-level score. A part with no cases run is one test worth nothing.
 - ``status`` is ``passed`` when the test earned all its points, else ``failed``.
-- a test's ``output`` counts its cases and lists the failing ones; a hidden case shows only its
-  id and the kind of failure, never its inputs, values or message. What the student's code
-  printed is left out, since it could echo a hidden case's inputs.
+- a public test's ``output`` counts its cases and lists the failing ones, the first with its
+  explanation. A hidden test's ``output`` is how many of its cases passed and, with
+  ``ReportOptions.hidden_detail == "cases"``, each failing one's id and kind of failure in
+  the grader's words: never its inputs, values, message, file or line, nor any other text
+  the student's process chose (:mod:`grader.reporters._visible`). What the student's code
+  printed is left out, since it could echo a hidden case's inputs. Names, ``extra_data`` and
+  the top-level ``output`` hold only the grader's words, the spec's ids, the score and a
+  problem with the submission as a whole (found before any case ran).
 
 Gradescope runs an autograder once per submission, so the report must hold exactly one.
 """
@@ -86,16 +91,19 @@ def part_tests(problem: ProblemResult, part: PartResult,
         public = group[0].public
         kind = "public" if public else "hidden"
         visibility = "visible" if public else options.hidden_visibility
-        lines = _group_lines(group, kind)
+        lines = _group_lines(group, kind, options)
         if part.scoring == scoring.ALL_OR_NOTHING:
             lines.append(ALL_OR_NOTHING_NOTE)
         tests.append(_test(f"{name} ({kind} cases)", score, max_score, visibility, lines))
     return tests
 
 
-def _group_lines(group: tuple[CaseResult, ...], kind: str) -> list[str]:
+def _group_lines(group: tuple[CaseResult, ...], kind: str,
+                 options: ReportOptions = DEFAULT) -> list[str]:
     passed = sum(c.passed for c in group)
     lines = [f"{passed} of {len(group)} {kind} cases passed."]
+    if kind == "hidden" and not options.hidden_cases:
+        return lines  # the count, and nothing a submission could choose case by case
     for i, case in enumerate(c for c in group if not c.passed):
         lines.append(_visible.headline(case))
         if i == 0:

@@ -5,11 +5,17 @@ Follows the common schema of Jenkins and pytest (``junit-10.xsd``):
 - ``<testsuites name=ASSIGNMENT>`` holds one ``<testsuite name="SUBMISSION.QUESTION">`` per
   submission and question, with the question's ``score`` and ``max_score`` as properties;
 - one ``<testcase classname="SUBMISSION.QUESTION" name=PART>`` per part;
-- a part that lost points has a ``<failure>`` when its first failing case returned wrong
-  values (or broke a property), else an ``<error>`` (it raised, timed out, crashed, was not
-  defined, the module did not import, ...); ``message`` is that case as a student may see it
-  (hidden cases by id and kind of failure only) and the text gives the points, the counts and
-  the case's explanation; a part with no cases run is ``<skipped>``;
+- a part that lost points has a ``<failure>`` when its first failing public case returned
+  wrong values (or broke a property), else an ``<error>`` (it raised, timed out, crashed, was
+  not defined, the module did not import, ...); ``message`` is that case and the text gives
+  the points, the counts, the case's explanation and the part's hidden cases as a student may
+  see them (:mod:`grader.reporters._visible`: how many passed, and with
+  ``ReportOptions.hidden_detail == "cases"`` each failing one's id and kind of failure);
+- a part that lost points on hidden cases only has a ``<failure type="hidden">`` whose message
+  and text say only that (with ``cases``: a ``<failure>`` or ``<error>`` by the first failing
+  hidden case's kind, its status as the type); nothing the student's process chose after a
+  hidden input arrived reaches an element, attribute or text; a part with no cases run is
+  ``<skipped>``;
 - ``tests``, ``failures``, ``errors`` and ``skipped`` on every suite and on the root count
   those elements. No times, so the same grading gives the same bytes.
 
@@ -24,6 +30,7 @@ import xml.etree.ElementTree as ET
 
 from grader.reporters import _visible
 from grader.reporters._format import exact, points
+from grader.reporters._options import DEFAULT, ReportOptions
 from grader.results import GradeReport, PartResult, ProblemResult, SubmissionResult
 
 NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -31,10 +38,10 @@ NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 COUNTED = {"failures": "failure", "errors": "error", "skipped": "skipped"}
 
 
-def render(report: GradeReport) -> str:
+def render(report: GradeReport, options: ReportOptions = DEFAULT) -> str:
     root = ET.Element("testsuites", name=xml_text(report.assignment.name))
     for sub in report.submissions:
-        for suite in submission_suites(sub):
+        for suite in submission_suites(sub, options):
             root.append(suite)
     _count(root, root.findall("testsuite/testcase"))
     ET.indent(root, "  ")
@@ -42,8 +49,9 @@ def render(report: GradeReport) -> str:
             + ET.tostring(root, encoding="unicode") + "\n")
 
 
-def submission_suites(sub: SubmissionResult) -> list[ET.Element]:
-    suites = [problem_suite(sub, problem) for problem in sub.problems]
+def submission_suites(sub: SubmissionResult,
+                      options: ReportOptions = DEFAULT) -> list[ET.Element]:
+    suites = [problem_suite(sub, problem, options) for problem in sub.problems]
     if not suites and sub.error:
         # Nothing was graded: the submission itself is the error.
         suite = ET.Element("testsuite", name=xml_text(sub.id))
@@ -54,20 +62,22 @@ def submission_suites(sub: SubmissionResult) -> list[ET.Element]:
     return suites
 
 
-def problem_suite(sub: SubmissionResult, problem: ProblemResult) -> ET.Element:
+def problem_suite(sub: SubmissionResult, problem: ProblemResult,
+                  options: ReportOptions = DEFAULT) -> ET.Element:
     name = xml_text(f"{sub.id}.{problem.id}")
     suite = ET.Element("testsuite", name=name)
     props = ET.SubElement(suite, "properties")
     for key, value in (("title", problem.title), ("score", exact(problem.score)),
                        ("max_score", exact(problem.max_score)), ("status", problem.status)):
         ET.SubElement(props, "property", name=key, value=xml_text(value))
-    cases = [part_case(name, part) for part in problem.parts]
+    cases = [part_case(name, part, options) for part in problem.parts]
     suite.extend(cases)
     _count(suite, cases)
     return suite
 
 
-def part_case(classname: str, part: PartResult) -> ET.Element:
+def part_case(classname: str, part: PartResult,
+              options: ReportOptions = DEFAULT) -> ET.Element:
     case = ET.Element("testcase", classname=classname, name=xml_text(part.id))
     if part.total == 0:
         ET.SubElement(case, "skipped", message=xml_text(part.message or "no cases run"))
@@ -75,13 +85,21 @@ def part_case(classname: str, part: PartResult) -> ET.Element:
     failures = _visible.failing(part)
     if not failures:
         return case
-    first = next((c for c in failures if c.public), failures[0])
-    kind = "failure" if first.status == "fail" else "error"
     body = [f"{points(part.score)} / {points(part.max_score)} points; "
-            f"{part.passed} of {part.total} cases passed",
-            _visible.headline(first), *_visible.explanation(first)]
-    element = ET.SubElement(case, kind, message=xml_text(_visible.summary(part)),
-                            type=first.status)
+            f"{part.passed} of {part.total} cases passed"]
+    public = _visible.public_failures(part)
+    if public:
+        first = public[0]
+        body += [_visible.headline(first), *_visible.explanation(first)]
+        kind, status = ("failure" if first.status == "fail" else "error"), first.status
+    elif options.hidden_cases:  # the kind of the first failing hidden case may be shown
+        status = failures[0].status if failures[0].status in _visible.HIDDEN_STATUS else "hidden"
+        kind = "failure" if status in ("fail", "hidden") else "error"
+    else:  # only the counts: not even whether a hidden case raised or returned wrong values
+        kind, status = "failure", "hidden"
+    body += _visible.hidden_lines(part, options)
+    element = ET.SubElement(case, kind, message=xml_text(_visible.summary(part, options)),
+                            type=status)
     element.text = xml_text("\n".join(body))
     return case
 

@@ -2,27 +2,39 @@
 
 GitHub-flavoured tables: for one submission, a row per part (question, part, result, cases,
 points, first failure); for several, the gradebook (a row per submission, a column per
-question, the total, notes). Student-controlled text (ids, messages) is escaped so it shows
-as typed: no pipe ends a cell, no newline ends a row, no markdown, HTML or math markup acts.
-Hidden cases show only their id and the kind of failure. No timings: the same grading gives
-the same bytes.
+question, the total, notes). Student-controlled text (ids, file names, messages) is escaped
+so it shows as typed: no pipe ends a cell, no newline ends a row, no markdown, HTML or math
+markup acts, and nothing GitHub would link by itself stays live (``@mentions``, which notify
+people; ``#123`` references; bare ``http://``, ``https://`` and ``www.`` URLs; e-mail
+addresses): a zero-width space after ``@``, ``#``, ``www`` and the ``:`` of ``://`` breaks
+each of those patterns and shows nothing. Hidden cases show only how many passed (with
+``ReportOptions.hidden_detail == "cases"``: each failing one's id and kind of failure). No
+timings: the same grading gives the same bytes.
 """
 
 from __future__ import annotations
 
+import re
+
 from grader.reporters import _visible
 from grader.reporters._format import points
+from grader.reporters._options import DEFAULT, ReportOptions
 from grader.results import GradeReport, SubmissionResult
 
 CELL_WIDTH = 160
 # Backslash-escaped wherever student text appears: markdown emphasis, code, links, HTML,
 # strikethrough, math, headings, entities and table cells.
 SPECIAL = frozenset("\\`*_[]<>|~$#&")
+ZERO_WIDTH_SPACE = "\u200b"
+# What GitHub links by itself in text: mentions and e-mail addresses (at "@"), issue and pull
+# request references (at "#"), and URLs (at "://" and "www."). A zero-width space after each
+# of these marks (found after escaping, hence the optional backslash) unlinks it.
+AUTOLINK = re.compile(r"(?i)(\\?[@#]|:(?=//)|www(?=\.))")
 
 
-def render(report: GradeReport) -> str:
+def render(report: GradeReport, options: ReportOptions = DEFAULT) -> str:
     if len(report.submissions) == 1:
-        return render_submission(report, report.submissions[0])
+        return render_submission(report, report.submissions[0], options)
     return render_gradebook(report)
 
 
@@ -46,10 +58,12 @@ def render_gradebook(report: GradeReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_submission(report: GradeReport, sub: SubmissionResult) -> str:
+def render_submission(report: GradeReport, sub: SubmissionResult,
+                      options: ReportOptions = DEFAULT) -> str:
     info = report.assignment
     lines = [f"### {escape(info.name)}: {escape(sub.id)}: "
-             f"{points(sub.score)} / {points(sub.max_score)}", "", _scope(report, sub.seed), ""]
+             f"{points(sub.score)} / {points(sub.max_score)}", "",
+             _scope(report, sub.seed, options), ""]
     if sub.error:
         lines += [f"**Problem with the submission:** {escape(sub.error)}", ""]
     header = ["question", "part", "result", "cases", "points", "first failure"]
@@ -61,7 +75,7 @@ def render_submission(report: GradeReport, sub: SubmissionResult) -> str:
             rows.append([problem.id, escape(part.id), mark,
                          f"{part.passed}/{part.total}",
                          f"{points(part.score)} / {points(part.max_score)}",
-                         escape(_visible.summary(part))])
+                         escape(_visible.summary(part, options))])
     lines += table(header, align, rows)
     return "\n".join(lines) + "\n"
 
@@ -74,11 +88,12 @@ def table(header: list[str], align: list[str], rows: list[list[str]]) -> list[st
 
 def escape(text: str, width: int = CELL_WIDTH) -> str:
     """Student-controlled text as one line of literal markdown, at most ``width`` characters
-    before escaping."""
+    before escaping, with no mention, reference or link that GitHub would make of it."""
     flat = " ".join("".join(_printable(ch) for ch in text).split())
     if len(flat) > width:
         flat = flat[: width - 3] + "..."
-    return "".join("\\" + ch if ch in SPECIAL else ch for ch in flat)
+    escaped = "".join("\\" + ch if ch in SPECIAL else ch for ch in flat)
+    return AUTOLINK.sub(lambda m: m.group() + ZERO_WIDTH_SPACE, escaped)
 
 
 def _printable(ch: str) -> str:
@@ -93,9 +108,11 @@ def _row(cells: list[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def _scope(report: GradeReport, seed: object) -> str:
+def _scope(report: GradeReport, seed: object, options: ReportOptions = DEFAULT) -> str:
     scope = "Public cases only" if report.cases == "public" else "All cases"
     seed_text = f", seed {seed}" if seed is not None else ""
-    hidden = (" A failing hidden case shows only its id and the kind of failure."
-              if report.cases == "all" else "")
+    hidden = ""
+    if report.cases == "all":
+        hidden = (" A failing hidden case shows only its id and the kind of failure."
+                  if options.hidden_cases else " Hidden cases show only how many passed.")
     return f"{scope}{seed_text}, assignment `{report.assignment.digest}`.{hidden}"

@@ -1,7 +1,12 @@
-"""The report of ``grader validate``: one row per part, then every problem found."""
+"""The report of ``grader validate``: one row per part, then every problem found.
+
+Notes and problems can quote what the code under test said (a wrong answer's exception), so
+every line is shown inert for a terminal (:func:`grader.display.printable`).
+"""
 
 from __future__ import annotations
 
+from grader.display import printable
 from grader.validate import ValidationReport
 
 
@@ -10,8 +15,9 @@ def render(name: str, report: ValidationReport) -> str:
     for c in report.parts:
         wrong = f"{c.wrong_caught}/{len(c.wrong)}" if c.wrong else "-"
         oracle = c.oracle_verdict if not c.oracles else f"{c.oracle_verdict} ({len(c.oracles)})"
-        rows.append([f"{c.problem}/{c.part}", f"{c.cases} ({c.public} public)", oracle,
-                     wrong, "ok" if not c.problems else f"{len(c.problems)} problem(s)"])
+        rows.append([printable(f"{c.problem}/{c.part}"), f"{c.cases} ({c.public} public)",
+                     printable(oracle), wrong,
+                     "ok" if not c.problems else f"{len(c.problems)} problem(s)"])
     from tabulate import tabulate  # (imported when used: 20 ms of every CLI start)
 
     lines = [tabulate(rows, headers=["part", "cases", "reference oracle",
@@ -28,4 +34,4 @@ def render(name: str, report: ValidationReport) -> str:
     verdict = "valid" if report.ok else "NOT valid"
     lines.append(f"{name}: {len(report.parts)} parts, wrong answers caught {caught}/{total}, "
                  f"{verdict}")
-    return "\n".join(lines) + "\n"
+    return "\n".join([lines[0], *(printable(line) for line in lines[1:])]) + "\n"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from grader.errors import SpecError
 from grader.spec._common import SETTINGS, Context, display_path, read_settings, read_yaml
+from grader.spec.key import read_key
 from grader.spec.model import (
     MAX_TIMEOUT,
     ORACLE_KINDS,
@@ -42,6 +43,7 @@ __all__ = [
     "Problem",
     "Tolerance",
     "assignment_digest",
+    "display_path",
     "load_assignment",
 ]
 
@@ -112,6 +114,7 @@ def load_assignment(path: str | Path) -> Assignment:
         digest=assignment_digest(root, reference_dir, public_dir, ids,
                                  [g.stored.path for g in groups if g.stored is not None]),
         source_digest=source_digest,
+        key=read_key(root),
     )
 
 

@@ -108,6 +108,11 @@ class Part:
     def case_count(self) -> int:
         return sum(g.count for g in self.groups)
 
+    @property
+    def draws_hidden(self) -> bool:
+        """Whether some hidden case is drawn (not stored), so only the key can make it."""
+        return any(g.stored is None and g.public < g.count for g in self.groups)
+
     def numbered_groups(self) -> Iterator[tuple[CaseGroup, tuple[int, ...]]]:
         """Each case group with the indices of its cases (see :meth:`CaseGroup.indices`)."""
         start = 0
@@ -138,6 +143,13 @@ class Assignment:
     defaults: Defaults
     digest: str
     source_digest: str | None = None  # a student bundle: the digest it was exported from
+    # The secret key of the hidden cases (grader.spec.key), None when there is no key file.
+    key: bytes | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def needs_key(self) -> bool:
+        """Whether some hidden case is drawn, so that grading every case needs :attr:`key`."""
+        return any(part.draws_hidden for p in self.problems for part in p.parts)
 
     @property
     def max_score(self) -> float:

@@ -25,7 +25,7 @@ def load_with_groups(tmp_path: Path, groups: list[dict[str, Any]],
 
 def part_cases(assignment: Assignment) -> Any:
     problem = assignment.problems[0]
-    return build_part_cases(problem.parts[0], problem, assignment.seed)
+    return build_part_cases(problem.parts[0], problem, assignment.seed, assignment.key)
 
 
 def test_ids_and_indices_count_across_groups(tmp_path: Path) -> None:

@@ -242,7 +242,7 @@ def cases_of(tmp_path: Path, groups: list[dict[str, Any]], seed: int | None = No
     assignment = load_assignment(root)
     problem = assignment.problems[0]
     return build_part_cases(problem.parts[0], problem,
-                            assignment.seed if seed is None else seed)
+                            assignment.seed if seed is None else seed, assignment.key)
 
 
 def test_shared_dims_agree_between_args_of_a_case(tmp_path: Path) -> None:

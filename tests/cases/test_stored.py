@@ -59,7 +59,7 @@ def test_a_file_without_indices_numbers_its_cases_in_the_part(tmp_path: Path) ->
 
     assignment = load_assignment(make_assignment(root, problems={"q1": problem}))
     q1 = assignment.problems[0]
-    cases = build_part_cases(q1.parts[0], q1, assignment.seed)
+    cases = build_part_cases(q1.parts[0], q1, assignment.seed, assignment.key)
 
     assert [(c.id, c.group, c.public) for c in cases] == [
         ("q1/double/0", "group1", True), ("q1/double/1", "group1", False),
@@ -96,7 +96,7 @@ def test_stored_expected_outputs_replace_the_reference(tmp_path: Path) -> None:
     problem_spec = assignment.problems[0]
     split = problem_spec.parts[3]
 
-    cases = build_part_cases(split, problem_spec, assignment.seed)
+    cases = build_part_cases(split, problem_spec, assignment.seed, assignment.key)
     (outputs,) = compute_expected(problem_spec, split, cases, assignment.public_dir)
 
     assert [c.id for c in cases] == ["q1/split/4"]

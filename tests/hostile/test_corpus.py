@@ -124,6 +124,7 @@ EXPECTED: dict[str, Expect] = {
     "steal_os_environ": Expect("add", "nothing to steal in the environment"),
     "steal_list_siblings": Expect("scale", "no other submissions visible", full_only=READ),
     "steal_expected_cache": Expect("pair", "found no cached expected outputs", full_only=READ),
+    "steal_hidden_key": Expect("add", "no hidden key to steal", full_only=READ),
     "steal_network": Expect("norm", "Network is unreachable", full_only=NETWORK),
     "steal_user_keyring": Expect("add", "keyrings refused", full_only=KEYRINGS),
     "res_oom_score_lowered": Expect("scale", "oom score 1000", full_only=DUMPABLE,

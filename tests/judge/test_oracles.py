@@ -369,7 +369,7 @@ def test_a_spec_oracle_checks_the_reference_on_every_case(tmp_path: Path, loss: 
                                                  reference=reference))
     question = assignment.problems[0]
     part = question.parts[0]
-    cases = build_part_cases(part, question, assignment.seed)
+    cases = build_part_cases(part, question, assignment.seed, assignment.key)
     expected = compute_expected(question, part, cases, assignment.public_dir)
 
     found = verify_all(part.oracles, cases, expected, assignment.public_dir, assignment.seed)

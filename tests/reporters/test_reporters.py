@@ -298,7 +298,7 @@ def test_markdown_for_one_submission_is_a_table_of_parts(hw2_report: GradeReport
     rows = md_table(text)
     assert_gfm_table(rows, len(parts_of(report.submissions[0])))
     assert rows[0] == ["question", "part", "result", "cases", "points", "first failure"]
-    assert text.startswith("### ") and "buggy: 44.48 / 100" in text.splitlines()[0]
+    assert text.startswith("### ") and "buggy: 43.57 / 100" in text.splitlines()[0]
     passed = {r[1].replace("\\_", "_"): r[2] for r in rows[2:]}
     assert passed["gradient_descent_step"] == "✅" and passed["sigmoid"] == "❌"
 
@@ -495,8 +495,9 @@ def test_cli_check_writes_every_report_then_fails_under(tmp_path: Path) -> None:
 
 def test_hostile_exception_message_is_escaped_in_every_format(mini: Assignment,
                                                               tmp_path: Path) -> None:
+    # double() has a public case: only a public case may give the annotation a location.
     student = write_student(tmp_path / "s", '''
-        def halve(x):
+        def double(x):
             raise ValueError("a|b ::error::pwn %0A <i>x</i>, k: v ]]> `q`")
         ''')
     grader = Grader(mini, GradeOptions())

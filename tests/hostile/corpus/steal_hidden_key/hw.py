@@ -1,0 +1,35 @@
+"""Hostile submission steal_hidden_key: Reads the assignment's secret key of the hidden cases
+(by absolute paths baked in when the corpus is written); with it, a student could draw every
+hidden case.
+
+Hostile part: add(); the other parts are correct and never call it.
+"""
+
+import numpy as np
+
+
+KEYS = ["@@ASSIGNMENT@@/hidden.key", "@@REPO@@/tests/hostile/assignment/hidden.key",
+        "@@REPO@@/problems/hw2/hidden.key"]
+
+
+def add(a, b):
+    for path in KEYS:
+        try:
+            with open(path) as f:
+                f.read()
+        except OSError:
+            continue
+        return a + b  # the key was readable: a leak, which the test reports as full marks
+    raise RuntimeError("no hidden key to steal")
+
+
+def scale(x, c):
+    return c * x
+
+
+def norm(x):
+    return float(np.sqrt(np.sum(np.square(x))))
+
+
+def pair(x):
+    return float(np.sum(x)), 2 * x
