@@ -337,13 +337,19 @@ def export(assignment: Path, out: Path) -> None:
 @main.command("gradescope-bundle")
 @click.argument("assignment", type=click.Path(path_type=Path))
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@hidden_visibility_option
+@hidden_detail_option
 @_handle_errors
-def gradescope_bundle(assignment: Path, out: Path) -> None:
+def gradescope_bundle(assignment: Path, out: Path, hidden_visibility: str,
+                      hidden_detail: str) -> None:
     """Write OUT (a new .zip): the autograder Gradescope runs on each submission of ASSIGNMENT.
 
-    It holds setup.sh, run_autograder, the whole assignment (references included: Gradescope's
-    image is trusted) and this grader's source, which setup.sh installs with pip.
+    It holds setup.sh, run_autograder (which grades with --hidden-visibility and
+    --hidden-detail as given here), the whole assignment (references and the secret key
+    included: the autograder draws the hidden cases) and this grader's source, which
+    setup.sh installs with pip.
     """
     spec = load_assignment(assignment)
-    write_gradescope_zip(spec, out)
-    click.echo(f"wrote {out} (assignment {spec.digest})", err=True)
+    write_gradescope_zip(spec, out, hidden_visibility, hidden_detail)
+    click.echo(f"wrote {out} (assignment {spec.digest}; it holds the reference code and the "
+               "secret key of the hidden cases: keep it private)", err=True)

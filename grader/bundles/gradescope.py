@@ -9,8 +9,8 @@ and runs ``run_autograder`` (copied to ``/autograder``), which must write
     setup.sh          installs python3 and pip if missing, then the grader from grader-src/
     run_autograder    finds the student's module file and runs ``grader grade ... --format
                       gradescope``; GRADER_AUTOGRADER_ROOT replaces /autograder (for tests)
-    assignment/       the whole assignment, references included: Gradescope's image is the
-                      instructor's trusted grading environment
+    assignment/       the whole assignment, references and the secret key (``hidden.key``,
+                      mode 0600) included: the autograder draws the hidden cases
     grader-src/       this grader's source (pyproject.toml, README.md, grader/)
 
 The assignment is copied file for file, so the reports that Gradescope produces carry the
@@ -30,7 +30,7 @@ import grader
 from grader.bundles._files import regular_files
 from grader.errors import UsageError
 from grader.spec import Assignment
-from grader.spec.key import missing_key
+from grader.spec.key import KEY_FILE, missing_key
 
 _LINKS = "the autograder zip holds regular files only"  # why a link is refused
 _EPOCH = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same inputs give the same zip
@@ -75,12 +75,15 @@ EOF
     exit 0
 fi
 exec grader grade "$ROOT/source/assignment" "$FOUND" --format gradescope -o "$RESULTS" \\
-    --jobs 1
+    --jobs 1 {report_flags}
 """
 
 
-def write_gradescope_zip(assignment: Assignment, out: Path) -> None:
-    """Write Gradescope's autograder zip for ``assignment`` to the new file ``out``."""
+def write_gradescope_zip(assignment: Assignment, out: Path,
+                         hidden_visibility: str = "after_published",
+                         hidden_detail: str = "counts") -> None:
+    """Write Gradescope's autograder zip for ``assignment`` to the new file ``out``; its
+    ``run_autograder`` passes ``--hidden-visibility`` and ``--hidden-detail`` on."""
     if out.exists() or out.is_symlink():
         raise UsageError(f"{out} already exists; give the name of a new file")
     parent = out.absolute().parent
@@ -94,13 +97,17 @@ def write_gradescope_zip(assignment: Assignment, out: Path) -> None:
         raise missing_key(assignment.root)  # the autograder draws the hidden cases from it
     source = grader_source()
     module = assignment.module_file
-    run = RUN_AUTOGRADER.format(module=module, module_q=shlex.quote(module))
+    flags = shlex.join(["--hidden-visibility", hidden_visibility,
+                        "--hidden-detail", hidden_detail])
+    run = RUN_AUTOGRADER.format(module=module, module_q=shlex.quote(module), report_flags=flags)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        _add(archive, "setup.sh", SETUP_SH.encode(), executable=True)
-        _add(archive, "run_autograder", run.encode(), executable=True)
+        _add(archive, "setup.sh", SETUP_SH.encode(), 0o755)
+        _add(archive, "run_autograder", run.encode(), 0o755)
         for path, name in regular_files(assignment.root, _LINKS):
-            _add(archive, f"assignment/{name}", path.read_bytes())
+            # The key stays readable by its owner only, as `grader validate` wrote it.
+            _add(archive, f"assignment/{name}", path.read_bytes(),
+                 0o600 if name == KEY_FILE else 0o644)
         for path, name in source:
             _add(archive, f"grader-src/{name}", path.read_bytes())
     fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{out.name}.", suffix=".tmp")
@@ -131,8 +138,8 @@ def grader_source() -> list[tuple[Path, str]]:
     return files
 
 
-def _add(archive: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) -> None:
+def _add(archive: zipfile.ZipFile, name: str, data: bytes, mode: int = 0o644) -> None:
     info = zipfile.ZipInfo(name, date_time=_EPOCH)
-    info.external_attr = ((0o100755 if executable else 0o100644) & 0xFFFF) << 16
+    info.external_attr = ((0o100000 | mode) & 0xFFFF) << 16
     info.compress_type = zipfile.ZIP_DEFLATED
     archive.writestr(info, data)

@@ -46,20 +46,31 @@ def key_path(root: Path) -> Path:
     return root / KEY_FILE
 
 
+def _shown(root: Path) -> str:
+    """The key file's path as the user would write it (a link is named, not followed)."""
+    return str(Path(display_path(root)) / KEY_FILE)
+
+
 def read_key(root: Path) -> bytes | None:
     """The key in ``root/hidden.key``, or None when there is no such file."""
     path = key_path(root)
+    expected = ("expected one line of hexadecimal digits, an even number of them and at least "
+                f"{2 * _MIN_BYTES} (the key that `grader validate` writes)")
     try:
-        text = path.read_text(encoding="ascii")
+        text = path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
+        if path.is_symlink():
+            raise SpecError(_shown(root), "", "a link to a missing file: restore the key it "
+                            "pointed to (a new key changes every hidden case)") from None
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(display_path(path), "", f"unreadable key file ({exc})") from None
+    except UnicodeDecodeError:
+        raise SpecError(_shown(root), "", f"not text; {expected}") from None
+    except OSError as exc:
+        raise SpecError(_shown(root), "", f"unreadable ({exc.strerror})") from None
     lines = [line.strip() for line in text.splitlines()]
     values = [line.lower() for line in lines if line and not line.startswith("#")]
     if len(values) != 1 or not _HEX.fullmatch(values[0]):
-        raise SpecError(display_path(path), "", f"expected one line of at least {2 * _MIN_BYTES} "
-                        f"hexadecimal digits (the key that `grader validate` writes)")
+        raise SpecError(_shown(root), "", expected)
     return bytes.fromhex(values[0])
 
 
@@ -83,8 +94,9 @@ def ensure_key(assignment: Assignment) -> tuple[Assignment, Path | None]:
 
 def missing_key(root: Path) -> SpecError:
     """The error for a run that needs hidden cases when the assignment has no key."""
-    return SpecError(display_path(key_path(root)), "",
-                     "missing: the hidden cases are drawn from this secret key; create it with "
+    return SpecError(_shown(root), "",
+                     "missing: the hidden cases are drawn from this secret key; restore it if "
+                     "you had one (a new key changes every hidden case), or create one with "
                      f"`grader validate {display_path(root)}`")
 
 

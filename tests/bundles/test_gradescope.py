@@ -59,6 +59,23 @@ def test_zip_has_the_scripts_at_its_root_and_executable(zipped: Path) -> None:
     assert not any("__pycache__" in name or name.endswith(".pyc") for name in modes)
 
 
+def test_zip_keeps_the_key_private_and_the_report_choices(zipped: Path, tmp_path: Path) -> None:
+    with zipfile.ZipFile(zipped) as archive:
+        modes = {info.filename: info.external_attr >> 16 for info in archive.infolist()}
+        script = archive.read("run_autograder").decode()
+    assert modes["assignment/hidden.key"] == 0o100600
+    assert modes["assignment/q1.yaml"] == 0o100644
+    assert "--hidden-visibility after_published --hidden-detail counts" in script
+    out = tmp_path / "cases.zip"
+    result = run("gradescope-bundle", HW2, out, "--hidden-detail", "cases",
+                 "--hidden-visibility", "after_due_date")
+    assert result.exit_code == 0, result.output
+    assert "secret key of the hidden cases: keep it private" in result.stderr
+    with zipfile.ZipFile(out) as archive:
+        script = archive.read("run_autograder").decode()
+    assert "--hidden-visibility after_due_date --hidden-detail cases" in script
+
+
 def test_zip_holds_the_whole_assignment_with_its_digest(source: Path, hw2: Assignment) -> None:
     assert _files(source / "assignment") == _files(HW2)
     assert load_assignment(source / "assignment").digest == hw2.digest

@@ -40,9 +40,14 @@ def test_the_key_file_is_read_and_checked(mini: Path) -> None:
     assert read_key(mini) == bytes([0xAB]) * 16
     for bad in ("", "ab" * 15, "xy" * 32, "ab" * 32 + "\n" + "cd" * 32, "abc" * 11):
         (mini / KEY_FILE).write_text(bad, encoding="ascii")
-        with pytest.raises(SpecError, match=r"hidden.key: expected one line of at least 32 "
-                                            r"hexadecimal digits"):
+        with pytest.raises(SpecError, match=r"hidden.key: expected one line of hexadecimal "
+                                            r"digits, an even number of them and at least 32"):
             load_assignment(mini)
+    (mini / KEY_FILE).write_bytes(b"\xef\xbb\xbf" + b"AB" * 16 + b"\r\n")  # Notepad's
+    assert read_key(mini) == bytes([0xAB]) * 16
+    (mini / KEY_FILE).write_bytes(bytes(range(256)))
+    with pytest.raises(SpecError, match=r"hidden.key: not text; expected one line"):
+        load_assignment(mini)
 
 
 def test_grade_without_the_key_exits_2_saying_how_to_make_it(mini: Path, tmp_path: Path
@@ -53,7 +58,7 @@ def test_grade_without_the_key_exits_2_saying_how_to_make_it(mini: Path, tmp_pat
     assert result.exit_code == 2
     line = one_line(result)
     assert line.startswith("grader: error: ") and "mini/hidden.key: missing: " in line
-    assert line.endswith(f"create it with `grader validate {mini}`")
+    assert line.endswith(f"or create one with `grader validate {mini}`")
     assert run("check", mini, student, "--all").exit_code == 2
     assert run("check", mini, student, "--case", "q1/halve/0").exit_code == 2  # hidden
 
@@ -69,6 +74,19 @@ def test_public_cases_need_no_key(mini: Path, tmp_path: Path) -> None:
     assert run("export", mini, bundle).exit_code == 0
     assert not (bundle / KEY_FILE).exists()
     assert run("check", bundle, student).exit_code == 0
+
+
+def test_a_key_linked_to_a_missing_file_is_not_replaced(mini: Path, tmp_path: Path) -> None:
+    (mini / KEY_FILE).unlink()
+    (mini / KEY_FILE).symlink_to(tmp_path / "elsewhere.key")
+    student = write_student(tmp_path / "alice").folder
+    for args in (("validate", mini), ("grade", mini, student)):
+        result = run(*args)
+        assert result.exit_code == 2
+        assert one_line(result) == (f"grader: error: {mini / KEY_FILE}: a link to a missing "
+                                    "file: restore the key it pointed to (a new key changes "
+                                    "every hidden case)")
+    assert not (tmp_path / "elsewhere.key").exists()
 
 
 def test_validate_creates_a_missing_key_once(mini: Path) -> None:
