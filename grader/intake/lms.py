@@ -11,7 +11,9 @@ Canvas     ``<sortable name>[_LATE]_<user id>_<attachment id>_<file>``, e.g.
 Moodle     ``<Full Name>_<participant id>_assignsubmission_file_<file>``, or a folder named
            ``<Full Name>_<participant id>_assignsubmission_file[_]`` holding the files.
 Blackboard ``<assignment>_<username>_attempt_<YYYY-MM-DD-HH-MM-SS>_<file>``, and
-           ``<assignment>_<username>_attempt_<...>.txt`` for the attempt's receipt.
+           ``<assignment>_<username>_attempt_<...>.txt`` for the attempt's receipt. The
+           assignment is the start that all the folder's names share, so a username may
+           hold ``_``; a lone name's username is its last ``_``-free part.
 other      ``<student>_<anything>_<module>.py`` (or ``.zip``): the student is everything
            before the first underscore.
 ========== ====================================================================================
@@ -88,15 +90,37 @@ def _version(filename: str) -> tuple[str, int]:
     return match["stem"] + match["ext"], int(match["n"])
 
 
-def _blackboard(filename: str) -> _Reading | None:
+def _blackboard(filename: str, assignment: str | None = None) -> _Reading | None:
+    """Blackboard's reading; ``assignment``, where the folder tells it (:func:`_assignment`),
+    ends where the username starts, so a username may hold ``_``; else the username is the
+    last ``_``-free part before ``_attempt_``."""
     match = _BLACKBOARD.fullmatch(filename)
     if match is None:
         return None
+    student = match["student"]
+    head = filename[:match.start("student")] + student  # "<assignment>_<username>"
+    if assignment is not None and head.startswith(assignment + "_") and \
+            len(head) > len(assignment) + 1:
+        student = head[len(assignment) + 1:]
     if match["file"] is None:  # the attempt's receipt
-        return Named(match["student"], "", "", match["attempt"], 0, "blackboard"), match.end()
+        return Named(student, "", "", match["attempt"], 0, "blackboard"), match.end()
     original, n = _version(match["file"])
-    return (Named(match["student"], "", original, match["attempt"], n, "blackboard"),
+    return (Named(student, "", original, match["attempt"], n, "blackboard"),
             match.start("file"))
+
+
+def _assignment(filenames: Iterable[str]) -> str | None:
+    """The assignment's name in a folder of Blackboard names: the longest start, up to a
+    ``_``, that every ``<assignment>_<username>`` shares; None unless two differ."""
+    heads = {filename[:match.start("student")] + match["student"]
+             for filename in filenames if (match := _BLACKBOARD.fullmatch(filename))}
+    if len(heads) < 2:
+        return None
+    first, last = min(heads), max(heads)  # (what these two share, all of them share)
+    pairs = enumerate(zip(first, last, strict=False))
+    size = next((i for i, (a, b) in pairs if a != b), len(first))
+    cut = first.rfind("_", 0, size)
+    return first[:cut] if cut > 0 else None
 
 
 def _moodle(filename: str) -> _Reading | None:
@@ -176,7 +200,10 @@ def read_folder(filenames: Iterable[str], module_file: str) -> dict[str, Named]:
     name inside it looks like another LMS's; the others are read as ``<student>_...`` or
     ``<id>.py`` names. Two LMSs over half: see :func:`_likeliest`, then :func:`_leftmost`.
     """
-    readings = {name: {style: reading for style, read in _LMS.items()
+    filenames = list(filenames)
+    assignment = _assignment(filenames)
+    readers = {**_LMS, "blackboard": lambda name: _blackboard(name, assignment)}
+    readings = {name: {style: reading for style, read in readers.items()
                        if (reading := read(name)) is not None} for name in filenames}
     others = {name: _other(name, module_file) for name in readings}
     candidates = [name for name in readings if readings[name] or others[name] is not None]

@@ -25,6 +25,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from grader.display import printable
 from grader.reporters import _visible
 from grader.reporters._format import points
 from grader.reporters._options import DEFAULT, ReportOptions
@@ -106,6 +107,9 @@ def student_file(sub: SubmissionResult, case: CaseResult,
 
 
 def escape_data(text: str) -> str:
+    """A workflow command's message: inert for the log that shows it (control characters
+    and escape sequences shown escaped, as on a terminal), and ``%``, CR and LF encoded."""
+    text = printable(text, keep="\r\n")
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 

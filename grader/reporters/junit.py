@@ -19,21 +19,20 @@ Follows the common schema of Jenkins and pytest (``junit-10.xsd``):
 - ``tests``, ``failures``, ``errors`` and ``skipped`` on every suite and on the root count
   those elements. No times, so the same grading gives the same bytes.
 
-Built with :mod:`xml.etree.ElementTree`, which escapes markup; characters XML 1.0 cannot hold
-at all (control characters from a student's exception) are shown escaped first.
+Built with :mod:`xml.etree.ElementTree`, which escapes markup; control characters (which XML
+1.0 cannot hold, or a CI viewer would act on) are shown escaped first.
 """
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 
+from grader.display import printable
 from grader.reporters import _visible
 from grader.reporters._format import exact, points
 from grader.reporters._options import DEFAULT, ReportOptions
 from grader.results import GradeReport, PartResult, ProblemResult, SubmissionResult
 
-NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # Each count attribute and the testcase child it counts.
 COUNTED = {"failures": "failure", "errors": "error", "skipped": "skipped"}
 
@@ -105,8 +104,10 @@ def part_case(classname: str, part: PartResult,
 
 
 def xml_text(text: str) -> str:
-    """Text XML 1.0 can hold: characters it cannot are written as escapes (``\\x1b``)."""
-    return NOT_XML.sub(lambda m: repr(m.group())[1:-1], text)
+    """Text XML 1.0 can hold, and inert where a CI system shows it: control characters
+    (which XML cannot hold, or a viewer would act on, such as ``\\r``) are written as
+    escapes (``\\x1b``)."""
+    return printable(text, keep="\n\t")
 
 
 def _count(element: ET.Element, cases: list[ET.Element]) -> None:

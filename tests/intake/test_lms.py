@@ -241,3 +241,14 @@ def test_a_blackboard_download_with_numeric_usernames_is_blackboards() -> None:
     read = lms.read_folder(names, "hw.py")
     assert {(n.student, n.style, n.ambiguous) for n in read.values()} == {
         ("123456", "blackboard", ""), ("777777", "blackboard", "")}
+
+
+def test_blackboard_usernames_may_hold_underscores() -> None:
+    """The assignment's name is the start every name of the download shares, so ``a_lee``
+    and ``b_lee`` stay two students (not one "lee", graded from the later file)."""
+    names = [f"Homework 2_{user}_attempt_2024-10-0{day}-09-00-00{tail}"
+             for user, day in (("a_lee", 2), ("b_lee", 4), ("jsmith", 3))
+             for tail in ("_hw.py", ".txt")]
+    read = lms.read_folder(names, "hw.py")
+    assert sorted({n.student for n in read.values()}) == ["a_lee", "b_lee", "jsmith"]
+    assert all(n.style == "blackboard" and not n.ambiguous for n in read.values())

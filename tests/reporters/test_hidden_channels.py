@@ -217,6 +217,17 @@ def test_table_and_check_text_show_control_characters_escaped() -> None:
     assert len(texts["table"].splitlines()) == 5  # title, blank, header, rule, eve's row
 
 
+def test_student_facing_formats_carry_no_raw_control_characters() -> None:
+    """A submission's id and path (folder names a student chose), its messages and file
+    names: escaped in every student-facing format, as on a terminal (a CI log shows the
+    GitHub format's lines as they are)."""
+    for name in STUDENT_FACING:  # (grader check's text: above; its colours are its own)
+        text = FORMATS[name](terminal_report(), ReportOptions(root="/subs"))
+        assert "\x1b" not in text and "\r" not in text, name
+    github = FORMATS["github"](terminal_report(), ReportOptions(root="/subs"))
+    assert "\\x1b[2J\\x1b[1A%0Dbob" in github  # the \r encoded, as workflow commands do
+
+
 def test_validate_text_shows_control_characters_escaped() -> None:
     check = PartCheck("q1", "f", "f", 3, 1, notes=(ESCAPES,), problems=(ESCAPES,))
 

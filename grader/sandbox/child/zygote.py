@@ -151,6 +151,9 @@ def main(argv: list[str]) -> int:
             try:
                 if children or dirty:  # nothing of an earlier worker meets the next one
                     container.clear_container()
+                    # The killed workers' exits, so that their pids are free again and the
+                    # next worker's pid says nothing about them (container._restart_pids).
+                    _reap(sock, children)
             except SandboxError as exc:
                 _send(sock, {"id": request.get("id"), "error": str(exc)})
                 return 4
