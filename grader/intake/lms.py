@@ -36,6 +36,7 @@ another student's download name. Two rules keep it from choosing anything:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -202,7 +203,8 @@ def read_folder(filenames: Iterable[str], module_file: str) -> dict[str, Named]:
     """
     filenames = list(filenames)
     assignment = _assignment(filenames)
-    readers = {**_LMS, "blackboard": lambda name: _blackboard(name, assignment)}
+    readers: dict[str, Callable[[str], _Reading | None]] = {
+        **_LMS, "blackboard": functools.partial(_blackboard, assignment=assignment)}
     readings = {name: {style: reading for style, read in readers.items()
                        if (reading := read(name)) is not None} for name in filenames}
     others = {name: _other(name, module_file) for name in readings}
