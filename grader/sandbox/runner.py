@@ -220,8 +220,9 @@ class SubmissionRun:
         self._import()
         if self.import_failure is not None and self.hidden_sent:
             # A worker that crashed on a hidden case's inputs may have left a trace of them
-            # for the next one (the pids it used up, the time it took), and a failed import's
-            # message is shown with every case: say nothing the student's code chose.
+            # for the next one (the time it took; outside a container, the pids it used
+            # up), and a failed import's message is shown with every case: say nothing the
+            # student's code chose.
             self.import_failure = CallOutcome(
                 Status.IMPORT_ERROR, f"{self.display_name} failed to import again after a "
                 "crash (the message is withheld: hidden inputs had been sent)")
