@@ -27,7 +27,8 @@ another student's download name. Two rules keep it from choosing anything:
   the start of the name); whatever follows is the upload's name, which never gives the
   student, the user id, the attempt, the order of uploads or the LMS.
 - A flat folder is one LMS's download, so :func:`read_folder` reads it by the LMS whose
-  structure more than half of its files have, whatever other structure a name also has.
+  structure more than half of its structured names have (bare ``<id>.py`` files, the way
+  files are added by hand, do not count), whatever other structure a name also has.
   Should two LMSs both fit, the one that fits more files wins, then the one that finds more
   students; if that still leaves both (every file reads both ways, as in a folder of one
   file), each name is read by the structure that ends first, and one that the two read as
@@ -44,17 +45,19 @@ from dataclasses import dataclass, replace
 
 # Every ".+?" before the LMS's own markers is lazy: the first (leftmost) place where the
 # structure is complete is the LMS's, as the student's upload name only ever comes after it.
+# "." matches any character, a line break in an upload's name included.
 _STAMP = r"\d{4}(?:-\d{2}){5}"
 _CANVAS_ANON = re.compile(
-    r"(?:LATE_)?(?P<user>anon_[A-Za-z0-9]+)_(?P<upload>\d+)_(?P<file>.+)")
+    r"(?:LATE_)?(?P<user>anon_[A-Za-z0-9]+)_(?P<upload>\d+)_(?P<file>.+)", re.DOTALL)
 _CANVAS = re.compile(
-    r"(?P<student>.+?)(?:_LATE)?_(?P<user>\d+)_(?P<upload>\d+)_(?P<file>.+)")
+    r"(?P<student>.+?)(?:_LATE)?_(?P<user>\d+)_(?P<upload>\d+)_(?P<file>.+)", re.DOTALL)
 _MOODLE = re.compile(
-    r"(?P<student>.+?)_(?P<user>\d+)_assignsubmission_(?P<plugin>[a-z]+)(?:_(?P<file>.*))?")
+    r"(?P<student>.+?)_(?P<user>\d+)_assignsubmission_(?P<plugin>[a-z]+)(?:_(?P<file>.*))?",
+    re.DOTALL)
 _BLACKBOARD = re.compile(
     rf"(?P<assignment>.+?)_(?P<student>[^_]+)_attempt_(?P<attempt>{_STAMP})"
-    r"(?:_(?P<file>.+)|\.txt)")
-_RESUBMITTED = re.compile(r"(?P<stem>.+)-(?P<n>\d{1,4})(?P<ext>\.(?:py|zip))")
+    r"(?:_(?P<file>.+)|\.txt)", re.DOTALL)
+_RESUBMITTED = re.compile(r"(?P<stem>.+)-(?P<n>\d{1,4})(?P<ext>\.(?:py|zip))", re.DOTALL)
 _UPLOADS = (".py", ".zip")
 
 
@@ -152,7 +155,7 @@ def _other(filename: str, module_file: str) -> Named | None:
     """A name that is no LMS's: ``<student>_<anything>_<module>``, or ``<id>.py``/``.zip``."""
     stem = module_file.removesuffix(".py")
     match = re.fullmatch(rf"(?P<student>[^_]+)_(?:.+_)?(?P<file>{re.escape(stem)}"
-                         r"(?:-\d{1,4})?\.(?:py|zip))", filename)
+                         r"(?:-\d{1,4})?\.(?:py|zip))", filename, re.DOTALL)
     if match is not None:
         original, n = _version(match["file"])
         return Named(match["student"], "", original, "", n, "named")
@@ -192,14 +195,19 @@ def _likeliest(styles: list[str], counts: Counter[str],
     return [style for style in styles if students[style] == max(students.values())]
 
 
+def _structured(named: Named | None) -> bool:
+    return named is not None and named.style != "plain"
+
+
 def read_folder(filenames: Iterable[str], module_file: str) -> dict[str, Named]:
     """Whose each file of one flat folder is; a file that is no student's is left out.
 
-    The folder is one LMS's download: the LMS whose structure more than half of the files
-    that look like submissions have (by any LMS's pattern, ``<student>_..._<module>`` or
-    ``.py``/``.zip``). Every name with that structure is read by it, even where the upload
-    name inside it looks like another LMS's; the others are read as ``<student>_...`` or
-    ``<id>.py`` names. Two LMSs over half: see :func:`_likeliest`, then :func:`_leftmost`.
+    The folder is one LMS's download: the LMS whose structure more than half of the names
+    with a structure have (an LMS's pattern, or ``<student>_..._<module>``; bare ``<id>.py``
+    and ``.zip`` names do not count). Every name with that structure is read by it, even
+    where the upload name inside it looks like another LMS's; the others are read as
+    ``<student>_...`` or ``<id>.py`` names. Two LMSs over half: see :func:`_likeliest`, then
+    :func:`_leftmost`.
     """
     filenames = list(filenames)
     assignment = _assignment(filenames)
@@ -210,7 +218,10 @@ def read_folder(filenames: Iterable[str], module_file: str) -> dict[str, Named]:
     others = {name: _other(name, module_file) for name in readings}
     candidates = [name for name in readings if readings[name] or others[name] is not None]
     counts = Counter(style for name in candidates for style in readings[name])
-    lms = _likeliest([style for style in _LMS if 2 * counts[style] > len(candidates)],
+    # Who votes: every name with some structure (an LMS's, or "<student>_..._<module>");
+    # not bare "<id>.py" files, the way files are added by hand.
+    voters = sum(1 for name in candidates if readings[name] or _structured(others[name]))
+    lms = _likeliest([style for style in _LMS if 2 * counts[style] > voters],
                      counts, readings)
     found = {}
     for name in candidates:

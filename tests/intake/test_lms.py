@@ -252,3 +252,20 @@ def test_blackboard_usernames_may_hold_underscores() -> None:
     read = lms.read_folder(names, "hw.py")
     assert sorted({n.student for n in read.values()}) == ["a_lee", "b_lee", "jsmith"]
     assert all(n.style == "blackboard" and not n.ambiguous for n in read.values())
+
+
+def test_hand_added_files_do_not_outvote_an_lms_download() -> None:
+    """Two Blackboard students and two files added by hand: still a Blackboard download
+    (the hand-added files are read by their plain names), not one "Homework 2" student."""
+    names = [f"Homework 2_{user}_attempt_2024-10-02-09-00-00_hw.py" for user in ("alice", "bob")]
+    read = lms.read_folder([*names, "carol.py", "dave.py"], "hw.py")
+    assert sorted(n.student for n in read.values()) == ["alice", "bob", "carol", "dave"]
+    assert [read[name].style for name in names] == ["blackboard", "blackboard"]
+
+
+def test_a_line_break_in_an_upload_name_changes_nothing() -> None:
+    forged = "Homework 2_eve_attempt_2024-10-02-09-00-00_x0\nz_hw.py"
+    names = [f"Homework 2_{user}_attempt_2024-10-02-09-00-00_hw.py" for user in ("alice", "bob")]
+    read = lms.read_folder([*names, forged], "hw.py")
+    assert (read[forged].student, read[forged].style) == ("eve", "blackboard")
+    assert sorted(n.student for n in read.values()) == ["alice", "bob", "eve"]
