@@ -1,10 +1,12 @@
 """Two submissions graded one after the other by the same job slot cannot talk.
 
-A job slot keeps one container (one PID namespace) for every submission it grades. Were its
-process ids to count on from one worker to the next, a submission could signal a number to
-the next one (say, a hidden input it had just received) by how many processes it started,
-and the next one could show it in a public case's message, which students see. Each worker
-therefore starts at the same pid, whatever came before. (And ``grader grade`` grades a class
+A job slot keeps one container (one PID and one network namespace) for every submission it
+grades. Were its process ids to count on from one worker to the next, a submission could
+signal a number to the next one (say, a hidden input it had just received) by how many
+processes it started, and the next one could show it in a public case's message, which
+students see; likewise by how many packets it failed to send (the namespace's counters).
+Each worker therefore starts at the same pid, whatever came before, and may open no socket
+but a Unix one. (And ``grader grade`` grades a class
 in an order nobody can predict, so that colluding submissions cannot count on meeting.)
 
 The order is fixed here (the library's ``grade_all``), the worst case.
@@ -51,23 +53,69 @@ def scale(x, c):
 """
 
 
-def _heard(lab: Lab, tmp_path: Path, forks: int) -> str:
+# Fails to send N UDP packets in every call of add(): each failure counted, were sockets
+# allowed, in the network namespace the container's workers share.
+SENDS = """
+
+import socket as _socket
+
+
+def add(a, b):
+    for _ in range(@@N@@):
+        try:
+            with _socket.socket(_socket.AF_INET, _socket.SOCK_DGRAM) as s:
+                s.sendto(b"x", ("10.1.2.3", 9))
+        except OSError:
+            pass
+    return a + b
+"""
+
+# Shows the namespace's count of packets with no route in a public case's message.
+COUNTS = """
+
+def scale(x, c):
+    with open("/proc/net/snmp") as f:
+        rows = [line.split() for line in f if line.startswith("Ip:")]
+    raise RuntimeError("heard " + rows[1][rows[0].index("OutNoRoutes")])
+"""
+
+
+# Shows the machine's count of forks since boot in a public case's message.
+COUNTS_FORKS = """
+
+def scale(x, c):
+    with open("/proc/stat") as f:
+        found = [line.split()[1] for line in f if line.startswith("processes ")]
+    raise RuntimeError("heard " + (found[0] if found else "nothing"))
+"""
+
+
+def _heard(lab: Lab, tmp_path: Path, forks: int, sender_code: str = SIGNALS,
+           listener_code: str = LISTENS) -> str:
     sender = lab.write(tmp_path / f"sender{forks}",
-                       correct_source() + SIGNALS.replace("@@N@@", str(forks)))
-    listener = lab.write(tmp_path / f"listener{forks}", correct_source() + LISTENS)
+                       correct_source() + sender_code.replace("@@N@@", str(forks)))
+    listener = lab.write(tmp_path / f"listener{forks}", correct_source() + listener_code)
     options = GradeOptions(run=RunOptions(sandbox="strict"))
     with Grader(lab.spec, options) as grader:
         sent, heard = grader.grade_all([one_submission(sender, MODULE_FILE),
                                         one_submission(listener, MODULE_FILE)], jobs=1)
     assert sent.score == sent.max_score, sent
     message = next(p.message for q in heard.problems for p in q.parts if p.function == "scale")
-    assert "heard pid" in message, message
+    assert "heard " in message, message
     return message
 
 
 def test_a_submission_cannot_signal_the_next_one_by_pids(lab: Lab, tmp_path: Path) -> None:
     lab.require_full("a PID namespace per job slot")
     quiet, loud = _heard(lab, tmp_path, 0), _heard(lab, tmp_path, 37)
+    assert quiet == loud, (quiet, loud)
+
+
+def test_a_submission_cannot_signal_the_next_one_by_network_counters(lab: Lab,
+                                                                     tmp_path: Path) -> None:
+    lab.require_full("a network namespace per job slot")
+    quiet = _heard(lab, tmp_path / "quiet", 0, SENDS, COUNTS)
+    loud = _heard(lab, tmp_path / "loud", 37, SENDS, COUNTS)
     assert quiet == loud, (quiet, loud)
 
 
@@ -83,3 +131,11 @@ def test_what_a_hostile_submission_leaves_does_not_reach_the_next(lab: Lab,
                                           one_submission(honest, MODULE_FILE)], jobs=1)
     assert first.score < first.max_score
     assert second.score == second.max_score, second
+
+
+def test_a_submission_cannot_signal_the_next_one_by_the_machines_fork_count(
+        lab: Lab, tmp_path: Path) -> None:
+    lab.require_full("a private /proc per worker")
+    quiet = _heard(lab, tmp_path / "quiet", 0, SIGNALS, COUNTS_FORKS)
+    loud = _heard(lab, tmp_path / "loud", 37, SIGNALS, COUNTS_FORKS)
+    assert quiet == loud, (quiet, loud)

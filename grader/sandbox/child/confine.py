@@ -92,10 +92,11 @@ def new_session_keyring() -> bool:
     return True
 
 
-# Per machine: the audit architecture, the keyring calls (add_key, request_key, keyctl) and
-# prctl.
-_DENIED_CALLS = {"x86_64": (0xC000003E, (248, 249, 250), 157),
-                 "aarch64": (0xC00000B7, (217, 218, 219), 167)}
+# Per machine: the audit architecture, the keyring calls (add_key, request_key, keyctl),
+# io_uring_setup, socket and prctl.
+_DENIED_CALLS = {"x86_64": (0xC000003E, (248, 249, 250), 425, 41, 157),
+                 "aarch64": (0xC00000B7, (217, 218, 219), 425, 198, 167)}
+_AF_UNIX = 1
 
 
 class _SockFilter(ctypes.Structure):
@@ -108,24 +109,28 @@ class _SockFprog(ctypes.Structure):
 
 
 def deny_calls() -> None:
-    """A seccomp filter for a student's processes. These fail with EPERM:
+    """A seccomp filter for a student's processes. These fail:
 
-    - add_key, request_key and keyctl. Keyrings are not namespaced: a worker running as the
-      grader's uid could otherwise link the grader's user keyring (_uid.N, all permissions to
-      its uid) into its own, read or clear it, or fill the uid's key quota;
-    - prctl(PR_SET_DUMPABLE). A dumpable process owns its /proc files, and could then undo
-      its out-of-memory score of 1000 (where the grader lacks CAP_SYS_RESOURCE, nothing
+    - add_key, request_key and keyctl (EPERM). Keyrings are not namespaced: a worker running
+      as the grader's uid could otherwise link the grader's user keyring (_uid.N, all
+      permissions to its uid) into its own, read or clear it, or fill the uid's key quota;
+    - prctl(PR_SET_DUMPABLE) (EPERM). A dumpable process owns its /proc files, and could then
+      undo its out-of-memory score of 1000 (where the grader lacks CAP_SYS_RESOURCE, nothing
       else stops it), making the zygote the memory killer's first pick;
+    - socket() of any family but AF_UNIX (ENETUNREACH: there is no network anyway). The
+      workers of a container share its network namespace, whose counters (``/proc/net/snmp``:
+      a failed send counts as ``OutNoRoutes``) would carry a number from one submission to
+      the next;
+    - io_uring_setup (EPERM): its operations (sockets among them) bypass this filter;
     - any non-native system call (x32, or another architecture's numbering).
 
     Needs no_new_privs."""
     machine = _DENIED_CALLS.get(platform.machine())
     if machine is None or not sys.platform.startswith("linux"):
         return
-    arch, keyring_calls, prctl_call = machine
+    arch, keyring_calls, io_uring_setup, socket_call, prctl_call = machine
     ld, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, JGE|K, BPF_RET
-    allow, eperm = 0x7FFF0000, 0x00050000 | 1
-    # (op, jump if true, jump if false, k), with "ALLOW"/"EPERM" for the two last returns.
+    # (op, jump if true, jump if false, k); a str jump names one of the blocks below.
     ops: list[tuple[int, int | str, int | str, int]] = [
         (ld, 0, 0, 4),  # seccomp_data.arch
         (jeq, 0, "EPERM", arch),
@@ -133,26 +138,30 @@ def deny_calls() -> None:
     ]
     if platform.machine() == "x86_64":  # x32 numbers have bit 30 set
         ops.append((jge, "EPERM", 0, 0x40000000))
-    ops += [(jeq, "EPERM", 0, number) for number in keyring_calls]
-    ops += [
-        (jeq, 0, "ALLOW", prctl_call),
-        (ld, 0, 0, 16),  # the low word of seccomp_data.args[0]: prctl's option (an int)
-        (jeq, "EPERM", "ALLOW", PR_SET_DUMPABLE),
-    ]
-    targets = {"ALLOW": len(ops), "EPERM": len(ops) + 1}
+    ops += [(jeq, "EPERM", 0, number) for number in (*keyring_calls, io_uring_setup)]
+    ops += [(jeq, "SOCKET", 0, socket_call), (jeq, "PRCTL", "ALLOW", prctl_call)]
+    blocks: dict[str, list[tuple[int, int | str, int | str, int]]] = {
+        # The low word of seccomp_data.args[0]: prctl's option, socket's family (ints).
+        "PRCTL": [(ld, 0, 0, 16), (jeq, "EPERM", "ALLOW", PR_SET_DUMPABLE)],
+        "SOCKET": [(ld, 0, 0, 16), (jeq, "ALLOW", "UNREACHABLE", _AF_UNIX)],
+        "ALLOW": [(ret, 0, 0, 0x7FFF0000)],
+        "EPERM": [(ret, 0, 0, 0x00050000 | errno.EPERM)],
+        "UNREACHABLE": [(ret, 0, 0, 0x00050000 | errno.ENETUNREACH)],
+    }
+    targets = {}
+    for name, block in blocks.items():
+        targets[name] = len(ops)
+        ops += block
 
     def offset(at: int, jump: int | str) -> int:
         return jump if isinstance(jump, int) else targets[jump] - at - 1
 
     prog = [(op, offset(i, jt), offset(i, jf), k) for i, (op, jt, jf, k) in enumerate(ops)]
-    prog += [(ret, 0, 0, allow), (ret, 0, 0, eperm)]
     filters = (_SockFilter * len(prog))(*[_SockFilter(*op) for op in prog])
     fprog = _SockFprog(len(prog), filters)
     check("seccomp", libc().prctl, ctypes.c_int(PR_SET_SECCOMP),
           ctypes.c_ulong(SECCOMP_MODE_FILTER), ctypes.byref(fprog), ctypes.c_ulong(0),
           ctypes.c_ulong(0))
-
-
 
 
 def drop_privileges(uid: int, gid: int) -> None:

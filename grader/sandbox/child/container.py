@@ -317,6 +317,7 @@ def enter_student(cfg: dict[str, Any]) -> None:
     if not run or "/" in run or run.startswith("."):
         raise SandboxError(f"invalid run folder {run!r}")
     unshare(CLONE_NEWNS | CLONE_NEWIPC)
+    _mask_global_counters()
     size = int(cfg.get("scratch_bytes", 64 << 20))
     # /tmp is the student's writable space, a size-capped tmpfs that vanishes with the
     # worker; /tmp/work is its working folder.
@@ -340,6 +341,18 @@ def enter_student(cfg: dict[str, Any]) -> None:
     confine.first_to_die()
     confine.drop_privileges(uid, gid)
     confine.deny_calls()
+
+
+# Files of /proc that count, since boot, what every process on the machine did (forks,
+# context switches, interrupts, page faults, disk requests): a worker could read there what
+# the worker before it did, a channel between two submissions. Each is shown empty.
+_GLOBAL_COUNTERS = ("stat", "vmstat", "schedstat", "interrupts", "softirqs", "diskstats")
+
+
+def _mask_global_counters() -> None:
+    for name in _GLOBAL_COUNTERS:
+        if os.path.exists(f"/proc/{name}"):
+            mount("/dev/null", f"/proc/{name}", None, MS_BIND)
 
 
 def clear_container() -> None:
