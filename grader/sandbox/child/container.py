@@ -103,6 +103,7 @@ def enter_container(cfg: dict[str, Any], close_in_reaper: tuple[int, ...]) -> No
         under_tmp = _build_root(cfg)
         unshare(CLONE_NEWPID)
         reaper = _start_reaper(root + "/proc", close_in_reaper, watch_state=in_userns)
+        _mask_global_counters(root + "/proc")  # (every worker's mounts are a copy of these)
         os.chdir(root)
         pivot_root(".", ".")  # the reaper, sharing this mount namespace, moves along
         umount(".", "umount old root")
@@ -317,7 +318,6 @@ def enter_student(cfg: dict[str, Any]) -> None:
     if not run or "/" in run or run.startswith("."):
         raise SandboxError(f"invalid run folder {run!r}")
     unshare(CLONE_NEWNS | CLONE_NEWIPC)
-    _mask_global_counters()
     size = int(cfg.get("scratch_bytes", 64 << 20))
     # /tmp is the student's writable space, a size-capped tmpfs that vanishes with the
     # worker; /tmp/work is its working folder.
@@ -349,10 +349,10 @@ def enter_student(cfg: dict[str, Any]) -> None:
 _GLOBAL_COUNTERS = ("stat", "vmstat", "schedstat", "interrupts", "softirqs", "diskstats")
 
 
-def _mask_global_counters() -> None:
+def _mask_global_counters(proc: str) -> None:
     for name in _GLOBAL_COUNTERS:
-        if os.path.exists(f"/proc/{name}"):
-            mount("/dev/null", f"/proc/{name}", None, MS_BIND)
+        if os.path.exists(f"{proc}/{name}"):
+            mount("/dev/null", f"{proc}/{name}", None, MS_BIND)
 
 
 def clear_container() -> None:
