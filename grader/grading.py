@@ -7,8 +7,11 @@ submission's code runs only in its own child process (:mod:`grader.sandbox.runne
 
 from __future__ import annotations
 
+import os
 import queue
+import sys
 import threading
+import traceback
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
@@ -17,7 +20,7 @@ from pathlib import Path
 from grader import scoring
 from grader.batch.jobs import forking_supported, grade_in_processes
 from grader.cases.build import Case, build_part_cases, part_case_ids
-from grader.errors import UsageError
+from grader.errors import GraderError, UsageError
 from grader.intake.submissions import Submission
 from grader.judge.cache import ExpectedCache
 from grader.judge.compare import Verdict, judge
@@ -57,6 +60,10 @@ class GradeOptions:
     warn: Callable[[str], None] | None = None  # where one-time warnings go (the CLI: stderr)
     cache: bool = True  # reuse expected outputs from the on-disk cache (grader.judge.cache)
     cache_dir: Path | None = None  # default: $XDG_CACHE_HOME/grader/expected
+    # Raise the grader's own failures while grading a submission instead of giving that
+    # submission a "not graded" result: the test suite sets GRADER_RAISE_ERRORS=1.
+    raise_errors: bool = field(
+        default_factory=lambda: os.environ.get("GRADER_RAISE_ERRORS", "") == "1")
 
 
 @dataclass(frozen=True)
@@ -199,6 +206,36 @@ class Grader:
         return max(self.assignment.defaults.timeout, self.options.run.timeout or 0.0)
 
     def grade(self, submission: Submission, slot: int = 0) -> SubmissionResult:
+        """Grade one submission in job slot ``slot``.
+
+        A failure of the grader itself while grading it (a bug in judging, running out of
+        memory) costs this submission only: its result says so and to grade it again, and the
+        traceback goes to stderr. With ``options.raise_errors`` (the test suite's setting) it
+        raises instead. A :class:`~grader.errors.GraderError` (the user's mistake) raises."""
+        return self.contain(submission, lambda: self._grade(submission, slot))
+
+    def contain(self, submission: Submission,
+                work: Callable[[], SubmissionResult]) -> SubmissionResult:
+        """``work()``, the grading of ``submission``; if the grader fails in it, that
+        submission's "not graded" result (see :meth:`grade`)."""
+        try:
+            return work()
+        except GraderError:
+            raise
+        except Exception as exc:
+            if self.options.raise_errors:
+                raise
+            traceback.print_exc(file=sys.stderr)
+            return self.not_graded(submission, f"the grader failed while grading it "
+                                               f"({type(exc).__name__}: {exc})")
+
+    def not_graded(self, submission: Submission, why: str) -> SubmissionResult:
+        """Zero points for a submission the grader could not grade, saying ``why`` and to
+        grade it again (the grader's failure, not the student's)."""
+        failed = replace(submission, module=None, problem=f"not graded: {why}; grade it again")
+        return self._grade(failed, 0)
+
+    def _grade(self, submission: Submission, slot: int) -> SubmissionResult:
         judged: dict[str, CaseResult] = {}
 
         def judge_now(case: Case, outcome: CallOutcome) -> None:
@@ -267,7 +304,8 @@ class Grader:
         if jobs > 1 and forking_supported():
             self.close()  # no zygote thread may exist in a process that forks
             end_prestarted()  # (each job process starts its own zygote)
-            done = grade_in_processes(self, submissions, jobs, on_result)
+            done = grade_in_processes(self, submissions, jobs, on_result,
+                                      raise_errors=self.options.raise_errors)
             return [done[i] for i in range(len(submissions))]
         slots: queue.SimpleQueue[int] = queue.SimpleQueue()
         for slot in range(jobs):

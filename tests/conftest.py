@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,10 @@ from grader.sandbox.runner import RunOptions
 from grader.spec import Assignment, load_assignment
 
 from ._mini import HW2, SUBMISSIONS, make_assignment
+
+# A failure of the grader itself while grading a submission raises here, loudly, instead of
+# becoming that submission's "not graded" result (tests of that containment turn it off).
+os.environ["GRADER_RAISE_ERRORS"] = "1"
 
 
 @pytest.fixture(scope="session")

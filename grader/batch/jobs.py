@@ -32,6 +32,8 @@ from grader.sandbox.scratch import remove_tree
 class _Grades(Protocol):
     def grade(self, submission: Submission, slot: int = 0) -> SubmissionResult: ...
 
+    def not_graded(self, submission: Submission, why: str) -> SubmissionResult: ...
+
     def close(self) -> None: ...
 
 
@@ -84,69 +86,97 @@ def _job(grader: _Grades, submissions: Sequence[Submission], slot: int, tasks: i
 
 
 def grade_in_processes(grader: _Grades, submissions: Sequence[Submission], jobs: int,
-                       on_result: Callable[[SubmissionResult], None] | None = None
-                       ) -> dict[int, SubmissionResult]:
+                       on_result: Callable[[SubmissionResult], None] | None = None,
+                       raise_errors: bool = False) -> dict[int, SubmissionResult]:
     """Grade ``submissions`` in ``jobs`` forked processes; results by submission index.
 
-    The caller must hold no threads (fork copies only the calling thread). On any
-    exception here (KeyboardInterrupt included) every job process is killed; their zygotes
-    and workers die with them.
+    A job process that dies (killed, out of memory) costs the submission it was grading:
+    that one gets a "not graded ... grade it again" result and a new job process takes the
+    slot; with ``raise_errors`` (the test suite's setting) the run stops instead. The caller
+    must hold no threads (fork copies only the calling thread). On any exception here
+    (KeyboardInterrupt included) every job process is killed; their zygotes and workers die
+    with them.
     """
     children: dict[int, tuple[int, int, TextIO]] = {}  # pid -> (task fd, result fd, reader)
+    slots: dict[int, int] = {}  # pid -> job slot
     results: dict[int, SubmissionResult] = {}
     todo = list(range(len(submissions)))[::-1]
     scratch = tempfile.mkdtemp(prefix="grader-jobs-")
+
+    def spawn(slot: int) -> int:
+        task_r, task_w = os.pipe()
+        result_r, result_w = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            os.close(task_w)
+            os.close(result_r)
+            for other_task, other_result, _ in children.values():
+                os.close(other_task)
+                os.close(other_result)
+            _job(grader, submissions, slot, task_r, result_w, scratch)
+        os.close(task_r)
+        os.close(result_w)
+        children[pid] = (task_w, result_r, os.fdopen(result_r, "r", encoding="utf-8"))
+        slots[pid] = slot
+        return pid
+
+    def record(index: int, result: SubmissionResult) -> None:
+        results[index] = result
+        if on_result is not None:
+            on_result(result)
+
+    busy: dict[int, tuple[int, int]] = {}  # result fd -> (pid, index in flight)
+
+    def give(pid: int) -> None:
+        if todo:
+            task_w, result_r, _ = children[pid]
+            index = todo.pop()
+            os.write(task_w, f"{index}\n".encode())
+            busy[result_r] = (pid, index)
+
     try:
         for slot in range(jobs):
-            task_r, task_w = os.pipe()
-            result_r, result_w = os.pipe()
-            sys.stdout.flush()
-            sys.stderr.flush()
-            pid = os.fork()
-            if pid == 0:
-                os.close(task_w)
-                os.close(result_r)
-                for other_task, other_result, _ in children.values():
-                    os.close(other_task)
-                    os.close(other_result)
-                _job(grader, submissions, slot, task_r, result_w, scratch)
-            os.close(task_r)
-            os.close(result_w)
-            children[pid] = (task_w, result_r, os.fdopen(result_r, "r", encoding="utf-8"))
-        busy: dict[int, int] = {}  # result fd -> pid
-        for pid, (task_w, result_r, _) in children.items():
-            if todo:
-                os.write(task_w, f"{todo.pop()}\n".encode())
-                busy[result_r] = pid
+            spawn(slot)
+        for pid in list(children):
+            give(pid)
         while busy:
             ready, _, _ = select.select(list(busy), [], [])
             for fd in ready:
-                pid = busy.pop(fd)
-                task_w, _, lines = children[pid]
+                pid, index = busy.pop(fd)
+                _, _, lines = children[pid]
                 line = lines.readline()
                 if not line:
-                    raise RuntimeError(f"grader job process {pid} died; see its traceback above")
-                index, kind, text = line.split(" ", 2)
+                    if raise_errors:
+                        raise RuntimeError(f"grader job process {pid} died; see above")
+                    _end(children.pop(pid), pid)
+                    give(spawn(slots.pop(pid)))
+                    record(index, grader.not_graded(
+                        submissions[index], "the grader's job process grading it died"))
+                    continue
+                _, kind, text = line.split(" ", 2)
                 if kind == "error":
                     error = json.loads(text)
                     raise JobError(error["error"], error["exit_code"])
-                if todo:  # the next task first: the job works while this result is recorded
-                    os.write(task_w, f"{todo.pop()}\n".encode())
-                    busy[fd] = pid
-                result = SubmissionResult.from_json(text.rstrip("\n"))
-                results[int(index)] = result
-                if on_result is not None:
-                    on_result(result)
+                give(pid)  # the next task first: the job works while this result is recorded
+                record(index, SubmissionResult.from_json(text.rstrip("\n")))
     except BaseException:
         for pid in children:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         raise
     finally:
-        for pid, (task_w, _, lines) in children.items():
-            with contextlib.suppress(OSError):
-                os.close(task_w)
-            lines.close()
-            os.waitpid(pid, 0)
+        for pid, child in children.items():
+            _end(child, pid)
         remove_tree(Path(scratch))
     return results
+
+
+def _end(child: tuple[int, int, TextIO], pid: int) -> None:
+    """Close a job process's pipes and wait for it to end."""
+    task_w, _, lines = child
+    with contextlib.suppress(OSError):
+        os.close(task_w)
+    lines.close()
+    os.waitpid(pid, 0)

@@ -72,7 +72,12 @@ class VaryingGrader(Grader):
         return student_seed(self.seed, submission.id)
 
     def grade(self, submission: Submission, slot: int = 0) -> SubmissionResult:
-        return _SeedGrader(self, self.seed_for(submission)).grade(submission, slot)
+        seed = self.seed_for(submission)
+        return self.contain(submission,
+                            lambda: _SeedGrader(self, seed).grade(submission, slot))
+
+    def not_graded(self, submission: Submission, why: str) -> SubmissionResult:
+        return replace(super().not_graded(submission, why), seed=self.seed_for(submission))
 
     def report(self, results: Iterable[SubmissionResult]) -> GradeReport:
         report = super().report(results)
