@@ -9,12 +9,17 @@ Each worker therefore starts at the same pid, whatever came before, and may open
 but a Unix one. (And ``grader grade`` grades a class
 in an order nobody can predict, so that colluding submissions cannot count on meeting.)
 
-The order is fixed here (the library's ``grade_all``), the worst case.
+The order is fixed here (the library's ``grade_all``), the worst case. Side by side, a
+submission cannot starve its neighbour of CPU either: each container has a CPU cgroup of the
+same weight.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+import pytest
 
 from grader.grading import GradeOptions, Grader
 from grader.intake.submissions import one_submission
@@ -139,3 +144,69 @@ def test_a_submission_cannot_signal_the_next_one_by_the_machines_fork_count(
     quiet = _heard(lab, tmp_path / "quiet", 0, SIGNALS, COUNTS_FORKS)
     loud = _heard(lab, tmp_path / "loud", 37, SIGNALS, COUNTS_FORKS)
     assert quiet == loud, (quiet, loud)
+
+
+# Starts 60 busy loops, each in its own session (so in its own scheduler autogroup, were
+# there no CPU controller), in every function, then waits out each deadline.
+HOGS = """
+
+import os as _os
+import time as _time
+
+
+def _hog(*args):
+    for _ in range(60):
+        if _os.fork() == 0:
+            _os.setsid()
+            while True:
+                pass
+    _time.sleep(30)
+
+
+add = scale = norm = pair = _hog
+"""
+
+# Correct, but each call needs some CPU: 100 ms of it, well within a second of its own.
+BUSY = """
+
+import time as _time
+
+_add = add
+
+
+def add(a, b):
+    start, end = _time.monotonic(), _time.process_time() + 0.1
+    while _time.process_time() < end:
+        pass
+    print("share", 0.1 / (_time.monotonic() - start))  # of a CPU, while it wanted one
+    return _add(a, b)
+"""
+
+
+def _cpu_controller() -> bool:
+    if Path("/sys/fs/cgroup/cpu/cpu.shares").is_file():  # cgroup v1
+        return True
+    controls = Path("/sys/fs/cgroup/cgroup.subtree_control")  # v2
+    return controls.is_file() and "cpu" in controls.read_text().split()
+
+
+def test_a_submission_cannot_starve_its_neighbour_of_cpu(lab: Lab, tmp_path: Path) -> None:
+    """Side by side (``--jobs 2``): the honest submission keeps its share of the CPU and its
+    marks, however many processes the other one starts. Three runs: one lucky run proves
+    nothing."""
+    lab.require_full("a container per job slot")
+    if os.geteuid() != 0 or not _cpu_controller():
+        pytest.skip("a CPU cgroup per container needs root and a CPU controller")
+    for attempt in range(3):
+        hog = lab.write(tmp_path / f"run{attempt}" / "hog", correct_source() + HOGS)
+        honest = lab.write(tmp_path / f"run{attempt}" / "honest", correct_source() + BUSY)
+        with Grader(lab.spec, GradeOptions(run=RunOptions(sandbox="strict"))) as grader:
+            hogged, graded = grader.grade_all([one_submission(hog, MODULE_FILE),
+                                               one_submission(honest, MODULE_FILE)], jobs=2)
+        assert hogged.score == 0, hogged
+        assert graded.score == graded.max_score, (attempt, graded)
+        # Two job slots on this machine's cores (2 here; the hog's container holds one
+        # slot's share): the honest one gets a fair part of a CPU, not 1/60th of it.
+        shares = [float(line.split()[1]) for line in graded.output.splitlines()
+                  if line.startswith("share ")]
+        assert shares and min(shares) > 0.2, (attempt, shares)

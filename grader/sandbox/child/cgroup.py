@@ -1,10 +1,16 @@
-"""A container's memory cgroup: made and joined by its zygote, read and removed by the grader.
+"""A container's cgroups: made and joined by its zygote, read and removed by the grader.
 
-As root, each container zygote moves itself into a new memory cgroup, ``grader-<zygote pid>``,
-capped at ``--memory``, before it forks any worker (:func:`join_memory_cgroup`). The grader
-reads how many processes its out-of-memory killer has taken (:func:`oom_kills`), to tell a
-memory kill from any other, and removes the cgroup once the zygote is gone
-(:func:`remove_cgroup`).
+As root, each container zygote moves itself into new cgroups, ``grader-<zygote pid>``, before
+it forks any worker (:func:`join_cgroups`): a memory cgroup capped at ``--memory``, and a CPU
+cgroup of the default weight, the same for every container, so that however many processes
+a student starts, their job slot gets no more CPU than any other's. The grader reads how
+many processes the out-of-memory killer has taken (:func:`oom_kills`), to tell a memory kill
+from any other, and removes the cgroups once the zygote is gone (:func:`remove_cgroup`).
+
+Cgroup v1 (a hierarchy per controller, as on this project's CI machine: ``memory`` and
+``cpu``, with ``cpu.shares`` 1024) and v2 (one hierarchy, ``memory.max`` and ``cpu.weight``
+100, where the root's ``cgroup.subtree_control`` enables the controller) are both written
+to their documented interfaces; only v1 is exercised by the tests here.
 
 Standard library only: the zygote imports it.
 """
@@ -17,26 +23,25 @@ import os
 from grader.sandbox.child.syscalls import write_file
 
 _CGROUP_V1 = "/sys/fs/cgroup/memory"
+_CPU_V1 = "/sys/fs/cgroup/cpu"
 _CGROUP_V2 = "/sys/fs/cgroup"
 
 
-def join_memory_cgroup(limit: int) -> None:
-    """Move this process (the zygote) into a new memory cgroup capped at ``limit`` bytes, so
-    that every worker it forks is born in it (moving each worker in would cost milliseconds
-    of RCU grace period apiece). ``RLIMIT_AS`` caps each process's mappings, not the memory
-    a student pins in memory files or spreads over many processes; the cgroup caps all of
-    it, and its out-of-memory killer picks only in it: among the workers (score 1000), never
-    the zygote or the reaper (-1000, where root has CAP_SYS_RESOURCE). Nothing happens
-    where no cgroup can be made here."""
-    made = _memory_cgroup(limit)
-    if made is None:
+def join_cgroups(limit: int) -> None:
+    """Move this process (the zygote) into a new memory cgroup capped at ``limit`` bytes and
+    a new CPU cgroup of the default weight, so that every worker it forks is born in them
+    (moving each worker in would cost milliseconds of RCU grace period apiece).
+
+    ``RLIMIT_AS`` caps each process's mappings, not the memory a student pins in memory files
+    or spreads over many processes; the memory cgroup caps all of it, and its out-of-memory
+    killer picks only in it: among the workers (score 1000), never the zygote or the reaper
+    (-1000, where root has CAP_SYS_RESOURCE). The CPU cgroup shares the machine between job
+    slots, not between processes: a student's hundred busy loops (each in its own session,
+    which would otherwise be a scheduler autogroup of its own) get one slot's share. Nothing
+    happens where no cgroup can be made here."""
+    _join(_cpu_cgroup())  # (without one, job slots share the CPU as their processes do)
+    if not _join(_memory_cgroup(limit)):
         return
-    try:
-        os.write(made, b"0")
-    except OSError:
-        return
-    finally:
-        os.close(made)
     # Needs CAP_SYS_RESOURCE, which some machines withhold even from root; the workers'
     # 1000 still makes them the first the killer picks.
     with contextlib.suppress(OSError):
@@ -62,34 +67,80 @@ def oom_kills(zygote_pid: int) -> int | None:
     return None
 
 
+def _join(procs: int | None) -> bool | None:
+    """Write this process into the cgroup whose process list ``procs`` is (and close it);
+    None when there is none, False when joining failed."""
+    if procs is None:
+        return None
+    try:
+        os.write(procs, b"0")
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(procs)
+
+
+def _cpu_cgroup() -> int | None:
+    """A new CPU cgroup of the default weight (v1: its own hierarchy; v2: the memory
+    cgroup's folder, made by :func:`_memory_cgroup` or here): a descriptor of its process
+    list, or None where none can be made."""
+    name = f"grader-{os.getpid()}"
+    if os.path.isfile(f"{_CGROUP_V2}/cgroup.controllers"):
+        if not _enabled("cpu"):
+            return None
+        folder, weight = f"{_CGROUP_V2}/{name}", ("cpu.weight", "100")
+    elif os.path.isdir(_CPU_V1):
+        folder, weight = f"{_CPU_V1}/{name}", ("cpu.shares", "1024")
+    else:
+        return None
+    return _make(folder, weight)
+
+
+def _enabled(controller: str) -> bool:
+    """Whether cgroup v2's root hands ``controller`` down to the cgroups made under it."""
+    try:
+        with open(f"{_CGROUP_V2}/cgroup.subtree_control") as f:
+            return controller in f.read().split()
+    except OSError:
+        return False
+
+
+def _make(folder: str, setting: tuple[str, str]) -> int | None:
+    """The cgroup ``folder`` (made if missing) with ``setting`` (file, value) written: a
+    descriptor of its process list, or None (nothing left behind) where that fails."""
+    _remove_stale_cgroups(os.path.dirname(folder))
+    made = False
+    try:
+        os.mkdir(folder)
+        made = True
+    except FileExistsError:
+        pass
+    except OSError:
+        return None
+    try:
+        write_file(f"{folder}/{setting[0]}", setting[1])
+        return os.open(f"{folder}/cgroup.procs", os.O_WRONLY | os.O_CLOEXEC)
+    except OSError:
+        if made:
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)
+        return None
+
+
 def _memory_cgroup(limit: int) -> int | None:
     """A new memory cgroup capped at ``limit`` bytes: a descriptor of its process list, or
     None where none can be made (no memory controller)."""
     name = f"grader-{os.getpid()}"
     if os.path.isfile(f"{_CGROUP_V2}/cgroup.controllers"):
-        try:
-            with open(f"{_CGROUP_V2}/cgroup.subtree_control") as f:
-                if "memory" not in f.read().split():
-                    return None
-        except OSError:
+        if not _enabled("memory"):
             return None
-        folder, limit_file = f"{_CGROUP_V2}/{name}", "memory.max"
+        folder, setting = f"{_CGROUP_V2}/{name}", ("memory.max", str(int(limit)))
     elif os.path.isdir(_CGROUP_V1):
-        folder, limit_file = f"{_CGROUP_V1}/{name}", "memory.limit_in_bytes"
+        folder, setting = f"{_CGROUP_V1}/{name}", ("memory.limit_in_bytes", str(int(limit)))
     else:
         return None
-    _remove_stale_cgroups(os.path.dirname(folder))
-    try:
-        os.mkdir(folder)
-    except OSError:
-        return None
-    try:
-        write_file(f"{folder}/{limit_file}", str(int(limit)))
-        return os.open(f"{folder}/cgroup.procs", os.O_WRONLY | os.O_CLOEXEC)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.rmdir(folder)
-        return None
+    return _make(folder, setting)
 
 
 def _remove_stale_cgroups(base: str) -> None:
@@ -105,9 +156,9 @@ def _remove_stale_cgroups(base: str) -> None:
 
 
 def remove_cgroup(zygote_pid: int) -> bool:
-    """Remove a container's memory cgroup, once its processes are gone (the grader's side).
-    True when none is left."""
-    for base in (_CGROUP_V2, _CGROUP_V1):
+    """Remove a container's cgroups, once its processes are gone (the grader's side). True
+    when none is left."""
+    for base in (_CGROUP_V2, _CGROUP_V1, _CPU_V1):
         folder = f"{base}/grader-{zygote_pid}"
         with contextlib.suppress(OSError):
             os.rmdir(folder)

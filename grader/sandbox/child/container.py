@@ -95,7 +95,7 @@ def enter_container(cfg: dict[str, Any], close_in_reaper: tuple[int, ...]) -> No
     global _container
     try:
         if os.geteuid() == 0:
-            cgroup.join_memory_cgroup(int(cfg.get("memory", 2 << 30)))
+            cgroup.join_cgroups(int(cfg.get("memory", 2 << 30)))
         in_userns = _enter_namespaces(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS)
         if in_userns:
             _cap_namespaces()
