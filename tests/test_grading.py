@@ -145,6 +145,20 @@ def test_silencing_warnings_at_import_does_not_hide_them(mini_grader: Grader,
     assert part(result, "quiet").score == 0
 
 
+def test_silencing_numpy_errors_at_import_does_not_hide_them(mini_grader: Grader,
+                                                             tmp_path: Path) -> None:
+    result = grade(mini_grader, tmp_path, """
+        import numpy as np
+        np.seterr(all="ignore")
+        def quiet(x):
+            np.exp(np.array([1000.0]))  # overflows: a RuntimeWarning, unless silenced
+            return 3 * x
+        """)
+
+    assert part(result, "quiet").score == 0
+    assert part(result, "quiet").cases[0].message.startswith("emitted RuntimeWarning: overflow")
+
+
 # --- scoring through a spec ----------------------------------------------------------------
 
 def test_partial_credit_on_exactly_one_failing_case(tmp_path: Path) -> None:

@@ -29,6 +29,9 @@ from grader.sandbox import wire
 from grader.sandbox.child import confine, container
 from grader.sandbox.child.syscalls import SandboxError, die_with_parent
 
+# numpy's own default error handling, restored before every call: a submission that silenced
+# floating-point warnings (np.seterr(all="ignore")) must not hide them from "warnings: fail".
+_NUMPY_ERRORS = {"divide": "warn", "over": "warn", "under": "ignore", "invalid": "warn"}
 MAX_TEXT = 500
 MAX_WARNINGS = 5
 
@@ -195,6 +198,7 @@ class Worker:
             self.send({"status": "error", "error": error, **tag})
             return
         fn = getattr(self.module, call["function"])
+        np.seterr(**_NUMPY_ERRORS)  # whatever the submission set at import or in a call
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             start = time.perf_counter()
