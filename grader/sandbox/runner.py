@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -410,7 +410,8 @@ def _reply_outcome(reply: dict[str, Any], blobs: list[bytes], plan: CallPlan,
 def run_submission(module: Path, schedule: Schedule, import_timeout: float,
                    options: RunOptions, isolation: Isolation, launcher: TrackingLauncher,
                    on_outcome: Callable[[Case, CallOutcome], None] | None = None) -> RunRecord:
-    """Run every scheduled call of one submission and collect the outcomes.
+    """Run every scheduled call of one submission and collect the outcomes (without their
+    values when ``on_outcome`` judges each as it arrives).
 
     A timeout skips the rest of that function's cases (a hang costs one timeout, not one per
     case); a crash restarts the process, and a second crash of the same function skips the rest
@@ -425,9 +426,13 @@ def run_submission(module: Path, schedule: Schedule, import_timeout: float,
 
     def record(item: Item, outcome: CallOutcome) -> None:
         case = schedule.case(item)
-        outcomes[case.id] = outcome
-        if on_outcome is not None:
-            on_outcome(case, outcome)
+        if on_outcome is None:
+            outcomes[case.id] = outcome
+            return
+        on_outcome(case, outcome)
+        # Judged: the values are the callback's to keep (a verdict, a shortened message),
+        # so what the grader holds of a submission does not grow with its answers' size.
+        outcomes[case.id] = replace(outcome, outputs={}) if outcome.outputs else outcome
 
     crashes = [0] * len(plans)
     skipped: dict[int, str] = {}  # plan number -> why its remaining cases are not run

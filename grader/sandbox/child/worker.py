@@ -31,7 +31,8 @@ from grader.sandbox.child.syscalls import SandboxError, die_with_parent
 
 # numpy's own default error handling, restored before every call: a submission that silenced
 # floating-point warnings (np.seterr(all="ignore")) must not hide them from "warnings: fail".
-_NUMPY_ERRORS = {"divide": "warn", "over": "warn", "under": "ignore", "invalid": "warn"}
+_NUMPY_ERRORS: dict[str, Any] = {
+    "divide": "warn", "over": "warn", "under": "ignore", "invalid": "warn"}
 MAX_TEXT = 500
 MAX_WARNINGS = 5
 
