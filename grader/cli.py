@@ -208,7 +208,7 @@ def grade(assignment: Path, submissions: Path, fmt: str, output: Path | None,
         progress = Progress(len(found), sys.stderr, already=min(previous, len(found)))
         try:
             report = grade_class(grader, found, jobs or default_jobs(), folder,
-                                 on_result=progress.update)
+                                 on_result=progress.update, release=staging.release)
         except Interrupted as exc:
             progress.finish(" - interrupted")
             command = ["grader", "grade", str(assignment), str(submissions), "--resume",

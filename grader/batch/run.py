@@ -113,10 +113,17 @@ class Interrupted(Exception):
 
 def grade_class(grader: Grader, submissions: Sequence[Submission], jobs: int,
                 run_dir: RunDir | None = None,
-                on_result: Callable[[SubmissionResult], None] | None = None) -> GradeReport:
-    """Grade every submission not already in ``run_dir``; record each as it finishes."""
+                on_result: Callable[[SubmissionResult], None] | None = None,
+                release: Callable[[Submission], None] | None = None) -> GradeReport:
+    """Grade every submission not already in ``run_dir``; record each as it finishes.
+    ``release`` is called with each submission once it is graded (or found graded): what
+    was unpacked for it can go."""
     done = run_dir.done() if run_dir is not None else {}
     todo = [s for s in submissions if s.id not in done]
+    if release is not None:
+        for submission in submissions:
+            if submission.id in done:
+                release(submission)
     # Graded in an order nobody can predict, so that no two submissions can count on being
     # graded one after the other in the same job slot, the way colluding ones would signal
     # through what they leave behind there (timing, kernel counters). Reports keep the order
@@ -127,6 +134,8 @@ def grade_class(grader: Grader, submissions: Sequence[Submission], jobs: int,
     def finished(result: SubmissionResult) -> None:
         if result.id in by_id:
             result = as_handed_in(result, by_id[result.id])
+            if release is not None:
+                release(by_id[result.id])
         if run_dir is not None:
             run_dir.record(result)
         done[result.id] = result

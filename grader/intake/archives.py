@@ -12,6 +12,10 @@ Member names are decoded as UTF-8 when the zip says so, or when the bytes happen
 UTF-8 (many tools omit the flag); otherwise as cp437, the zip format's default, which never
 fails. Names holding control characters are refused. Extraction creates only folders and
 regular files (``O_EXCL | O_NOFOLLOW``) under a fresh folder that the caller owns.
+
+:func:`list_files` reads a zip's directory alone, with every check that needs no
+decompression, so that the caller can tell which zip holds what before unpacking anything;
+:func:`extract` then unpacks one folder of it, within a byte budget of the caller's.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import re
 import stat
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -162,25 +167,11 @@ def _plan(zf: zipfile.ZipFile, archive: str, archive_bytes: int,
     return members
 
 
-def extract(archive: Path, dest: Path, limits: ArchiveLimits | None = None) -> None:
-    """Unpack ``archive`` into ``dest`` (a new, empty folder the caller owns and removes).
-
-    Raises :class:`ArchiveError` with a message for the student when the zip is unreadable
-    or refused; ``dest`` may then hold part of the zip, and the caller removes it.
-    """
-    limits = limits or ArchiveLimits()
-    shown = archive.name
+@contextlib.contextmanager
+def _reading(shown: str) -> Iterator[None]:
+    """Turn whatever reading a hostile zip raises into an :class:`ArchiveError`."""
     try:
-        with zipfile.ZipFile(archive) as zf:
-            members = _plan(zf, shown, archive.stat().st_size, limits)
-            written = [0]
-            for member in members:
-                target = dest.joinpath(*member.parts)
-                if member.is_dir:
-                    target.mkdir(mode=0o755, parents=True, exist_ok=True)
-                    continue
-                target.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
-                _write(zf, member, target, written, limits, shown)
+        yield
     except ArchiveError:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, UnicodeDecodeError, ValueError,
@@ -195,14 +186,66 @@ def extract(archive: Path, dest: Path, limits: ArchiveLimits | None = None) -> N
         raise ArchiveError(f"{shown}: cannot be unpacked ({exc.strerror or exc})") from None
 
 
+def list_files(archive: Path, limits: ArchiveLimits | None = None
+               ) -> dict[tuple[str, ...], int]:
+    """The files ``archive`` would unpack, as path components, each with the size it
+    declares; nothing is decompressed or written.
+
+    Every check :func:`extract` makes before decompressing is made here too, so a zip this
+    refuses (:class:`ArchiveError`) is one :func:`extract` would refuse.
+    """
+    limits = limits or ArchiveLimits()
+    with _reading(archive.name), zipfile.ZipFile(archive) as zf:
+        members = _plan(zf, archive.name, archive.stat().st_size, limits)
+    return {m.parts: m.info.file_size for m in members if not m.is_dir}
+
+
+def extract(archive: Path, dest: Path, limits: ArchiveLimits | None = None,
+            under: tuple[str, ...] = (), budget: int | None = None) -> int:
+    """Unpack ``archive`` into ``dest`` (a new, empty folder the caller owns and removes);
+    return the bytes written.
+
+    Only members inside the folder ``under`` (path components; the whole zip by default) are
+    unpacked, though the whole zip is checked. ``budget``, if given, caps the bytes written
+    (a student's disk budget): a zip whose members there declare more is refused before
+    anything is written, and one whose members inflate past it while unpacking is refused
+    then. Raises :class:`ArchiveError` with a message for the student when the zip is
+    unreadable or refused; ``dest`` may then hold part of the zip, and the caller removes it.
+    """
+    limits = limits or ArchiveLimits()
+    shown = archive.name
+    cap = limits.max_total_bytes
+    too_much = f"{shown}: unpacks to more than {_mebibytes(cap)} (a zip bomb?)"
+    if budget is not None and budget < cap:
+        cap = budget
+        too_much = (f"{shown}: unpacks to more than {_mebibytes(cap)}, the disk budget per "
+                    "student")
+    with _reading(shown), zipfile.ZipFile(archive) as zf:
+        members = [m for m in _plan(zf, shown, archive.stat().st_size, limits)
+                   if m.parts[:len(under)] == under]
+        if sum(m.info.file_size for m in members if not m.is_dir) > cap:
+            raise ArchiveError(too_much)
+        written = [0]
+        for member in members:
+            target = dest.joinpath(*member.parts)
+            if member.is_dir:
+                target.mkdir(mode=0o755, parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+            if not _write(zf, member, target, written, cap):
+                raise ArchiveError(too_much)
+    return written[0]
+
+
 def _write(zf: zipfile.ZipFile, member: _Member, target: Path, written: list[int],
-           limits: ArchiveLimits, archive: str) -> None:
-    """Copy one member to a new regular file, counting the bytes really produced."""
+           cap: int) -> bool:
+    """Copy one member to a new regular file, counting the bytes really produced; False
+    (the file cut short) as soon as the zip's total would pass ``cap``."""
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
     with os.fdopen(fd, "wb") as out, zf.open(member.info) as source:
         while chunk := source.read(_CHUNK):
             written[0] += len(chunk)
-            if written[0] > limits.max_total_bytes:
-                raise ArchiveError(f"{archive}: unpacks to more than "
-                                   f"{_mebibytes(limits.max_total_bytes)} (a zip bomb?)")
+            if written[0] > cap:
+                return False
             out.write(chunk)
+    return True

@@ -14,10 +14,15 @@ or a student's zip) or a class folder holding, in any mix:
 - a zip per student (``alice.zip``, or an LMS-named zip), with the module at its top or one
   folder down.
 
-A zip is opened only when no module file is found outside zips. Zips are unpacked and LMS
-files are copied under their original names into a :class:`Staging` folder, a private
-temporary folder removed after grading. Any problem with one student's submission (a bad zip,
-no module, two candidates, a symbolic link) is that submission's ``problem``, graded as zero
+A zip is opened only when no module file is found outside zips, and then lazily: each of the
+student's zips is looked into by its directory alone, and only the one holding the module is
+unpacked, and of it only the module's folder. That folder, or the LMS files copied under their
+original names, go into a :class:`Staging` folder, a private temporary folder removed after
+grading (or each submission's part of it as soon as it is graded, :meth:`Staging.release`).
+What one student may take on disk, staged plus the copy made for grading, is bounded by the
+staging's budget (:data:`DISK_BUDGET` by default), and a module must fit the copy's file
+limit. Any problem with one student's submission (a bad zip, no module, two candidates, a
+symbolic link, a module or files too large) is that submission's ``problem``, graded as zero
 with that message; only an unusable top-level path is a :class:`UsageError`.
 """
 
@@ -36,7 +41,10 @@ from types import TracebackType
 
 from grader.errors import UsageError
 from grader.intake import lms
-from grader.intake.archives import ArchiveError, ArchiveLimits, extract
+from grader.intake.archives import ArchiveError, ArchiveLimits, extract, list_files
+from grader.sandbox.scratch import COPY_BUDGET, COPY_FILE_LIMIT, copy_size
+
+DISK_BUDGET = 64 << 20  # bytes per student: staged for them plus the copy made for grading
 
 
 @dataclass(frozen=True)
@@ -57,11 +65,20 @@ class Staging:
     """A private temporary folder for submissions that must be unpacked or renamed.
 
     Created on first use (mode 0700), and removed by :meth:`close` or on leaving a ``with``
-    block, or at the latest when the process exits. ``limits`` bound every zip unpacked here.
+    block, or at the latest when the process exits; :meth:`release` removes one submission's
+    files as soon as it is graded. ``limits`` bound every zip unpacked here. ``budget`` bounds
+    what one student may take on disk: the files unpacked or copied here for them (one
+    folder per student at most) plus the copy made of their module's folder for grading
+    (:func:`~grader.sandbox.scratch.copy_size`). A student over it gets a problem, not a
+    byte more.
     """
 
-    def __init__(self, limits: ArchiveLimits | None = None) -> None:
+    def __init__(self, limits: ArchiveLimits | None = None,
+                 budget: int = DISK_BUDGET) -> None:
+        if budget <= 0:
+            raise ValueError("the disk budget must be positive")
         self.limits = limits or ArchiveLimits()
+        self.budget = budget
         self.root: Path | None = None
         self._made = 0
         self._pid = os.getpid()
@@ -74,6 +91,13 @@ class Staging:
         folder = self.root / f"{self._made:05d}"  # not the student's name: that may be anything
         folder.mkdir(mode=0o700)
         return folder
+
+    def release(self, submission: Submission) -> None:
+        """Remove what was staged for ``submission`` (once it is graded; any process may)."""
+        module = submission.module
+        if self.root is None or module is None or self.root not in module.parents:
+            return
+        shutil.rmtree(self.root / module.relative_to(self.root).parts[0], ignore_errors=True)
 
     def close(self) -> None:
         """Remove everything staged. A process forked from the owner leaves it alone."""
@@ -126,43 +150,122 @@ def _in_tree(root: Path, module_file: str, where: str) -> tuple[Path | None, str
     return None, ""
 
 
-def _unpack(archive: Path, staging: Staging, module_file: str) -> tuple[Path | None, str]:
-    """Unpack one zip and find the module in it: (module, ""), (None, why the zip is refused
-    or ambiguous), or (None, "") when it unpacked fine but holds no module file."""
+def _mebibytes(n: int) -> str:
+    """``n`` bytes in MiB, rounded up to a tenth, so that a size over a limit never reads as
+    the limit itself."""
+    return f"{-(-n * 10 // (1 << 20)) / 10:g} MiB"
+
+
+def _too_large(name: str, size: int) -> str:
+    return f"{name} is {_mebibytes(size)}; the limit is {_mebibytes(COPY_FILE_LIMIT)}"
+
+
+def _over_budget(what: str, staged: int, copied: int, budget: int) -> str:
+    return (f"{what} takes {_mebibytes(staged + copied)} on disk, with the copy made for "
+            f"grading; the disk budget per student is {_mebibytes(budget)}")
+
+
+def _size_problem(module: Path) -> str:
+    """Why the module cannot be copied for grading, or "": over the copy's file limit (the
+    copy would leave it out, and the student would see only a missing file)."""
+    try:
+        size = module.stat().st_size
+    except OSError as exc:
+        return f"cannot read {module.name} ({exc.strerror})"
+    return _too_large(module.name, size) if size > COPY_FILE_LIMIT else ""
+
+
+def _admit(module: Path, staged: int, budget: int, what: str) -> str:
+    """Why the module found cannot be graded within the limits on disk, or "": a module over
+    the copy's file limit, or ``staged`` bytes plus the copy for grading over ``budget``."""
+    problem = _size_problem(module)
+    if problem:
+        return problem
+    copied = copy_size(module)
+    if staged + copied > budget:
+        return _over_budget(what, staged, copied, budget)
+    return ""
+
+
+def _admitted(module: Path | None, problem: str, budget: int, what: str
+              ) -> tuple[Path | None, str]:
+    """A module found outside zips (nothing staged), or None and why it cannot be graded."""
+    if module is not None:
+        problem = _admit(module, 0, budget, what)
+    return (module, "") if module is not None and not problem else (None, problem)
+
+
+def _look_into(archive: Path, limits: ArchiveLimits, module_file: str
+               ) -> tuple[tuple[str, ...] | None, int, str]:
+    """Where a zip holds the module, from its directory alone (nothing is unpacked): (its
+    path components, the size it declares, ""), (None, 0, why the zip is refused or
+    ambiguous), or (None, 0, "") when it holds no module file. The module is found as
+    :func:`_in_tree` finds it in a folder."""
     if not _regular(archive):
-        return None, f"{archive.name} is a symbolic link or special file; submit the zip itself"
+        return None, 0, (f"{archive.name} is a symbolic link or special file; submit the zip "
+                         "itself")
+    try:
+        files = list_files(archive, limits)
+    except ArchiveError as exc:
+        return None, 0, str(exc)
+    nested: list[tuple[str, ...]] = sorted(parts for parts in files
+                                           if len(parts) == 2 and parts[1] == module_file)
+    if (module_file,) in files:
+        nested = [(module_file,)]
+    if len(nested) > 1:
+        return None, 0, _several(module_file, ("/".join(p) for p in nested),
+                                 f" in {archive.name}")
+    return (nested[0], files[nested[0]], "") if nested else (None, 0, "")
+
+
+def _unpack(archive: Path, parts: tuple[str, ...], size: int, staging: Staging
+            ) -> tuple[Path | None, str]:
+    """Unpack the module at ``parts`` in ``archive`` (declaring ``size`` bytes), with the
+    folder it is in: (module, "") or (None, why not), leaving nothing staged then."""
+    if size > COPY_FILE_LIMIT:
+        return None, _too_large(f"{'/'.join(parts)} in {archive.name}", size)
     dest = staging.new_folder()
     try:
-        extract(archive, dest, staging.limits)
+        staged = extract(archive, dest, staging.limits, under=parts[:-1],
+                         budget=staging.budget)
+        module = dest.joinpath(*parts)
+        problem = "" if _regular(module) else f"no {parts[-1]} in {archive.name}"
+        problem = problem or _admit(module, staged, staging.budget, archive.name)
     except ArchiveError as exc:
+        problem = str(exc)
+    if problem:
         shutil.rmtree(dest, ignore_errors=True)
-        return None, str(exc)
-    return _in_tree(dest, module_file, f" in {archive.name}")
+        return None, problem
+    return _absolute(module), ""
 
 
 def _from_zips(zips: list[Path], staging: Staging | None, module_file: str,
                where: str) -> tuple[Path | None, str, Path | None]:
     """The module from a student's zips: (module, problem, the zip it came from).
 
-    A refused zip is the submission's problem even when another zip holds the module: the
-    student should know that part of what they handed in was not looked at.
+    Zips are looked into by their directories first, and only the one holding the module is
+    unpacked, and of it only the module's folder: the others are never unpacked. A refused
+    zip is the submission's problem even when another zip holds the module: the student
+    should know that part of what they handed in was not looked at.
     """
     staging = staging or Staging()
-    found: list[tuple[Path, Path]] = []
+    found: list[tuple[Path, tuple[str, ...], int]] = []
     refused: list[str] = []
     for archive in zips:
-        module, problem = _unpack(archive, staging, module_file)
-        if module is not None:
-            found.append((module, archive))
+        parts, size, problem = _look_into(archive, staging.limits, module_file)
+        if parts is not None:
+            found.append((archive, parts, size))
         elif problem:
             refused.append(problem)
     only = _absolute(zips[0]) if len(zips) == 1 else None
     if len(found) > 1:
-        return None, _several(module_file, (a.name for _, a in found), where), None
+        return None, _several(module_file, (a.name for a, _, _ in found), where), None
     if refused:
         return None, refused[0], only
     if found:
-        return found[0][0], "", _absolute(found[0][1])
+        archive, parts, size = found[0]
+        module, problem = _unpack(archive, parts, size, staging)
+        return module, problem, _absolute(archive)
     return None, f"no {module_file} in {', '.join(z.name for z in zips)}", only
 
 
@@ -173,7 +276,8 @@ def _find_module(folder: Path, module_file: str, staging: Staging | None = None
         return None, f"{folder.name}/ is a symbolic link; submit a real folder", None
     module, problem = _in_tree(folder, module_file, "")
     if module is not None or problem:
-        return module, problem, None
+        budget = staging.budget if staging is not None else DISK_BUDGET
+        return (*_admitted(module, problem, budget, f"{folder.name}/"), None)
     try:
         zips = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".zip")
     except OSError as exc:
@@ -203,7 +307,9 @@ def one_submission(path: Path, module_file: str, staging: Staging | None = None)
         if path.is_symlink():
             return Submission(name, folder, None,
                               f"{path.name} is a symbolic link; submit the file itself")
-        return Submission(name, folder, _absolute(path))
+        budget = staging.budget if staging is not None else DISK_BUDGET
+        return Submission(name, folder, *_admitted(_absolute(path), "", budget,
+                                                   f"{folder.name or folder}/"))
     module, problem, source = _find_module(path, module_file, staging)
     return Submission(_absolute(path).name, _absolute(path), module, problem, source)
 
@@ -325,19 +431,42 @@ def _from_files(sid: str, files: list[tuple[Path, lms.Named]], module_file: str,
         return Submission(sid, class_folder, None,
                           f"{module.name} is a symbolic link; submit the file itself")
     staging = staging or Staging()
+    problem = _size_problem(module)
+    if problem:
+        return Submission(sid, class_folder, None, problem)
     stage = staging.new_folder()
-    budget = staging.limits.max_total_bytes
-    for source, named in latest:
+    problem = _stage_files(module, latest, zips, stage, staging.budget)
+    if problem:
+        shutil.rmtree(stage, ignore_errors=True)
+        return Submission(sid, class_folder, None, problem)
+    return Submission(sid, class_folder, stage / module_file, "", _absolute(module))
+
+
+def _stage_files(module: Path, latest: list[tuple[Path, lms.Named]], zips: list[Path],
+                 stage: Path, budget: int) -> str:
+    """Copy a student's files into ``stage`` under their original names, within ``budget``
+    (each file counted once staged and again where grading will copy it, in the order the
+    copy takes them: the module first, then by name); "" or why the module could not be.
+
+    Zips are left out (they are opened only when no module is found outside them), and so
+    are links, and files beyond the budget, as the copy for grading leaves them out."""
+    copy_left = COPY_BUDGET
+    ordered = sorted(latest, key=lambda f: (f[0] != module, f[1].original))
+    for source, named in ordered:
         if source in zips or not _regular(source):
-            continue  # zips only when no module is found outside them; links never
+            continue
         try:
             size = source.stat().st_size
-            if source != module and size > budget:
-                continue  # a helper beyond the budget is left out, as the run's copy does
+            copied = size if size <= min(COPY_FILE_LIMIT, copy_left) else 0
+            if size + copied > budget:
+                if source == module:
+                    return _over_budget(module.name, size, copied, budget)
+                continue
             shutil.copyfile(source, stage / named.original, follow_symlinks=False)
-            budget -= size
         except OSError as exc:
             if source == module:
-                return Submission(sid, class_folder, None,
-                                  f"cannot read {source.name} ({exc.strerror})")
-    return Submission(sid, class_folder, stage / module_file, "", _absolute(module))
+                return f"cannot read {source.name} ({exc.strerror})"
+            continue
+        budget -= size + copied
+        copy_left -= copied
+    return ""

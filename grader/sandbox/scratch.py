@@ -11,8 +11,33 @@ import stat
 from pathlib import Path
 from typing import Any
 
-_COPY_BUDGET = 32 << 20  # bytes of a submission folder copied for the student process
-_COPY_FILE_LIMIT = 8 << 20
+COPY_BUDGET = 32 << 20  # bytes of a submission folder copied for the student process
+COPY_FILE_LIMIT = 8 << 20  # bytes of one file; a larger module is refused at intake
+_COPY_DEPTH = 8  # folders below the module's
+_NEVER_COPIED = ("__pycache__", ".git")
+
+
+def _entries(folder: str, first: str = ""
+             ) -> list[tuple[os.DirEntry[str], os.stat_result]]:
+    """A folder's entries as the copy sees them (never following links): ``first``, then the
+    others sorted by name."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: (e.name != first, e.name))
+    except OSError:
+        return []
+    found = []
+    for entry in entries:
+        if entry.name in _NEVER_COPIED:
+            continue
+        try:
+            found.append((entry, entry.stat(follow_symlinks=False)))
+        except OSError:
+            continue
+    return found
+
+
+def _fits(info: os.stat_result, budget: int) -> bool:
+    return stat.S_ISREG(info.st_mode) and info.st_size <= min(COPY_FILE_LIMIT, budget)
 
 
 def copy_submission(module: Path, dest: Path) -> Path:
@@ -20,32 +45,23 @@ def copy_submission(module: Path, dest: Path) -> Path:
 
     Only regular files, folders and links are copied (links as links, never followed: a link
     to the reference must not bring the reference along); pipes, devices and sockets are
-    left out, and so are files beyond the size budget. The student process imports the copy,
-    so it cannot change the submission it came from.
+    left out, and so are files over :data:`COPY_FILE_LIMIT` and files beyond
+    :data:`COPY_BUDGET` (the module is copied first, so data files named before it cannot
+    use the budget up). The student process imports the copy, so it cannot change the
+    submission it came from. :func:`copy_size` says beforehand how many bytes this copies.
     """
-    budget = [_COPY_BUDGET]
+    budget = [COPY_BUDGET]
 
     def copy_folder(source: str, target: str, depth: int) -> None:
         os.mkdir(target, 0o755)
-        try:
-            entries = sorted(os.scandir(source), key=lambda e: e.name)
-        except OSError:
-            return
-        for entry in entries:
-            if entry.name in ("__pycache__", ".git"):
-                continue
-            try:
-                info = entry.stat(follow_symlinks=False)
-            except OSError:
-                continue
+        for entry, info in _entries(source, module.name if depth == 0 else ""):
             path = os.path.join(target, entry.name)
             if stat.S_ISLNK(info.st_mode):
                 with contextlib.suppress(OSError):
                     os.symlink(os.readlink(entry.path), path)
-            elif stat.S_ISDIR(info.st_mode) and depth < 8:
+            elif stat.S_ISDIR(info.st_mode) and depth < _COPY_DEPTH:
                 copy_folder(entry.path, path, depth + 1)
-            elif stat.S_ISREG(info.st_mode) and info.st_size <= min(_COPY_FILE_LIMIT,
-                                                                      budget[0]):
+            elif _fits(info, budget[0]):
                 with contextlib.suppress(OSError):
                     shutil.copyfile(entry.path, path, follow_symlinks=False)
                     os.chmod(path, 0o644)
@@ -53,6 +69,23 @@ def copy_submission(module: Path, dest: Path) -> Path:
 
     copy_folder(str(module.parent), str(dest), 0)
     return dest / module.name
+
+
+def copy_size(module: Path) -> int:
+    """The bytes of files :func:`copy_submission` would copy for ``module`` as its folder is
+    now (at most :data:`COPY_BUDGET`): what grading it adds on disk, counted at intake
+    against the student's disk budget before anything is copied."""
+    budget = [COPY_BUDGET]
+
+    def walk(source: str, depth: int) -> None:
+        for entry, info in _entries(source, module.name if depth == 0 else ""):
+            if stat.S_ISDIR(info.st_mode) and depth < _COPY_DEPTH:
+                walk(entry.path, depth + 1)
+            elif _fits(info, budget[0]):
+                budget[0] -= info.st_size
+
+    walk(str(module.parent), 0)
+    return COPY_BUDGET - budget[0]
 
 
 def remove_tree(path: Path) -> None:

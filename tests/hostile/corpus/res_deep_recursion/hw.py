@@ -1,11 +1,13 @@
 """Hostile submission res_deep_recursion: Recursion through C code with the recursion limit
-lifted: overflows the C stack.
+lifted: overflows the C stack (capped first, so that it does whatever the grader's limit).
 
 Hostile part: scale(); the other parts are correct and never call it.
 """
 
-import numpy as np
+import resource
 import sys
+
+import numpy as np
 
 
 def add(a, b):
@@ -13,12 +15,19 @@ def add(a, b):
 
 
 def scale(x, c):
-    # Comparing two deeply nested lists recurses in C, one frame per level, and overflows the
-    # C stack within a fraction of a second (repr of the same nesting would take seconds:
-    # it is quadratic in the depth).
+    # Comparing two deeply nested lists recurses in C, one frame (well over 100 bytes) per
+    # level (repr of the same nesting would take seconds: it is quadratic in the depth). The
+    # stack is first capped at 1 MiB, which the kernel enforces as the stack grows, so that
+    # 100,000 levels overflow it whatever stack limit the grader was started with (under
+    # `ulimit -s unlimited` the comparison would simply succeed), and building the nesting
+    # takes a few hundredths of a second, far from the 1 s timeout even on a cold, busy
+    # machine. Python 3.12 counts C recursion itself and raises RecursionError instead.
+    _, hard = resource.getrlimit(resource.RLIMIT_STACK)
+    cap = 1 << 20 if hard == resource.RLIM_INFINITY else min(1 << 20, hard)
+    resource.setrlimit(resource.RLIMIT_STACK, (cap, hard))
     sys.setrecursionlimit(10**8)
     nested, other = [], []
-    for _ in range(200_000):
+    for _ in range(100_000):
         nested, other = [nested], [other]
     return nested == other
 
