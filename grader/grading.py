@@ -25,6 +25,7 @@ from grader.intake.submissions import Submission
 from grader.judge.cache import ExpectedCache
 from grader.judge.compare import Verdict, judge
 from grader.judge.expected import Output, compute_expected
+from grader.judge.offpath import OffPath
 from grader.judge.properties import property_failures
 from grader.outcomes import CallOutcome, Status
 from grader.results import (
@@ -238,8 +239,8 @@ class Grader:
     def _grade(self, submission: Submission, slot: int) -> SubmissionResult:
         judged: dict[str, CaseResult] = {}
 
-        def judge_now(case: Case, outcome: CallOutcome) -> None:
-            # Called as each answer arrives, so comparing overlaps the student's next call.
+        def judge_now(item: tuple[Case, CallOutcome]) -> None:
+            case, outcome = item
             prepared, expected = self._by_case[case.id]
             judged[case.id] = case_result(prepared, case, outcome, expected)
 
@@ -248,12 +249,17 @@ class Grader:
             outcomes = {c.id: failure for p in self.parts for c in p.cases}
             for prepared in self.parts:
                 for case in prepared.cases:
-                    judge_now(case, failure)
+                    judge_now((case, failure))
             output, seconds = "", 0.0
         else:
             run = replace(self.options.run, slot=slot)
-            record = run_submission(submission.module, self.schedule, self.import_timeout,
-                                    run, self.isolation, self.launcher, on_outcome=judge_now)
+            # Each answer is judged as it arrives, on a thread of its own, so judging overlaps
+            # the student's next call and its duration cannot be seen from the student's side.
+            with OffPath(judge_now) as judging:
+                record = run_submission(
+                    submission.module, self.schedule, self.import_timeout, run, self.isolation,
+                    self.launcher, on_outcome=lambda case, outcome: judging.put(
+                        (case, outcome), sum(v.nbytes for v in outcome.outputs.values())))
             outcomes, output, seconds = record.outcomes, record.output, record.seconds
         problems = self._score(judged)
         statuses = {o.status for o in outcomes.values()}
