@@ -385,6 +385,7 @@ def case_result(prepared: PreparedPart, case: Case, outcome: CallOutcome,
         file=outcome.file if located else None,
         line=outcome.line if located else None,
         seconds=round(outcome.seconds, 6),
+        digest=outcome.digest(),
     )
 
 

@@ -8,6 +8,7 @@ and shortened before it is stored here.
 from __future__ import annotations
 
 import enum
+import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,6 +40,19 @@ class CallOutcome:
         if self.file and self.line:
             return f"{self.file}, line {self.line}"
         return self.file or ""
+
+    def digest(self) -> str:
+        """What the process answered, in 16 hex digits (sha256 of each output's position,
+        dtype, shape and bytes); "" when it answered nothing. Equal answers, equal digests:
+        a report can compare answers across students without keeping them."""
+        if not self.outputs:
+            return ""
+        h = hashlib.sha256()
+        for position in sorted(self.outputs):
+            value = np.ascontiguousarray(self.outputs[position])
+            h.update(f"{position}:{value.dtype.str}:{value.shape};".encode())
+            h.update(value.data)
+        return h.hexdigest()[:16]
 
 
 def clean_text(value: object, limit: int = 500) -> str:

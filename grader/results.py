@@ -42,6 +42,10 @@ class CaseResult:
     file: str | None = None  # where in the student's code, if known
     line: int | None = None
     seconds: float = 0.0
+    # What the student's process answered (CallOutcome.digest), for comparing answers across
+    # students: the values themselves are not kept once judged. The student chose it, so
+    # student-facing formats never show it.
+    digest: str = ""
 
     @property
     def passed(self) -> bool:

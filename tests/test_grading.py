@@ -397,3 +397,19 @@ def test_answers_equal_to_the_reference_still_get_the_property_checks(tmp_path: 
             "property 'rows sum to 123' does not hold: the vector sums to")
     assert [(c.status, c.message) for c in first.cases] == [(c.status, c.message)
                                                             for c in again.cases]
+
+
+def test_each_case_keeps_a_digest_of_the_answer_not_the_answer(mini_grader: Grader,
+                                                               tmp_path: Path) -> None:
+    def digests(result: SubmissionResult) -> dict[str, str]:
+        return {c.id: c.digest for p in result.problems for part in p.parts
+                for c in part.cases}
+
+    first = digests(mini_grader.grade(write_student(tmp_path / "a")))
+    again = digests(mini_grader.grade(write_student(tmp_path / "b")))
+    other = digests(mini_grader.grade(write_student(
+        tmp_path / "c", "def double(x):\n    return 2.0 * x + 1e-12\n")))
+
+    assert first == again and all(len(d) == 16 for d in first.values())
+    assert {i for i in first if first[i] != other[i]} == {
+        i for i in first if i.startswith("q1/double/")}

@@ -43,7 +43,8 @@ def hidden(part: str, index: int, status: str) -> CaseResult:
     """A failing hidden case whose every student-chosen field carries the marker."""
     return CaseResult(f"q1/{part}/{index}", index, False, status, message=HOSTILE,
                       details=(HOSTILE, f"{MARK}Error: {MARK}"), inputs=f"x={MARK}",
-                      file=f"{MARK}.py", line=LINE, seconds=LINE / 1000)
+                      file=f"{MARK}.py", line=LINE, seconds=LINE / 1000,
+                      digest=f"{MARK}digest")
 
 
 def public(part: str, index: int, status: str = "pass", **fields: Any) -> CaseResult:
