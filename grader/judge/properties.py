@@ -67,7 +67,14 @@ class PropertyCheck:
                         f"{format_number(a[j, i])}")
             return None
         if self.kind == "psd":
-            low = float(np.linalg.eigvalsh((a + a.T) / 2).min(initial=0.0)) if a.size else 0.0
+            with np.errstate(all="ignore"):
+                sym = (a + a.T) / 2
+            if not np.isfinite(sym).all():  # (an answer near the float range overflows)
+                return "its eigenvalues cannot be computed: not finite"
+            try:
+                low = float(np.linalg.eigvalsh(sym).min(initial=0.0)) if a.size else 0.0
+            except np.linalg.LinAlgError as exc:
+                return f"its eigenvalues cannot be computed ({exc})"
             return None if low >= -limit else f"has a negative eigenvalue {low:.3g}"
         raise ValueError(f"unknown property kind {self.kind!r}")
 

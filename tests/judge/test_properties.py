@@ -51,6 +51,19 @@ SPD = np.array([[4.0, 1.0, 0.5], [1.0, 3.0, 0.0], [0.5, 0.0, 2.0]])
         (rows_sum(1), np.array([[0.2, 0.8], [0.5, 0.5], [1.0, 0.0]])),
         (rows_sum(0), np.array([[1.0, -1.0], [-0.25, 0.25]])),
         (rows_sum(0), np.zeros((2, 3, 4))),
+        # empty outputs: nothing can break a property
+        (SYMMETRIC, np.zeros((0, 0))),
+        (PSD, np.zeros((0, 0))),
+        (FINITE, np.zeros(0)),
+        (rows_sum(1), np.zeros((0, 3))),
+        # bool and int outputs
+        (SYMMETRIC, np.array([[True, False], [False, True]])),
+        (SYMMETRIC, np.array([[3, -2], [-2, 5]])),
+        (PSD, np.array([[2, 1], [1, 2]], dtype=np.uint8)),
+        (FINITE, np.array([True, False])),
+        (rows_sum(1), np.eye(3, dtype=bool)),
+        # positive semi-definite means x^T A x >= 0: the symmetric part counts (here I)
+        (PSD, np.array([[1.0, -4.0], [4.0, 1.0]])),
     ],
 )
 def test_a_property_holds_on_a_good_array(check: PropertyCheck, array: np.ndarray) -> None:
@@ -74,6 +87,14 @@ def test_a_property_holds_on_a_good_array(check: PropertyCheck, array: np.ndarra
         (rows_sum(0), np.array([[[0.0, 0.0], [0.0, 0.0]], [[1.5, 0.0], [0.0, 0.0]]]),
          "row [1, 0] sums to 1.5, expected 0"),
         (rows_sum(0), np.array(2.0), "expected an array, got a scalar"),
+        (rows_sum(1), np.zeros((2, 0)), "row [0] sums to 0, expected 1"),
+        (SYMMETRIC, np.zeros((0, 3)), "expected a square matrix, got shape (0, 3)"),
+        (SYMMETRIC, np.array([[True, False], [True, True]]), "A[0, 1] = 0 but A[1, 0] = 1"),
+        (SYMMETRIC, np.array([[0, 1], [2, 0]], dtype=np.uint8), "A[0, 1] = 1 but A[1, 0] = 2"),
+        (rows_sum(1), np.array([[True, True], [False, True]]), "row [0] sums to 2, expected 1"),
+        (PSD, np.array([[1, 2], [2, 1]], dtype=np.int64), "has a negative eigenvalue -1"),
+        # A non-symmetric matrix: its symmetric part [[1, 2], [2, 1]] is what x^T A x sees
+        (PSD, np.array([[1.0, 4.0], [0.0, 1.0]]), "has a negative eigenvalue -1"),
     ],
 )
 def test_a_property_fails_naming_what_is_wrong(check: PropertyCheck, array: np.ndarray,
@@ -105,27 +126,51 @@ def asymmetric(scale: float, gap: float) -> np.ndarray:
 @pytest.mark.parametrize(
     ("check", "array", "holds"),
     [
-        (SYMMETRIC, asymmetric(1.0, 5e-9), True),
-        (SYMMETRIC, asymmetric(1.0, 5e-8), False),
-        (SYMMETRIC, asymmetric(1e4, 5e-5), True),  # the tolerance grows with the entries
-        (SYMMETRIC, asymmetric(1e4, 5e-4), False),
-        (SYMMETRIC, asymmetric(1e-6, 5e-9), True),  # ... but never shrinks below tol itself
-        (SYMMETRIC, asymmetric(1e-6, 5e-8), False),
-        (PropertyCheck("symmetric", "symmetric", tol=1e-3), asymmetric(1.0, 5e-4), True),
-        (PropertyCheck("symmetric", "symmetric", tol=1e-3), asymmetric(1.0, 5e-3), False),
-        (PSD, np.diag([1.0, -5e-9]), True),
-        (PSD, np.diag([1.0, -5e-8]), False),
-        (PSD, np.diag([1e4, -5e-5]), True),
-        (PSD, np.diag([1e4, -5e-4]), False),
-        (rows_sum(0), np.array([[1.0, -1.0 + 5e-9]]), True),
-        (rows_sum(0), np.array([[1.0, -1.0 + 5e-8]]), False),
-        (rows_sum(0), np.array([[1e4, -1e4 + 5e-5]]), True),
-        (rows_sum(0), np.array([[1e4, -1e4 + 5e-4]]), False),
+        (SYMMETRIC, asymmetric(1.0, 0.9e-8), True),
+        (SYMMETRIC, asymmetric(1.0, 1.1e-8), False),
+        (SYMMETRIC, asymmetric(1e4, 0.9e-4), True),  # the tolerance grows with the entries
+        (SYMMETRIC, asymmetric(1e4, 1.1e-4), False),
+        (SYMMETRIC, asymmetric(1e-6, 0.9e-8), True),  # ... but never shrinks below tol itself
+        (SYMMETRIC, asymmetric(1e-6, 1.1e-8), False),
+        (PropertyCheck("symmetric", "symmetric", tol=1e-3), asymmetric(1.0, 0.9e-3), True),
+        (PropertyCheck("symmetric", "symmetric", tol=1e-3), asymmetric(1.0, 1.1e-3), False),
+        (PSD, np.diag([1.0, -0.9e-8]), True),
+        (PSD, np.diag([1.0, -1.1e-8]), False),
+        (PSD, np.diag([1e4, -0.9e-4]), True),
+        (PSD, np.diag([1e4, -1.1e-4]), False),
+        (rows_sum(0), np.array([[1.0, -1.0 + 0.9e-8]]), True),
+        (rows_sum(0), np.array([[1.0, -1.0 + 1.1e-8]]), False),
+        (rows_sum(0), np.array([[1e4, -1e4 + 0.9e-4]]), True),
+        (rows_sum(0), np.array([[1e4, -1e4 + 1.1e-4]]), False),
     ],
 )
 def test_tolerance_scales_with_the_largest_entry(check: PropertyCheck, array: np.ndarray,
                                                  holds: bool) -> None:
     assert (check.check(array) is None) == holds
+
+
+EXACT = 2.0**-20  # a tolerance, and errors, that floats hold exactly
+
+
+@pytest.mark.parametrize(
+    ("kind", "on_the_limit", "past_it"),
+    [
+        ("symmetric", [[1.0, 0.5 + EXACT], [0.5, 1.0]], [[1.0, 0.5 + 2 * EXACT], [0.5, 1.0]]),
+        ("psd", np.diag([1.0, -EXACT]), np.diag([1.0, -2 * EXACT])),
+        ("rows_sum", [[EXACT, 0.0]], [[2 * EXACT, 0.0]]),
+    ],
+)
+def test_an_error_equal_to_the_tolerance_is_allowed(kind: str, on_the_limit: Any,
+                                                    past_it: Any) -> None:
+    check = PropertyCheck(kind, kind, tol=EXACT)
+
+    assert check.check(np.array(on_the_limit)) is None
+    assert check.check(np.array(past_it)) is not None
+
+
+def test_an_unknown_kind_is_a_bug_not_a_pass() -> None:
+    with pytest.raises(ValueError, match="unknown property kind 'diagonal'"):
+        PropertyCheck("diagonal", "diagonal").check(np.eye(2))
 
 
 # --- custom properties -----------------------------------------------------------------------
@@ -264,3 +309,12 @@ def test_a_custom_property_is_reported_by_its_name(gram_grader: Grader,
     assert case.message.startswith(
         "property 'diagonal is x squared' does not hold: G[0, 0] = ")
     assert ", expected x[0]^2 = " in case.message
+
+
+def test_psd_of_an_answer_near_the_float_range_is_a_failure_not_an_error() -> None:
+    """(a + a.T) / 2 overflows to inf, where eigvalsh would raise: the student's answer
+    fails the check; the grader does not fail judging it."""
+    answer = np.full((3, 3), 1e308)
+    answer[0, -1] = -1e308
+    why = PropertyCheck("psd", "psd").check(answer, (), {})
+    assert why == "its eigenvalues cannot be computed: not finite"
