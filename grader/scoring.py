@@ -32,26 +32,37 @@ def shares(points: float, groups: Sequence[tuple[int, int]],
     For reports that show one part as several tests (Gradescope: its public cases and its
     hidden cases). ``groups`` holds ``(passed, total)`` per group. Every case is worth
     ``points / total``, so the scores add up to :func:`part_score` and the maxima to
-    ``points`` (the last group takes the remainder, so float rounding cannot make them
-    drift). All-or-nothing: a group earns its share only when every case of the part passed.
+    ``points``: exactly for two groups, within a rounding error for more (see
+    :func:`_divide`). All-or-nothing: a group earns its share only when every case of the
+    part passed.
     """
     cases = sum(t for _, t in groups)
     if cases <= 0:
         return [(0.0, 0.0) for _ in groups]
     passed = sum(p for p, _ in groups)
     earned = part_score(points, passed, cases, scoring)
-    result: list[tuple[float, float]] = []
-    for i, (group_passed, group_total) in enumerate(groups):
-        if i == len(groups) - 1:
-            result.append((earned - sum(s for s, _ in result),
-                           float(points) - sum(m for _, m in result)))
-            break
-        share = points * group_total / cases
-        if scoring == ALL_OR_NOTHING:
-            result.append((share if passed == cases else 0.0, share))
-        else:
-            result.append((points * group_passed / cases, share))
-    return result
+    totals = [t for _, t in groups]
+    if scoring == ALL_OR_NOTHING:
+        won = totals if passed == cases else [0] * len(groups)
+    else:
+        won = [p for p, _ in groups]
+    return list(zip(_divide(earned, points, won, cases),
+                    _divide(float(points), points, totals, cases), strict=True))
+
+
+def _divide(whole: float, points: float, counts: list[int], cases: int) -> list[float]:
+    """``points * count / cases`` per count, except that the smallest count above 0 gets what
+    the others leave of ``whole``. For two groups the other one is then at least half of
+    ``whole``, so the subtraction is exact (Sterbenz's lemma) and the two add up to exactly
+    ``whole``; leaving the remainder to the larger group can miss it by a unit in the last
+    place (1/3 point as 1/18 + 5/18)."""
+    values = [points * n / cases for n in counts]
+    some = [i for i, n in enumerate(counts) if n > 0]  # an empty group gets exactly 0
+    if some:
+        smallest = min(some, key=counts.__getitem__)
+        values[smallest] = 0.0
+        values[smallest] = whole - sum(values)
+    return values
 
 
 def total(scores: Iterable[float]) -> float:

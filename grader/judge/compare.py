@@ -40,10 +40,12 @@ def compare_array(got: np.ndarray, expected: np.ndarray, tol: Tolerance,
                               f"{_shape_text(expected.shape)}, got {_shape_text(got.shape)}",
                        cause="shape")
     if expected.dtype.kind == "f" and got.dtype.kind in "fiu":
-        # The common case, fast: every element finite and within tolerance.
+        # The common case, fast: every element finite and within tolerance. In float64, as
+        # below: float32 arithmetic rounds the tolerance up and would pass what the rest fails.
+        g, e = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
         with np.errstate(all="ignore"):
-            diff = np.abs(got - expected)
-            if ((diff <= tol.atol + tol.rtol * np.abs(expected)) & (diff < np.inf)).all():
+            diff = np.abs(g - e)
+            if ((diff <= tol.atol + tol.rtol * np.abs(e)) & (diff < np.inf)).all():
                 return Verdict(True)
     if expected.dtype.kind == "b" or (expected.dtype.kind in "iu" and got.dtype.kind in "biu"):
         bad = got != expected
@@ -66,8 +68,8 @@ def compare_array(got: np.ndarray, expected: np.ndarray, tol: Tolerance,
         ratio = np.where(both_finite & (allowed == 0) & (err > 0), np.inf, ratio)
     ratio = np.where(bad, ratio, -1.0)
     flat = int(np.argmax(ratio))
-    index = np.unravel_index(flat, e.shape) if e.ndim else ()
-    gv, ev = g.reshape(-1)[flat], e.reshape(-1)[flat]
+    index = np.unravel_index(flat, e.shape)  # () for a scalar
+    gv, ev = g.flat[flat], e.flat[flat]
     k, n = int(bad.sum()), bad.size
     where = f" at index [{', '.join(str(int(i)) for i in index)}]" if index else ""
     head = f"{prefix}{k} of {n} elements mismatched; "
@@ -106,12 +108,12 @@ def _special(value: float) -> str:
 
 def _exact_failure(got: np.ndarray, expected: np.ndarray, bad: np.ndarray,
                    prefix: str) -> Verdict:
-    flat = int(np.argmax(bad.reshape(-1)))
-    index = np.unravel_index(flat, expected.shape) if expected.ndim else ()
+    flat = int(np.argmax(bad))  # the first True, in C order
+    index = np.unravel_index(flat, expected.shape)
     where = f" at index [{', '.join(str(int(i)) for i in index)}]" if index else ""
     return Verdict(False, f"{prefix}{int(bad.sum())} of {bad.size} elements differ; first"
-                          f"{where}: got {format_number(got.reshape(-1)[flat])}, expected "
-                          f"{format_number(expected.reshape(-1)[flat])} (must match exactly)",
+                          f"{where}: got {format_number(got.flat[flat])}, expected "
+                          f"{format_number(expected.flat[flat])} (must match exactly)",
                    cause="values")
 
 

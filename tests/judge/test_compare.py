@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pytest
 
-from grader.judge.compare import compare_array, judge
+from grader.judge.compare import Verdict, compare_array, judge
 from grader.judge.expected import Output
 from grader.outcomes import CallOutcome, Status
 from grader.spec import Tolerance
@@ -112,6 +112,37 @@ def test_rtol_is_relative_to_the_expected_value_not_the_obtained_one() -> None:
     assert not compare_array(a([2.0]), a([1.0]), tol).passed  # 1 > 0.5 * 1
 
 
+def test_a_sign_error_fails() -> None:
+    assert not compare_array(a([-1.0, -2.0]), a([1.0, 2.0]), TOL).passed
+
+
+def test_an_element_on_the_boundary_passes_beside_one_that_fails() -> None:
+    verdict = compare_array(a([2.5, 9.0]), a([2.0, 2.0]), Tolerance(rtol=0.25, atol=0.0))
+
+    assert verdict.message.startswith("1 of 2 elements mismatched; worst at index [1]: ")
+
+
+def test_float32_values_are_judged_in_float64_arithmetic() -> None:
+    # |got - expected| is 8.6969137e-4, just over rtol * |expected| = 8.6969131e-4; float32
+    # arithmetic rounds the tolerance up to 8.6969137e-4 and would let it pass, but only when
+    # every other element passes too.
+    got, expected = np.float32(0.8705610036849976), np.float32(0.8696913123130798)
+    tol = Tolerance(rtol=1e-3, atol=0.0)
+
+    assert not compare_array(a([got]), a([expected]), tol).passed
+    beside_a_failure = compare_array(a([got, 5.0], np.float32), a([expected, 1.0], np.float32),
+                                     tol)
+    assert beside_a_failure.message.startswith("2 of 2 elements mismatched")
+
+
+def test_an_integer_answer_to_a_float_reference_is_judged_with_the_tolerance() -> None:
+    assert compare_array(a([2, 3]), a([2.0, 3.000001]), TOL).passed
+
+    verdict = compare_array(a([2, 5]), a([2.0, 3.0]), TOL)
+    assert verdict.message.startswith(
+        "1 of 2 elements mismatched; worst at index [1]: got 5, expected 3 (abs err 2, ")
+
+
 # --- the failure message -------------------------------------------------------------------
 
 def test_message_names_worst_element_errors_tolerance_and_count() -> None:
@@ -138,6 +169,22 @@ def test_worst_is_relative_to_the_allowed_error() -> None:
     assert "worst at index [1]" in verdict.message
 
 
+@pytest.mark.parametrize("special", [np.nan, np.inf, -np.inf])
+def test_worst_is_never_a_matching_nan_or_inf(special: float) -> None:
+    verdict = compare_array(a([special, 1.0, 1.5]), a([special, 1.0, 1.0]), TOL)
+
+    assert verdict.message.startswith("1 of 3 elements mismatched; worst at index [2]: got 1.5")
+
+
+def test_any_error_where_no_error_is_allowed_is_the_worst() -> None:
+    # Element 0 allows nothing (expected 0, atol 0), so its tiny error is infinitely worse
+    # than element 1's large one.
+    verdict = compare_array(a([1e-300, 2.0]), a([0.0, 1.0]), Tolerance(rtol=1e-6, atol=0.0))
+
+    assert verdict.message.startswith(
+        "2 of 2 elements mismatched; worst at index [0]: got 1e-300, expected 0 ")
+
+
 def test_scalar_failure_has_no_index() -> None:
     verdict = compare_array(a(2.5), a(2.0), TOL)
 
@@ -151,10 +198,47 @@ def test_label_prefixes_the_message() -> None:
 
 
 def test_relative_error_against_zero_is_inf_in_message_and_details() -> None:
-    verdict = compare_array(a([0.0, 0.5]), a([0.0, 0.0]), Tolerance(rtol=1e-6, atol=1e-9))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # inf by rule, not by dividing by zero
+        verdict = compare_array(a([0.0, 0.5]), a([0.0, 0.0]), Tolerance(rtol=1e-6, atol=1e-9))
 
     assert "rel err inf" in verdict.message
     assert verdict.details[0] == "max abs err 0.5, max rel err inf over mismatched elements"
+
+
+def test_relative_errors_of_references_at_or_below_one() -> None:
+    verdict = compare_array(a([1.5, 0.3]), a([1.0, 0.2]), TOL)
+
+    assert "got 1.5, expected 1 (abs err 0.5, rel err 0.5; " in verdict.message
+    assert verdict.details == ("max abs err 0.5, max rel err 0.5 over mismatched elements",)
+
+
+def test_details_count_each_kind_of_mismatch() -> None:
+    # NaN where 1 was expected, 5 for 2, 1 for the reference's NaN, a match, and an element
+    # within atol whose relative error (199) is large but does not count: it matches.
+    verdict = compare_array(a([np.nan, 5.0, 1.0, 1.0, 2e-10]),
+                            a([1.0, 2.0, np.nan, 1.0, 1e-12]), TOL)
+
+    assert verdict.message == "3 of 5 elements mismatched; NaN at index [0]: got nan, expected 1"
+    assert verdict.details == (
+        "max abs err 3, max rel err 1.5 over mismatched elements",
+        "1 element(s) are NaN or inf where the reference is finite",
+        "1 element(s) differ where the reference is NaN or inf",
+    )
+
+
+def test_only_a_nan_mismatched_has_no_error_statistics() -> None:
+    verdict = compare_array(a([1.0, np.nan]), a([1.0, 2.0]), TOL)
+
+    assert verdict.details == ("1 element(s) are NaN or inf where the reference is finite",)
+
+
+def test_a_finite_value_against_an_infinite_reference() -> None:
+    verdict = compare_array(a([1.0]), a([np.inf]), TOL)
+
+    assert verdict.message == ("1 of 1 elements mismatched; first at index [0]: got 1, "
+                               "expected inf (must match the reference's inf exactly)")
+    assert verdict.details == ("1 element(s) differ where the reference is NaN or inf",)
 
 
 @pytest.mark.parametrize(
@@ -202,6 +286,35 @@ def test_integer_dtypes_of_different_width_compare_by_value() -> None:
     assert compare_array(a([1, 2], np.uint8), a([1, 2], np.int64), TOL).passed
 
 
+def test_unsigned_references_compare_exactly() -> None:
+    huge = Tolerance(rtol=1.0, atol=10.0)
+    verdict = compare_array(a([1, 4], np.uint8), a([1, 3], np.uint8), huge)
+
+    assert verdict.message == ("1 of 2 elements differ; first at index [1]: got 4, expected 3 "
+                               "(must match exactly)")
+    assert not compare_array(a([2**63], np.uint64), a([2**63 + 1], np.uint64), TOL).passed
+
+
+def test_unsigned_answers_to_a_signed_reference_are_not_rounded_through_float() -> None:
+    assert not compare_array(a([2**53], np.uint64), a([2**53 + 1], np.int64), TOL).passed
+
+
+def test_boolean_answers_to_an_integer_reference_compare_exactly() -> None:
+    huge = Tolerance(rtol=1.0, atol=10.0)
+
+    assert compare_array(a([True, False]), a([1, 0]), huge).passed
+    verdict = compare_array(a([True]), a([2]), huge)
+    assert verdict.message == ("1 of 1 elements differ; first at index [0]: got True, "
+                               "expected 2 (must match exactly)")
+
+
+def test_an_integer_scalar_mismatch_has_no_index() -> None:
+    verdict = compare_array(a(3), a(2), TOL)
+
+    assert verdict.message == ("1 of 1 elements differ; first: got 3, expected 2 "
+                               "(must match exactly)")
+
+
 # --- judge: one case, every output, every accepted reference ------------------------------
 
 def ok(*outputs: np.ndarray, warnings: tuple[str, ...] = ()) -> CallOutcome:
@@ -223,6 +336,30 @@ def test_tuple_output_without_names_is_labelled_by_index() -> None:
     verdict = judge(ok(a([0.0]), a(4.0)), expected, TOL)
 
     assert verdict.message.startswith("output 0: 1 of 1 elements mismatched")
+
+
+def test_outputs_beyond_the_names_given_are_labelled_by_index() -> None:
+    # A spec whose `outputs:` names fewer values than the function returns.
+    expected = [Output({0: a([1.0]), 1: a(4.0)}, arity=2)]
+
+    verdict = judge(ok(a([1.0]), a(3.0)), expected, TOL, names=("dw",))
+
+    assert verdict.message.startswith("output 1: 1 of 1 elements mismatched")
+
+
+@pytest.mark.parametrize(
+    ("arity", "names", "message"),
+    [(2, ("dw", "db"), "output 1 (db): missing"), (2, None, "output 1: missing"),
+     (None, None, "output: missing")],
+)
+def test_a_missing_output_fails(arity: int | None, names: tuple[str, ...] | None,
+                                message: str) -> None:
+    # Two outputs expected and one returned, or one expected and none returned.
+    outcome, values = (ok(a([1.0])), {0: a([1.0]), 1: a(4.0)}) if arity else (ok(), {0: a(4.0)})
+
+    verdict = judge(outcome, [Output(values, arity=arity)], TOL, names=names)
+
+    assert (verdict.passed, verdict.message) == (False, message)
 
 
 def test_every_failing_output_is_reported() -> None:
@@ -249,6 +386,24 @@ def test_any_accepted_reference_may_match() -> None:
     assert "matches none of the 2 accepted references" in verdict.details[0]
 
 
+def test_a_failure_against_several_references_is_a_wrong_value() -> None:
+    # cause "values" is what lets the part's property checks run and name the fault.
+    refs = [Output({0: a([1.0, 5.0])}, None), Output({0: a([2.0, 5.0])}, None)]
+
+    verdict = judge(ok(a([3.0, 4.0])), refs, TOL)
+
+    first = compare_array(a([3.0, 4.0]), a([1.0, 5.0]), TOL)
+    assert (verdict.message, verdict.cause) == (first.message, "values")
+    assert verdict.details == ("matches none of the 2 accepted references; compared with the "
+                               "first", *first.details)
+
+
+def test_a_failure_against_one_reference_is_that_comparison() -> None:
+    verdict = judge(ok(a([3.0, 4.0])), [Output({0: a([1.0, 5.0])}, None)], TOL)
+
+    assert verdict == compare_array(a([3.0, 4.0]), a([1.0, 5.0]), TOL)
+
+
 def test_warnings_fail_only_when_asked() -> None:
     outcome = ok(a([1.0]), warnings=("RuntimeWarning: overflow encountered in exp (hw.py, "
                                      "line 3)",))
@@ -259,6 +414,15 @@ def test_warnings_fail_only_when_asked() -> None:
     assert not verdict.passed
     assert verdict.message == ("emitted RuntimeWarning: overflow encountered in exp "
                                "(hw.py, line 3)")
+
+
+def test_the_first_warning_is_the_message_and_the_rest_are_details() -> None:
+    first, second = "RuntimeWarning: overflow (hw.py, line 3)", "UserWarning: w (hw.py, line 4)"
+
+    verdict = judge(ok(a([1.0]), warnings=(first, second)), [Output({0: a([1.0])}, None)], TOL,
+                    fail_on_warnings=True)
+
+    assert verdict == Verdict(False, f"emitted {first}", (second,), "warning")
 
 
 @pytest.mark.parametrize(

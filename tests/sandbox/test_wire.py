@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import io
 import json
 import os
 import struct
+import threading
 import time
 from collections.abc import Iterator
 
@@ -16,7 +18,6 @@ import pytest
 
 from grader.sandbox import wire
 from grader.sandbox.wire import (
-    MAX_HEADER_BYTES,
     Closed,
     FrameReader,
     Timeout,
@@ -33,6 +34,22 @@ def npy_blob(header: dict[str, object], data: bytes = b"") -> bytes:
     buf = io.BytesIO()
     npy_format.write_array_header_1_0(buf, header)
     return buf.getvalue() + data
+
+
+def raw_npy(header: str, data: bytes = b"", size: int | None = None,
+            version: int = 1) -> bytes:
+    """An .npy blob whose header is ``header`` as written, padded with spaces to ``size``
+    bytes in all (the closing newline included)."""
+    text = header + " " * ((size or len(header) + 1) - len(header) - 1) + "\n"
+    length = len(text).to_bytes(2 if version == 1 else 4, "little")
+    return b"\x93NUMPY" + bytes([version, 0]) + length + text.encode("latin-1") + data
+
+
+def saved_npy(array: np.ndarray, version: tuple[int, int] = (1, 0)) -> bytes:
+    """What numpy itself writes: Fortran order kept, any format version."""
+    buf = io.BytesIO()
+    npy_format.write_array(buf, array, version=version, allow_pickle=False)
+    return buf.getvalue()
 
 
 def pickled_npy(array: np.ndarray) -> bytes:
@@ -53,9 +70,14 @@ def pickled_npy(array: np.ndarray) -> bytes:
         np.zeros((0, 3)),
         np.array([np.nan, np.inf, -np.inf]),
         np.asfortranarray(np.arange(6.0).reshape(2, 3)),
+        np.array([1.5, -2.0], dtype=np.float16),
+        np.array([-3, 4], dtype=np.int16),
+        np.array([7, 8], dtype=np.uint32),
+        np.arange(3.0).astype(">f8"),
+        np.array([1, -2], dtype=">i4"),
     ],
     ids=["float64", "bool", "int64-2d", "uint8", "float32", "0-d", "empty", "specials",
-         "fortran"],
+         "fortran", "float16", "int16", "uint32", "big-endian", "big-endian-int"],
 )
 def test_numeric_array_round_trips(array: np.ndarray) -> None:
     decoded = decode_array(encode_array(array), LIMIT)
@@ -64,6 +86,112 @@ def test_numeric_array_round_trips(array: np.ndarray) -> None:
     assert decoded.dtype == array.dtype
     assert decoded.shape == array.shape
     np.testing.assert_array_equal(decoded, array)
+
+
+@pytest.mark.parametrize("version", [(1, 0), (2, 0), (3, 0)])
+@pytest.mark.parametrize(
+    "array",
+    [np.arange(6.0).reshape(2, 3), np.asfortranarray(np.arange(6.0).reshape(2, 3)),
+     np.asfortranarray(np.arange(24, dtype=np.int32).reshape(2, 3, 4))],
+    ids=["C-order", "Fortran-order", "Fortran-order-3d"],
+)
+def test_what_numpy_writes_decodes(array: np.ndarray, version: tuple[int, int]) -> None:
+    decoded = decode_array(saved_npy(array, version), LIMIT)
+
+    assert decoded.shape == array.shape
+    np.testing.assert_array_equal(decoded, array)
+
+
+def test_an_unknown_npy_version_is_rejected() -> None:
+    blob = bytearray(saved_npy(np.arange(3.0)))
+    blob[6] = 4
+
+    with pytest.raises(WireError, match=r"^malformed array data \(\.npy version 4\)$"):
+        decode_array(bytes(blob), LIMIT)
+
+
+def test_an_npy_header_of_4096_bytes_is_the_largest_accepted() -> None:
+    header = "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }"
+    data = np.array([2.5]).tobytes()
+
+    assert decode_array(raw_npy(header, data, size=4096), LIMIT).tolist() == [2.5]
+    with pytest.raises(WireError, match="bad header length"):
+        decode_array(raw_npy(header, data, size=4097), LIMIT)
+
+
+def test_an_npy_header_longer_than_the_blob_is_rejected() -> None:
+    blob = encode_array(np.arange(3.0))
+
+    with pytest.raises(WireError, match="bad header length"):
+        decode_array(blob[:40], LIMIT)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), 'x': __import__('os'), }",
+        "{'fortran_order': False, 'descr': '<f8', 'shape': (1,), }",
+        "{'descr': '<f8', 'fortran_order': 0, 'shape': (1,), }",
+    ],
+    ids=["extra-key", "reordered", "not-a-bool"],
+)
+def test_a_header_numpy_would_not_write_is_rejected(header: str) -> None:
+    with pytest.raises(WireError, match=r"^malformed array data \(bad header\)$"):
+        decode_array(raw_npy(header, b"\0" * 8), LIMIT)
+
+
+@pytest.mark.parametrize(
+    ("shape", "data"),
+    [("2 3", 23 * 8), (",", 8), ("1,, 2", 16), ("-1,", 8)],
+)
+def test_a_shape_outside_the_grammar_is_rejected(shape: str, data: int) -> None:
+    header = f"{{'descr': '<f8', 'fortran_order': False, 'shape': ({shape}), }}"
+
+    with pytest.raises(WireError, match=r"not a numeric array|malformed array data"):
+        decode_array(raw_npy(header, b"\0" * data), LIMIT)
+
+
+@pytest.mark.parametrize(
+    ("descr", "message"),
+    [("'<f16'", "not a numeric array (dtype <f16)"),  # longdouble: 16 bytes is no width we take
+     ("'<f1'", "not a numeric array (dtype <f1)"),  # no such dtype
+     ("'<c8'", "not a numeric array (dtype <c8)"),
+     ("'<b2'", "not a numeric array (dtype <b2)"),
+     ("[('alpha', '<f8'), ('beta', '<i4'), ('gamma', '<u2')]",
+      "not a numeric array (dtype [('alpha', '<f8'), ('beta', '<i4'), ('ga)")],  # 40 characters
+    ids=["longdouble", "f1", "complex", "b2", "structured"],
+)
+def test_a_rejected_dtype_is_named(descr: str, message: str) -> None:
+    header = f"{{'descr': {descr}, 'fortran_order': False, 'shape': (1,), }}"
+
+    with pytest.raises(WireError) as caught:
+        decode_array(raw_npy(header, b"\0" * 16), LIMIT)
+    assert str(caught.value) == message
+
+
+def test_32_dimensions_are_the_most_accepted() -> None:
+    for dims, accepted in ((32, True), (33, False)):
+        shape = ", ".join(["1"] * dims)
+        blob = raw_npy(f"{{'descr': '<f8', 'fortran_order': False, 'shape': ({shape}), }}",
+                       b"\0" * 8)
+        if accepted:
+            assert decode_array(blob, LIMIT).shape == (1,) * 32
+        else:
+            with pytest.raises(WireError, match="too many dimensions"):
+                decode_array(blob, LIMIT)
+
+
+def test_the_parsed_header_cache_keeps_at_most_4096(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every header a student sends could be new: the cache must not grow with them.
+    monkeypatch.setattr(wire, "_PARSED", {})
+    for n in range(5000):
+        decode_array(raw_npy(f"{{'descr': '<f8', 'fortran_order': False, 'shape': (0, {n}), }}"),
+                     LIMIT)
+
+    assert len(wire._PARSED) == 4096
+    # ... and a header it holds still decodes the same.
+    assert decode_array(raw_npy("{'descr': '<f8', 'fortran_order': False, 'shape': (0, 7), }"),
+                        LIMIT).shape == (0, 7)
 
 
 def test_object_array_is_not_a_numeric_array() -> None:
@@ -96,7 +224,8 @@ def test_huge_claimed_shape_is_rejected_without_allocating(max_bytes: int) -> No
     assert len(blob) < 200
 
     start = time.perf_counter()
-    with pytest.raises(WireError):
+    with pytest.raises(WireError, match="output too large" if max_bytes < 8 * 10**11
+                       else "size does not match"):
         decode_array(blob, max_bytes)
     assert time.perf_counter() - start < 0.5
 
@@ -156,12 +285,108 @@ def test_frame_round_trips_over_a_pipe(pipe: tuple[int, int]) -> None:
         np.testing.assert_array_equal(decode_array(blob, LIMIT), array)
 
 
+def test_frames_written_together_are_read_one_by_one(pipe: tuple[int, int]) -> None:
+    read_fd, write_fd = pipe
+    os.write(write_fd, encode_frame({"n": 1}, [b"ab", b""]) + encode_frame({"n": 2})
+             + encode_frame({"n": 3}, [b"c"]))
+    reader = FrameReader(read_fd, LIMIT)
+
+    assert [reader.read(soon()) for _ in range(3)] == [
+        ({"n": 1, "blobs": [2, 0]}, [b"ab", b""]), ({"n": 2, "blobs": []}, []),
+        ({"n": 3, "blobs": [1]}, [b"c"])]
+
+
+def test_a_frame_that_arrives_a_byte_at_a_time(pipe: tuple[int, int]) -> None:
+    read_fd, write_fd = pipe
+    frames = [({"n": 1, "blobs": [3, 2]}, [b"abc", b"de"]), ({"n": 2, "blobs": []}, [])]
+    data = b"".join(encode_frame({"n": h["n"]}, blobs) for h, blobs in frames)
+    reader = FrameReader(read_fd, LIMIT)
+    got = []
+
+    for i, byte in enumerate(data):
+        os.write(write_fd, bytes([byte]))
+        try:
+            got.append(reader.read(time.monotonic()))  # the deadline has passed: no waiting
+        except Timeout:
+            continue
+        assert i + 1 in (len(encode_frame({"n": 1}, [b"abc", b"de"])), len(data))
+    assert got == frames
+
+
+def test_a_large_frame_followed_by_another(pipe: tuple[int, int]) -> None:
+    # Read in one go, over 64 KiB with more behind it: the reader cuts what it has read.
+    read_fd, write_fd = pipe
+    if not hasattr(fcntl, "F_SETPIPE_SZ"):
+        pytest.skip("needs Linux's F_SETPIPE_SZ to write it all at once")
+    fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, 1 << 18)
+    big = bytes(range(256)) * 300
+    os.write(write_fd, encode_frame({"n": 1}, [big]) + encode_frame({"n": 2}, [b"xy"]) + b"\0")
+    reader = FrameReader(read_fd, LIMIT)
+
+    assert reader.read(soon()) == ({"n": 1, "blobs": [len(big)]}, [big])
+    assert reader.read(soon()) == ({"n": 2, "blobs": [2]}, [b"xy"])
+    os.write(write_fd, b"\0\0\x08" + b'{"n": 3}')  # the rest of a third frame
+    assert reader.read(soon()) == ({"n": 3}, [])
+
+
+def test_the_reader_keeps_only_what_it_has_not_returned(pipe: tuple[int, int]) -> None:
+    # Its buffer is cut once read to the end, or once 64 KiB of it have been read.
+    read_fd, write_fd = pipe
+    if not hasattr(fcntl, "F_SETPIPE_SZ"):
+        pytest.skip("needs Linux's F_SETPIPE_SZ to write it all at once")
+    fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, 1 << 18)
+    reader = FrameReader(read_fd, LIMIT)
+    os.write(write_fd, encode_frame({"n": 1}, [b"ab"]) + encode_frame({"n": 2}))
+    reader.read(soon())
+    reader.read(soon())
+    assert len(reader._buf) == 0
+
+    os.write(write_fd, encode_frame({"n": 3}, [b"\0" * 70_000]) + b"\0\0")
+    reader.read(soon())
+    assert len(reader._buf) == 2
+
+
+def _header_of_size(size: int) -> bytes:
+    header = b'{"pad": "' + b"x" * (size - 11) + b'"}'
+    assert len(header) == size
+    return header
+
+
+def test_a_message_header_of_1_mib_is_the_largest_read(pipe: tuple[int, int]) -> None:
+    read_fd, write_fd = pipe
+    header = _header_of_size(2**20)
+    data = memoryview(struct.pack(">I", len(header)) + header)
+
+    def write() -> None:  # more than a pipe holds, so from a thread
+        with contextlib.suppress(OSError):  # the read end closed: the test failed already
+            written = 0
+            while written < len(data):
+                written += os.write(write_fd, data[written:])
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        frame = FrameReader(read_fd, LIMIT).read(soon())
+    finally:
+        os.close(read_fd)
+        writer.join()
+    assert len(frame[0]["pad"]) == 2**20 - 11
+
+
 def test_reader_rejects_an_oversized_header_length(pipe: tuple[int, int]) -> None:
     read_fd, write_fd = pipe
-    os.write(write_fd, struct.pack(">I", MAX_HEADER_BYTES + 1) + b"{}")
+    os.write(write_fd, struct.pack(">I", 2**20 + 1) + b"{}")
 
-    with pytest.raises(WireError, match="message header too large"):
+    with pytest.raises(WireError, match=r"message header too large \(1048577 bytes\)"):
         FrameReader(read_fd, LIMIT).read(soon())
+
+
+def test_blobs_adding_up_to_the_limit_are_read(pipe: tuple[int, int]) -> None:
+    read_fd, write_fd = pipe
+    os.write(write_fd, encode_frame({}, [b"a" * 60, b"b" * 40]))
+
+    _, blobs = FrameReader(read_fd, 100).read(soon())
+    assert [len(b) for b in blobs] == [60, 40]
 
 
 def test_reader_rejects_an_oversized_blob_total(pipe: tuple[int, int]) -> None:
@@ -176,7 +401,8 @@ def test_reader_rejects_an_oversized_blob_total(pipe: tuple[int, int]) -> None:
 @pytest.mark.parametrize(
     "header",
     [b"not json", b"[1, 2]", b'{"blobs": [-1]}', b'{"blobs": "12"}', b'{"blobs": [true]}',
-     b"\xff\xfe"],
+     b"", b"\xff\xfe", b'{"blobs": [1, -1]}', b'{"blobs": [1.5]}', b'{"blobs": []} trailing',
+     b'{"a": 1}{"b": 2}'],
 )
 def test_reader_rejects_a_malformed_header(pipe: tuple[int, int], header: bytes) -> None:
     read_fd, write_fd = pipe
