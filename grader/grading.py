@@ -25,7 +25,7 @@ from grader.intake.submissions import Submission
 from grader.judge.cache import ExpectedCache
 from grader.judge.compare import Verdict, judge
 from grader.judge.expected import Output, compute_expected
-from grader.judge.offpath import OffPath
+from grader.judge.held import Held
 from grader.judge.properties import property_failures
 from grader.outcomes import CallOutcome, Status
 from grader.results import (
@@ -253,13 +253,21 @@ class Grader:
             output, seconds = "", 0.0
         else:
             run = replace(self.options.run, slot=slot)
-            # Each answer is judged as it arrives, on a thread of its own, so judging overlaps
-            # the student's next call and its duration cannot be seen from the student's side.
-            with OffPath(judge_now) as judging:
-                record = run_submission(
-                    submission.module, self.schedule, self.import_timeout, run, self.isolation,
-                    self.launcher, on_outcome=lambda case, outcome: judging.put(
-                        (case, outcome), sum(v.nbytes for v in outcome.outputs.values())))
+            # Answers are judged once the student's process has answered the whole phase, so
+            # it cannot time their judging (judge/held.py).
+            held: Held[tuple[Case, CallOutcome]] = Held(judge_now)
+
+            def hold(case: Case, outcome: CallOutcome) -> None:
+                if not held.put((case, outcome), sum(v.nbytes for v in outcome.outputs.values())):
+                    held.put((case, CallOutcome(
+                        Status.BAD_OUTPUT, f"not judged: this answer would take the answers "
+                        f"waiting to be judged past the grader's {held.cap >> 20} MiB per "
+                        f"submission", seconds=outcome.seconds)))
+
+            record = run_submission(
+                submission.module, self.schedule, self.import_timeout, run, self.isolation,
+                self.launcher, on_outcome=hold, between_phases=held.judge_all)
+            held.judge_all()
             outcomes, output, seconds = record.outcomes, record.output, record.seconds
         problems = self._score(judged)
         statuses = {o.status for o in outcomes.values()}

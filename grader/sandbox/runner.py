@@ -409,9 +409,11 @@ def _reply_outcome(reply: dict[str, Any], blobs: list[bytes], plan: CallPlan,
 
 def run_submission(module: Path, schedule: Schedule, import_timeout: float,
                    options: RunOptions, isolation: Isolation, launcher: TrackingLauncher,
-                   on_outcome: Callable[[Case, CallOutcome], None] | None = None) -> RunRecord:
+                   on_outcome: Callable[[Case, CallOutcome], None] | None = None,
+                   between_phases: Callable[[], None] | None = None) -> RunRecord:
     """Run every scheduled call of one submission and collect the outcomes (without their
-    values when ``on_outcome`` judges each as it arrives).
+    values when ``on_outcome`` takes each as it arrives). ``between_phases`` is called once
+    every call of a phase has been answered, before the next phase starts.
 
     A timeout skips the rest of that function's cases (a hang costs one timeout, not one per
     case); a crash restarts the process, and a second crash of the same function skips the rest
@@ -430,8 +432,8 @@ def run_submission(module: Path, schedule: Schedule, import_timeout: float,
             outcomes[case.id] = outcome
             return
         on_outcome(case, outcome)
-        # Judged: the values are the callback's to keep (a verdict, a shortened message),
-        # so what the grader holds of a submission does not grow with its answers' size.
+        # The values are the callback's to keep (until judged), so what this record holds of a
+        # submission does not grow with its answers' size.
         outcomes[case.id] = replace(outcome, outputs={}) if outcome.outputs else outcome
 
     crashes = [0] * len(plans)
@@ -439,6 +441,8 @@ def run_submission(module: Path, schedule: Schedule, import_timeout: float,
     try:
         phases = [phase for phase in schedule.phases if phase]
         for number, phase in enumerate(phases):
+            if number and between_phases is not None:
+                between_phases()
             pending = list(phase)
             while pending:
                 runnable = []

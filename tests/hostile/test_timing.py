@@ -3,8 +3,8 @@
 The worker writes each answer to a pipe that the grader reads. Were each answer judged before
 the next one is read, a large answer's write would wait on the judging of the one before it,
 and a submission could time that wait between two of its calls: whether an answer was right
-often changes how long judging takes. The answers are judged on a thread of their own, so
-reading never waits on judging (grader.judge.offpath).
+often changes how long judging takes. The grader holds a phase's answers and judges them once
+the student's process has answered every call of the phase (grader.judge.held).
 """
 
 from __future__ import annotations
@@ -46,7 +46,9 @@ def test_judging_time_cannot_be_seen_from_the_students_process(
     real = grading.case_result
 
     def slow(*args: Any) -> Any:
-        time.sleep(SLOW)
+        end = time.monotonic() + SLOW
+        while time.monotonic() < end:  # busy, holding the interpreter lock, as judging does
+            pass
         return real(*args)
 
     monkeypatch.setattr(grading, "case_result", slow)
@@ -59,3 +61,45 @@ def test_judging_time_cannot_be_seen_from_the_students_process(
             if line.startswith("gap ")]
     assert len(gaps) >= 5, result.output
     assert max(gaps) < SLOW / 2, gaps
+
+
+# Prints when each call starts, on the clock the grader reads too (CLOCK_MONOTONIC is the
+# machine's; the sandbox has no time namespace).
+STAMPS = """
+import time
+import numpy as np
+
+
+def double(x):
+    print("call", time.monotonic(), flush=True)
+    return 2 * np.asarray(x)
+"""
+
+
+def test_a_phase_is_judged_only_once_every_call_of_it_was_answered(
+        tmp_path: Path, monkeypatch: Any) -> None:
+    real = grading.case_result
+    judged: list[tuple[bool, float]] = []  # (public, when), of double()'s cases
+
+    def stamped(prepared: Any, case: Any, *args: Any) -> Any:
+        if prepared.part.function == "double":
+            judged.append((case.public, time.monotonic()))
+        return real(prepared, case, *args)
+
+    monkeypatch.setattr(grading, "case_result", stamped)
+    problem = edited(MINI_PROBLEM, "parts[0].cases[0].count", 6)
+    problem = edited(problem, "parts[0].cases[0].public", 3)
+    root = make_assignment(tmp_path / "course", problems={"q1": problem})
+    with Grader(load_assignment(root)) as grader:
+        result = grader.grade(write_student(tmp_path / "eve", extra=STAMPS))
+    assert result.problems[0].parts[0].passed == 6
+    calls = [float(line.split()[1]) for line in result.output.splitlines()
+             if line.startswith("call ")]
+    assert len(calls) == 6 and len(judged) == 6, (result.output, judged)
+    public_calls, hidden_calls = calls[:3], calls[3:]
+    public_judged = [when for public, when in judged if public]
+    hidden_judged = [when for public, when in judged if not public]
+    # The public answers are judged after the last public call and before the first hidden
+    # one; the hidden answers after the last hidden call.
+    assert max(public_calls) < min(public_judged) <= max(public_judged) < min(hidden_calls)
+    assert max(hidden_calls) < min(hidden_judged)
