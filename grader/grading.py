@@ -253,7 +253,7 @@ class Grader:
             output, seconds = "", 0.0
         else:
             run = replace(self.options.run, slot=slot)
-            # Answers are judged once the student's process has answered the whole phase, so
+            # Answers are judged once the student's process has answered their whole phase, so
             # it cannot time their judging (judge/held.py).
             held: Held[tuple[Case, CallOutcome]] = Held(judge_now)
 

@@ -6,9 +6,9 @@ changes how long judging takes (one bit per case). Judging on a thread of its ow
 stop that in Python, where the reading thread waits for the interpreter lock while judging
 holds it. So the grader reads each answer as it comes and holds it, and judges a phase's
 answers (the public cases', then the hidden ones') only once the student's process has
-answered them all: before the next phase starts, or after the process is gone. The most the
-process can time is the judging of the whole public phase, whose verdicts its student sees
-in the report anyway.
+answered them all: the public answers while the hidden cases run, the hidden ones after the
+process is gone. The most the process can time is the judging of the whole public phase,
+whose verdicts its student sees in the report anyway.
 
 What is held is capped in bytes per submission. An answer that would pass the cap is not
 held: its case fails, saying why. Whether an answer is held depends only on the sizes of the

@@ -267,13 +267,15 @@ class SubmissionRun:
     # --- calls ----------------------------------------------------------------------------
 
     def run_items(self, schedule: Schedule, items: Sequence[Item],
-                  record: Callable[[Item, CallOutcome], None], last: bool = False
+                  record: Callable[[Item, CallOutcome], None], last: bool = False,
+                  sent: Callable[[], None] | None = None
                   ) -> tuple[list[Item], Item | None, Status | None]:
         """Run ``items`` in one batch; stop at a timeout or crash.
 
         ``last``: no request will follow this one, so the child is told so (its request
         pipe is closed once this batch is written) and ends by itself after its last answer,
-        while the grader judges the answers it has left.
+        while the grader judges the answers it has left. ``sent`` is called once the batch
+        is written, before its answers are read: work that overlaps the child's.
 
         Returns the items left unrun, and the item and status that stopped the batch (None,
         None if it ran to the end). Each outcome is passed to ``record`` as soon as it is
@@ -302,10 +304,14 @@ class SubmissionRun:
         start = time.monotonic()
         failure: CallOutcome
         try:
-            wire.write_all(child.write_fd, schedule.frame(runnable),
-                           start + plans[runnable[0].plan].timeout)
-            if last:
-                child.end_requests()
+            try:
+                wire.write_all(child.write_fd, schedule.frame(runnable),
+                               start + plans[runnable[0].plan].timeout)
+                if last:
+                    child.end_requests()
+            finally:
+                if sent is not None:
+                    sent()
             for position, item in enumerate(runnable):
                 plan = plans[item.plan]
                 reply, reply_blobs = child.reader.read(time.monotonic() + plan.timeout)
@@ -413,7 +419,8 @@ def run_submission(module: Path, schedule: Schedule, import_timeout: float,
                    between_phases: Callable[[], None] | None = None) -> RunRecord:
     """Run every scheduled call of one submission and collect the outcomes (without their
     values when ``on_outcome`` takes each as it arrives). ``between_phases`` is called once
-    every call of a phase has been answered, before the next phase starts.
+    every call of a phase has been answered, as soon as the next phase's request is sent (so
+    that it overlaps the student process's work), before any answer of that phase is read.
 
     A timeout skips the rest of that function's cases (a hang costs one timeout, not one per
     case); a crash restarts the process, and a second crash of the same function skips the rest
@@ -441,8 +448,12 @@ def run_submission(module: Path, schedule: Schedule, import_timeout: float,
     try:
         phases = [phase for phase in schedule.phases if phase]
         for number, phase in enumerate(phases):
-            if number and between_phases is not None:
-                between_phases()
+            waiting = [between_phases] if number and between_phases is not None else []
+
+            def sent(waiting: list[Callable[[], None]] = waiting) -> None:
+                while waiting:
+                    waiting.pop()()
+
             pending = list(phase)
             while pending:
                 runnable = []
@@ -454,7 +465,8 @@ def run_submission(module: Path, schedule: Schedule, import_timeout: float,
                 if not runnable:
                     break
                 pending, stopped, status = run.run_items(schedule, runnable, record,
-                                                         last=number == len(phases) - 1)
+                                                         last=number == len(phases) - 1,
+                                                         sent=sent)
                 if stopped is None:
                     continue
                 case_id = schedule.case(stopped).id
