@@ -33,7 +33,14 @@ def _shape_text(shape: tuple[int, ...]) -> str:
 
 def compare_array(got: np.ndarray, expected: np.ndarray, tol: Tolerance,
                   label: str = "") -> Verdict:
-    """Compare one output array with its expected value."""
+    """Compare one output array with its expected value. Arithmetic on answers near the
+    float range overflows quietly (to inf): judging prints no numpy warning."""
+    with np.errstate(all="ignore"):
+        return _compare_array(got, expected, tol, label)
+
+
+def _compare_array(got: np.ndarray, expected: np.ndarray, tol: Tolerance,
+                   label: str) -> Verdict:
     prefix = f"{label}: " if label else ""
     if got.shape != expected.shape:
         return Verdict(False, f"{prefix}shape mismatch: expected "
@@ -43,10 +50,9 @@ def compare_array(got: np.ndarray, expected: np.ndarray, tol: Tolerance,
         # The common case, fast: every element finite and within tolerance. In float64, as
         # below: float32 arithmetic rounds the tolerance up and would pass what the rest fails.
         g, e = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
-        with np.errstate(all="ignore"):
-            diff = np.abs(g - e)
-            if ((diff <= tol.atol + tol.rtol * np.abs(e)) & (diff < np.inf)).all():
-                return Verdict(True)
+        diff = np.abs(g - e)
+        if ((diff <= tol.atol + tol.rtol * np.abs(e)) & (diff < np.inf)).all():
+            return Verdict(True)
     if expected.dtype.kind == "b" or (expected.dtype.kind in "iu" and got.dtype.kind in "biu"):
         bad = got != expected
         if not bad.any():
@@ -54,18 +60,16 @@ def compare_array(got: np.ndarray, expected: np.ndarray, tol: Tolerance,
         return _exact_failure(got, expected, bad, prefix)
     g = got.astype(np.float64)
     e = expected.astype(np.float64)
-    with np.errstate(invalid="ignore", over="ignore"):
-        err = np.abs(g - e)
-        allowed = tol.atol + tol.rtol * np.abs(e)
-        both_finite = np.isfinite(g) & np.isfinite(e)
-        same_special = (np.isnan(g) & np.isnan(e)) | (np.isinf(e) & (g == e))
-        ok = same_special | (both_finite & (err <= allowed))
+    err = np.abs(g - e)
+    allowed = tol.atol + tol.rtol * np.abs(e)
+    both_finite = np.isfinite(g) & np.isfinite(e)
+    same_special = (np.isnan(g) & np.isnan(e)) | (np.isinf(e) & (g == e))
+    ok = same_special | (both_finite & (err <= allowed))
     if ok.all():
         return Verdict(True)
     bad = ~ok
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(both_finite, err / np.where(allowed > 0, allowed, np.inf), np.inf)
-        ratio = np.where(both_finite & (allowed == 0) & (err > 0), np.inf, ratio)
+    ratio = np.where(both_finite, err / np.where(allowed > 0, allowed, np.inf), np.inf)
+    ratio = np.where(both_finite & (allowed == 0) & (err > 0), np.inf, ratio)
     ratio = np.where(bad, ratio, -1.0)
     flat = int(np.argmax(ratio))
     index = np.unravel_index(flat, e.shape)  # () for a scalar
@@ -89,8 +93,7 @@ def compare_array(got: np.ndarray, expected: np.ndarray, tol: Tolerance,
     finite_bad = bad & both_finite
     if finite_bad.any():
         errs, refs = err[finite_bad], np.abs(e[finite_bad])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rels = np.where(refs > 0, errs / refs, np.inf)
+        rels = np.where(refs > 0, errs / refs, np.inf)
         details.append(f"max abs err {errs.max():.3g}, max rel err {rels.max():.3g} "
                        f"over mismatched elements")
     specials = int((bad & ~np.isfinite(g) & np.isfinite(e)).sum())

@@ -258,6 +258,24 @@ def test_mismatch_against_an_infinite_reference_is_explained_cleanly(
     assert not any("where the reference is finite" in d for d in verdict.details)
 
 
+@pytest.mark.parametrize(
+    ("got", "expected", "errors"),
+    [([1.7e308], [-1.7e308], "abs err inf, rel err inf"),
+     ([1e308], [1e-320], "abs err 1e+308, rel err inf"),
+     ([1e300, 3.0], [1e-300, 3.0], "abs err 1e+300, rel err inf")],
+    ids=["difference-overflows", "ratio-overflows", "relative-error-overflows"],
+)
+def test_answers_near_the_float_range_are_judged_without_a_numpy_warning(
+    got: list[float], expected: list[float], errors: str
+) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # overflow goes quietly to inf, never to stderr
+        verdict = compare_array(a(got), a(expected), TOL)
+
+    assert not verdict.passed
+    assert errors in verdict.message
+
+
 # --- exact comparison of integers and booleans --------------------------------------------
 
 def test_integers_compare_exactly_whatever_the_tolerance() -> None:
