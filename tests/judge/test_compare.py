@@ -300,6 +300,19 @@ def test_booleans_compare_exactly() -> None:
     assert "got False, expected True" in verdict.message
 
 
+def test_a_float_answer_to_an_integer_reference_must_equal_it() -> None:
+    # problems/README.md: integer and boolean outputs must match exactly, whatever the
+    # answer's dtype (a float label 2.0 is 2; 2.0000001 is not, however wide the tolerance).
+    huge = Tolerance(rtol=1.0, atol=10.0)
+    assert compare_array(a([1.0, 2.0]), a([1, 2]), huge).passed
+    verdict = compare_array(a([1.0, 2.0000001]), a([1, 2]), huge)
+    assert not verdict.passed
+    assert verdict.message.endswith("(must match exactly)")
+    assert not compare_array(a([np.nan]), a([0]), huge).passed
+    assert compare_array(a([1.0, 0.0]), a([True, False]), TOL).passed
+    assert not compare_array(a([0.5]), a([True]), huge).passed
+
+
 def test_integer_dtypes_of_different_width_compare_by_value() -> None:
     assert compare_array(a([1, 2], np.uint8), a([1, 2], np.int64), TOL).passed
 
