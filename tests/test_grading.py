@@ -159,6 +159,31 @@ def test_silencing_numpy_errors_at_import_does_not_hide_them(mini_grader: Grader
     assert part(result, "quiet").cases[0].message.startswith("emitted RuntimeWarning: overflow")
 
 
+@pytest.mark.parametrize("silencer", [
+    'np.seterr = lambda *a, **k: {}',
+    'warnings.simplefilter = lambda *a, **k: None\nwarnings.filterwarnings("ignore")',
+    'class Quiet:\n'
+    '    def __enter__(self):\n'
+    '        warnings.simplefilter("ignore")\n'
+    '        return []\n'
+    '    def __exit__(self, *a):\n'
+    '        return False\n'
+    'warnings.catch_warnings = lambda *a, **k: Quiet()',
+    'warnings._showwarnmsg = lambda msg: None\nwarnings.showwarning = lambda *a, **k: None',
+    'import sys, types\nsys.modules["warnings"] = types.ModuleType("warnings")',
+], ids=["seterr", "simplefilter", "catch_warnings", "showwarning", "sys.modules"])
+def test_the_warnings_machinery_replaced_at_import_still_catches_a_calls_warning(
+        mini_grader: Grader, tmp_path: Path, silencer: str) -> None:
+    result = grade(mini_grader, tmp_path, "import numpy as np\nimport warnings\n"
+                   + "np.seterr(all='ignore')\n" + silencer + "\n"
+                   + "def quiet(x):\n"
+                   + "    np.exp(np.array([1000.0]))  # overflows\n"
+                   + "    return 3 * x\n")
+
+    assert part(result, "quiet").score == 0, part(result, "quiet").cases[0].message
+    assert part(result, "quiet").cases[0].message.startswith("emitted RuntimeWarning: overflow")
+
+
 # --- scoring through a spec ----------------------------------------------------------------
 
 def test_partial_credit_on_exactly_one_failing_case(tmp_path: Path) -> None:

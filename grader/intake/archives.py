@@ -25,6 +25,7 @@ import lzma
 import os
 import re
 import stat
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -167,6 +168,43 @@ def _plan(zf: zipfile.ZipFile, archive: str, archive_bytes: int,
     return members
 
 
+_EOCD = struct.Struct("<4s4H2LH")  # end of central directory: signature ... comment length
+_ZIP64_LOCATOR = struct.Struct("<4sLQL")
+_ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")
+DIRECTORY_BYTES_PER_MEMBER = 8 << 10  # far above a real entry (46 bytes and its name)
+
+
+def _check_directory(archive: Path, shown: str, limits: ArchiveLimits) -> None:
+    """Refuse a zip whose directory is too big to read, from its end record alone:
+    :class:`zipfile.ZipFile` reads the whole directory into memory (about 8 bytes per byte
+    of it) before any member can be counted."""
+    with open(archive, "rb") as f:
+        size = f.seek(0, os.SEEK_END)
+        tail_start = max(0, size - _EOCD.size - 0xFFFF)
+        f.seek(tail_start)
+        tail = f.read()
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or at + _EOCD.size > len(tail):
+            return  # not a zip: zipfile says so
+        _, _, _, _, entries, directory, _, _ = _EOCD.unpack_from(tail, at)
+        locator_at = tail_start + at - _ZIP64_LOCATOR.size
+        if (entries == 0xFFFF or directory == 0xFFFFFFFF) and locator_at >= 0:
+            f.seek(locator_at)
+            signature, _, record_at, _ = _ZIP64_LOCATOR.unpack(f.read(_ZIP64_LOCATOR.size))
+            if signature == b"PK\x06\x07" and record_at + _ZIP64_EOCD.size <= size:
+                f.seek(record_at)
+                record = _ZIP64_EOCD.unpack(f.read(_ZIP64_EOCD.size))
+                if record[0] == b"PK\x06\x06":
+                    entries, directory = record[7], record[8]
+    if entries > limits.max_members:
+        raise ArchiveError(f"{shown}: has {entries} members, over the limit of "
+                           f"{limits.max_members}")
+    most = limits.max_members * DIRECTORY_BYTES_PER_MEMBER
+    if directory > most:
+        raise ArchiveError(f"{shown}: its directory takes {_mebibytes(directory)}, over the "
+                           f"limit of {_mebibytes(most)}")
+
+
 @contextlib.contextmanager
 def _reading(shown: str) -> Iterator[None]:
     """Turn whatever reading a hostile zip raises into an :class:`ArchiveError`."""
@@ -184,6 +222,8 @@ def _reading(shown: str) -> Iterator[None]:
         raise ArchiveError(f"{shown}: cannot be unpacked ({exc})") from None
     except OSError as exc:
         raise ArchiveError(f"{shown}: cannot be unpacked ({exc.strerror or exc})") from None
+    except MemoryError:
+        raise ArchiveError(f"{shown}: too large to read") from None
 
 
 def list_files(archive: Path, limits: ArchiveLimits | None = None
@@ -195,8 +235,10 @@ def list_files(archive: Path, limits: ArchiveLimits | None = None
     refuses (:class:`ArchiveError`) is one :func:`extract` would refuse.
     """
     limits = limits or ArchiveLimits()
-    with _reading(archive.name), zipfile.ZipFile(archive) as zf:
-        members = _plan(zf, archive.name, archive.stat().st_size, limits)
+    with _reading(archive.name):
+        _check_directory(archive, archive.name, limits)
+        with zipfile.ZipFile(archive) as zf:
+            members = _plan(zf, archive.name, archive.stat().st_size, limits)
     return {m.parts: m.info.file_size for m in members if not m.is_dir}
 
 
@@ -220,7 +262,9 @@ def extract(archive: Path, dest: Path, limits: ArchiveLimits | None = None,
         cap = budget
         too_much = (f"{shown}: unpacks to more than {_mebibytes(cap)}, the disk budget per "
                     "student")
-    with _reading(shown), zipfile.ZipFile(archive) as zf:
+    with _reading(shown), contextlib.ExitStack() as stack:
+        _check_directory(archive, shown, limits)
+        zf = stack.enter_context(zipfile.ZipFile(archive))
         members = [m for m in _plan(zf, shown, archive.stat().st_size, limits)
                    if m.parts[:len(under)] == under]
         if sum(m.info.file_size for m in members if not m.is_dir) > cap:

@@ -8,6 +8,7 @@ import contextlib
 import os
 import shutil
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,27 +18,48 @@ _COPY_DEPTH = 8  # folders below the module's
 _NEVER_COPIED = ("__pycache__", ".git")
 
 
-def _entries(folder: str, first: str = ""
-             ) -> list[tuple[os.DirEntry[str], os.stat_result]]:
-    """A folder's entries as the copy sees them (never following links): ``first``, then the
-    others sorted by name."""
+ENTRY_BYTES = 4 << 10  # what each file, folder or link copied costs beyond its bytes
+
+
+def _entries(folder: str, first: str = "") -> list[os.DirEntry[str]]:
+    """A folder's entries as the copy takes them: ``first``, then the others sorted by
+    name."""
     try:
         entries = sorted(os.scandir(folder), key=lambda e: (e.name != first, e.name))
     except OSError:
         return []
-    found = []
-    for entry in entries:
-        if entry.name in _NEVER_COPIED:
-            continue
-        try:
-            found.append((entry, entry.stat(follow_symlinks=False)))
-        except OSError:
-            continue
-    return found
+    return [entry for entry in entries if entry.name not in _NEVER_COPIED]
 
 
-def _fits(info: os.stat_result, budget: int) -> bool:
-    return stat.S_ISREG(info.st_mode) and info.st_size <= min(COPY_FILE_LIMIT, budget)
+def _copies(module: Path) -> Iterator[tuple[str, str, int, int]]:
+    """What :func:`copy_submission` copies, in order (a folder before what it holds): the
+    source, its path in the copy, its ``stat`` file type, and what it costs the budget."""
+    left = COPY_BUDGET
+
+    def walk(source: str, relative: str, depth: int) -> Iterator[tuple[str, str, int, int]]:
+        nonlocal left
+        for entry in _entries(source, module.name if depth == 0 else ""):
+            if left < ENTRY_BYTES:
+                return  # nothing more fits (and a huge folder is not read to its end)
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            kind = stat.S_IFMT(info.st_mode)
+            cost = ENTRY_BYTES + (info.st_size if kind == stat.S_IFREG else 0)
+            if (kind == stat.S_IFDIR and depth >= _COPY_DEPTH) or kind not in _COPIED_KINDS \
+                    or cost > left or (kind == stat.S_IFREG and info.st_size > COPY_FILE_LIMIT):
+                continue
+            left -= cost
+            path = os.path.join(relative, entry.name)
+            yield entry.path, path, kind, cost
+            if kind == stat.S_IFDIR:
+                yield from walk(entry.path, path, depth + 1)
+
+    yield from walk(str(module.parent), "", 0)
+
+
+_COPIED_KINDS = (stat.S_IFREG, stat.S_IFDIR, stat.S_IFLNK)
 
 
 def copy_submission(module: Path, dest: Path) -> Path:
@@ -45,47 +67,31 @@ def copy_submission(module: Path, dest: Path) -> Path:
 
     Only regular files, folders and links are copied (links as links, never followed: a link
     to the reference must not bring the reference along); pipes, devices and sockets are
-    left out, and so are files over :data:`COPY_FILE_LIMIT` and files beyond
-    :data:`COPY_BUDGET` (the module is copied first, so data files named before it cannot
-    use the budget up). The student process imports the copy, so it cannot change the
-    submission it came from. :func:`copy_size` says beforehand how many bytes this copies.
+    left out, and so are files over :data:`COPY_FILE_LIMIT` and whatever is beyond
+    :data:`COPY_BUDGET`, where each file, folder and link costs :data:`ENTRY_BYTES` plus its
+    bytes (the module is copied first, so what is named before it cannot use the budget up).
+    The student process imports the copy, so it cannot change the submission it came from.
+    :func:`copy_size` says beforehand what this costs.
     """
-    budget = [COPY_BUDGET]
-
-    def copy_folder(source: str, target: str, depth: int) -> None:
-        os.mkdir(target, 0o755)
-        for entry, info in _entries(source, module.name if depth == 0 else ""):
-            path = os.path.join(target, entry.name)
-            if stat.S_ISLNK(info.st_mode):
-                with contextlib.suppress(OSError):
-                    os.symlink(os.readlink(entry.path), path)
-            elif stat.S_ISDIR(info.st_mode) and depth < _COPY_DEPTH:
-                copy_folder(entry.path, path, depth + 1)
-            elif _fits(info, budget[0]):
-                with contextlib.suppress(OSError):
-                    shutil.copyfile(entry.path, path, follow_symlinks=False)
-                    os.chmod(path, 0o644)
-                    budget[0] -= info.st_size
-
-    copy_folder(str(module.parent), str(dest), 0)
+    os.mkdir(dest, 0o755)
+    for source, relative, kind, _ in _copies(module):
+        path = os.path.join(dest, relative)
+        with contextlib.suppress(OSError):
+            if kind == stat.S_IFLNK:
+                os.symlink(os.readlink(source), path)
+            elif kind == stat.S_IFDIR:
+                os.mkdir(path, 0o755)
+            else:
+                shutil.copyfile(source, path, follow_symlinks=False)
+                os.chmod(path, 0o644)
     return dest / module.name
 
 
 def copy_size(module: Path) -> int:
-    """The bytes of files :func:`copy_submission` would copy for ``module`` as its folder is
-    now (at most :data:`COPY_BUDGET`): what grading it adds on disk, counted at intake
-    against the student's disk budget before anything is copied."""
-    budget = [COPY_BUDGET]
-
-    def walk(source: str, depth: int) -> None:
-        for entry, info in _entries(source, module.name if depth == 0 else ""):
-            if stat.S_ISDIR(info.st_mode) and depth < _COPY_DEPTH:
-                walk(entry.path, depth + 1)
-            elif _fits(info, budget[0]):
-                budget[0] -= info.st_size
-
-    walk(str(module.parent), 0)
-    return COPY_BUDGET - budget[0]
+    """What :func:`copy_submission` would cost for ``module`` as its folder is now (at most
+    :data:`COPY_BUDGET`): the bytes it copies plus :data:`ENTRY_BYTES` a file, folder or
+    link; counted at intake against the student's disk budget before anything is copied."""
+    return sum(cost for *_, cost in _copies(module))
 
 
 def remove_tree(path: Path) -> None:

@@ -254,3 +254,35 @@ def test_extract_raises_archive_error_for_the_caller(tmp_path: Path) -> None:
     with pytest.raises(ArchiveError, match=r"^x\.zip: member \.\./evil\.py points outside"):
         extract(archive, tmp_path / "out")
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def _directory_zip(path: Path, members: int, comment: bytes = b"") -> Path:
+    """A zip of hw.py and ``members`` empty folders, each with ``comment``: almost all
+    directory, which zipfile would read into memory whole (about 8 bytes per byte)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("hw.py", CODE)
+        for i in range(members):
+            info = zipfile.ZipInfo(f"d{i}/")
+            info.comment = comment
+            zf.writestr(info, "")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("members", "comment", "message"),
+    [(70_000, b"", "bad.zip: has 70001 members, over the limit of 1000"),  # (zip64 counts)
+     (400, b"x" * 60_000, "bad.zip: its directory takes 22.9 MiB, over the limit of "
+                          "7.81 MiB")],
+    ids=["members", "directory-bytes"])
+def test_a_zip_whose_directory_is_too_big_is_refused_before_it_is_read(
+        tmp_path: Path, members: int, comment: bytes, message: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_reading(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the directory was read")
+
+    build = lambda p: _directory_zip(p, members, comment)  # noqa: E731
+    monkeypatch.setattr(zipfile.ZipFile, "_RealGetContents", no_reading)
+    problem = graded_beside_a_good_student(tmp_path, "bad", build)
+
+    assert problem == message

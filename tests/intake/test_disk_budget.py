@@ -16,7 +16,13 @@ import pytest
 
 from grader.intake.archives import ArchiveError, extract, list_files
 from grader.intake.submissions import DISK_BUDGET, Staging, discover, one_submission
-from grader.sandbox.scratch import COPY_BUDGET, COPY_FILE_LIMIT, copy_size, copy_submission
+from grader.sandbox.scratch import (
+    COPY_BUDGET,
+    COPY_FILE_LIMIT,
+    ENTRY_BYTES,
+    copy_size,
+    copy_submission,
+)
 
 MODULE = "hw.py"
 CODE = "def double(x):\n    return 2 * x\n"
@@ -243,5 +249,25 @@ def test_copy_size_is_what_the_copy_writes_and_the_module_comes_first(tmp_path: 
     copied = copy_submission(module, tmp_path / "copy")
 
     assert copied.read_text(encoding="utf-8") == CODE
-    assert expected == sum(written(tmp_path / "copy").values()) <= COPY_BUDGET
-    assert expected == len(CODE) + 4 * 7 * MIB + 1
+    entries = sum(len(dirs) + len(files) for _, dirs, files in os.walk(tmp_path / "copy"))
+    assert entries == 7  # hw.py, a0-a3.npy, sub, sub/t.txt
+    assert expected == sum(written(tmp_path / "copy").values()) + entries * ENTRY_BYTES
+    assert expected == len(CODE) + 4 * 7 * MIB + 1 + 7 * ENTRY_BYTES <= COPY_BUDGET
+
+
+def test_each_copied_entry_costs_the_budget_so_empty_files_cannot_flood_the_disk(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "mallory"
+    folder.mkdir()
+    (folder / MODULE).write_text(CODE, encoding="utf-8")
+    many = COPY_BUDGET // ENTRY_BYTES + 500
+    for i in range(many):  # empty files and links: no bytes, but an inode each
+        (folder / f"e{i:06d}").touch() if i % 2 else (folder / f"e{i:06d}").symlink_to(MODULE)
+
+    expected = copy_size(folder / MODULE)
+    copied = copy_submission(folder / MODULE, tmp_path / "copy")
+
+    kept = len(os.listdir(copied.parent))
+    assert copied.read_text(encoding="utf-8") == CODE  # the module first, always
+    assert kept == COPY_BUDGET // ENTRY_BYTES - 1 < many  # (hw.py's bytes take one entry's room)
+    assert expected <= COPY_BUDGET

@@ -34,6 +34,29 @@ from grader.sandbox.child.syscalls import SandboxError, die_with_parent
 # floating-point warnings (np.seterr(all="ignore")) must not hide them from "warnings: fail".
 _NUMPY_ERRORS: dict[str, Any] = {
     "divide": "warn", "over": "warn", "under": "ignore", "invalid": "warn"}
+# What catches a call's warnings, as it was before the submission was imported: a submission
+# that replaced np.seterr, warnings.catch_warnings or how warnings are shown, at import, must
+# not hide its warnings that way. (Code in this process can still forge any reply: the check
+# is feedback for honest code, not a wall; README, "warnings: fail".)
+_seterr = np.seterr
+_WARNINGS = warnings
+_SHOWN_BY = {name: getattr(warnings, name)
+             for name in ("showwarning", "_showwarnmsg", "_showwarnmsg_impl", "_formatwarnmsg",
+                          "_formatwarnmsg_impl", "formatwarning")
+             if hasattr(warnings, name)}
+
+
+def _warnings_as_imported() -> warnings.catch_warnings[list[warnings.WarningMessage]]:
+    """Record every warning of what runs inside, with the warnings machinery restored."""
+    sys.modules["warnings"] = _WARNINGS
+    for name, value in _SHOWN_BY.items():
+        setattr(_WARNINGS, name, value)
+    _seterr(**_NUMPY_ERRORS)  # whatever the submission set at import or in a call
+    return _CATCH(record=True, module=_WARNINGS)
+
+
+_CATCH = warnings.catch_warnings
+_ALWAYS = warnings.simplefilter
 MAX_TEXT = 500
 MAX_WARNINGS = 5
 
@@ -208,9 +231,8 @@ class Worker:
             self.send({"status": "error", "error": error, **tag})
             return
         fn = getattr(self.module, call["function"])
-        np.seterr(**_NUMPY_ERRORS)  # whatever the submission set at import or in a call
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with _warnings_as_imported() as caught:
+            _ALWAYS("always")
             start = time.perf_counter()
             try:
                 result = fn(*args, **kwargs)
