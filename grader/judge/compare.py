@@ -79,9 +79,9 @@ def _compare_array(got: np.ndarray, expected: np.ndarray, tol: Tolerance,
     head = f"{prefix}{k} of {n} elements mismatched; "
     if np.isfinite(gv) and np.isfinite(ev):
         abs_err = abs(gv - ev)
-        rel = f"{abs_err / abs(ev):.3g}" if ev != 0 else "inf"
         message = (f"{head}worst{where}: got {format_number(gv)}, expected "
-                   f"{format_number(ev)} (abs err {abs_err:.3g}, rel err {rel}; "
+                   f"{format_number(ev)} (abs err {abs_err:.3g}, rel err "
+                   f"{abs_err / abs(ev):.3g}; "  # (inf against 0: numpy's, quietly)
                    f"tolerance {tol.describe()})")
     elif np.isfinite(ev):
         message = (f"{head}{_special(gv)}{where}: got {format_number(gv)}, expected "
