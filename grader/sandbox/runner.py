@@ -448,12 +448,7 @@ def run_submission(module: Path, schedule: Schedule, import_timeout: float,
     try:
         phases = [phase for phase in schedule.phases if phase]
         for number, phase in enumerate(phases):
-            waiting = [between_phases] if number and between_phases is not None else []
-
-            def sent(waiting: list[Callable[[], None]] = waiting) -> None:
-                while waiting:
-                    waiting.pop()()
-
+            sent = between_phases if number else None  # with this phase's first request
             pending = list(phase)
             while pending:
                 runnable = []
@@ -467,6 +462,7 @@ def run_submission(module: Path, schedule: Schedule, import_timeout: float,
                 pending, stopped, status = run.run_items(schedule, runnable, record,
                                                          last=number == len(phases) - 1,
                                                          sent=sent)
+                sent = None  # (a request after a crash, in this phase, has nothing to judge)
                 if stopped is None:
                     continue
                 case_id = schedule.case(stopped).id
