@@ -21,6 +21,7 @@ import sys
 import time
 import traceback
 import warnings
+from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
@@ -37,26 +38,30 @@ _NUMPY_ERRORS: dict[str, Any] = {
 # What catches a call's warnings, as it was before the submission was imported: a submission
 # that replaced np.seterr, warnings.catch_warnings or how warnings are shown, at import, must
 # not hide its warnings that way. (Code in this process can still forge any reply: the check
-# is feedback for honest code, not a wall; README, "warnings: fail".)
+# is feedback for honest code, not a wall; problems/README.md, "Warnings".)
 _seterr = np.seterr
 _WARNINGS = warnings
+_CATCH = warnings.catch_warnings
+_ALWAYS = warnings.simplefilter
 _SHOWN_BY = {name: getattr(warnings, name)
              for name in ("showwarning", "_showwarnmsg", "_showwarnmsg_impl", "_formatwarnmsg",
                           "_formatwarnmsg_impl", "formatwarning")
              if hasattr(warnings, name)}
 
 
-def _warnings_as_imported() -> warnings.catch_warnings[list[warnings.WarningMessage]]:
-    """Record every warning of what runs inside, with the warnings machinery restored."""
+@contextlib.contextmanager
+def _every_warning() -> Iterator[list[warnings.WarningMessage]]:
+    """Record every warning of what runs inside, numpy's error handling and the warnings
+    machinery restored first."""
     sys.modules["warnings"] = _WARNINGS
     for name, value in _SHOWN_BY.items():
         setattr(_WARNINGS, name, value)
     _seterr(**_NUMPY_ERRORS)  # whatever the submission set at import or in a call
-    return _CATCH(record=True, module=_WARNINGS)
+    with _CATCH(record=True, module=_WARNINGS) as caught:
+        _ALWAYS("always")
+        yield caught
 
 
-_CATCH = warnings.catch_warnings
-_ALWAYS = warnings.simplefilter
 MAX_TEXT = 500
 MAX_WARNINGS = 5
 
@@ -100,16 +105,16 @@ class Worker:
         if self._waiting + len(data) > NOTIFY_BYTES:
             self.notify()
         self._waiting += len(data)
-        big = len(data) > select.PIPE_BUF
         while data:
-            if big and not select.select([], [self.out_fd], [], 0)[1]:
+            try:
+                written = os.write(self.out_fd, data)  # (non-blocking: as much as fits)
+            except BlockingIOError:
                 # The pipe is full: wake the grader now (it may have read every wake-up
                 # before this reply began, and would otherwise look again only after its
                 # safety-net sleep), then wait until it has read some.
                 self.notify()
                 select.select([], [self.out_fd], [])
-            # (A write of PIPE_BUF bytes to a pipe with room never blocks.)
-            written = os.write(self.out_fd, data[:select.PIPE_BUF] if big else data)
+                continue
             data = data[written:]
         if time.perf_counter() - self._notified >= NOTIFY_EVERY:
             self.notify()
@@ -231,8 +236,7 @@ class Worker:
             self.send({"status": "error", "error": error, **tag})
             return
         fn = getattr(self.module, call["function"])
-        with _warnings_as_imported() as caught:
-            _ALWAYS("always")
+        with _every_warning() as caught:
             start = time.perf_counter()
             try:
                 result = fn(*args, **kwargs)
@@ -356,6 +360,7 @@ def main(argv: list[str]) -> int:
     notify_fd = int(argv[3]) if len(argv) > 3 else None
     die_with_parent()
     stream = os.fdopen(in_fd, "rb", buffering=1 << 16)
+    os.set_blocking(out_fd, False)  # (Worker.send: a full pipe wakes the grader)
     if notify_fd is not None:
         os.set_blocking(notify_fd, False)
     worker = Worker(out_fd, notify_fd)
