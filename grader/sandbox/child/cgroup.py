@@ -39,8 +39,11 @@ def join_cgroups(limit: int) -> None:
     slots, not between processes: a student's hundred busy loops (each in its own session,
     which would otherwise be a scheduler autogroup of its own) get one slot's share. Nothing
     happens where no cgroup can be made here."""
-    _join(_cpu_cgroup())  # (without one, job slots share the CPU as their processes do)
-    if not _join(_memory_cgroup(limit)):
+    # (Without a CPU cgroup, job slots share the CPU as their processes do.)
+    _join(_new_cgroup("cpu", (_CPU_V1, "cpu.shares", "1024"), ("cpu.weight", "100")))
+    cap = str(int(limit))
+    if not _join(_new_cgroup("memory", (_CGROUP_V1, "memory.limit_in_bytes", cap),
+                             ("memory.max", cap))):
         return
     # Needs CAP_SYS_RESOURCE, which some machines withhold even from root; the workers'
     # 1000 still makes them the first the killer picks.
@@ -81,20 +84,21 @@ def _join(procs: int | None) -> bool | None:
         os.close(procs)
 
 
-def _cpu_cgroup() -> int | None:
-    """A new CPU cgroup of the default weight (v1: its own hierarchy; v2: the memory
-    cgroup's folder, made by :func:`_memory_cgroup` or here): a descriptor of its process
-    list, or None where none can be made."""
+def _new_cgroup(controller: str, v1: tuple[str, str, str], v2: tuple[str, str]
+                ) -> int | None:
+    """A new cgroup of ``controller`` for this process, with one setting written: ``v1``
+    (its hierarchy, file, value) under cgroup v1, ``v2`` (file, value) under v2, where every
+    controller shares this process's one folder. A descriptor of its process list, or None
+    where none can be made (no such controller)."""
     name = f"grader-{os.getpid()}"
     if os.path.isfile(f"{_CGROUP_V2}/cgroup.controllers"):
-        if not _enabled("cpu"):
+        if not _enabled(controller):
             return None
-        folder, weight = f"{_CGROUP_V2}/{name}", ("cpu.weight", "100")
-    elif os.path.isdir(_CPU_V1):
-        folder, weight = f"{_CPU_V1}/{name}", ("cpu.shares", "1024")
-    else:
+        return _make(f"{_CGROUP_V2}/{name}", v2)
+    hierarchy, file, value = v1
+    if not os.path.isdir(hierarchy):
         return None
-    return _make(folder, weight)
+    return _make(f"{hierarchy}/{name}", (file, value))
 
 
 def _enabled(controller: str) -> bool:
@@ -126,21 +130,6 @@ def _make(folder: str, setting: tuple[str, str]) -> int | None:
             with contextlib.suppress(OSError):
                 os.rmdir(folder)
         return None
-
-
-def _memory_cgroup(limit: int) -> int | None:
-    """A new memory cgroup capped at ``limit`` bytes: a descriptor of its process list, or
-    None where none can be made (no memory controller)."""
-    name = f"grader-{os.getpid()}"
-    if os.path.isfile(f"{_CGROUP_V2}/cgroup.controllers"):
-        if not _enabled("memory"):
-            return None
-        folder, setting = f"{_CGROUP_V2}/{name}", ("memory.max", str(int(limit)))
-    elif os.path.isdir(_CGROUP_V1):
-        folder, setting = f"{_CGROUP_V1}/{name}", ("memory.limit_in_bytes", str(int(limit)))
-    else:
-        return None
-    return _make(folder, setting)
 
 
 def _remove_stale_cgroups(base: str) -> None:
