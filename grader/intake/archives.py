@@ -226,6 +226,17 @@ def _reading(shown: str) -> Iterator[None]:
         raise ArchiveError(f"{shown}: too large to read") from None
 
 
+@contextlib.contextmanager
+def _opened(archive: Path, limits: ArchiveLimits
+            ) -> Iterator[tuple[zipfile.ZipFile, list[_Member]]]:
+    """The open zip and every member to unpack, after every check that needs no
+    decompression; whatever reading it raises, inside too, becomes an ArchiveError."""
+    with _reading(archive.name):
+        _check_directory(archive, archive.name, limits)
+        with zipfile.ZipFile(archive) as zf:
+            yield zf, _plan(zf, archive.name, archive.stat().st_size, limits)
+
+
 def list_files(archive: Path, limits: ArchiveLimits | None = None
                ) -> dict[tuple[str, ...], int]:
     """The files ``archive`` would unpack, as path components, each with the size it
@@ -234,12 +245,8 @@ def list_files(archive: Path, limits: ArchiveLimits | None = None
     Every check :func:`extract` makes before decompressing is made here too, so a zip this
     refuses (:class:`ArchiveError`) is one :func:`extract` would refuse.
     """
-    limits = limits or ArchiveLimits()
-    with _reading(archive.name):
-        _check_directory(archive, archive.name, limits)
-        with zipfile.ZipFile(archive) as zf:
-            members = _plan(zf, archive.name, archive.stat().st_size, limits)
-    return {m.parts: m.info.file_size for m in members if not m.is_dir}
+    with _opened(archive, limits or ArchiveLimits()) as (_, members):
+        return {m.parts: m.info.file_size for m in members if not m.is_dir}
 
 
 def extract(archive: Path, dest: Path, limits: ArchiveLimits | None = None,
@@ -262,11 +269,8 @@ def extract(archive: Path, dest: Path, limits: ArchiveLimits | None = None,
         cap = budget
         too_much = (f"{shown}: unpacks to more than {_mebibytes(cap)}, the disk budget per "
                     "student")
-    with _reading(shown), contextlib.ExitStack() as stack:
-        _check_directory(archive, shown, limits)
-        zf = stack.enter_context(zipfile.ZipFile(archive))
-        members = [m for m in _plan(zf, shown, archive.stat().st_size, limits)
-                   if m.parts[:len(under)] == under]
+    with _opened(archive, limits) as (zf, planned):
+        members = [m for m in planned if m.parts[:len(under)] == under]
         if sum(m.info.file_size for m in members if not m.is_dir) > cap:
             raise ArchiveError(too_much)
         written = [0]
