@@ -114,8 +114,11 @@ def _exact_failure(got: np.ndarray, expected: np.ndarray, bad: np.ndarray,
     flat = int(np.argmax(bad))  # the first True, in C order
     index = np.unravel_index(flat, expected.shape)
     where = f" at index [{', '.join(str(int(i)) for i in index)}]" if index else ""
+    value = got.flat[flat]
+    # A float answer to an integer reference, in full: 1.9999999 must not read as 2.
+    shown = repr(float(value)) if got.dtype.kind == "f" else format_number(value)
     return Verdict(False, f"{prefix}{int(bad.sum())} of {bad.size} elements differ; first"
-                          f"{where}: got {format_number(got.flat[flat])}, expected "
+                          f"{where}: got {shown}, expected "
                           f"{format_number(expected.flat[flat])} (must match exactly)",
                    cause="values")
 
