@@ -42,7 +42,7 @@ from types import TracebackType
 from grader.errors import UsageError
 from grader.intake import lms
 from grader.intake.archives import ArchiveError, ArchiveLimits, extract, list_files
-from grader.sandbox.scratch import COPY_BUDGET, COPY_FILE_LIMIT, copy_size
+from grader.sandbox.scratch import COPY_BUDGET, COPY_FILE_LIMIT, copy_cost, copy_size
 
 DISK_BUDGET = 64 << 20  # bytes per student: staged for them plus the copy made for grading
 
@@ -457,7 +457,7 @@ def _stage_files(module: Path, latest: list[tuple[Path, lms.Named]], zips: list[
             continue
         try:
             size = source.stat().st_size
-            copied = size if size <= min(COPY_FILE_LIMIT, copy_left) else 0
+            copied = copy_cost(size, copy_left)
             if size + copied > budget:
                 if source == module:
                     return _over_budget(module.name, size, copied, budget)

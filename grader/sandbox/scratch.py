@@ -31,6 +31,14 @@ def _entries(folder: str, first: str = "") -> list[os.DirEntry[str]]:
     return [entry for entry in entries if entry.name not in _NEVER_COPIED]
 
 
+def copy_cost(size: int, left: int) -> int:
+    """What copying a file of ``size`` bytes (0 for a folder or a link) costs the copy's
+    budget with ``left`` of it remaining: :data:`ENTRY_BYTES` plus its bytes; 0 where the
+    copy leaves it out (over :data:`COPY_FILE_LIMIT`, or past the budget)."""
+    cost = ENTRY_BYTES + size
+    return cost if size <= COPY_FILE_LIMIT and cost <= left else 0
+
+
 def _copies(module: Path) -> Iterator[tuple[str, str, int, int]]:
     """What :func:`copy_submission` copies, in order (a folder before what it holds): the
     source, its path in the copy, its ``stat`` file type, and what it costs the budget."""
@@ -46,9 +54,9 @@ def _copies(module: Path) -> Iterator[tuple[str, str, int, int]]:
             except OSError:
                 continue
             kind = stat.S_IFMT(info.st_mode)
-            cost = ENTRY_BYTES + (info.st_size if kind == stat.S_IFREG else 0)
-            if (kind == stat.S_IFDIR and depth >= _COPY_DEPTH) or kind not in _COPIED_KINDS \
-                    or cost > left or (kind == stat.S_IFREG and info.st_size > COPY_FILE_LIMIT):
+            cost = copy_cost(info.st_size if kind == stat.S_IFREG else 0, left)
+            if not cost or kind not in _COPIED_KINDS \
+                    or (kind == stat.S_IFDIR and depth >= _COPY_DEPTH):
                 continue
             left -= cost
             path = os.path.join(relative, entry.name)
