@@ -104,8 +104,10 @@ def run_options(f: F) -> F:
         )(f)
     f = click.option(
         "--sandbox", type=click.Choice(MODES), default="auto", show_default=True,
-        help="auto: full isolation where possible, else limits with a warning; strict: refuse "
-             "without full isolation; off: no isolation (checking your own code).")(f)
+        help="auto: the strongest isolation this machine has (full, confined, limits), "
+             "saying on stderr what it lacks; strict: refuse without full isolation; "
+             "confined: refuse below the confined level; off: no isolation (checking your "
+             "own code).")(f)
     return timeout_option(f)
 
 
@@ -339,9 +341,13 @@ def export(assignment: Path, out: Path) -> None:
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @hidden_visibility_option
 @hidden_detail_option
+@click.option("--allow-limits-only", is_flag=True,
+              help="Let the autograder grade where its container allows neither full nor "
+                   "confined isolation (student code could then read the references and the "
+                   "key). Without it, it refuses there and results.json says why.")
 @_handle_errors
 def gradescope_bundle(assignment: Path, out: Path, hidden_visibility: str,
-                      hidden_detail: str) -> None:
+                      hidden_detail: str, allow_limits_only: bool) -> None:
     """Write OUT (a new .zip): the autograder Gradescope runs on each submission of ASSIGNMENT.
 
     It holds setup.sh, run_autograder (which grades with --hidden-visibility and
@@ -350,6 +356,6 @@ def gradescope_bundle(assignment: Path, out: Path, hidden_visibility: str,
     setup.sh installs with pip.
     """
     spec = load_assignment(assignment)
-    write_gradescope_zip(spec, out, hidden_visibility, hidden_detail)
+    write_gradescope_zip(spec, out, hidden_visibility, hidden_detail, allow_limits_only)
     click.echo(f"wrote {out} (assignment {spec.digest}; it holds the reference code and the "
                "secret key of the hidden cases: keep it private)", err=True)

@@ -105,7 +105,8 @@ class Grader:
                          for case, expected in zip(prepared.cases, prepared.expected,
                                                    strict=True)}
         run = self.options.run
-        self.isolation = Isolation(run.sandbox, run.limits, warn=self.options.warn)
+        self.isolation = Isolation(run.sandbox, run.limits, warn=self.options.warn,
+                                   extra=(assignment.public_dir, *run.extra_paths))
         self._launcher: TrackingLauncher | None = None
         self._launcher_lock = threading.Lock()
 
@@ -125,20 +126,21 @@ class Grader:
 
         # (Not a method: the launchers must not keep this grader alive, so that a grader
         # nobody closed still ends its zygotes when it is collected.)
-        def new(slot: int, contained: bool, workspace: Path) -> Launcher:
+        def new(slot: int, kind: str, workspace: Path) -> Launcher:
             if run.warm and zygote_supported():
-                config = isolation.container(workspace, visible) if contained else None
+                config = isolation.container(workspace, visible) if kind == "full" else None
+                uid = isolation.student_uid(slot) if kind == "confined" else None
                 try:
-                    return ZygoteLauncher(run.python, container=config)
+                    return ZygoteLauncher(run.python, container=config, kind=kind, uid=uid)
                 except ContainerUnavailable:
                     raise
                 except OSError as exc:
                     if warn is not None:
                         warn(f"grader: warning: no warm workers ({exc}); "
                              "starting a fresh interpreter per submission")
-            return SpawnLauncher(run.python)
+            return SpawnLauncher(run.python, kind)
 
-        return TrackingLauncher(new)
+        return TrackingLauncher(new, visible)
 
     def close(self) -> None:
         """Stop the zygote, if one was started."""

@@ -102,6 +102,7 @@ def grade_in_processes(grader: _Grades, submissions: Sequence[Submission], jobs:
     results: dict[int, SubmissionResult] = {}
     todo = list(range(len(submissions)))[::-1]
     scratch = tempfile.mkdtemp(prefix="grader-jobs-")
+    os.chmod(scratch, 0o711)  # (a confined level's student uid passes through to its own)
 
     def spawn(slot: int) -> int:
         task_r, task_w = os.pipe()

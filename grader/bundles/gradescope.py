@@ -62,28 +62,59 @@ ROOT="${{GRADER_AUTOGRADER_ROOT:-/autograder}}"
 MODULE={module_q}
 RESULTS="$ROOT/results/results.json"
 mkdir -p "$ROOT/results"
+# The references, the specs, the key and the results are the grader's alone (it runs as
+# root; student processes get a uid of their own, or Landlock, or both: the README's
+# security table). Only the public builders stay readable.
+chmod -R go-rwx "$ROOT/source" 2>/dev/null
+chmod go+x "$ROOT/source" "$ROOT/source/assignment"
+PUBLIC="$ROOT/source/assignment/"{public_q}
+[ -d "$PUBLIC" ] && chmod -R go+rX "$PUBLIC" && chmod go+x "$(dirname "$PUBLIC")"
+chmod 755 "$ROOT/results"
+fail() {{
+    python3 - "$RESULTS" "$1" <<'EOF'
+import json, sys
+with open(sys.argv[1], "w", encoding="utf-8") as f:
+    json.dump({{"score": 0, "output": sys.argv[2]}}, f)
+EOF
+    exit 0
+}}
 # The student's file: the one nearest the top of the submission (it may sit in a folder).
 FOUND="$(find "$ROOT/submission" -type f -name "$MODULE" -not -path '*/__MACOSX/*' \\
          -printf '%d %p\\n' 2>/dev/null | sort -n | head -n 1 | cut -d' ' -f2-)"
 if [ -z "$FOUND" ]; then
-    python3 - "$RESULTS" "$MODULE" <<'EOF'
-import json, sys
-message = f"No {{sys.argv[2]}} in your submission: upload your file named {{sys.argv[2]}}."
-with open(sys.argv[1], "w", encoding="utf-8") as f:
-    json.dump({{"score": 0, "output": message}}, f)
-EOF
-    exit 0
+    fail "No $MODULE in your submission: upload your file named $MODULE."
 fi
-exec grader grade "$ROOT/source/assignment" "$FOUND" --format gradescope -o "$RESULTS" \\
-    --jobs 1 {report_flags}
+# --sandbox {sandbox}: {sandbox_why}
+ERRORS="$(mktemp)"
+grader grade "$ROOT/source/assignment" "$FOUND" --format gradescope -o "$RESULTS" \\
+    --jobs 1 --sandbox {sandbox} {report_flags} 2>"$ERRORS"
+CODE=$?
+cat "$ERRORS" >&2
+WHY="$(grep -m1 '^grader: error' "$ERRORS" || tail -n 1 "$ERRORS")"
+rm -f "$ERRORS"
+if [ "$CODE" -ne 0 ] && [ "$CODE" -ne 1 ]; then
+    fail "The autograder could not grade this submission; contact your instructor. $WHY"
+fi
+exit "$CODE"
 """
+
+# Why run_autograder grades with the --sandbox it does (a comment in the script).
+SANDBOX_WHY = {
+    "confined": "only with full or confined isolation; below that, no student code\n"
+                "# runs and results.json says why (gradescope-bundle --allow-limits-only).",
+    "auto": "the bundle was made with --allow-limits-only: where the container allows\n"
+            "# neither full nor confined isolation, student code runs with resource limits\n"
+            "# only, and can read the references and the key.",
+}
 
 
 def write_gradescope_zip(assignment: Assignment, out: Path,
                          hidden_visibility: str = "after_published",
-                         hidden_detail: str = "counts") -> None:
+                         hidden_detail: str = "counts", allow_limits_only: bool = False
+                         ) -> None:
     """Write Gradescope's autograder zip for ``assignment`` to the new file ``out``; its
-    ``run_autograder`` passes ``--hidden-visibility`` and ``--hidden-detail`` on."""
+    ``run_autograder`` passes ``--hidden-visibility`` and ``--hidden-detail`` on, and grades
+    with ``--sandbox confined`` (``auto`` with ``allow_limits_only``)."""
     if out.exists() or out.is_symlink():
         raise UsageError(f"{out} already exists; give the name of a new file")
     parent = out.absolute().parent
@@ -99,7 +130,11 @@ def write_gradescope_zip(assignment: Assignment, out: Path,
     module = assignment.module_file
     flags = shlex.join(["--hidden-visibility", hidden_visibility,
                         "--hidden-detail", hidden_detail])
-    run = RUN_AUTOGRADER.format(module=module, module_q=shlex.quote(module), report_flags=flags)
+    sandbox = "auto" if allow_limits_only else "confined"
+    public = assignment.public_dir.relative_to(assignment.root).as_posix()
+    run = RUN_AUTOGRADER.format(module=module, module_q=shlex.quote(module), report_flags=flags,
+                                sandbox=sandbox, sandbox_why=SANDBOX_WHY[sandbox],
+                                public_q=shlex.quote(public))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         _add(archive, "setup.sh", SETUP_SH.encode(), 0o755)

@@ -73,7 +73,7 @@ class ContainerUnavailable(OSError):
 
 
 class Launcher(Protocol):
-    contained: bool  # its workers start inside a container (full isolation is possible)
+    kind: str  # the isolation level it starts workers for ("full": in a container)
 
     def start(self, pipes: _Pipes, cwd: str, env: dict[str, str]) -> Process: ...
 
@@ -109,12 +109,11 @@ class _Pipes:
 
 
 class SpawnLauncher:
-    """One new interpreter per worker (resource limits only: no container)."""
+    """One new interpreter per worker (no container: the confined level or limits only)."""
 
-    contained = False
-
-    def __init__(self, python: str = sys.executable) -> None:
+    def __init__(self, python: str = sys.executable, kind: str = "limits") -> None:
         self.python = python
+        self.kind = kind
 
     def start(self, pipes: _Pipes, cwd: str, env: dict[str, str]) -> Process:
         return _Popen(subprocess.Popen(
@@ -215,14 +214,18 @@ class ZygoteLauncher:
 
     ``container`` is the configuration of
     :func:`grader.sandbox.child.container.enter_container`; when the zygote cannot make
-    itself one, :class:`ContainerUnavailable` says why. A container zygote
-    must serve one job slot: it kills whatever else runs in it before each fork.
+    itself one, :class:`ContainerUnavailable` says why. Without one, ``kind`` names the
+    level its workers get, and ``uid`` the slot's student uid, whose every process the
+    zygote ends between workers (:mod:`grader.sandbox.child.leftovers`). A zygote must
+    serve one job slot: it kills whatever else its workers started before each fork.
     """
 
     def __init__(self, python: str = sys.executable, home: str = "/",
-                 container: dict[str, Any] | None = None) -> None:
+                 container: dict[str, Any] | None = None, kind: str = "limits",
+                 uid: int | None = None) -> None:
         self.proc, self.sock = _take_spare(python, home) or _start_zygote(python, home)
         self.contained = container is not None
+        self.kind = "full" if self.contained else kind
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._cond = threading.Condition()
@@ -231,7 +234,7 @@ class ZygoteLauncher:
         self._abandoned: set[int] = set()
         self._closed = False
         try:
-            self.sock.send(json.dumps({"container": container}).encode())
+            self.sock.send(json.dumps({"container": container, "uid": uid}).encode())
             ready = json.loads(self.sock.recv(1 << 16) or b"{}")
         except (OSError, ValueError):
             ready = {}
@@ -389,15 +392,18 @@ class _Forked:
 class TrackingLauncher:
     """One launcher per job slot, and every live worker, so an interrupt can kill them all.
 
-    ``factory(slot, contained, workspace)`` makes a slot's launcher; ``contained`` asks for
-    a container (full isolation), which may raise :class:`ContainerUnavailable`. A slot's
-    launcher is replaced when a start asks for the other kind, and once when it fails (a
-    zygote that died). Every run folder goes under ``workspace``, which a container shows
-    its workers (each only its own submission); it is removed on :meth:`close`.
+    ``factory(slot, kind, workspace)`` makes a slot's launcher for the isolation level
+    ``kind``; "full" asks for a container, which may raise :class:`ContainerUnavailable`. A
+    slot's launcher is replaced when a start asks for another kind, and once when it fails
+    (a zygote that died). Every run folder goes under ``workspace``, which a container shows
+    its workers (each only its own submission); it is removed on :meth:`close`. ``visible``:
+    the folders its workers may read besides the system, Python and the grader.
     """
 
-    def __init__(self, factory: Callable[[int, bool, Path], Launcher]) -> None:
+    def __init__(self, factory: Callable[[int, str, Path], Launcher],
+                 visible: tuple[Path, ...] = ()) -> None:
         self.factory = factory
+        self.visible = visible
         self.workspace = Path(tempfile.mkdtemp(prefix="grader-work-"))
         self._inner: dict[int, Launcher] = {}
         # On close, or when this object is collected or the interpreter exits: the slots'
@@ -407,29 +413,29 @@ class TrackingLauncher:
         self._lock = threading.Lock()
         self._stopped = False
 
-    def _launcher(self, slot: int, contained: bool, replace: Launcher | None = None
+    def _launcher(self, slot: int, kind: str, replace: Launcher | None = None
                   ) -> Launcher:
         with self._lock:
             if self._stopped:
                 raise OSError("grading was interrupted")
             inner = self._inner.get(slot)
-            if inner is not None and (inner is replace or inner.contained != contained):
+            if inner is not None and (inner is replace or inner.kind != kind):
                 del self._inner[slot]
                 inner.close()
                 inner = None
             if inner is None:
-                inner = self._inner[slot] = self.factory(slot, contained, self.workspace)
+                inner = self._inner[slot] = self.factory(slot, kind, self.workspace)
             return inner
 
     def start(self, pipes: _Pipes, cwd: str, env: dict[str, str], slot: int = 0,
-              contained: bool = False) -> Process:
-        inner = self._launcher(slot, contained)
+              kind: str = "limits") -> Process:
+        inner = self._launcher(slot, kind)
         try:
             started = inner.start(pipes, cwd, env)
         except ContainerUnavailable:
             raise
         except OSError:
-            started = self._launcher(slot, contained, replace=inner).start(pipes, cwd, env)
+            started = self._launcher(slot, kind, replace=inner).start(pipes, cwd, env)
         process = _Tracked(started, self)
         with self._lock:
             self._live.add(process)

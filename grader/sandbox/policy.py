@@ -9,9 +9,13 @@ their own code. The student side is :mod:`grader.sandbox.child.confine` and
 
 from __future__ import annotations
 
+import ctypes
 import os
 import site
+import socket
+import stat
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -20,7 +24,8 @@ from typing import Any
 
 from grader.errors import GraderError
 
-MODES = ("auto", "strict", "off")
+MODES = ("auto", "strict", "confined", "off")
+LEVELS = ("full", "confined", "limits")  # strongest first
 _SYSTEM = ("/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin", "/etc")
 UID_BASE = 64000  # student processes run as UID_BASE + job slot when the grader is root
 
@@ -67,45 +72,167 @@ def visible_paths(extra: Iterable[Path] = ()) -> tuple[list[str], list[str]]:
 
 
 def _probe_reason() -> str | None:
-    """Why full isolation cannot work on this platform, or None if it may."""
+    """Why full isolation cannot work on this platform, or None if it may: a forked child
+    tries to make the namespaces a container needs (the container itself may still fail
+    later, and then says why)."""
     if not sys.platform.startswith("linux"):
         return f"namespaces are Linux-only (this is {sys.platform})"
-    return None
+    from grader.sandbox.child import syscalls as sc
+
+    flags = sc.CLONE_NEWNS | sc.CLONE_NEWNET | sc.CLONE_NEWUTS
+    what = "unshare"
+    if os.geteuid() != 0:
+        flags, what = flags | sc.CLONE_NEWUSER, "unshare (user namespace)"
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            code = 0 if sc.libc().unshare(ctypes.c_int(flags)) == 0 else ctypes.get_errno()
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    return None if code == 0 else f"{what}: {os.strerror(code)}"
+
+
+def _others_can_read(path: str, search_only: bool = False) -> bool:
+    """Anyone may reach ``path`` and read it: every folder above it searchable by others,
+    and the path itself readable (and, if a folder, searchable) by others; with
+    ``search_only``, a folder that others may pass through."""
+    real = os.path.realpath(path)
+    try:
+        info = os.stat(real)
+    except OSError:
+        return True  # (nothing there to read: Landlock skips it too)
+    wanted = 0 if search_only else stat.S_IROTH
+    wanted |= stat.S_IXOTH if stat.S_ISDIR(info.st_mode) else 0
+    if info.st_mode & wanted != wanted:
+        return False
+    parent = os.path.dirname(real)
+    while True:
+        try:
+            if not os.stat(parent).st_mode & stat.S_IXOTH:
+                return False
+        except OSError:
+            return False
+        if parent == "/":
+            return True
+        parent = os.path.dirname(parent)
+
+
+@dataclass(frozen=True)
+class Confinement:
+    """What the confined level has on this machine (:func:`probe_confined`)."""
+
+    abi: int  # Landlock ABI
+    separate_uid: bool  # student processes get an unprivileged uid per job slot (as root)
+    lacks: tuple[str, ...]  # what it cannot give here, in words
+
+    def describe(self) -> str:
+        return f"Landlock ABI {self.abi}" + (", a uid per job slot" if self.separate_uid else "")
+
+
+def probe_confined(read: Iterable[str]) -> tuple[Confinement | None, str]:
+    """Whether the confined level can work here: (what it has, "") or (None, why not).
+    ``read``: what a student process must be able to read (checked against the
+    unprivileged uid's file permissions when the grader is root)."""
+    if not sys.platform.startswith("linux"):
+        return None, f"Landlock is Linux-only (this is {sys.platform})"
+    from grader.sandbox.child import landlock
+
+    abi = landlock.abi_version()
+    if abi <= 0:
+        return None, "no Landlock (kernel older than 5.13, disabled, or refused by seccomp)"
+    lacks = ["a size cap on scratch", "a private /dev/shm (multiprocessing locks fail)"]
+    separate = os.geteuid() == 0
+    if separate:
+        hidden = [path for path in read if not _others_can_read(path)]
+        if not _others_can_read(tempfile.gettempdir(), search_only=True):
+            hidden.append(tempfile.gettempdir())  # (where the submissions' copies go)
+        if hidden:
+            separate = False
+            lacks.append(f"a separate uid ({hidden[0]} is not readable by other users)")
+    else:
+        lacks.append("a separate uid (the grader is not root)")
+    if abi < 6:
+        lacks.append("signal and abstract-socket scoping (Landlock ABI 6)"
+                     + ("" if separate else ": a student can signal the grader"))
+    return Confinement(abi, separate, tuple(lacks)), ""
+
+
+def claim_uid(first: int = UID_BASE, count: int = 1000) -> tuple[int, socket.socket]:
+    """An unprivileged uid no other grader on this machine uses now, and the socket that
+    holds the claim (bound to an abstract name; the claim ends when it is closed, or when
+    this process ends). Processes of that uid are killed wholesale (``kill(-1)``), so two
+    graders must never share one."""
+    for uid in range(first, first + count):
+        claim = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            claim.bind(f"\0grader-student-uid-{uid}")
+        except OSError:
+            claim.close()
+            continue
+        claim.set_inheritable(False)
+        return uid, claim
+    raise OSError(f"no free student uid in {first}..{first + count - 1}")
 
 
 class Isolation:
-    """Per-run isolation policy; remembers a fallback so it is tried and reported once."""
+    """Per-run isolation policy: the strongest level that works here, tried in order
+    (:data:`LEVELS`), each fallback reported once in one line.
+
+    ``extra``: folders every student process may read besides the system, Python and the
+    grader (the assignment's public builders)."""
 
     def __init__(self, mode: str = "auto", limits: Limits | None = None,
-                 warn: Callable[[str], None] | None = None) -> None:
+                 warn: Callable[[str], None] | None = None, extra: Iterable[Path] = ()
+                 ) -> None:
         if mode not in MODES:
             raise ValueError(f"unknown sandbox mode {mode!r}")
         self.mode = mode
         self.limits = limits or Limits()
         self._warn = warn
         self._lock = threading.Lock()
-        self.unavailable: str | None = None if mode == "off" else _probe_reason()
-        self._warned = False
-        self.proven = False  # a worker has run under full isolation in this run
-        if self.unavailable:
-            self.downgrade(self.unavailable)
+        self._extra = tuple(extra)
+        self.unavailable: dict[str, str] = {}  # level -> why it cannot be had here
+        self.confinement: Confinement | None = None
+        self._uids: dict[int, tuple[int, socket.socket]] = {}
+        self.proven = False  # a worker has run at the current level in this run
+        if mode != "off":
+            reason = _probe_reason()
+            if reason:
+                self.downgrade(reason)
 
     @property
     def level(self) -> str:
         if self.mode == "off":
             return "off"
-        return "limits" if self.unavailable else "full"
+        return next(level for level in LEVELS if level not in self.unavailable)
+
+    @property
+    def summary(self) -> str:
+        """One line: the level this run has, and what it lacks."""
+        level = self.level
+        if level == "confined" and self.confinement is not None:
+            return (f"isolation: confined, {self.confinement.describe()} (no namespaces: "
+                    f"{self.unavailable.get('full', '?')}); it lacks "
+                    + "; ".join(self.confinement.lacks))
+        if level == "limits":
+            return (f"isolation: resource limits only (full: {self.unavailable.get('full')}; "
+                    f"confined: {self.unavailable.get('confined')}): no filesystem or network "
+                    "isolation, and process-count limits do not bind for root")
+        return f"isolation: {level}"
 
     def confirm(self) -> None:
-        """A worker is running under full isolation: from now on it is known to work here."""
+        """A worker is running at the current level: from now on it is known to work."""
         self.proven = True
 
     def fail(self, reason: str) -> bool:
-        """A worker could not have full isolation. True: go on with limits only, and try
-        again (``auto``, before full isolation ever worked in this run). False: this
-        worker's submission cannot be graded. Once full isolation has worked, a failure may
-        be another student's doing (exhausting a shared kernel resource, say), so it never
-        lowers the isolation of the rest of the run. ``strict`` before it ever worked:
+        """A worker could not have the current level. True: go on one level down, and try
+        again (``auto``, before this level ever worked in this run). False: this worker's
+        submission cannot be graded. Once a level has worked, a failure may be another
+        student's doing (exhausting a shared kernel resource, say), so it never lowers the
+        isolation of the rest of the run. Below what the mode requires:
         :class:`SandboxUnavailable`."""
         if self.proven:
             if self._warn is not None:
@@ -116,17 +243,41 @@ class Isolation:
         return True
 
     def downgrade(self, reason: str) -> None:
-        """Full isolation failed; go on with limits only (or refuse, in strict mode)."""
-        if self.mode == "strict":
-            raise SandboxUnavailable(f"--sandbox strict: full isolation is unavailable: {reason}")
+        """The current level failed for ``reason``: go on with the next one that this
+        machine has (or refuse, where the mode requires more)."""
         with self._lock:
-            self.unavailable = reason
-            if not self._warned and self._warn is not None:
-                self._warned = True
-                self._warn(
-                    f"grader: warning: full isolation is unavailable ({reason}); student code "
-                    "runs with resource limits only: no filesystem or network isolation, and "
-                    "process-count limits do not bind for root")
+            failed = self.level
+            self.unavailable[failed] = reason
+            if failed == "full":
+                self._probe_confined()
+            level = self.level
+            if self.mode == "strict" or (self.mode == "confined" and level == "limits"):
+                needs = "full" if self.mode == "strict" else "at least confined"
+                why = "; ".join(f"{lvl}: {why}" for lvl, why in self.unavailable.items())
+                raise SandboxUnavailable(f"--sandbox {self.mode}: {needs} isolation is "
+                                         f"unavailable ({why})")
+            if self._warn is not None:
+                self._warn(f"grader: warning: {self.summary}")
+
+    def _probe_confined(self) -> None:
+        import grader
+
+        mounts, _ = visible_paths(self._extra)
+        needed = [*mounts, str(Path(grader.__file__).resolve().parent)]
+        found, why = probe_confined(needed)
+        if found is None:
+            self.unavailable["confined"] = why
+        self.confinement = found
+
+    def student_uid(self, slot: int) -> int | None:
+        """The uid of the job slot's student processes at the confined level (claimed on
+        first use, for this process's lifetime), or None where they keep the grader's."""
+        if self.confinement is None or not self.confinement.separate_uid:
+            return None
+        with self._lock:
+            if slot not in self._uids:
+                self._uids[slot] = claim_uid()
+            return self._uids[slot][0]
 
     def container(self, workspace: Path, extra: Iterable[Path]) -> dict[str, Any]:
         """The configuration of a container zygote
@@ -139,17 +290,34 @@ class Isolation:
         return {"root": str(root), "read_only": mounts, "links": links,
                 "inbox": str(workspace), "memory": self.limits.memory}
 
-    def request(self, run: str, slot: int, cpu_seconds: int) -> dict[str, Any]:
-        """The ``sandbox`` message that a new worker receives before anything else; ``run``
-        names the submission's folder in the workspace."""
+    def request(self, run: Path, slot: int, cpu_seconds: int,
+                extra: Iterable[Path] = ()) -> dict[str, Any]:
+        """The ``sandbox`` message that a new worker receives before anything else. ``run``
+        is the submission's folder in the workspace (its copy in ``submission/``, its
+        scratch space ``work/``); ``extra``, what the worker's launcher shows besides the
+        system, Python and the grader."""
         level = self.level
         header: dict[str, Any] = {"op": "sandbox", "level": level,
                                   "limits": self.limits.as_dict(cpu_seconds)}
         if level == "full":
             header["config"] = {
-                "run": run,
+                "run": run.name,
                 "scratch_bytes": self.limits.scratch,
                 "uid": UID_BASE + slot,
                 "gid": UID_BASE + slot,
             }
+        elif level == "confined":
+            assert self.confinement is not None
+            mounts, _ = visible_paths(extra)
+            uid = self.student_uid(slot)
+            header["config"] = {
+                "read": [*mounts, str(run / "submission"), *_DEVICES, "/proc/self"],
+                "write": [str(run / "work"), "/dev/null"],
+                "abi": self.confinement.abi,
+                "uid": uid,
+                "gid": uid,
+            }
         return header
+
+
+_DEVICES = ("/dev/zero", "/dev/random", "/dev/urandom")

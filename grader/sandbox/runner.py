@@ -82,14 +82,14 @@ class _Child:
     """One student process: its message pipes and its captured output."""
 
     def __init__(self, cwd: str, home: str, output: _Output, options: RunOptions,
-                 launcher: TrackingLauncher, contained: bool) -> None:
+                 launcher: TrackingLauncher, level: str) -> None:
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         out_r, out_w = os.pipe()
         notify_r, notify_w = os.pipe()
         try:
             self.proc = launcher.start(_Pipes(to_child_r, from_child_w, out_w, notify_w),
-                                       cwd, worker_env(home), options.slot, contained)
+                                       cwd, worker_env(home), options.slot, level)
         except BaseException:
             for fd in (to_child_w, from_child_r, out_r, notify_r):
                 os.close(fd)
@@ -168,25 +168,27 @@ class SubmissionRun:
         A worker that cannot isolate itself in its container gets one more try in a fresh
         container (an earlier student may have spoilt this one), before the run goes on
         without full isolation (or stops, under ``--sandbox strict``)."""
-        fresh = False
+        fresh = ""  # the level whose launcher was renewed once already
         while True:
-            full = self.isolation.level == "full"
-            if full:  # the paths inside the container (container.enter_student)
+            level = self.isolation.level
+            if level == "full":  # the paths inside the container (container.enter_student)
                 cwd, home = "/", container.SCRATCH
                 module = f"{container.SUBMISSION}/{self.module.name}"
             else:
                 self.scratch.mkdir(exist_ok=True)
+                if level == "confined":
+                    self._hand_over(self.isolation.student_uid(self.options.slot))
                 cwd = home = str(self.scratch)
                 module = str(self.module)
             try:
-                child = _Child(cwd, home, self.output, self.options, self.launcher, full)
+                child = _Child(cwd, home, self.output, self.options, self.launcher, level)
             except ContainerUnavailable as exc:
-                if self.isolation.fail(str(exc)):  # raises in strict mode
+                if self.isolation.fail(str(exc)):  # raises where the mode requires more
                     continue
                 self.import_failure = _not_isolated(str(exc))
                 return None
-            header = self.isolation.request(self.root.name, self.options.slot,
-                                            self.cpu_seconds)
+            header = self.isolation.request(self.root, self.options.slot, self.cpu_seconds,
+                                            self.launcher.visible)
             load = {"op": "load", "path": module, "name": self.module.stem,
                     "functions": self.functions, "max_bytes": self.options.max_output_bytes}
             try:
@@ -199,22 +201,32 @@ class SubmissionRun:
                     Status.IMPORT_ERROR, f"the student process failed to start ({reason})")
                 return None
             if reply.get("status") == "sandboxed":
-                if full:
+                if level in ("full", "confined"):
                     self.isolation.confirm()
                 return child
             child.kill()
             reason = clean_text(reply.get("reason", "unknown reason"))
-            if header["level"] != "full":
+            if level not in ("full", "confined"):
                 self.import_failure = CallOutcome(
                     Status.IMPORT_ERROR, f"the student process failed to start ({reason})")
                 return None
-            if not fresh:
-                fresh = True
+            if fresh != level:  # one more try with a fresh launcher: this one may be spoilt
+                fresh = level
                 self.launcher.renew(self.options.slot)
                 continue
-            if not self.isolation.fail(reason):  # raises in strict mode
+            if not self.isolation.fail(reason):  # raises where the mode requires more
                 self.import_failure = _not_isolated(reason)
                 return None
+
+    def _hand_over(self, uid: int | None) -> None:
+        """Give the slot's student uid its scratch space, and a way to it (the folders above
+        it searchable, not listable); its copy of the submission stays the grader's."""
+        if uid is None:
+            return
+        for folder in (self.launcher.workspace, self.root):
+            os.chmod(folder, 0o711)
+        os.chown(self.scratch, uid, uid)
+        os.chmod(self.scratch, 0o700)
 
     def _start(self) -> None:
         self._import()

@@ -81,14 +81,16 @@ def copy_submission(module: Path, dest: Path) -> Path:
     The student process imports the copy, so it cannot change the submission it came from.
     :func:`copy_size` says beforehand what this costs.
     """
-    os.mkdir(dest, 0o755)
+    os.mkdir(dest)
+    os.chmod(dest, 0o755)  # (whatever the umask: a student uid of its own reads the copy)
     for source, relative, kind, _ in _copies(module):
         path = os.path.join(dest, relative)
         with contextlib.suppress(OSError):
             if kind == stat.S_IFLNK:
                 os.symlink(os.readlink(source), path)
             elif kind == stat.S_IFDIR:
-                os.mkdir(path, 0o755)
+                os.mkdir(path)
+                os.chmod(path, 0o755)
             else:
                 shutil.copyfile(source, path, follow_symlinks=False)
                 os.chmod(path, 0o644)
@@ -111,8 +113,12 @@ def remove_tree(path: Path) -> None:
             os.chmod(os.path.dirname(failed), 0o700)
             if not os.path.islink(failed) and os.path.isdir(failed):
                 os.chmod(failed, 0o700)
-            function(failed)
+            if function in (os.rmdir, os.remove, os.unlink):
+                function(failed)
+            # (A folder that could not be opened or listed is read on the next pass.)
 
-    shutil.rmtree(path, onerror=retry)
-    if path.exists():
-        shutil.rmtree(path, ignore_errors=True)
+    for _ in range(_COPY_DEPTH + 2):  # each pass opens up at least one more level
+        shutil.rmtree(path, onerror=retry)
+        if not os.path.lexists(path):
+            return
+    shutil.rmtree(path, ignore_errors=True)

@@ -19,6 +19,7 @@ from grader.reporters import FORMATS
 from grader.results import GradeReport
 from grader.spec import Assignment, load_assignment
 
+from .. import _dockerlike
 from .._cli import run
 from .._mini import HW2, SUBMISSIONS
 
@@ -134,8 +135,10 @@ needs_grader = pytest.mark.skipif(
     "(pip install -e .)")
 
 
-def autograde(source: Path, tmp_path: Path, files: dict[str, Path]) -> dict[str, object]:
-    """Run run_autograder as Gradescope does, in a fake /autograder; return results.json."""
+def autograde(source: Path, tmp_path: Path, files: dict[str, Path],
+              env: dict[str, str] | None = None, dockerlike: bool = False) -> dict[str, object]:
+    """Run run_autograder as Gradescope does, in a fake /autograder (in the Docker-like
+    harness with ``dockerlike``); return results.json."""
     root = tmp_path / "autograder"
     shutil.copytree(source, root / "source")
     shutil.copyfile(root / "source" / "run_autograder", root / "run_autograder")
@@ -143,10 +146,14 @@ def autograde(source: Path, tmp_path: Path, files: dict[str, Path]) -> dict[str,
         (root / "submission" / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, root / "submission" / name)
     (root / "submission").mkdir(exist_ok=True)
-    done = subprocess.run(["bash", str(root / "run_autograder")], cwd=root, capture_output=True,
-                          text=True, timeout=300,
-                          env={**os.environ, "GRADER_AUTOGRADER_ROOT": str(root)})
-    assert done.returncode == 0, done.stderr
+    env = {"GRADER_AUTOGRADER_ROOT": str(root), **(env or {})}
+    command = ["bash", str(root / "run_autograder")]
+    if dockerlike:
+        done = _dockerlike.run(command, env, timeout=300, cwd=root)
+    else:
+        done = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=300,
+                              env={**os.environ, **env})
+    assert done.returncode in (0, 1), done.stderr
     results = json.loads((root / "results" / "results.json").read_text())
     assert isinstance(results, dict)
     return results
@@ -179,6 +186,62 @@ def test_run_autograder_without_the_module_scores_zero_and_says_why(
 
     assert results == {"score": 0, "output": "No hw2.py in your submission: upload your file "
                                              "named hw2.py."}
+
+
+# In a container like Gradescope's (root, namespaces refused): a student's hw2.py whose
+# sigmoid tries to read the reference and the key and to rewrite results.json, and says in
+# its exception (shown with the public case) how each attempt went.
+THIEF = """
+
+def sigmoid(z):
+    import os
+    root = os.environ.get("AUTOGRADER", "@@ROOT@@")
+    attempts = []
+    for what, path, mode in (("reference", root + "/source/assignment/reference/solution.py",
+                              "r"),
+                             ("key", root + "/source/assignment/hidden.key", "r"),
+                             ("results", root + "/results/results.json", "w")):
+        try:
+            with open(path, mode) as f:
+                f.write('{"score": 1000}') if mode == "w" else f.read()
+            attempts.append(what + "=DONE")
+        except OSError as exc:
+            attempts.append(what + "=refused(" + type(exc).__name__ + ")")
+    raise RuntimeError("attempts: " + " ".join(attempts))
+"""
+
+
+@needs_format
+@needs_grader
+def test_in_a_gradescope_like_container_student_code_reads_no_source_and_writes_no_results(
+        source: Path, tmp_path: Path) -> None:
+    _dockerlike.require()
+    thief = tmp_path / "thief.py"
+    thief.write_text((SUBMISSIONS / "correct" / "hw2.py").read_text()
+                     + THIEF.replace("@@ROOT@@", str(tmp_path / "autograder")))
+    assert (source / "assignment" / "reference" / "solution.py").is_file()
+
+    results = autograde(source, tmp_path, {"hw2.py": thief}, dockerlike=True)
+
+    text = json.dumps(results)
+    assert "attempts: reference=refused(PermissionError) key=refused(PermissionError) " \
+           "results=refused(PermissionError)" in text, text[:3000]
+    assert "DONE" not in text
+    assert results["score"] != 1000 and results["tests"], text[:2000]
+
+
+@needs_format
+@needs_grader
+def test_below_the_confined_level_the_autograder_refuses_and_says_why(
+        source: Path, tmp_path: Path) -> None:
+    _dockerlike.require()
+    results = autograde(source, tmp_path, {"hw2.py": SUBMISSIONS / "correct" / "hw2.py"},
+                        env={"DOCKERLIKE_LANDLOCK": "0"}, dockerlike=True)
+
+    assert results["score"] == 0
+    assert str(results["output"]).startswith(
+        "The autograder could not grade this submission; contact your instructor. grader: "
+        "error: --sandbox confined: at least confined isolation is unavailable"), results
 
 
 # --- errors -------------------------------------------------------------------------------

@@ -272,6 +272,7 @@ class Graded:
     seconds: float
     warnings: list[str] = field(default_factory=list)  # what the grader said on stderr
     level: str = "?"  # the isolation level the grader ended with (library runs only)
+    separate_uid: bool = False  # (confined level: a student uid per job slot)
 
     @classmethod
     def from_result(cls, result: SubmissionResult, warnings: list[str], level: str) -> Graded:
@@ -320,6 +321,7 @@ class Lab:
     secret: str
     port: int = 0  # a TCP server listening on 127.0.0.1 for the lab's lifetime
     level: str = "unknown"  # isolation level the grader reached on a first, correct run
+    separate_uid: bool = False  # at the confined level: a student uid per job slot
     why: str = ""  # why full isolation is unavailable, if it is
     baseline: float = 0.0  # seconds a correct submission takes to run
 
@@ -346,10 +348,29 @@ class Lab:
         (folder / MODULE_FILE).write_text(self.substitute(text), encoding="utf-8")
         return folder
 
+    def require_confined(self, what: str) -> None:
+        """Skip unless the level promises ``what`` with or without a uid of its own."""
+        self.require(what, "full", "confined-uid", "confined")
+
     def require_full(self, what: str) -> None:
-        if self.level != "full":
-            pytest.skip(f"needs full isolation ({what}); this machine has {self.level!r}: "
-                        f"{self.why}")
+        self.require(what, "full")
+
+    def require(self, what: str, *tiers: str) -> None:
+        """Skip unless this machine's tier (:attr:`tier`) is one of ``tiers``: the levels
+        whose promise (in the README's security table) ``what`` tests."""
+        if self.tier not in tiers:
+            pytest.skip(f"needs {' or '.join(tiers)} isolation ({what}); this machine has "
+                        f"{self.tier!r}: {self.why}")
+
+    @property
+    def tier(self) -> str:
+        """The level, with "confined-uid" for the confined level with a uid per slot."""
+        return "confined-uid" if self.level == "confined" and self.separate_uid else self.level
+
+    @property
+    def strict(self) -> str:
+        """The --sandbox mode that refuses anything below this machine's level."""
+        return {"full": "strict", "confined": "confined"}.get(self.level, "auto")
 
     # --- grading ----------------------------------------------------------------------------
 
@@ -360,7 +381,10 @@ class Lab:
         with Grader(self.spec, options) as grader:
             result = grader.grade(one_submission(folder, MODULE_FILE))
             level = grader.isolation.level
-        return Graded.from_result(result, warnings, level)
+            confinement = grader.isolation.confinement
+        graded = Graded.from_result(result, warnings, level)
+        graded.separate_uid = confinement is not None and confinement.separate_uid
+        return graded
 
     def grade_cli(self, target: Path, *options: str, timeout: float = 120.0,
                   max_file: int | None = None) -> CliRun:

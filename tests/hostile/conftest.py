@@ -20,6 +20,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     # The grader's grader-run-* folders go to a folder of our own under /tmp (still under
     # /tmp, as in production), so that leftovers are ours to see and nobody else's.
     tmpdir = Path(tempfile.mkdtemp(prefix="grader-hostile-lab-", dir="/tmp"))
+    tmpdir.chmod(0o711)  # as /tmp is to other users (a student uid of the confined level)
     secret = f"hostile-secret-{secrets.token_hex(8)}"
     # A server on this machine that a submission with network access could reach.
     server = socket.create_server(("127.0.0.1", 0))
@@ -31,6 +32,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
             graded = lab.grade(lab.write(root / "probe" / "correct", correct_source()))
             assert graded.score == graded.max_score, graded
             lab.level = graded.level
+            lab.separate_uid = graded.separate_uid
             lab.why = " ".join(graded.warnings) or f"isolation level {graded.level!r}"
             lab.baseline = graded.seconds
             yield lab

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 
@@ -46,6 +46,14 @@ KEYRINGS = "kernel keyrings refused (a seccomp filter)"
 DUMPABLE = ("an out-of-memory score a student cannot lower (without root, a worker is root"
             " of its own user namespace and owns its /proc files)")
 
+# The tiers whose promise each guarantee is (the README's security table): "full", and the
+# confined level, with a uid per job slot (as root) or without.
+CONFINED = ("full", "confined-uid", "confined")
+PROMISED = {READ: CONFINED, WRITE: CONFINED, DAEMON: CONFINED, NETWORK: CONFINED,
+            KEYRINGS: CONFINED, NPROC: ("full", "confined-uid"),
+            DUMPABLE: ("full", "confined-uid"), DISK: ("full",)}
+DENIED = "Permission denied"  # what Landlock answers, where no namespace hides the path
+
 
 @dataclass(frozen=True)
 class Expect:
@@ -53,12 +61,14 @@ class Expect:
     reason: str = ""  # must appear in the part's message (and in the submission's error)
     score: str = "zero"  # zero | lost (less than full) | full (contained, graded as usual)
     hangs: int = 0  # calls expected to end by a timeout, for the time bound
-    full_only: str = ""  # the namespace-only guarantee this entry tests
+    full_only: str = ""  # the guarantee this entry tests, which some levels lack (PROMISED)
     root_only: str = ""  # a guarantee of full isolation as root only (see the README)
     cli: str = ""  # "grade" (JSON) or "check" (text, -v): what reaches stdout is the point
     or_reason: str = ""  # an acceptable alternative to ``reason``
     forbid: str = ""  # must not appear in the part's message
     printed: tuple[str, ...] = ()  # must appear in the captured output kept in the report
+    confined: str = ""  # the reason at the confined level, where it differs (a behaviour
+    # that is harmless under full isolation may be refused there, and then scores 0)
 
 
 EXPECTED: dict[str, Expect] = {
@@ -117,12 +127,14 @@ EXPECTED: dict[str, Expect] = {
     "forge_tuple_lying_len": Expect("pair", "not a numeric array",
                                     or_reason="expected a tuple of 2 outputs"),
     # stealing
-    "steal_reference_abspath": Expect("add", "No such file or directory", full_only=READ),
+    "steal_reference_abspath": Expect("add", "No such file or directory", full_only=READ,
+                                      confined=DENIED),
     "steal_walk_filesystem": Expect("scale", "found no reference solution", full_only=READ),
     "steal_import_sys_path": Expect("norm", "No module named 'solution'", full_only=READ),
     # Through the CLI, so that the grader's own command line holds the assignment's path and
     # its environment (from exec) the secret.
-    "steal_proc": Expect("pair", "nothing to steal in /proc", full_only=READ, cli="grade"),
+    "steal_proc": Expect("pair", "nothing to steal in /proc", full_only=READ, cli="grade",
+                         confined=DENIED),
     "steal_os_environ": Expect("add", "nothing to steal in the environment"),
     "steal_list_siblings": Expect("scale", "no other submissions visible", full_only=READ),
     "steal_expected_cache": Expect("pair", "found no cached expected outputs", full_only=READ),
@@ -147,21 +159,25 @@ EXPECTED: dict[str, Expect] = {
     "import_syntax_error": Expect(None, "SyntaxError"),
     "import_memory_error": Expect(None, "MemoryError"),
     # filesystem tampering
-    "fs_write_own_folder": Expect("add", "Read-only file system", full_only=WRITE),
-    "fs_tamper_siblings": Expect("scale", "No such file or directory", full_only=WRITE),
-    "fs_write_assignment": Expect("norm", "No such file or directory", full_only=WRITE),
-    "fs_write_tmp": Expect("pair", score="full", full_only=WRITE),
-    "fs_symlink_escape": Expect("add", "No such file or directory", full_only=WRITE),
+    "fs_write_own_folder": Expect("add", "Read-only file system", full_only=WRITE, confined=DENIED),
+    "fs_tamper_siblings": Expect("scale", "No such file or directory", full_only=WRITE,
+                                 confined=DENIED),
+    "fs_write_assignment": Expect("norm", "No such file or directory", full_only=WRITE,
+                                  confined=DENIED),
+    "fs_write_tmp": Expect("pair", score="full", full_only=WRITE, confined=DENIED),
+    "fs_symlink_escape": Expect("add", "No such file or directory", full_only=WRITE,
+                                confined=DENIED),
     "fs_symlink_cleanup": Expect("scale", score="full"),
     "fs_chmod_scratch": Expect("scale", score="full"),
     "fs_fill_scratch": Expect("norm", "No space left on device", full_only=DISK),
-    "fs_poison_expected_cache": Expect("add", "No such file or directory", full_only=WRITE),
+    "fs_poison_expected_cache": Expect("add", "No such file or directory", full_only=WRITE,
+                                       confined=DENIED),
     # leaked processes: the call itself succeeds; nothing may outlive the grading
     "leak_double_fork": Expect("pair", score="full"),
     "leak_setsid_daemon": Expect("add", score="full", full_only=DAEMON),
     "leak_popen_sleep": Expect("scale", score="full"),
     "leak_thread": Expect("norm", score="full"),
-    "leak_mp_pool": Expect("pair", score="full"),
+    "leak_mp_pool": Expect("pair", score="full", confined=DENIED),
 }
 
 ENTRIES = sorted(p.name for p in CORPUS.iterdir() if (p / "hw.py").is_file())
@@ -183,7 +199,10 @@ def test_every_corpus_entry_has_an_expectation() -> None:
 def test_hostile_submission(lab: Lab, name: str) -> None:
     expect = EXPECTED[name]
     if expect.full_only:
-        lab.require_full(expect.full_only)
+        lab.require(expect.full_only, *PROMISED[expect.full_only])
+    if expect.confined and lab.level == "confined":
+        expect = replace(expect, reason=expect.confined, or_reason="",
+                         score="zero" if expect.score == "full" else expect.score)
     if expect.root_only and os.geteuid() != 0:
         pytest.skip(f"needs root: {expect.root_only}")
     folder = lab.corpus / name
@@ -198,7 +217,7 @@ def test_hostile_submission(lab: Lab, name: str) -> None:
             shown = lab.observe(lambda: lab.cli("check", folder, "--all", "-v"))
             failures += check_text(shown.graded) + check_left_nothing(shown)
     else:
-        sandbox = "strict" if expect.full_only else "auto"
+        sandbox = lab.strict if expect.full_only else "auto"
         observed = lab.observe(lambda: lab.grade(folder, sandbox))
         graded = observed.graded
         failures = check_isolation_kept(lab, graded) if graded is not None else []
@@ -268,8 +287,9 @@ def check_left_nothing(observed: Observation) -> list[str]:
 
 
 def check_isolation_kept(lab: Lab, graded: Graded) -> list[str]:
-    """Full isolation, once reached, must not be silently lost for a hostile submission."""
-    if lab.level == "full" and graded.level != "full":
+    """Isolation (full or confined), once reached, must not be silently lost for a hostile
+    submission."""
+    if lab.level in ("full", "confined") and graded.level != lab.level:
         return [f"isolation fell back to {graded.level!r}: {' '.join(graded.warnings)}"]
     return []
 

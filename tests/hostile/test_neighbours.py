@@ -128,10 +128,11 @@ def test_what_a_hostile_submission_leaves_does_not_reach_the_next(lab: Lab,
                                                                    tmp_path: Path) -> None:
     """test_isolation's hostile neighbour (a fork bomb, 50 GB, a loop ignoring SIGTERM),
     graded right before an honest submission in the same slot."""
-    lab.require_full("a fork bomb run as root: RLIMIT_NPROC binds only for the student uid")
+    lab.require("a fork bomb run as root: RLIMIT_NPROC binds only for the student uid",
+                "full", "confined-uid")
     hostile = lab.write(tmp_path / "hostile", correct_source() + HOSTILE_NEIGHBOUR)
     honest = lab.write(tmp_path / "honest", correct_source())
-    with Grader(lab.spec, GradeOptions(run=RunOptions(sandbox="strict"))) as grader:
+    with Grader(lab.spec, GradeOptions(run=RunOptions(sandbox=lab.strict))) as grader:
         first, second = grader.grade_all([one_submission(hostile, MODULE_FILE),
                                           one_submission(honest, MODULE_FILE)], jobs=1)
     assert first.score < first.max_score

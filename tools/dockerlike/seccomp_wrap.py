@@ -1,6 +1,7 @@
 """Run a command under a Docker-like seccomp filter: no new namespaces (unshare, setns and
 clone with CLONE_NEW* flags refused with EPERM; clone3 answers ENOSYS, so libc falls back
-to clone, as under Docker's default profile). x86_64 system call numbers."""
+to clone, as under Docker's default profile). x86_64 system call numbers. With
+DOCKERLIKE_LANDLOCK=0, Landlock's calls are refused too (EPERM)."""
 
 import ctypes
 import os
@@ -34,11 +35,23 @@ PROGRAM = [
 ]
 
 
+LANDLOCK = (444, 445, 446)  # landlock_create_ruleset, _add_rule, _restrict_self
+
+
+def program() -> list[tuple[int, int, int, int]]:
+    """PROGRAM, refusing Landlock's calls too (EPERM) when DOCKERLIKE_LANDLOCK=0."""
+    if os.environ.get("DOCKERLIKE_LANDLOCK", "1") != "0":
+        return PROGRAM
+    refuse = [(JEQ, len(LANDLOCK) - i + 6, 0, nr) for i, nr in enumerate(LANDLOCK)]
+    return [PROGRAM[0], *refuse, *PROGRAM[1:]]
+
+
 def main() -> None:
     libc = ctypes.CDLL(None, use_errno=True)
-    filters = (_Filter * len(PROGRAM))(*[_Filter(*op) for op in PROGRAM])
-    program = _Program(len(PROGRAM), filters)
-    if libc.prctl(22, 2, ctypes.byref(program), 0, 0) != 0:  # (root: no no_new_privs, as Docker)
+    ops = program()
+    filters = (_Filter * len(ops))(*[_Filter(*op) for op in ops])
+    prog = _Program(len(ops), filters)
+    if libc.prctl(22, 2, ctypes.byref(prog), 0, 0) != 0:  # (root: no no_new_privs, as Docker)
         sys.exit(f"seccomp: {os.strerror(ctypes.get_errno())}")
     os.execvp(sys.argv[1], sys.argv[1:])
 

@@ -26,6 +26,7 @@ import os
 import platform
 import resource
 import sys
+from typing import Any
 
 from grader.sandbox.child.syscalls import (
     PR_SET_DUMPABLE,
@@ -162,6 +163,58 @@ def deny_calls() -> None:
     check("seccomp", libc().prctl, ctypes.c_int(PR_SET_SECCOMP),
           ctypes.c_ulong(SECCOMP_MODE_FILTER), ctypes.byref(fprog), ctypes.c_ulong(0),
           ctypes.c_ulong(0))
+
+
+_PR_CAPBSET_DROP = 24
+_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
+_CAPABILITY_VERSION_3 = 0x20080522
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                ("inheritable", ctypes.c_uint32)]
+
+
+def drop_capabilities() -> None:
+    """Give up every capability, for good: the bounding and ambient sets emptied, then the
+    effective, permitted and inheritable ones. A root process without them keeps uid 0 (it
+    still owns root's files; Landlock is what keeps it from them) but can no longer make
+    device nodes, bypass file permissions, signal other users' processes or raise limits."""
+    c = libc()
+    for cap in range(64):
+        if c.prctl(ctypes.c_int(_PR_CAPBSET_DROP), ctypes.c_ulong(cap), ctypes.c_ulong(0),
+                   ctypes.c_ulong(0), ctypes.c_ulong(0)) != 0:
+            if ctypes.get_errno() == errno.EINVAL:  # past the last capability this kernel has
+                break
+            raise OSError(ctypes.get_errno(), f"dropping capability {cap}")
+    c.prctl(ctypes.c_int(_PR_CAP_AMBIENT), ctypes.c_ulong(_PR_CAP_AMBIENT_CLEAR_ALL),
+            ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
+    header = _CapHeader(_CAPABILITY_VERSION_3, 0)
+    data = (_CapData * 2)()
+    check("capset", c.capset, ctypes.byref(header), data)
+
+
+def enter_confined(cfg: dict[str, Any]) -> None:
+    """The confined level, for a worker forked outside any namespace (where they are
+    refused): an unprivileged uid (``cfg["uid"]``, when the grader is root and gives one)
+    or, as root without one, no capabilities; then Landlock (``read``, ``write``,
+    ``abi``: :func:`grader.sandbox.child.landlock.restrict`) and :func:`deny_calls`. The
+    caller has applied the resource limits: as root, before the uid changes."""
+    from grader.sandbox.child import landlock
+
+    first_to_die()
+    new_session_keyring()
+    uid = cfg.get("uid")
+    if isinstance(uid, int):
+        drop_privileges(uid, int(cfg.get("gid", uid)))
+    elif os.geteuid() == 0:
+        drop_capabilities()
+    landlock.restrict(cfg["read"], cfg["write"], int(cfg["abi"]))
+    deny_calls()
 
 
 def drop_privileges(uid: int, gid: int) -> None:

@@ -37,6 +37,7 @@ _RULE_PATH_BENEATH = 1
 EXECUTE, WRITE_FILE, READ_FILE, READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
 _FS_RIGHTS = [(1 << bit, 1) for bit in range(13)] + [(1 << 13, 2), (1 << 14, 3), (1 << 15, 5)]
 READ = EXECUTE | READ_FILE | READ_DIR
+DEVICES = (1 << 6) | (1 << 11)  # making character and block device nodes: never granted
 _NET_TCP = (1 << 0) | (1 << 1)  # bind, connect (ABI 4)
 _SCOPED = (1 << 0) | (1 << 1)  # abstract Unix sockets, signals (ABI 6)
 ABI_CAP_VARIABLE = "GRADER_LANDLOCK_ABI"
@@ -82,7 +83,8 @@ def describe(abi: int) -> str:
 
 def restrict(read: Iterable[str], write: Iterable[str], abi: int) -> None:
     """Confine this process and what it starts: it may read (and execute) only under
-    ``read``, read and write only under ``write``; under ABI 4 and later it may not bind or
+    ``read``, read and write only under ``write`` (where it may make anything but device
+    nodes); under ABI 4 and later it may not bind or
     connect TCP sockets, and under ABI 6 and later it may not signal processes, or reach
     abstract Unix sockets, outside its own domain. Paths that do not exist are skipped.
     Sets ``no_new_privs``. Raises :class:`SandboxError` if Landlock refuses."""
@@ -99,7 +101,7 @@ def restrict(read: Iterable[str], write: Iterable[str], abi: int) -> None:
     if ruleset < 0:
         raise SandboxError(f"landlock_create_ruleset: {os.strerror(ctypes.get_errno())}")
     try:
-        for paths, rights in ((read, READ & handled), (write, handled)):
+        for paths, rights in ((read, READ & handled), (write, handled & ~DEVICES)):
             for path in paths:
                 _allow(add_rule, ruleset, path, rights)
         prctl(PR_SET_NO_NEW_PRIVS, 1, "no_new_privs")

@@ -345,11 +345,17 @@ def _setup(worker: Worker, header: dict[str, Any]) -> bool:
     if level == "limits":
         confine.new_session_keyring()  # (best effort here: limits are best effort anyway)
         confine.first_to_die()
-    if level in ("full", "limits"):
+    if level in ("full", "confined", "limits"):
         try:
             confine.apply_limits(header.get("limits", {}))
         except (ValueError, OSError) as exc:
             report(f"resource limits: {exc}")
+            return False
+    if level == "confined":
+        try:
+            confine.enter_confined(header["config"])
+        except (SandboxError, OSError) as exc:
+            report(str(exc))
             return False
     worker.send({"status": "sandboxed", "level": level})
     return True

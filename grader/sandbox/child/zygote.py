@@ -36,10 +36,11 @@ import signal
 import socket
 import sys
 import traceback
+from collections.abc import Callable
 
 import numpy  # noqa: F401  - the point of the zygote: import once, fork many times
 
-from grader.sandbox.child import container, worker
+from grader.sandbox.child import container, leftovers, worker
 from grader.sandbox.child.syscalls import SandboxError, die_with_parent, set_dumpable
 
 _FDS = 4  # request, reply, wake-up and output pipes (grader.sandbox.launch._Pipes)
@@ -109,6 +110,16 @@ def main(argv: list[str]) -> int:
         except (SandboxError, OSError) as exc:
             _send(sock, {"error": str(exc)})
             return 3
+
+        def clear_container(_workers: set[int]) -> None:
+            container.clear_container()
+
+        clear: Callable[[set[int]], None] = clear_container
+    else:
+        # Outside a container, what a worker leaves behind is reparented to this process
+        # (a subreaper) and ended here; with a uid of the slot's own, everything of that uid.
+        uid = setup.get("uid")
+        clear = leftovers.Leftovers(uid if isinstance(uid, int) else None).clear
     # SIGCHLD wakes the loop through this pipe, so exits are reported at once.
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_r, False)
@@ -130,7 +141,7 @@ def main(argv: list[str]) -> int:
             if wake_r in readable:
                 with contextlib.suppress(OSError):
                     os.read(wake_r, 4096)
-            if _reap(sock, children):
+            if _reap(sock, children, clear):
                 dirty = False
             if sock.fileno() not in readable:
                 continue
@@ -150,10 +161,11 @@ def main(argv: list[str]) -> int:
                 continue
             try:
                 if children or dirty:  # nothing of an earlier worker meets the next one
-                    container.clear_container()
+                    _kill_all(children)
+                    clear(children)
                     # The killed workers' exits, so that their pids are free again and the
                     # next worker's pid says nothing about them (container._restart_pids).
-                    _reap(sock, children)
+                    _reap(sock, children, clear)
             except SandboxError as exc:
                 _send(sock, {"id": request.get("id"), "error": str(exc)})
                 return 4
@@ -177,8 +189,14 @@ def main(argv: list[str]) -> int:
                 for fd in handle:
                     os.close(fd)
     finally:
-        for pid in children:
-            _kill(pid, children)
+        _kill_all(children)
+        with contextlib.suppress(SandboxError):
+            clear(children)
+
+
+def _kill_all(children: set[int]) -> None:
+    for pid in children:
+        _kill(pid, children)
 
 
 def _kill(pid: object, children: set[int]) -> None:
@@ -191,7 +209,8 @@ def _kill(pid: object, children: set[int]) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
-def _reap(sock: socket.socket, children: set[int]) -> bool:
+def _reap(sock: socket.socket, children: set[int], clear: Callable[[set[int]], None]
+          ) -> bool:
     """Collect ended workers and report their exits at once. A worker's end also ends its
     process group, while its unreaped exit still holds the group's id (so the id cannot
     belong to anyone else yet); in a container, the last one's end also ends whatever it
@@ -225,7 +244,7 @@ def _reap(sock: socket.socket, children: set[int]) -> bool:
             _send(sock, {"exit": pid, "status": status})
             if not children:  # (a newer worker: the fork that made it cleared the rest)
                 try:
-                    container.clear_container()
+                    clear(children)
                     cleared = True
                 except SandboxError:  # the next fork will say so
                     pass

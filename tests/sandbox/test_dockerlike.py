@@ -1,0 +1,98 @@
+"""The confined isolation level where it is meant to work: in a Docker-like place
+(tests/_dockerlike.py), the hostile suite passes for every promise the README's security
+table makes for that level, the probe falls back and says so where Landlock is older or
+missing, and ``--sandbox confined`` refuses below it.
+
+Each run is a separate pytest (or grader) process started inside tools/dockerlike/run.sh.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests import _dockerlike
+
+HW2 = _dockerlike.REPO / "problems" / "hw2"
+SUBMISSIONS = _dockerlike.REPO / "submissions"
+
+
+@pytest.fixture(autouse=True)
+def _harness() -> None:
+    _dockerlike.require()
+
+
+def hostile_suite(env: dict[str, str], *selection: str) -> str:
+    """Run tests/hostile (or ``selection`` of it) in the harness; return its report."""
+    done = _dockerlike.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p",
+                            "no:cacheprovider", *(selection or ["tests/hostile"])], env)
+    report = done.stdout + done.stderr
+    assert done.returncode == 0, report[-6000:]
+    assert re.search(r"\d+ passed", report), report[-2000:]
+    return report
+
+
+def level_line(env: dict[str, str], *options: str) -> tuple[int, str]:
+    """Grade the shipped submissions in the harness: (exit code, stderr)."""
+    done = _dockerlike.run([sys.executable, "-m", "grader", "grade", str(HW2),
+                            str(SUBMISSIONS), "--format", "json", "-o", "/dev/null",
+                            "--run-dir", "/tmp/dockerlike-run", *options], env)
+    return done.returncode, done.stderr
+
+
+def test_as_root_the_hostile_suite_holds_at_the_confined_level_with_a_uid() -> None:
+    code, stderr = level_line({})
+    assert code == 0, stderr
+    assert re.search(r"isolation: confined, Landlock ABI \d+, a uid per job slot", stderr)
+    report = hostile_suite({})
+    assert "this machine has 'confined-uid'" in report  # (the skipped full-only entries)
+
+
+def test_without_root_the_hostile_suite_holds_at_the_confined_level() -> None:
+    env = {"DOCKERLIKE_USER": _dockerlike.other_user()}
+    code, stderr = level_line(env)
+    assert code == 0, stderr
+    assert "isolation: confined" in stderr
+    assert "a separate uid (the grader is not root)" in stderr
+    report = hostile_suite(env)
+    assert "this machine has 'confined'" in report
+
+
+def test_an_older_landlock_is_probed_and_said() -> None:
+    env = {"GRADER_LANDLOCK_ABI": "4"}
+    code, stderr = level_line(env)
+    assert code == 0, stderr
+    assert "isolation: confined, Landlock ABI 4, a uid per job slot" in stderr
+    assert "it lacks" in stderr and "signal and abstract-socket scoping (Landlock ABI 6)" in stderr
+    hostile_suite(env, "tests/hostile/test_corpus.py", "-k", "steal or fs_ or leak_")
+
+
+def test_without_landlock_it_falls_back_to_limits_and_confined_refuses() -> None:
+    env = {"DOCKERLIKE_LANDLOCK": "0"}
+    code, stderr = level_line(env)
+    assert code == 0, stderr
+    assert "isolation: resource limits only" in stderr
+    assert "confined: no Landlock" in stderr
+
+    code, stderr = level_line(env, "--sandbox", "confined")
+    assert code == 2
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("grader: error: --sandbox confined: "
+                                                   "at least confined isolation"), stderr
+
+
+def test_strict_still_means_full_isolation() -> None:
+    code, stderr = level_line({}, "--sandbox", "strict")
+    assert code == 2
+    assert stderr.strip().startswith("grader: error: --sandbox strict: full isolation is "
+                                     "unavailable"), stderr
+
+
+def test_the_harness_refuses_namespaces_as_docker_does(tmp_path: Path) -> None:
+    done = _dockerlike.run(["unshare", "-U", "true"])
+    assert done.returncode != 0
+    done = _dockerlike.run([sys.executable, "-c", "import os; os.mkdir('/sys/fs/cgroup/x')"])
+    assert done.returncode != 0 and "Read-only file system" in done.stderr
