@@ -212,13 +212,10 @@ def end_prestarted() -> None:
 class ZygoteLauncher:
     """A warm fork server (:mod:`grader.sandbox.child.zygote`), with or without a container.
 
-    ``container`` is the configuration of
-    :func:`grader.sandbox.child.container.enter_container`; when the zygote cannot make
-    itself one, :class:`ContainerUnavailable` says why. Without one, ``kind`` names the
-    level its workers get, and ``uid`` the slot's student uid, whose every process the
-    zygote ends between workers (:mod:`grader.sandbox.child.leftovers`). A zygote must
-    serve one job slot: it kills whatever else its workers started before each fork.
-    """
+    ``container`` is the configuration of :func:`grader.sandbox.child.container.enter_container`
+    (:class:`ContainerUnavailable` if it fails). Without one, ``kind`` names the level its
+    workers get, and ``uid`` the slot's student uid, whose every process the zygote ends
+    between workers (:mod:`grader.sandbox.child.leftovers`). A zygote serves one job slot."""
 
     def __init__(self, python: str = sys.executable, home: str = "/",
                  container: dict[str, Any] | None = None, kind: str = "limits",

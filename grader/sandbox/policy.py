@@ -10,6 +10,7 @@ their own code. The student side is :mod:`grader.sandbox.child.confine` and
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import site
 import socket
@@ -71,10 +72,11 @@ def visible_paths(extra: Iterable[Path] = ()) -> tuple[list[str], list[str]]:
     return mounts, links
 
 
+@functools.cache
 def _probe_reason() -> str | None:
     """Why full isolation cannot work on this platform, or None if it may: a forked child
     tries to make the namespaces a container needs (the container itself may still fail
-    later, and then says why)."""
+    later, and then says why). Asked once per process."""
     if not sys.platform.startswith("linux"):
         return f"namespaces are Linux-only (this is {sys.platform})"
     from grader.sandbox.child import syscalls as sc
@@ -311,7 +313,7 @@ class Isolation:
             mounts, _ = visible_paths(extra)
             uid = self.student_uid(slot)
             header["config"] = {
-                "read": [*mounts, str(run / "submission"), *_DEVICES, "/proc/self"],
+                "read": [*mounts, str(run / "submission"), *_DEVICES],
                 "write": [str(run / "work"), "/dev/null"],
                 "abi": self.confinement.abi,
                 "uid": uid,

@@ -436,6 +436,7 @@ class Lab:
         tmp_before = tmp_listing(self.tmpdir)
         since = boot_ticks() - 1
         existing = frozenset((p.pid, p.start) for p in descendants(os.getpid()))
+        ipc_before = sysv_objects()
         start = time.monotonic()
         raised = ""
         try:
@@ -448,6 +449,9 @@ class Lab:
         changed = [c for w in watched for c in changes(before[str(w)], tree(w))
                    if not _grader_cache_write(c, cache, before[str(cache)])]
         changed += tmp_changes(tmp_before, tmp_listing(self.tmpdir))
+        ipc_left = sysv_objects() - ipc_before
+        changed += [f"left a System V {kind} object (id {ident})" for kind, ident in ipc_left]
+        remove_sysv(ipc_left)
         left_runs = [str(p) for p in self.tmpdir.iterdir()] + _hostile_runs_in_tmp()
         self._clean(left_procs, changed, left_runs)
         return Observation(graded, seconds, changed, left_runs, left_procs, raised)
@@ -466,6 +470,25 @@ class Lab:
                     os.unlink(path)
         for path in runs:
             force_remove(Path(path))
+
+
+def sysv_objects() -> set[tuple[str, int]]:
+    """(kind, id) of every System V IPC object in this IPC namespace: kernel objects that
+    outlive every process unless removed."""
+    found = set()
+    for kind in ("shm", "msg", "sem"):
+        try:
+            lines = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()[1:]
+        except OSError:
+            continue
+        found |= {(kind, int(line.split()[1])) for line in lines if len(line.split()) > 1}
+    return found
+
+
+def remove_sysv(objects: set[tuple[str, int]]) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    for kind, ident in objects:  # (IPC_RMID is 0 for each)
+        {"shm": libc.shmctl, "msg": libc.msgctl}.get(kind, libc.semctl)(ident, 0, None)
 
 
 def grader_cache() -> Path:

@@ -43,6 +43,7 @@ NPROC = "a fork bomb run as root: RLIMIT_NPROC binds only for the unprivileged u
 DISK = "a scratch space capped in size"
 NETWORK = "no network"
 KEYRINGS = "kernel keyrings refused (a seccomp filter)"
+KERNEL = "no System V IPC object outliving the worker (an IPC namespace, or refused)"
 DUMPABLE = ("an out-of-memory score a student cannot lower (without root, a worker is root"
             " of its own user namespace and owns its /proc files)")
 
@@ -50,7 +51,7 @@ DUMPABLE = ("an out-of-memory score a student cannot lower (without root, a work
 # confined level, with a uid per job slot (as root) or without.
 CONFINED = ("full", "confined-uid", "confined")
 PROMISED = {READ: CONFINED, WRITE: CONFINED, DAEMON: CONFINED, NETWORK: CONFINED,
-            KEYRINGS: CONFINED, NPROC: ("full", "confined-uid"),
+            KEYRINGS: CONFINED, KERNEL: CONFINED, NPROC: ("full", "confined-uid"),
             DUMPABLE: ("full", "confined-uid"), DISK: ("full",)}
 DENIED = "Permission denied"  # what Landlock answers, where no namespace hides the path
 
@@ -68,7 +69,8 @@ class Expect:
     forbid: str = ""  # must not appear in the part's message
     printed: tuple[str, ...] = ()  # must appear in the captured output kept in the report
     confined: str = ""  # the reason at the confined level, where it differs (a behaviour
-    # that is harmless under full isolation may be refused there, and then scores 0)
+    # that is harmless under full isolation may be refused there, and then loses points)
+    no_uid: str = ""  # the same, at the confined level without a uid of its own
 
 
 EXPECTED: dict[str, Expect] = {
@@ -103,7 +105,8 @@ EXPECTED: dict[str, Expect] = {
                                       printed=("FORGED-JSON", "FORGED-SCORE", "FORGED-RAW")),
     "forge_print_fake_score": Expect("scale", "elements mismatched", score="lost", cli="check",
                                      printed=("Score: 8 / 8",)),
-    "forge_reply_proc_fd": Expect("norm", "invalid reply", score="lost", forbid="12345"),
+    "forge_reply_proc_fd": Expect("norm", "invalid reply", score="lost", forbid="12345",
+                                  confined=DENIED),
     "forge_reply_fd_scan": Expect("scale", "invalid reply", score="lost", forbid="12345"),
     "forge_garbage_fds": Expect("add", "invalid reply"),
     "forge_close_fds": Expect("scale", "while running scale()"),
@@ -142,7 +145,7 @@ EXPECTED: dict[str, Expect] = {
     "steal_network": Expect("norm", "Network is unreachable", full_only=NETWORK),
     "steal_user_keyring": Expect("add", "keyrings refused", full_only=KEYRINGS),
     "res_oom_score_lowered": Expect("scale", "oom score 1000", full_only=DUMPABLE,
-                                    root_only=DUMPABLE),
+                                    root_only=DUMPABLE, confined=DENIED),
     # fooling the comparison
     "fool_patch_allclose": Expect("norm", "elements mismatched"),
     "fool_patch_testing": Expect("pair", "elements mismatched"),
@@ -167,8 +170,10 @@ EXPECTED: dict[str, Expect] = {
     "fs_write_tmp": Expect("pair", score="full", full_only=WRITE, confined=DENIED),
     "fs_symlink_escape": Expect("add", "No such file or directory", full_only=WRITE,
                                 confined=DENIED),
+    "fs_chmod_outside": Expect("add", "No such file or directory", full_only=WRITE,
+                               confined="PermissionError"),
     "fs_symlink_cleanup": Expect("scale", score="full"),
-    "fs_chmod_scratch": Expect("scale", score="full"),
+    "fs_chmod_scratch": Expect("scale", score="full", no_uid="Operation not permitted"),
     "fs_fill_scratch": Expect("norm", "No space left on device", full_only=DISK),
     "fs_poison_expected_cache": Expect("add", "No such file or directory", full_only=WRITE,
                                        confined=DENIED),
@@ -177,6 +182,7 @@ EXPECTED: dict[str, Expect] = {
     "leak_setsid_daemon": Expect("add", score="full", full_only=DAEMON),
     "leak_popen_sleep": Expect("scale", score="full"),
     "leak_thread": Expect("norm", score="full"),
+    "leak_sysv_ipc": Expect("scale", score="full", full_only=KERNEL),
     "leak_mp_pool": Expect("pair", score="full", confined=DENIED),
 }
 
@@ -200,9 +206,10 @@ def test_hostile_submission(lab: Lab, name: str) -> None:
     expect = EXPECTED[name]
     if expect.full_only:
         lab.require(expect.full_only, *PROMISED[expect.full_only])
-    if expect.confined and lab.level == "confined":
-        expect = replace(expect, reason=expect.confined, or_reason="",
-                         score="zero" if expect.score == "full" else expect.score)
+    refused = expect.no_uid if lab.tier == "confined" and expect.no_uid else expect.confined
+    if refused and lab.level == "confined":
+        expect = replace(expect, reason=refused, or_reason="",
+                         score="lost" if expect.score == "full" else expect.score)
     if expect.root_only and os.geteuid() != 0:
         pytest.skip(f"needs root: {expect.root_only}")
     folder = lab.corpus / name

@@ -28,7 +28,7 @@ set +e
 if [ -n "${DOCKERLIKE_USER:-}" ]; then
     exec python3 "$here/seccomp_wrap.py" setpriv --reuid="$DOCKERLIKE_USER" \
         --regid="$DOCKERLIKE_USER" --init-groups --reset-env -- \
-        env "PATH=$PATH" HOME=/tmp "$@"
+        env "PATH=$PATH" HOME=/tmp ${GRADER_LANDLOCK_ABI:+GRADER_LANDLOCK_ABI=$GRADER_LANDLOCK_ABI} "$@"
 fi
 exec python3 "$here/seccomp_wrap.py" capsh --drop="$(cat "$here/drop")" \
     --shell="$here/exec.sh" -- "$@"

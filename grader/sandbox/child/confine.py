@@ -109,7 +109,26 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
 
 
-def deny_calls() -> None:
+# Per machine: what the confined level refuses besides deny_calls' own, where no namespace
+# contains it. System V IPC and POSIX message queues (their objects outlive the worker, hold
+# memory nothing frees, and would be a channel between students) and inotify (it watches
+# folders Landlock hides).
+_CONFINED_CALLS = {
+    "x86_64": (29, 30, 31, 64, 65, 66, 67, 68, 69, 70, 71, 220, 240, 253, 254, 294),
+    "aarch64": (180, 186, 187, 188, 189, 190, 191, 192, 193, 194, 195, 196, 197, 26, 27),
+}
+# And, for a worker without a uid of its own, the calls that change a file's mode, owner,
+# times or extended attributes: Landlock does not govern them, and such a worker owns the
+# grader's files (chmod, fchmod, fchmodat, fchmodat2, the chown family, utime, utimes,
+# futimesat, utimensat, the setxattr and removexattr families, setxattrat, removexattrat).
+_METADATA_CALLS = {
+    "x86_64": (90, 91, 268, 452, 92, 93, 94, 260, 132, 235, 261, 280, 188, 189, 190, 197,
+               198, 199, 463, 466),
+    "aarch64": (52, 53, 452, 54, 55, 88, 5, 6, 7, 14, 15, 16, 463, 466),
+}
+
+
+def deny_calls(also: tuple[int, ...] = ()) -> None:
     """A seccomp filter for a student's processes. These fail:
 
     - add_key, request_key and keyctl (EPERM). Keyrings are not namespaced: a worker running
@@ -123,7 +142,8 @@ def deny_calls() -> None:
       a failed send counts as ``OutNoRoutes``) would carry a number from one submission to
       the next;
     - io_uring_setup (EPERM): its operations (sockets among them) bypass this filter;
-    - any non-native system call (x32, or another architecture's numbering).
+    - any non-native system call (x32, or another architecture's numbering);
+    - the calls numbered in ``also`` (EPERM).
 
     Needs no_new_privs."""
     machine = _DENIED_CALLS.get(platform.machine())
@@ -139,7 +159,7 @@ def deny_calls() -> None:
     ]
     if platform.machine() == "x86_64":  # x32 numbers have bit 30 set
         ops.append((jge, "EPERM", 0, 0x40000000))
-    ops += [(jeq, "EPERM", 0, number) for number in (*keyring_calls, io_uring_setup)]
+    ops += [(jeq, "EPERM", 0, number) for number in (*keyring_calls, io_uring_setup, *also)]
     ops += [(jeq, "SOCKET", 0, socket_call), (jeq, "PRCTL", "ALLOW", prctl_call)]
     blocks: dict[str, list[tuple[int, int | str, int | str, int]]] = {
         # The low word of seccomp_data.args[0]: prctl's option, socket's family (ints).
@@ -202,19 +222,25 @@ def enter_confined(cfg: dict[str, Any]) -> None:
     """The confined level, for a worker forked outside any namespace (where they are
     refused): an unprivileged uid (``cfg["uid"]``, when the grader is root and gives one)
     or, as root without one, no capabilities; then Landlock (``read``, ``write``,
-    ``abi``: :func:`grader.sandbox.child.landlock.restrict`) and :func:`deny_calls`. The
-    caller has applied the resource limits: as root, before the uid changes."""
+    ``abi``: :func:`grader.sandbox.child.landlock.restrict`) and :func:`deny_calls`, which
+    here also refuses System V IPC, POSIX message queues and inotify, and, without a uid of
+    its own, every change to a file's metadata. The caller has applied the resource limits:
+    as root, before the uid changes."""
     from grader.sandbox.child import landlock
 
     first_to_die()
     new_session_keyring()
     uid = cfg.get("uid")
+    machine = platform.machine()
+    also = _CONFINED_CALLS.get(machine, ())
     if isinstance(uid, int):
         drop_privileges(uid, int(cfg.get("gid", uid)))
-    elif os.geteuid() == 0:
-        drop_capabilities()
+    else:
+        also += _METADATA_CALLS.get(machine, ())
+        if os.geteuid() == 0:
+            drop_capabilities()
     landlock.restrict(cfg["read"], cfg["write"], int(cfg["abi"]))
-    deny_calls()
+    deny_calls(also)
 
 
 def drop_privileges(uid: int, gid: int) -> None:

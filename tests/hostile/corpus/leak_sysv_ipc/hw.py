@@ -1,0 +1,39 @@
+"""Hostile submission leak_sysv_ipc: Leaves System V shared memory, a message queue and a
+semaphore set behind (kernel objects outside any folder, which outlive every process unless
+removed: a channel to the next student, and memory nothing frees), and reports what it found
+from an earlier run.
+
+Hostile part: scale(); the other parts are correct and never call it.
+"""
+
+import ctypes
+
+import numpy as np
+
+KEY = 0x5EED0000 + @@PID@@ % 0xFFFF
+
+
+def add(a, b):
+    return a + b
+
+
+def scale(x, c):
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.shmat.restype = ctypes.c_void_p
+    segment = libc.shmget(KEY, 1 << 16, 0o1666)
+    if segment >= 0:
+        address = libc.shmat(segment, None, 0)
+        if address not in (None, ctypes.c_void_p(-1).value):
+            ctypes.memmove(address, b"left by a student", 17)
+            libc.shmdt(ctypes.c_void_p(address))
+    libc.msgget(KEY, 0o1666)
+    libc.semget(KEY, 1, 0o1666)
+    return c * x
+
+
+def norm(x):
+    return float(np.sqrt(np.sum(np.square(x))))
+
+
+def pair(x):
+    return float(np.sum(x)), 2 * x
