@@ -1,10 +1,13 @@
 """The grader's side of isolation: which level to ask for, and what a student process sees.
 
-``--sandbox auto`` (the default) asks for full isolation and falls back to resource limits
-alone, saying once on stderr what is off; ``strict`` refuses to grade without full
-isolation; ``off`` runs the student's code in a plain child process, for a student checking
-their own code. The student side is :mod:`grader.sandbox.child.confine` and
-:mod:`grader.sandbox.child.container`.
+Three levels, strongest first (:data:`LEVELS`): ``full`` (namespaces: a container per job
+slot), ``confined`` (where namespaces are refused: Landlock, seccomp and, as root, a uid per
+job slot; :func:`probe_confined`) and ``limits`` (resource limits only). ``--sandbox auto``
+(the default) takes the strongest this machine has, saying once on stderr, in one line, what
+the run got and what it lacks (:attr:`Isolation.summary`); ``strict`` refuses to grade below
+full isolation, ``confined`` below the confined level; ``off`` runs the student's code in a
+plain child process, for a student checking their own code. The student side is
+:mod:`grader.sandbox.child.container` (full) and :mod:`grader.sandbox.child.confine`.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from grader.errors import GraderError
 MODES = ("auto", "strict", "confined", "off")
 LEVELS = ("full", "confined", "limits")  # strongest first
 _SYSTEM = ("/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin", "/etc")
-UID_BASE = 64000  # student processes run as UID_BASE + job slot when the grader is root
+UID_BASE = 64000  # as root: full isolation runs a slot as UID_BASE + slot; confined claims uids
 
 
 class SandboxUnavailable(GraderError):
