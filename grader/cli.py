@@ -357,5 +357,9 @@ def gradescope_bundle(assignment: Path, out: Path, hidden_visibility: str,
     """
     spec = load_assignment(assignment)
     write_gradescope_zip(spec, out, hidden_visibility, hidden_detail, allow_limits_only)
+    if allow_limits_only:
+        click.echo("grader: warning: --allow-limits-only: where Gradescope's container allows "
+                   "neither full nor confined isolation, student code will run with resource "
+                   "limits only and can read the references and the key", err=True)
     click.echo(f"wrote {out} (assignment {spec.digest}; it holds the reference code and the "
                "secret key of the hidden cases: keep it private)", err=True)

@@ -93,7 +93,8 @@ cat "$ERRORS" >&2
 WHY="$(grep -m1 '^grader: error' "$ERRORS" || tail -n 1 "$ERRORS")"
 rm -f "$ERRORS"
 if [ "$CODE" -ne 0 ] && [ "$CODE" -ne 1 ]; then
-    fail "The autograder could not grade this submission; contact your instructor. $WHY"
+    fail "The autograder could not grade this submission, through no fault of yours; \\
+please tell your instructor. Details: $WHY"
 fi
 exit "$CODE"
 """

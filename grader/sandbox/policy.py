@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import os
+import platform
 import site
 import socket
 import stat
@@ -147,8 +148,9 @@ def probe_confined(read: Iterable[str]) -> tuple[Confinement | None, str]:
 
     abi = landlock.abi_version()
     if abi <= 0:
-        return None, "no Landlock (kernel older than 5.13, disabled, or refused by seccomp)"
-    lacks = ["a size cap on scratch", "a private /dev/shm (multiprocessing locks fail)"]
+        return None, f"no Landlock ({_why_no_landlock()})"
+    lacks = ["a size cap on scratch", "a memory cap on all its processes and a CPU share",
+             "a private /dev/shm (multiprocessing locks fail)", "/proc"]
     separate = os.geteuid() == 0
     if separate:
         hidden = [path for path in read if not _others_can_read(path)]
@@ -163,6 +165,20 @@ def probe_confined(read: Iterable[str]) -> tuple[Confinement | None, str]:
         lacks.append("signal and abstract-socket scoping (Landlock ABI 6)"
                      + ("" if separate else ": a student can signal the grader"))
     return Confinement(abi, separate, tuple(lacks)), ""
+
+
+def _why_no_landlock() -> str:
+    """Why this kernel offers no Landlock: too old, or turned off or refused."""
+    release = platform.release()
+    try:
+        version = tuple(int(part) for part in release.split("-")[0].split(".")[:2])
+    except ValueError:
+        version = (0, 0)
+    if version < (5, 13):
+        return f"Linux {release} is older than 5.13"
+    return (f"Linux {release} has it, but it is off (boot with lsm=...,landlock) or refused "
+            "by a seccomp profile (allow landlock_create_ruleset, landlock_add_rule and "
+            "landlock_restrict_self)")
 
 
 def claim_uid(first: int = UID_BASE, count: int = 1000) -> tuple[int, socket.socket]:
@@ -224,8 +240,9 @@ class Isolation:
                     + "; ".join(self.confinement.lacks))
         if level == "limits":
             return (f"isolation: resource limits only (full: {self.unavailable.get('full')}; "
-                    f"confined: {self.unavailable.get('confined')}): no filesystem or network "
-                    "isolation, and process-count limits do not bind for root")
+                    f"confined: {self.unavailable.get('confined')}): student code can read "
+                    "the references, the hidden cases' key and the cache, and reach the "
+                    "network (--sandbox confined refuses to grade so)")
         return f"isolation: {level}"
 
     def confirm(self) -> None:
@@ -257,10 +274,13 @@ class Isolation:
                 self._probe_confined()
             level = self.level
             if self.mode == "strict" or (self.mode == "confined" and level == "limits"):
-                needs = "full" if self.mode == "strict" else "at least confined"
+                needs = "full isolation" if self.mode == "strict" else \
+                    "full or confined isolation"
                 why = "; ".join(f"{lvl}: {why}" for lvl, why in self.unavailable.items())
-                raise SandboxUnavailable(f"--sandbox {self.mode}: {needs} isolation is "
-                                         f"unavailable ({why})")
+                got = {"confined": "confined isolation", "limits": "resource limits"}[level]
+                raise SandboxUnavailable(
+                    f"--sandbox {self.mode}: {needs} is unavailable here, only {got} "
+                    f"({why}); --sandbox auto would grade with {got}")
             if self._warn is not None:
                 self._warn(f"grader: warning: {self.summary}")
 

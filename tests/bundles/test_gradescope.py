@@ -240,8 +240,9 @@ def test_below_the_confined_level_the_autograder_refuses_and_says_why(
 
     assert results["score"] == 0
     assert str(results["output"]).startswith(
-        "The autograder could not grade this submission; contact your instructor. grader: "
-        "error: --sandbox confined: at least confined isolation is unavailable"), results
+        "The autograder could not grade this submission, through no fault of yours; please "
+        "tell your instructor. Details: grader: error: --sandbox confined: full or confined "
+        "isolation is unavailable here"), results
 
 
 # --- errors -------------------------------------------------------------------------------

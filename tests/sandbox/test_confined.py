@@ -84,8 +84,8 @@ def test_without_landlock_auto_falls_to_limits_and_confined_refuses(
 
     strict = Isolation("confined")
     if strict.level == "full":
-        with pytest.raises(SandboxUnavailable, match=r"at least confined isolation is "
-                                                     r"unavailable .*no Landlock"):
+        with pytest.raises(SandboxUnavailable, match=r"full or confined isolation is "
+                                                     r"unavailable here.*no Landlock"):
             strict.downgrade(REFUSED)
 
 

@@ -80,8 +80,10 @@ def test_without_landlock_it_falls_back_to_limits_and_confined_refuses() -> None
     code, stderr = level_line(env, "--sandbox", "confined")
     assert code == 2
     lines = stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("grader: error: --sandbox confined: "
-                                                   "at least confined isolation"), stderr
+    assert len(lines) == 1 and lines[0].startswith(
+        "grader: error: --sandbox confined: full or confined isolation is unavailable here, "
+        "only resource limits"), stderr
+    assert "confined: no Landlock (" in lines[0] and "--sandbox auto would grade" in lines[0]
 
 
 def test_strict_still_means_full_isolation() -> None:
