@@ -78,9 +78,21 @@ with open(sys.argv[1], "w", encoding="utf-8") as f:
 EOF
     exit 0
 }}
-# The student's file: the one nearest the top of the submission (it may sit in a folder).
-FOUND="$(find "$ROOT/submission" -type f -name "$MODULE" -not -path '*/__MACOSX/*' \\
-         -printf '%d %p\\n' 2>/dev/null | sort -n | head -n 1 | cut -d' ' -f2-)"
+# The student's file: the one nearest the top of the submission (it may sit in a folder),
+# the first by name among those as near. Names are read whole (NUL-separated): a folder
+# name may hold a newline, and must not choose another file.
+FOUND=""
+DEPTH=0
+while IFS= read -r -d '' path; do
+    inner="${{path#"$ROOT/submission/"}}"
+    slashes="${{inner//[!\\/]/}}"
+    if [ -z "$FOUND" ] || [ "${{#slashes}}" -lt "$DEPTH" ] \\
+            || {{ [ "${{#slashes}}" -eq "$DEPTH" ] && [[ "$path" < "$FOUND" ]]; }}; then
+        FOUND="$path"
+        DEPTH="${{#slashes}}"
+    fi
+done < <(find "$ROOT/submission" -type f -name "$MODULE" -not -path '*/__MACOSX/*' \\
+         -print0 2>/dev/null)
 if [ -z "$FOUND" ]; then
     fail "No $MODULE in your submission: upload your file named $MODULE."
 fi

@@ -17,7 +17,6 @@ import functools
 import os
 import platform
 import site
-import socket
 import stat
 import sys
 import tempfile
@@ -181,21 +180,41 @@ def _why_no_landlock() -> str:
             "landlock_restrict_self)")
 
 
-def claim_uid(first: int = UID_BASE, count: int = 1000) -> tuple[int, socket.socket]:
-    """An unprivileged uid no other grader on this machine uses now, and the socket that
-    holds the claim (bound to an abstract name; the claim ends when it is closed, or when
-    this process ends). Processes of that uid are killed wholesale (``kill(-1)``), so two
-    graders must never share one."""
+def claim_uid(first: int = UID_BASE, count: int = 1000) -> tuple[int, int]:
+    """An unprivileged uid no other grader on this machine uses now, and the descriptor that
+    holds the claim: a lock on a file in a folder of root's alone (:func:`_claims`), out of
+    every student's reach; the claim ends when the descriptor is closed, or when this
+    process ends. Processes of that uid are killed wholesale (``kill(-1)``), so two graders
+    must never share one."""
+    import fcntl  # (POSIX only, as the confined level is)
+
+    folder = _claims()
     for uid in range(first, first + count):
-        claim = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        fd = os.open(os.path.join(folder, str(uid)), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC,
+                     0o600)
         try:
-            claim.bind(f"\0grader-student-uid-{uid}")
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            claim.close()
+            os.close(fd)
             continue
-        claim.set_inheritable(False)
-        return uid, claim
+        return uid, fd
     raise OSError(f"no free student uid in {first}..{first + count - 1}")
+
+
+def _claims() -> str:
+    """The folder of the uid claims' lock files (made, root's alone, on first use)."""
+    for parent in ("/run", "/var/lock", tempfile.gettempdir()):
+        folder = os.path.join(parent, "grader-student-uids")
+        try:
+            os.makedirs(folder, mode=0o700, exist_ok=True)
+            info = os.lstat(folder)
+        except OSError:
+            continue
+        if stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid() \
+                and not info.st_mode & 0o077:
+            return folder
+    raise OSError("no folder for the student uids' claims (/run, /var/lock, the temporary "
+                  "folder)")
 
 
 class Isolation:
@@ -217,7 +236,7 @@ class Isolation:
         self._extra = tuple(extra)
         self.unavailable: dict[str, str] = {}  # level -> why it cannot be had here
         self.confinement: Confinement | None = None
-        self._uids: dict[int, tuple[int, socket.socket]] = {}
+        self._uids: dict[int, tuple[int, int]] = {}  # slot -> (uid, claim's descriptor)
         self.proven = False  # a worker has run at the current level in this run
         if mode != "off":
             reason = _probe_reason()

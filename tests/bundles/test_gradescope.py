@@ -179,6 +179,24 @@ def test_run_autograder_grades_the_submission_on_every_case(
     assert (mine.score == mine.max_score) == (name == "correct")
 
 
+@needs_format
+@needs_grader
+def test_a_folder_name_with_a_newline_cannot_choose_the_file_graded(
+        source: Path, tmp_path: Path, hw2_report: GradeReport) -> None:
+    """A name is one line of find's output no longer: a folder named "x\n0 " would make the
+    next line, "0 /autograder/source/.../solution.py", the nearest file, and the reference
+    would be graded as the student's."""
+    reference = tmp_path / "autograder" / "source" / "assignment" / "reference"
+    parts = str(reference).strip("/").split("/")
+    trap = "/".join(["x\n0 ", *parts, "solution.py\n9 ", "hw2.py"])
+    results = autograde(source, tmp_path, {"hw2.py": SUBMISSIONS / "buggy" / "hw2.py",
+                                           trap: SUBMISSIONS / "syntax_error" / "hw2.py"})
+
+    buggy = next(s for s in hw2_report.submissions if s.id == "buggy")
+    assert buggy.score < buggy.max_score
+    assert results["score"] == pytest.approx(buggy.score)
+
+
 @needs_grader
 def test_run_autograder_without_the_module_scores_zero_and_says_why(
         source: Path, tmp_path: Path) -> None:

@@ -44,6 +44,7 @@ DISK = "a scratch space capped in size"
 NETWORK = "no network"
 KEYRINGS = "kernel keyrings refused (a seccomp filter)"
 KERNEL = "no System V IPC object outliving the worker (an IPC namespace, or refused)"
+WATCH = "no file watches (inotify and fanotify refused by the seccomp filter)"
 DUMPABLE = ("an out-of-memory score a student cannot lower (without root, a worker is root"
             " of its own user namespace and owns its /proc files)")
 
@@ -51,7 +52,7 @@ DUMPABLE = ("an out-of-memory score a student cannot lower (without root, a work
 # confined level, with a uid per job slot (as root) or without.
 CONFINED = ("full", "confined-uid", "confined")
 PROMISED = {READ: CONFINED, WRITE: CONFINED, DAEMON: CONFINED, NETWORK: CONFINED,
-            KEYRINGS: CONFINED, KERNEL: CONFINED, NPROC: ("full", "confined-uid"),
+            KEYRINGS: CONFINED, KERNEL: CONFINED, WATCH: CONFINED, NPROC: ("full", "confined-uid"),
             DUMPABLE: ("full", "confined-uid"), DISK: ("full",)}
 DENIED = "Permission denied"  # what Landlock answers, where no namespace hides the path
 
@@ -143,6 +144,7 @@ EXPECTED: dict[str, Expect] = {
     "steal_expected_cache": Expect("pair", "found no cached expected outputs", full_only=READ),
     "steal_hidden_key": Expect("add", "no hidden key to steal", full_only=READ),
     "steal_network": Expect("norm", "Network is unreachable", full_only=NETWORK),
+    "steal_file_watch": Expect("norm", score="full", full_only=WATCH),
     "steal_user_keyring": Expect("add", "keyrings refused", full_only=KEYRINGS),
     "res_oom_score_lowered": Expect("scale", "oom score 1000", full_only=DUMPABLE,
                                     root_only=DUMPABLE, confined=DENIED),

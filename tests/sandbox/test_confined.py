@@ -96,15 +96,30 @@ def test_strict_refuses_the_confined_level() -> None:
             isolation.downgrade(REFUSED)
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="uids are claimed only by a grader run as root")
 def test_a_uid_claimed_is_nobody_elses_until_released() -> None:
     first, held = claim_uid(first=64900, count=5)
     second, other = claim_uid(first=64900, count=5)
     assert first != second
-    held.close()
+    os.close(held)
     third, again = claim_uid(first=64900, count=5)
     assert third == first
-    other.close()
-    again.close()
+    os.close(other)
+    os.close(again)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="uids are claimed only by a grader run as root")
+def test_the_claims_are_out_of_a_students_reach() -> None:
+    """They are lock files in a folder of root's alone: a student (a uid of its own, or
+    Landlock, which shows no such folder) cannot take every uid first."""
+    _, held = claim_uid(first=64900, count=5)
+    try:
+        folder = os.path.dirname(os.readlink(f"/proc/self/fd/{held}"))
+        info = os.stat(folder)
+        assert info.st_uid == 0 and info.st_mode & 0o077 == 0
+        assert not folder.startswith(("/usr", "/etc"))  # (nothing Landlock lets a worker read)
+    finally:
+        os.close(held)
 
 
 def test_student_code_reaches_no_file_outside_and_writes_only_scratch(

@@ -93,10 +93,11 @@ def new_session_keyring() -> bool:
     return True
 
 
-# Per machine: the audit architecture, the keyring calls (add_key, request_key, keyctl),
-# io_uring_setup, socket and prctl.
-_DENIED_CALLS = {"x86_64": (0xC000003E, (248, 249, 250), 425, 41, 157),
-                 "aarch64": (0xC00000B7, (217, 218, 219), 425, 198, 167)}
+# Per machine: the audit architecture, the calls refused outright (add_key, request_key,
+# keyctl; inotify_init, inotify_init1, inotify_add_watch, fanotify_init, fanotify_mark;
+# io_uring_setup), socket and prctl.
+_DENIED_CALLS = {"x86_64": (0xC000003E, (248, 249, 250, 253, 294, 254, 300, 301, 425), 41, 157),
+                 "aarch64": (0xC00000B7, (217, 218, 219, 26, 27, 262, 263, 425), 198, 167)}
 _AF_UNIX = 1
 
 
@@ -110,12 +111,11 @@ class _SockFprog(ctypes.Structure):
 
 
 # Per machine: what the confined level refuses besides deny_calls' own, where no namespace
-# contains it. System V IPC and POSIX message queues (their objects outlive the worker, hold
-# memory nothing frees, and would be a channel between students) and inotify (it watches
-# folders Landlock hides).
-_CONFINED_CALLS = {
-    "x86_64": (29, 30, 31, 64, 65, 66, 67, 68, 69, 70, 71, 220, 240, 253, 254, 294),
-    "aarch64": (180, 186, 187, 188, 189, 190, 191, 192, 193, 194, 195, 196, 197, 26, 27),
+# contains it: System V IPC and POSIX message queues (their objects outlive the worker, hold
+# memory nothing frees, and would be a channel between students).
+_CONFINED_CALLS: dict[str, tuple[int, ...]] = {
+    "x86_64": (29, 30, 31, 64, 65, 66, 67, 68, 69, 70, 71, 220, 240),
+    "aarch64": (180, 186, 187, 188, 189, 190, 191, 192, 193, 194, 195, 196, 197),
 }
 # And, for a worker without a uid of its own, the calls that change a file's mode, owner,
 # times or extended attributes: Landlock does not govern them, and such a worker owns the
@@ -142,6 +142,10 @@ def deny_calls(also: tuple[int, ...] = ()) -> None:
       a failed send counts as ``OutNoRoutes``) would carry a number from one submission to
       the next;
     - io_uring_setup (EPERM): its operations (sockets among them) bypass this filter;
+    - inotify and fanotify (EPERM): a watch on a file every worker can read (under ``/usr``,
+      shared by every container's read-only view) sees the opens of another student's
+      worker, running at the same time: a channel that could carry hidden inputs from one
+      student to another's public messages;
     - any non-native system call (x32, or another architecture's numbering);
     - the calls numbered in ``also`` (EPERM).
 
@@ -149,7 +153,7 @@ def deny_calls(also: tuple[int, ...] = ()) -> None:
     machine = _DENIED_CALLS.get(platform.machine())
     if machine is None or not sys.platform.startswith("linux"):
         return
-    arch, keyring_calls, io_uring_setup, socket_call, prctl_call = machine
+    arch, refused, socket_call, prctl_call = machine
     ld, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, JGE|K, BPF_RET
     # (op, jump if true, jump if false, k); a str jump names one of the blocks below.
     ops: list[tuple[int, int | str, int | str, int]] = [
@@ -159,7 +163,7 @@ def deny_calls(also: tuple[int, ...] = ()) -> None:
     ]
     if platform.machine() == "x86_64":  # x32 numbers have bit 30 set
         ops.append((jge, "EPERM", 0, 0x40000000))
-    ops += [(jeq, "EPERM", 0, number) for number in (*keyring_calls, io_uring_setup, *also)]
+    ops += [(jeq, "EPERM", 0, number) for number in (*refused, *also)]
     ops += [(jeq, "SOCKET", 0, socket_call), (jeq, "PRCTL", "ALLOW", prctl_call)]
     blocks: dict[str, list[tuple[int, int | str, int | str, int]]] = {
         # The low word of seccomp_data.args[0]: prctl's option, socket's family (ints).
@@ -223,7 +227,7 @@ def enter_confined(cfg: dict[str, Any]) -> None:
     refused): an unprivileged uid (``cfg["uid"]``, when the grader is root and gives one)
     or, as root without one, no capabilities; then Landlock (``read``, ``write``,
     ``abi``: :func:`grader.sandbox.child.landlock.restrict`) and :func:`deny_calls`, which
-    here also refuses System V IPC, POSIX message queues and inotify, and, without a uid of
+    here also refuses System V IPC and POSIX message queues, and, without a uid of
     its own, every change to a file's metadata. The caller has applied the resource limits:
     as root, before the uid changes."""
     from grader.sandbox.child import landlock

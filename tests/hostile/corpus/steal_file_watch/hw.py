@@ -1,0 +1,40 @@
+"""Hostile submission steal_file_watch: Asks the kernel to report which files other processes
+open (inotify on a system folder, fanotify reporting names): a student graded at the same time
+could signal through the files it opens, a channel for hidden inputs.
+
+Hostile part: norm(); the other parts are correct and never call it.
+"""
+
+import ctypes
+import os
+
+import numpy as np
+
+
+def add(a, b):
+    return a + b
+
+
+def scale(x, c):
+    return c * x
+
+
+def norm(x):
+    libc = ctypes.CDLL(None, use_errno=True)
+    made = []
+    watcher = libc.inotify_init1(0)
+    if watcher >= 0:
+        if libc.inotify_add_watch(watcher, b"/usr/lib", 0x20) >= 0:  # IN_OPEN
+            made.append("inotify")
+        os.close(watcher)
+    watcher = libc.fanotify_init(0xC00, os.O_RDONLY)  # FAN_REPORT_DFID_NAME, unprivileged
+    if watcher >= 0:
+        made.append("fanotify")
+        os.close(watcher)
+    if made:
+        raise RuntimeError(f"file watches allowed: {made}")
+    return float(np.sqrt(np.sum(np.square(x))))
+
+
+def pair(x):
+    return float(np.sum(x)), 2 * x
