@@ -29,6 +29,15 @@ def summarize(value: Any, limit: int = 6) -> str:
         return f"array {shape} {value.dtype}"
     if isinstance(value, (bool, int, float, np.generic)):
         return format_number(value)
+    if isinstance(value, dict):
+        inner = ", ".join(f"{k!r}: {summarize(v, 3)}" for k, v in list(value.items())[:limit])
+        return "{" + inner + (", ..." if len(value) > limit else "") + "}"
+    if isinstance(value, (list, tuple)):
+        inner = ", ".join(summarize(v, 3) for v in value[:limit])
+        more = ", ..." if len(value) > limit else ("," if len(value) == 1 and
+                                                     isinstance(value, tuple) else "")
+        return ("[" if isinstance(value, list) else "(") + inner + more + \
+            ("]" if isinstance(value, list) else ")")
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 

@@ -17,7 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from grader import scoring
+from grader import scoring, values
 from grader.batch.jobs import forking_supported, grade_in_processes
 from grader.cases.build import Case, build_part_cases, part_case_ids
 from grader.errors import GraderError, UsageError
@@ -260,7 +260,7 @@ class Grader:
             held: Held[tuple[Case, CallOutcome]] = Held(judge_now)
 
             def hold(case: Case, outcome: CallOutcome) -> None:
-                if not held.put((case, outcome), sum(v.nbytes for v in outcome.outputs.values())):
+                if not held.put((case, outcome), sum(map(values.nbytes, outcome.outputs.values()))):
                     held.put((case, CallOutcome(
                         Status.BAD_OUTPUT, f"not judged: this answer would take the answers "
                         f"waiting to be judged past the grader's {held.cap >> 20} MiB per "
@@ -401,12 +401,8 @@ def case_result(prepared: PreparedPart, case: Case, outcome: CallOutcome,
 
 def same_values(outcome: CallOutcome, reference: Output) -> bool:
     """Whether every compared output is bit-for-bit the reference's (dtype and shape too)."""
-    for index, want in reference.values.items():
-        got = outcome.outputs.get(index)
-        if got is None or got.dtype != want.dtype or got.shape != want.shape \
-                or got.tobytes() != want.tobytes():
-            return False
-    return True
+    return all(index in outcome.outputs and values.identical(outcome.outputs[index], want)
+               for index, want in reference.values.items())
 
 
 def _verdict(prepared: PreparedPart, case: Case, outcome: CallOutcome,

@@ -10,8 +10,9 @@ from __future__ import annotations
 import enum
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
-import numpy as np
+from grader import values
 
 
 class Status(str, enum.Enum):
@@ -31,7 +32,7 @@ class CallOutcome:
     message: str = ""
     file: str | None = None
     line: int | None = None
-    outputs: dict[int, np.ndarray] = field(default_factory=dict)
+    outputs: dict[int, Any] = field(default_factory=dict)  # arrays, or structured values
     warnings: tuple[str, ...] = ()
     seconds: float = 0.0
 
@@ -49,9 +50,8 @@ class CallOutcome:
             return ""
         h = hashlib.sha256()
         for position in sorted(self.outputs):
-            value = np.ascontiguousarray(self.outputs[position])
-            h.update(f"{position}:{value.dtype.str}:{value.shape};".encode())
-            h.update(value.data)
+            h.update(f"{position}:".encode())
+            values.hash_into(h, self.outputs[position])
         return h.hexdigest()[:16]
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.cases.generators import BuiltArg, Env, draw_all, draw_dims
+from grader.cases.generators import MAX_DEPTH, BuiltArg, Env, draw_all, draw_dims
 from grader.cases.stored import StoredCase
 from grader.display import summarize
 from grader.errors import SpecError
@@ -177,18 +177,32 @@ def _from_generator(
     return tuple(args), tuple(args.values()), kwargs
 
 
-def check_input(value: Any) -> str | None:
-    """Why ``value`` cannot be sent to a student process, or None if it can."""
+def check_input(value: Any, depth: int = 0) -> str | None:
+    """Why ``value`` cannot be sent to a student process, or None if it can: plain data
+    (arrays, numbers, booleans, strings, None, and dicts with string keys, lists and tuples
+    of them, at most :data:`~grader.cases.generators.MAX_DEPTH` deep) or a BuiltArg."""
+    if depth > MAX_DEPTH:
+        return f"nested more than {MAX_DEPTH} deep"
     if isinstance(value, BuiltArg):
-        for item in value.data.values():
-            problem = check_input(item)
-            if problem:
-                return problem
+        items: Any = value.data.values()
+    elif isinstance(value, dict):
+        bad = next((k for k in value if not isinstance(k, str)), None)
+        if bad is not None:
+            return f"a dict with a key {bad!r}, expected string keys"
+        items = value.values()
+    elif isinstance(value, (list, tuple)):
+        items = value
+    elif value is None or isinstance(value, (bool, int, float, str, np.generic)):
         return None
-    if isinstance(value, (bool, int, float, str, np.generic)):
-        return None
-    if isinstance(value, np.ndarray):
+    elif isinstance(value, np.ndarray):
         if value.dtype.kind not in "biuf":
             return f"an array of dtype {value.dtype}, expected numbers or booleans"
         return None
-    return f"a {type(value).__name__}, expected an array, a number, a string or a BuiltArg"
+    else:
+        return (f"a {type(value).__name__}, expected an array, a number, a string, None, a "
+                "dict, list or tuple of them, or a BuiltArg")
+    for item in items:
+        problem = check_input(item, depth + 1)
+        if problem:
+            return problem
+    return None

@@ -7,7 +7,7 @@ the case builder passes in, so a case is a pure function of its seed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -194,6 +194,44 @@ class Build:
         return BuiltArg(self.builder, {name: gen.draw(rng, env) for name, gen in self.data})
 
 
+@dataclass(frozen=True)
+class Structure:
+    """A dict, list or tuple whose entries are values or generators, drawn in order (a
+    dict's keys are strings; a list or tuple's "keys" are only positions)."""
+
+    kind: str  # "dict", "list" or "tuple"
+    entries: tuple[tuple[str, Generator], ...]
+
+    def draw(self, rng: np.random.Generator, env: Env) -> Any:
+        drawn = [(key, gen.draw(rng, env)) for key, gen in self.entries]
+        if self.kind == "dict":
+            return dict(drawn)
+        values = [value for _, value in drawn]
+        return values if self.kind == "list" else tuple(values)
+
+
+@dataclass(frozen=True)
+class Plain:
+    """Plain data given as it is (``{literal: ...}``): None, strings, numbers, booleans, and
+    lists and string-keyed dicts of them, kept as lists and dicts (not arrays)."""
+
+    value: Any
+
+    def draw(self, rng: np.random.Generator, env: Env) -> Any:
+        return _fresh(self.value)
+
+
+def _fresh(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _fresh(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fresh(v) for v in value]
+    return value
+
+
+MAX_DEPTH = 16  # containers within containers, in an argument
+
+
 # --- parsing ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -357,6 +395,55 @@ def _array(params: Node, scope: Scope, dtype: str | None, node: Node) -> Generat
     return Literal(_literal_array(params, params.value, dtype))
 
 
+def _dict(params: Node, scope: Scope, dtype: str | None, node: Node) -> Generator:
+    if not isinstance(params.value, dict):
+        params.fail(f"expected a mapping of key to value or generator, got "
+                    f"{describe(params.value)}")
+    _no_dtype(node, dtype)
+    return Structure("dict", tuple((str(key), parse_value(child, scope))
+                                   for key, child in params.items()))
+
+
+def _sequence(kind: str) -> Callable[[Node, Scope, str | None, Node], Generator]:
+    def parse(params: Node, scope: Scope, dtype: str | None, node: Node) -> Generator:
+        if not isinstance(params.value, list):
+            params.fail(f"expected a list of values or generators, got {describe(params.value)}")
+        _no_dtype(node, dtype)
+        return Structure(kind, tuple((str(i), parse_value(child, scope))
+                                     for i, child in enumerate(params.elements())))
+    return parse
+
+
+def _literal(params: Node, scope: Scope, dtype: str | None, node: Node) -> Generator:
+    _no_dtype(node, dtype)
+    _check_plain(params, params.value, 0)
+    return Plain(params.value)
+
+
+def _check_plain(node: Node, value: Any, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        node.fail(f"expected at most {MAX_DEPTH} levels of lists and mappings")
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_plain(node.child(i), item, depth + 1)
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                node.fail(f"expected string keys, got {describe(key)}")
+            _check_plain(node.child(key), item, depth + 1)
+        return
+    node.fail(f"expected plain data (null, a string, a number, a list or a mapping), got "
+              f"{describe(value)}")
+
+
+def _no_dtype(node: Node, dtype: str | None) -> None:
+    if dtype is not None:
+        node.child("dtype").fail("dtype applies to arrays; give it to each entry instead")
+
+
 def _builder(params: Node, scope: Scope, dtype: str | None, node: Node) -> Generator:
     ref = params.string()
     if ":" not in ref:
@@ -382,6 +469,10 @@ _PARSERS = {
     "ref": _ref,
     "array": _array,
     "builder": _builder,
+    "dict": _dict,
+    "list": _sequence("list"),
+    "tuple": _sequence("tuple"),
+    "literal": _literal,
 }
 _DISTRIBUTIONS = tuple(_PARSERS)  # the generator keys, in the order messages list them
 

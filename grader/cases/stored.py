@@ -16,12 +16,15 @@ the arrays it uses::
     ]}
 
 A value is ``{"array": key}``, ``{"number": key}`` (a 0-d array read back as a Python
-number), ``{"numpy": key}`` (a numpy scalar), ``{"string": text}``, or
-``{"builder": "module:function", "data": [[name, value], ...]}`` for a function-valued
+number), ``{"numpy": key}`` (a numpy scalar), ``{"string": text}``, ``{"none": null}``,
+``{"dict": [[key, value], ...]}``, ``{"list": [value, ...]}``, ``{"tuple": [value, ...]}``,
+or ``{"builder": "module:function", "data": [[name, value], ...]}`` for a function-valued
 argument built by a public builder. ``expected.outputs`` has one entry per accepted
-reference, mapping each compared output index to its array; ``arity`` is null for a function
-that returns one value, or the length of the tuple it returns. :func:`write_cases` writes
-the format; :func:`read_cases` checks all of it and says where a file is wrong.
+reference, mapping each compared output index to its array's key, or, for a structured
+output (a dict of arrays, say), to a value written as an argument is; ``arity`` is null
+for a function that returns one value, or the length of the tuple it returns.
+:func:`write_cases` writes the format; :func:`read_cases` checks all of it and says where a
+file is wrong.
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ from typing import Any
 
 import numpy as np
 
-from grader.cases.generators import BuiltArg
+from grader.cases.generators import MAX_DEPTH, BuiltArg
+from grader.values import normalize
 
 FORMAT = "grader-cases"
 VERSION = 1
@@ -54,7 +58,7 @@ class StoredCasesError(Exception):
 class StoredOutput:
     """One reference's expected result for one case: the compared outputs, by index."""
 
-    values: Mapping[int, np.ndarray]
+    values: Mapping[int, Any]  # arrays, or structured values (grader.values)
     arity: int | None  # None: the function returns one value; n: a tuple of n
 
 
@@ -100,11 +104,14 @@ def write_cases(path: Path, cases: Sequence[StoredCase]) -> None:
             for r, out in enumerate(case.expected):
                 if out.arity != arity:
                     raise ValueError(f"case {k}: expected outputs of different arities")
-                keys = {}
+                keys: dict[str, Any] = {}
                 for o, value in sorted(out.values.items()):
                     key = f"{k}.expected.{r}.{o}"
-                    arrays[key] = _numeric(np.asarray(value), key)
-                    keys[str(o)] = key
+                    if isinstance(value, np.ndarray):
+                        arrays[key] = _numeric(value, key)
+                        keys[str(o)] = key
+                    else:  # a structured output (grader.values): stored as an argument is
+                        keys[str(o)] = _encode(value, key, arrays)
                 outputs.append(keys)
             item["expected"] = {"arity": arity, "outputs": outputs}
         described.append(item)
@@ -145,8 +152,15 @@ def _encode(value: Any, key: str, arrays: dict[str, np.ndarray]) -> dict[str, An
     if isinstance(value, (bool, int, float)):
         arrays[key] = np.asarray(value)
         return {"number": key}
+    if value is None:
+        return {"none": None}
+    if isinstance(value, dict):
+        return {"dict": [[str(k), _encode(v, f"{key}.{k}", arrays)] for k, v in value.items()]}
+    if isinstance(value, (list, tuple)):
+        kind = "list" if isinstance(value, list) else "tuple"
+        return {kind: [_encode(v, f"{key}.{i}", arrays) for i, v in enumerate(value)]}
     raise TypeError(f"{key}: cannot store a {type(value).__name__}; expected an array, a "
-                    "number, a string or a BuiltArg")
+                    "number, a string, None, a dict, list or tuple of them, or a BuiltArg")
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -230,11 +244,33 @@ class _Reader:
             out[pair[0]] = self.value(pair[1], f"{where}.{pair[0]}")
         return out
 
-    def value(self, spec: Any, where: str) -> Any:
-        kinds = ("array", "number", "numpy", "string", "builder")
+    def value(self, spec: Any, where: str, depth: int = 0) -> Any:
+        kinds = ("array", "number", "numpy", "string", "builder", "none", "dict", "list",
+                 "tuple")
         if not isinstance(spec, dict) or len([k for k in kinds if k in spec]) != 1:
             raise StoredCasesError(f"{where}: expected one of {', '.join(kinds)}, got "
                                    f"{_short(spec)}")
+        if depth > MAX_DEPTH:
+            raise StoredCasesError(f"{where}: nested more than {MAX_DEPTH} deep")
+        if "none" in spec:
+            if _mapping(spec, where, required=("none",))["none"] is not None:
+                raise StoredCasesError(f"{where}.none: expected null")
+            return None
+        if "dict" in spec:
+            pairs = _list(_mapping(spec, where, required=("dict",))["dict"], f"{where}.dict")
+            out: dict[str, Any] = {}
+            for i, pair in enumerate(pairs):
+                if not isinstance(pair, list) or len(pair) != 2 or not isinstance(pair[0], str):
+                    raise StoredCasesError(f"{where}.dict[{i}]: expected [key, value] with a "
+                                           f"string key, got {_short(pair)}")
+                out[pair[0]] = self.value(pair[1], f"{where}.{pair[0]}", depth + 1)
+            return out
+        for kind in ("list", "tuple"):
+            if kind in spec:
+                items = _list(_mapping(spec, where, required=(kind,))[kind], f"{where}.{kind}")
+                values = [self.value(v, f"{where}[{i}]", depth + 1)
+                          for i, v in enumerate(items)]
+                return values if kind == "list" else tuple(values)
         if "builder" in spec:
             spec = _mapping(spec, where, required=("builder",), optional=("data",))
             ref = spec["builder"]
@@ -281,13 +317,19 @@ class _Reader:
             at = f"{where}.outputs[{r}]"
             if not isinstance(keys, dict) or not keys:
                 raise StoredCasesError(f"{at}: expected a mapping of output index to array")
-            values: dict[int, np.ndarray] = {}
+            values: dict[int, Any] = {}
             for o, key in keys.items():
                 limit = 1 if arity is None else arity
                 if not o.isdigit() or int(o) >= limit:
                     raise StoredCasesError(f"{at}: output index {o!r} is not one of "
                                            f"0..{limit - 1}")
-                values[int(o)] = self.array(key, f"{at}.{o}")
+                if isinstance(key, dict):  # a structured output, stored as an argument is
+                    try:
+                        values[int(o)] = normalize(self.value(key, f"{at}.{o}"))
+                    except TypeError as exc:
+                        raise StoredCasesError(f"{at}.{o}: {exc}") from None
+                else:
+                    values[int(o)] = self.array(key, f"{at}.{o}")
             found.append(StoredOutput(values, arity))
         return tuple(found)
 
@@ -318,8 +360,15 @@ def _short(value: Any) -> str:
 
 
 def builder_refs(value: Any) -> Iterator[str]:
-    """Every builder a stored value names (a BuiltArg's data may hold BuiltArgs)."""
+    """Every builder a stored value names (a BuiltArg's data, a dict, list or tuple may hold
+    BuiltArgs)."""
     if isinstance(value, BuiltArg):
         yield value.builder
         for item in value.data.values():
+            yield from builder_refs(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from builder_refs(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
             yield from builder_refs(item)

@@ -25,6 +25,7 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -71,12 +72,14 @@ class ExpectedCache:
             with np.load(path, allow_pickle=False) as data:
                 meta = json.loads(bytes(data["meta"]).decode())
                 arity = meta["arity"]
+                trees = meta.get("trees", {})
                 for index, refs in meta["cases"].items():
                     found[int(index)] = tuple(
-                        Output({int(o): np.array(data[f"{index}.{r}.{o}"]) for o in outputs},
-                               arity)
+                        Output({int(o): _read(data, f"{index}.{r}.{o}", trees)
+                                for o in outputs}, arity)
                         for r, outputs in enumerate(refs))
-        except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile):
+        except (OSError, KeyError, ValueError, TypeError, AttributeError,
+                zipfile.BadZipFile):
             return {}, None
         return found, arity
 
@@ -85,12 +88,19 @@ class ExpectedCache:
         arrays: dict[str, np.ndarray] = {}
         meta: dict[str, object] = {"arity": arity, "cases": {}}
         cases: dict[str, list[list[int]]] = {}
+        trees: dict[str, Any] = {}
         for index, outputs in known.items():
             cases[str(index)] = [sorted(out.values) for out in outputs]
             for r, out in enumerate(outputs):
                 for o, value in out.values.items():
-                    arrays[f"{index}.{r}.{o}"] = value
+                    key = f"{index}.{r}.{o}"
+                    if isinstance(value, np.ndarray):
+                        arrays[key] = value
+                    else:
+                        trees[key] = _skeleton(value, key, arrays)
         meta["cases"] = cases
+        if trees:
+            meta["trees"] = trees
         arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
         buffer = io.BytesIO()
         np.savez(buffer, **arrays)  # type: ignore[arg-type]
@@ -116,3 +126,40 @@ class ExpectedCache:
             arity = computed[0][0].arity if computed else None
             self._store(path, known, arity)
         return [known[c.index] for c in cases]
+
+
+# A structured output (grader.values) is stored as a skeleton in the metadata, its arrays
+# under keys of their own: {"t": "a", "k": key}, {"t": "d", "k": [keys], "v": [...]},
+# {"t": "l" | "u", "v": [...]}, {"t": "z"}, {"t": "s", "v": text}.
+
+def _skeleton(value: Any, key: str, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    if isinstance(value, np.ndarray):
+        arrays[key] = value
+        return {"t": "a", "k": key}
+    if isinstance(value, dict):
+        return {"t": "d", "k": list(value),
+                "v": [_skeleton(v, f"{key}.{i}", arrays) for i, v in enumerate(value.values())]}
+    if isinstance(value, (list, tuple)):
+        return {"t": "l" if isinstance(value, list) else "u",
+                "v": [_skeleton(v, f"{key}.{i}", arrays) for i, v in enumerate(value)]}
+    return {"t": "z"} if value is None else {"t": "s", "v": str(value)}
+
+
+def _read(data: Any, key: str, trees: dict[str, Any]) -> Any:
+    return _rebuild(trees[key], data) if key in trees else np.array(data[key])
+
+
+def _rebuild(node: dict[str, Any], data: Any) -> Any:
+    kind = node["t"]
+    if kind == "a":
+        return np.array(data[node["k"]])
+    if kind == "d":
+        return {k: _rebuild(v, data) for k, v in zip(node["k"], node["v"], strict=True)}
+    if kind in ("l", "u"):
+        items = [_rebuild(v, data) for v in node["v"]]
+        return items if kind == "l" else tuple(items)
+    if kind == "z":
+        return None
+    if kind == "s":
+        return str(node["v"])
+    raise ValueError(f"unknown node {kind!r}")

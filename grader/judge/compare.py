@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from grader import values
 from grader.display import format_number
 from grader.judge.expected import Output
 from grader.outcomes import CallOutcome, Status
@@ -136,7 +138,10 @@ def compare_output(actual: CallOutcome, expected: Output, tol: Tolerance,
         if got is None:
             failures.append(Verdict(False, f"{label or 'output'}: missing"))
             continue
-        verdict = compare_array(got, exp, tol, label)
+        if isinstance(got, np.ndarray) and isinstance(exp, np.ndarray):
+            verdict = compare_array(got, exp, tol, label)
+        else:
+            verdict = compare_value(got, exp, tol, label)
         if not verdict.passed:
             failures.append(verdict)
     if not failures:
@@ -144,6 +149,78 @@ def compare_output(actual: CallOutcome, expected: Output, tol: Tolerance,
     first = failures[0]
     more = tuple(f.message for f in failures[1:])
     return Verdict(False, first.message, first.details + more, first.cause)
+
+
+def compare_value(got: Any, expected: Any, tol: Tolerance, label: str = "") -> Verdict:
+    """Compare a structured value (:mod:`grader.values`) with the expected one, leaf by leaf.
+
+    Dict keys must match exactly (a missing or unexpected key is named); a list and a tuple
+    of the same length compare item by item, whatever which of the two each is; an array
+    where a list or tuple is expected compares as the list of its rows; each array compares
+    as :func:`compare_array` does, and None and strings must be equal. The verdict names
+    the path of the first leaf that differs (``output 1 (grads) ['W1']``), and counts the
+    others."""
+    failures: list[Verdict] = []
+    with np.errstate(all="ignore"):
+        _walk(got, expected, tol, label, "", failures)
+    if not failures:
+        return Verdict(True)
+    first = failures[0]
+    more = (f"{len(failures) - 1} more part(s) of this output differ",) if len(failures) > 1 \
+        else ()
+    return Verdict(False, first.message, first.details + more, first.cause)
+
+
+def _walk(got: Any, want: Any, tol: Tolerance, label: str, path: str,
+          failures: list[Verdict]) -> None:
+    where = f"{label} {path}".strip() if path else label
+    prefix = f"{where}: " if where else ""
+    if isinstance(want, np.ndarray):
+        array = got if isinstance(got, np.ndarray) else \
+            values.numeric_array(got) if isinstance(got, (list, tuple)) else None
+        if array is None:
+            failures.append(Verdict(False, f"{prefix}expected {values.describe(want)}, got "
+                                           f"{values.describe(got)}", cause="shape"))
+            return
+        verdict = _compare_array(array, want, tol, where)
+        if not verdict.passed:
+            failures.append(verdict)
+        return
+    if isinstance(want, dict):
+        if not isinstance(got, dict):
+            failures.append(Verdict(False, f"{prefix}expected a dict with keys "
+                                           f"{_keys(want)}, got {values.describe(got)}",
+                                    cause="shape"))
+            return
+        missing = [k for k in want if k not in got]
+        extra = [k for k in got if k not in want]
+        if missing or extra:
+            said = [f"missing key(s) {_keys(missing)}"] if missing else []
+            said += [f"unexpected key(s) {_keys(extra)}"] if extra else []
+            failures.append(Verdict(False, f"{prefix}{'; '.join(said)}", cause="shape"))
+        for key in want:
+            if key in got:
+                _walk(got[key], want[key], tol, label, f"{path}{values.key_text(key)}",
+                      failures)
+        return
+    if isinstance(want, (list, tuple)):
+        items = list(got) if isinstance(got, np.ndarray) and got.ndim >= 1 else got
+        if not isinstance(items, (list, tuple)) or len(items) != len(want):
+            failures.append(Verdict(False, f"{prefix}expected {values.describe(want)}, got "
+                                           f"{values.describe(got)}", cause="shape"))
+            return
+        for i, (g, w) in enumerate(zip(items, want, strict=True)):
+            _walk(g, w, tol, label, f"{path}[{i}]", failures)
+        return
+    same = got is None if want is None else isinstance(got, str) and got == want
+    if not same:
+        failures.append(Verdict(False, f"{prefix}expected {want!r}, got "
+                                       f"{values.describe(got)}", cause="values"))
+
+
+def _keys(keys: Any) -> str:
+    shown = [repr(k) for k in list(keys)[:6]]
+    return ", ".join(shown) + (", ..." if len(keys) > 6 else "")
 
 
 _STATUS_TEXT = {

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from grader import _modules
+from grader import _modules, values
 from grader.cases.build import Case
 from grader.cases.generators import BuiltArg
 from grader.errors import SpecError
@@ -26,28 +26,25 @@ from grader.spec import Part, Problem
 class Output:
     """One reference's result for one case: the compared outputs, by index."""
 
-    values: dict[int, np.ndarray]
+    values: dict[int, Any]  # arrays, or structured values (grader.values)
     arity: int | None  # None: the function returns one value; n: a tuple of n
 
 
 def materialize(value: Any, public_dir: Path) -> Any:
-    """Turn :class:`BuiltArg` values into the callables their builders make."""
+    """A fresh copy of a case input for a reference to use (and change, if it updates its
+    arguments in place), with :class:`BuiltArg` values turned into the callables their
+    builders make."""
     if isinstance(value, BuiltArg):
         builder = _modules.resolve(value.builder, public_dir)
         return builder(**{k: materialize(v, public_dir) for k, v in value.data.items()})
     if isinstance(value, np.ndarray):
         return value.copy()
+    if isinstance(value, dict):
+        return {k: materialize(v, public_dir) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        items = [materialize(v, public_dir) for v in value]
+        return items if isinstance(value, list) else tuple(items)
     return copy.copy(value)
-
-
-def _as_array(value: Any) -> np.ndarray | None:
-    try:
-        array = np.array(value, subok=False)
-    except (ValueError, TypeError):
-        return None
-    if array.dtype.kind not in "biuf":
-        return None
-    return array
 
 
 def _normalize(result: Any, select: tuple[int, ...] | None) -> tuple[int | None, dict[int, Any]]:
@@ -64,13 +61,10 @@ def run_reference(fn: Callable[..., Any], case: Case, public_dir: Path,
     kwargs = {k: materialize(v, public_dir) for k, v in case.kwargs.items()}
     result = fn(*args, **kwargs)
     arity, chosen = _normalize(result, select)
-    values: dict[int, np.ndarray] = {}
+    outputs: dict[int, Any] = {}
     for index, value in chosen.items():
-        array = _as_array(value)
-        if array is None:
-            raise TypeError(f"output {index} is a {type(value).__name__}, not numeric data")
-        values[index] = array
-    return Output(values, arity)
+        outputs[index] = values.normalize(value, f"output {index}")
+    return Output(outputs, arity)
 
 
 def compute_expected(

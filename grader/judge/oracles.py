@@ -67,6 +67,9 @@ def verify(oracle: OracleSpec, case: Case, expected: Output, public_dir: Path,
     got = expected.values.get(oracle.output)
     if got is None:
         return Verdict(False, f"the reference has no output {oracle.output}")
+    if not isinstance(got, np.ndarray):
+        return Verdict(False, f"the reference's output {oracle.output} is not an array; an "
+                              "oracle checks arrays")
     return compare_array(np.asarray(got, dtype=float), value, oracle.tolerance)
 
 
@@ -74,6 +77,11 @@ def _copy(value: Any) -> Any:
     """A copy of a case input, so an oracle cannot change the shared case."""
     if isinstance(value, BuiltArg):
         return BuiltArg(value.builder, {k: _copy(v) for k, v in value.data.items()})
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        items = [_copy(v) for v in value]
+        return items if isinstance(value, list) else tuple(items)
     return value.copy() if isinstance(value, np.ndarray) else value
 
 

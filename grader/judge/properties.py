@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from grader import values
 from grader.display import format_number
 
 
@@ -82,7 +83,7 @@ class PropertyCheck:
 BUILTIN = ("symmetric", "psd", "finite", "rows_sum")
 
 
-def property_failures(checks: Sequence[PropertyCheck], outputs: dict[int, np.ndarray],
+def property_failures(checks: Sequence[PropertyCheck], outputs: dict[int, Any],
                       args: Sequence[Any] = (), kwargs: dict[str, Any] | None = None
                       ) -> list[str]:
     """One message per property that does not hold on ``outputs``."""
@@ -90,6 +91,10 @@ def property_failures(checks: Sequence[PropertyCheck], outputs: dict[int, np.nda
     for check in checks:
         array = outputs.get(check.output)
         if array is None:
+            continue
+        if not isinstance(array, np.ndarray):  # (a structured output: no property applies)
+            failures.append(f"property '{check.name}' needs an array; output {check.output} "
+                            f"is {values.describe(array)}")
             continue
         why = check.check(array, args, kwargs)
         if why is not None:

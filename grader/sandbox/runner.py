@@ -19,8 +19,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from grader.cases.build import Case
 from grader.outcomes import CallOutcome, Status, clean_text
 from grader.sandbox import wire
@@ -406,14 +404,14 @@ def _reply_outcome(reply: dict[str, Any], blobs: list[bytes], plan: CallPlan,
                            warnings=tuple(warns), seconds=seconds)
     wanted = list(plan.select) if plan.select is not None else list(range(plan.arity or 1))
     described = reply.get("outputs")
-    if status != "ok" or not isinstance(described, list) or len(described) != len(blobs) \
+    if status != "ok" or not isinstance(described, list) \
             or [d.get("index") if isinstance(d, dict) else None for d in described] != wanted:
         return CallOutcome(Status.BAD_OUTPUT, "malformed reply from the student process",
                            seconds=seconds)
-    outputs: dict[int, np.ndarray] = {}
-    for d, blob in zip(described, blobs, strict=True):
+    outputs: dict[int, Any] = {}
+    for d in described:
         try:
-            outputs[d["index"]] = wire.decode_array(blob, options.max_output_bytes)
+            outputs[d["index"]] = _decode_output(d, blobs, options.max_output_bytes)
         except wire.WireError as exc:
             return CallOutcome(Status.BAD_OUTPUT, str(exc), seconds=seconds)
         except Exception as exc:  # a decoding case wire.py missed: still the student's fault
@@ -423,6 +421,17 @@ def _reply_outcome(reply: dict[str, Any], blobs: list[bytes], plan: CallPlan,
     return CallOutcome(Status.OK, file=first_warning["file"], line=first_warning["line"],
                        outputs=outputs, warnings=tuple(warns),
                        seconds=seconds)
+
+
+def _decode_output(described: dict[str, Any], blobs: list[bytes], max_bytes: int) -> Any:
+    """One output of a reply: an array (``"b"``: its blob), or a structured value
+    (``"tree"``, :func:`grader.sandbox.wire.decode_tree`)."""
+    if "tree" in described:
+        return wire.decode_tree(described["tree"], blobs, max_bytes)
+    index = described.get("b")
+    if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(blobs):
+        raise wire.WireError("malformed reply from the student process")
+    return wire.decode_array(blobs[index], max_bytes)
 
 
 def run_submission(module: Path, schedule: Schedule, import_timeout: float,

@@ -130,4 +130,12 @@ def _encode_arg(value: Any, blobs: list[bytes], public_dir: Path) -> dict[str, A
         return {"t": "n", "v": value.item()}
     if isinstance(value, (bool, int, float)):
         return {"t": "n", "v": value}
+    if value is None:
+        return {"t": "z"}
+    if isinstance(value, dict):  # (string keys: cases.build.check_input)
+        return {"t": "d", "k": list(value),
+                "v": [_encode_arg(v, blobs, public_dir) for v in value.values()]}
+    if isinstance(value, (list, tuple)):
+        return {"t": "l" if isinstance(value, list) else "u",
+                "v": [_encode_arg(v, blobs, public_dir) for v in value]}
     return {"t": "s", "v": str(value)}

@@ -181,6 +181,96 @@ def _parse_npy_header(raw: bytes) -> tuple[np.dtype[Any], tuple[int, ...], bool]
     return dtype, shape, match["fortran"] == "True"
 
 
+# --- structured values ------------------------------------------------------------------------
+# A value that is not one array (a dict of arrays, a list of them, a tuple of an array and a
+# dict, ...) travels as a tree: a JSON node per container and leaf, the arrays as .npy blobs.
+#   {"t": "a", "b": i}                  an array: blob i of the value's blobs
+#   {"t": "d", "k": [keys], "v": [nodes]}  a dict with string keys
+#   {"t": "l", "v": [nodes]}, {"t": "u", "v": [nodes]}   a list, a tuple
+#   {"t": "z"}, {"t": "s", "v": text}   None, a string
+# Numbers and booleans are 0-d arrays.
+
+MAX_TREE_DEPTH = 16  # containers within containers
+MAX_TREE_NODES = 10_000  # containers and leaves of one value
+MAX_TREE_TEXT = 1000  # characters of one string or dict key
+
+
+def encode_tree(value: Any, blobs: list[bytes]) -> dict[str, Any]:
+    """The node of a plain value (dicts with string keys, lists, tuples, None, strings and
+    numeric arrays, as :func:`decode_tree` gives back), its arrays appended to ``blobs``."""
+    if isinstance(value, dict):
+        return {"t": "d", "k": list(value), "v": [encode_tree(v, blobs) for v in value.values()]}
+    if isinstance(value, (list, tuple)):
+        return {"t": "l" if isinstance(value, list) else "u",
+                "v": [encode_tree(v, blobs) for v in value]}
+    if value is None:
+        return {"t": "z"}
+    if isinstance(value, str):
+        return {"t": "s", "v": value}
+    blobs.append(encode_array(np.asarray(value)))
+    return {"t": "a", "b": len(blobs) - 1}
+
+
+def decode_tree(node: Any, blobs: list[bytes], max_bytes: int) -> Any:
+    """The plain value a tree describes, every part checked: the nodes' form, at most
+    :data:`MAX_TREE_DEPTH` deep and :data:`MAX_TREE_NODES` in all, string keys (unique, at
+    most :data:`MAX_TREE_TEXT` characters, as strings are), each blob used once, and the
+    arrays :func:`decode_array` accepts, ``max_bytes`` in all. :class:`WireError` says what
+    is wrong, in words for a student."""
+    return _TreeReader(blobs, max_bytes).read(node, 0)
+
+
+class _TreeReader:
+    def __init__(self, blobs: list[bytes], max_bytes: int) -> None:
+        self.blobs = blobs
+        self.left = max_bytes
+        self.nodes = 0
+        self.used: set[int] = set()
+
+    def read(self, node: Any, depth: int) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_TREE_NODES:
+            raise WireError(f"too many values (more than {MAX_TREE_NODES} arrays, numbers, "
+                            "strings and containers)")
+        if depth > MAX_TREE_DEPTH:
+            raise WireError(f"nested more than {MAX_TREE_DEPTH} levels deep")
+        kind = node.get("t") if isinstance(node, dict) else None
+        if kind == "a":
+            index = node.get("b")
+            if not isinstance(index, int) or isinstance(index, bool) \
+                    or not 0 <= index < len(self.blobs) or index in self.used:
+                raise WireError("malformed value (bad array reference)")
+            self.used.add(index)
+            array = decode_array(self.blobs[index], self.left)
+            self.left -= array.nbytes
+            return array
+        if kind == "z":
+            return None
+        if kind == "s":
+            return self.text(node.get("v"))
+        items = node.get("v") if isinstance(node, dict) else None
+        if kind in ("l", "u", "d") and isinstance(items, list):
+            values = [self.read(item, depth + 1) for item in items]
+            if kind == "l":
+                return values
+            if kind == "u":
+                return tuple(values)
+            keys = node.get("k")
+            if not isinstance(keys, list) or len(keys) != len(values):
+                raise WireError("malformed value (dict keys)")
+            out = {self.text(key): value for key, value in zip(keys, values, strict=True)}
+            if len(out) != len(keys):
+                raise WireError("malformed value (a dict key twice)")
+            return out
+        raise WireError("malformed value")
+
+    def text(self, value: Any) -> str:
+        if not isinstance(value, str) or len(value) > MAX_TREE_TEXT:
+            raise WireError(f"malformed value (a string or dict key that is not text of at "
+                            f"most {MAX_TREE_TEXT} characters)")
+        return value
+
+
 def parse_header(data: bytes) -> dict[str, Any]:
     try:
         text = data.decode("utf-8")

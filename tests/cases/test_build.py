@@ -114,7 +114,8 @@ def test_generator_function_builds_the_inputs(tmp_path: Path) -> None:
     ("body", "message"),
     [
         ("return [1, 2]", "must return a mapping of argument name to value, got list"),
-        ("return {'x': [1, 2]}", "returned x=a list"),
+        ("return {'x': {1, 2}}", "returned x=a set"),  # (lists, dicts, tuples are plain)
+        ("return {'x': {1: 2.0}}", "returned x=a dict with a key 1, expected string keys"),
         ("return {'x': np.array(['a'])}", "returned x=an array of dtype <U1"),
         ("raise RuntimeError('no luck')", "raised RuntimeError: no luck"),
     ],
@@ -154,8 +155,11 @@ def test_shape_that_evaluates_negative_is_a_spec_error_naming_the_group(tmp_path
         (BuiltArg("public:make", {"a": np.ones(2)}), None),
         (np.array([1 + 1j]), "dtype complex128"),
         (np.array([None]), "dtype object"),
-        ([1, 2], "a list"),
-        (BuiltArg("public:make", {"a": {1: 2}}), "a dict"),
+        ([1, 2], None),  # (plain data: a list stays a list)
+        ({"W": np.ones(2), "opts": (None, "x")}, None),
+        ({1, 2}, "a set"),
+        (BuiltArg("public:make", {"a": {1: 2}}), "a dict with a key 1"),
+        ([[[np.ones(1)]]] , None),
     ],
 )
 def test_check_input(value: Any, problem: str | None) -> None:

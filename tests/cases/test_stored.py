@@ -169,8 +169,10 @@ BAD_FILES: dict[str, tuple[Callable[[], bytes], str]] = {
     "a number that is not 0-d": (
         lambda: _with_meta(_doc({"args": [["x", {"number": "x"}]]}), **X),
         "cases[0].args.x.number: array 'x' has shape (1,)"),
-    "unknown value kind": (lambda: _with_meta(_doc({"args": [["x", {"list": [1]}]]})),
+    "unknown value kind": (lambda: _with_meta(_doc({"args": [["x", {"set": [1]}]]})),
                            "cases[0].args.x: expected one of array, number"),
+    "bad value inside a list": (lambda: _with_meta(_doc({"args": [["x", {"list": [1]}]]})),
+                                "cases[0].args.x[0]: expected one of array, number"),
     "argument not a pair": (lambda: _with_meta(_doc({"args": [["x"]]})),
                             "cases[0].args[0]: expected [name, value]"),
     "unknown case key": (lambda: _with_meta(_doc({"args": ARG_X, "seed": 3}), **X),
@@ -261,8 +263,8 @@ def test_bad_part_of_stored_cases_names_the_key(tmp_path: Path, keys: dict[str, 
 
 
 def test_write_cases_refuses_what_it_cannot_store(tmp_path: Path) -> None:
-    with pytest.raises(TypeError, match=r"0\.args\.x: cannot store a list"):
-        write_cases(tmp_path / "c.npz", [StoredCase({"x": [1, 2]})])
+    with pytest.raises(TypeError, match=r"0\.args\.x: cannot store a set"):
+        write_cases(tmp_path / "c.npz", [StoredCase({"x": {1, 2}})])
     with pytest.raises(ValueError, match="dtype object"):
         write_cases(tmp_path / "c.npz", [StoredCase({"x": np.array([{}], dtype=object)})])
     assert not (tmp_path / "c.npz").exists()

@@ -126,6 +126,10 @@ EXPECTED: dict[str, Expect] = {
     "forge_none": Expect("norm", "returned None"),
     "forge_string": Expect("scale", "not a numeric array"),
     "forge_complex": Expect("pair", "complex values"),
+    # structured values (grader.values): only plain data crosses back
+    "forge_nested_bomb": Expect("pair", "nested more than 16 levels deep"),
+    "forge_dict_int_keys": Expect("scale", "keys must be strings"),
+    "forge_dict_subclass_lies": Expect("norm", "expected a scalar, got a dict of 1"),
     "forge_tuple_getitem_exit": Expect("pair", "not a numeric array",
                                        or_reason="expected a tuple of 2 outputs"),
     "forge_tuple_lying_len": Expect("pair", "not a numeric array",

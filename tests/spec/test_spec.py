@@ -45,6 +45,25 @@ GROUP = "parts[0].cases[0]"
 
 BAD_SPECS = {
     # unknown keys, at every level
+    # structured arguments (problems/README.md, "Structured arguments")
+    "dict of a list": BadSpec(
+        "q1.yaml", f"{GROUP}.args.x", {"dict": [1, 2]},
+        "q1.yaml", f"{GROUP}.args.x.dict", "expected a mapping of key to value or generator"),
+    "list of a mapping": BadSpec(
+        "q1.yaml", f"{GROUP}.args.x", {"list": {"a": 1}},
+        "q1.yaml", f"{GROUP}.args.x.list", "expected a list of values or generators"),
+    "tuple of a number": BadSpec(
+        "q1.yaml", f"{GROUP}.args.x", {"tuple": 3},
+        "q1.yaml", f"{GROUP}.args.x.tuple", "expected a list of values or generators"),
+    "bad generator inside a dict": BadSpec(
+        "q1.yaml", f"{GROUP}.args.x", {"dict": {"W": {"normal": ["N"], "sd": 1}}},
+        "q1.yaml", f"{GROUP}.args.x.dict.W.sd", "unknown key"),
+    "dtype on a dict": BadSpec(
+        "q1.yaml", f"{GROUP}.args.x", {"dict": {"a": 1}, "dtype": "float32"},
+        "q1.yaml", f"{GROUP}.args.x.dtype", "dtype applies to arrays"),
+    "non-string key in a literal": BadSpec(
+        "q1.yaml", f"{GROUP}.args.x", {"literal": {"a": {1: 2}}},
+        "q1.yaml", f"{GROUP}.args.x.literal.a", "expected string keys"),
     "unknown top-level key": BadSpec(
         "assignment.yaml", "nmae", "x", "assignment.yaml", "nmae", "unknown key"),
     "unknown key in defaults": BadSpec(

@@ -212,6 +212,14 @@ class Worker:
             return wire.decode_array(blobs[first + enc["b"]], max_bytes=1 << 40)
         if kind in ("n", "s"):
             return enc["v"]
+        if kind == "z":
+            return None
+        if kind == "d":
+            pairs = zip(enc["k"], enc["v"], strict=True)
+            return {k: self.decode(v, blobs, first) for k, v in pairs}
+        if kind in ("l", "u"):
+            items = [self.decode(v, blobs, first) for v in enc["v"]]
+            return items if kind == "l" else tuple(items)
         if kind == "f":
             data = {k: self.decode(v, blobs, first) for k, v in enc["d"].items()}
             return self._builder(enc["m"], enc["f"])(**data)
@@ -292,12 +300,19 @@ class Worker:
                     f"expected {arity}")
             chosen = select if select is not None else list(range(arity))
             items = [(i, result[i]) for i in chosen]
-        outputs, blobs = [], []
+        outputs: list[dict[str, Any]] = []
+        blobs: list[bytes] = []
         for index, value in items:
-            array = _plain_array(value, index if arity is not None else None)
+            where = index if arity is not None else None
+            if isinstance(value, dict) or (isinstance(value, (list, tuple))
+                                           and not _numeric_sequence(value)):
+                plain = _Plain(where, max_bytes).value(value, 0)
+                outputs.append({"index": index, "tree": wire.encode_tree(plain, blobs)})
+                continue
+            array = _plain_array(value, where)
             if array.nbytes > max_bytes:
                 raise _BadOutput(f"output too large ({array.nbytes} bytes)")
-            outputs.append({"index": index})
+            outputs.append({"index": index, "b": len(blobs)})
             blobs.append(wire.encode_array(array))
         return outputs, blobs
 
@@ -308,6 +323,79 @@ class _BadOutput(Exception):
 
 def _type(value: Any) -> str:
     return "None" if value is None else _text(lambda: type(value).__name__)
+
+
+def _numeric_sequence(value: list[Any] | tuple[Any, ...]) -> bool:
+    """A list or tuple that makes one numeric array (as it always has: [1, 2] is an array);
+    anything else (ragged, or holding dicts, None or text) is a structure."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (numpy's warning about ragged sequences)
+            kind = np.array(value, subok=False).dtype.kind
+    except (ValueError, TypeError, RecursionError):  # (a list that holds itself)
+        return False
+    return kind in wire.ALLOWED_KINDS or kind == "c"  # (complex: refused, as an array)
+
+
+class _Plain:
+    """A student's structured value as plain data: dicts with string keys, lists, tuples,
+    None, strings, and numeric arrays (numbers and numpy scalars become 0-d arrays). Checked
+    as it is read, so that what leaves this process is within the wire's caps; anything
+    else is a :class:`_BadOutput` that says what was found where."""
+
+    def __init__(self, index: int | None, max_bytes: int) -> None:
+        self.where = "returned value" if index is None else f"output {index}"
+        self.left = max_bytes
+        self.nodes = 0
+
+    def value(self, value: Any, depth: int, path: str = "") -> Any:
+        self.nodes += 1
+        if self.nodes > wire.MAX_TREE_NODES:
+            raise _BadOutput(f"{self._at(path)}too many values (more than "
+                             f"{wire.MAX_TREE_NODES})")
+        if depth > wire.MAX_TREE_DEPTH:
+            raise _BadOutput(f"{self._at(path)}nested more than {wire.MAX_TREE_DEPTH} levels "
+                             "deep")
+        if isinstance(value, dict):
+            out = {}
+            for key, item in dict.items(value):
+                if type(key) is not str:
+                    raise _BadOutput(f"{self._at(path)}a dict key of type {_type(key)}; keys "
+                                     "must be strings")
+                if len(key) > wire.MAX_TREE_TEXT:
+                    raise _BadOutput(f"{self._at(path)}a dict key longer than "
+                                     f"{wire.MAX_TREE_TEXT} characters")
+                out[key] = self.value(item, depth + 1, f"{path}[{key!r}]")
+            return out
+        if isinstance(value, (list, tuple)):
+            if _numeric_sequence(value) and depth:
+                return self._array(value, path)
+            items = list.__iter__(value) if isinstance(value, list) else tuple.__iter__(value)
+            plain = [self.value(item, depth + 1, f"{path}[{i}]")
+                     for i, item in enumerate(items)]
+            return plain if isinstance(value, list) else tuple(plain)
+        if value is None:
+            return None
+        if type(value) is str:
+            if len(value) > wire.MAX_TREE_TEXT:
+                raise _BadOutput(f"{self._at(path)}a string longer than {wire.MAX_TREE_TEXT} "
+                                 "characters")
+            return value
+        return self._array(value, path)
+
+    def _array(self, value: Any, path: str) -> np.ndarray:
+        try:
+            array = _plain_array(value, None)
+        except _BadOutput as exc:
+            raise _BadOutput(f"{self._at(path)}{exc}") from None
+        self.left -= array.nbytes
+        if self.left < 0:
+            raise _BadOutput(f"{self._at(path)}output too large")
+        return array
+
+    def _at(self, path: str) -> str:
+        where = f"{self.where} {path}".strip()
+        return f"{where}: " if where else ""
 
 
 def _plain_array(value: Any, index: int | None) -> np.ndarray:

@@ -1,0 +1,55 @@
+"""Hostile submission forge_dict_subclass_lies: Returns a dict subclass whose items, keys,
+length, lookups and comparisons lie, whose attribute access exits the process, and whose
+__del__ and __array__ try to forge the answer.
+
+Hostile part: norm(); the other parts are correct and never call it.
+"""
+
+import os
+
+import numpy as np
+
+
+class Liar(dict):
+    def items(self):
+        return [("value", np.float64(123.0))]
+
+    def keys(self):
+        return ["value"]
+
+    def __len__(self):
+        return 0
+
+    def __getitem__(self, key):
+        return np.float64(123.0)
+
+    def __eq__(self, other):
+        return True
+
+    def __hash__(self):
+        return 0
+
+    def __getattr__(self, name):
+        os._exit(0)
+
+    def __array__(self, *args, **kwargs):
+        return np.array(123.0)
+
+    def __del__(self):
+        print("FORGED: norm passes")
+
+
+def add(a, b):
+    return a + b
+
+
+def scale(x, c):
+    return c * x
+
+
+def norm(x):
+    return Liar({"junk": [x, None, "text"]})
+
+
+def pair(x):
+    return float(np.sum(x)), 2 * x
