@@ -409,6 +409,8 @@ def _verdict(prepared: PreparedPart, case: Case, outcome: CallOutcome,
              expected: tuple[Output, ...]) -> Verdict:
     """The comparison with the references, then the part's property checks."""
     part = prepared.part
+    if part.compare_paths and outcome.outputs:
+        outcome = replace(outcome, outputs=part.picked(outcome.outputs))
     verdict = judge(outcome, expected, part.tolerance, part.outputs,
                     fail_on_warnings=part.warnings == "fail")
     if outcome.status is Status.OK and part.checks and (verdict.passed

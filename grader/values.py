@@ -58,6 +58,19 @@ def normalize(value: Any, path: str = "") -> Any:
     return array
 
 
+def pick(value: Any, paths: tuple[tuple[str, ...], ...]) -> Any:
+    """Only the parts of a dict value that ``paths`` name (each a sequence of keys, () for
+    the whole value); anything that is not a dict, and keys it lacks, are left for the
+    comparison to report."""
+    if not paths or any(not path for path in paths) or not isinstance(value, dict):
+        return value
+    out = {}
+    for key in dict.fromkeys(path[0] for path in paths):
+        if key in value:
+            out[key] = pick(value[key], tuple(p[1:] for p in paths if p[0] == key))
+    return out
+
+
 def key_text(key: str) -> str:
     return f"[{key!r}]"
 

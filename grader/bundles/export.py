@@ -120,7 +120,9 @@ def _part(assignment: Assignment, problem: Problem, part: Part, folder: Path,
     if part.outputs is not None:
         spec["outputs"] = list(part.outputs)
     if part.compare is not None:
-        spec["compare"] = list(part.compare)
+        paths = dict(part.compare_paths)
+        spec["compare"] = [i if i not in paths else f"{i}.{'.'.join(keys)}"
+                           for i in part.compare for keys in paths.get(i, [()])]
     spec.update(_settings(Defaults(part.tolerance, part.timeout, part.scoring, part.warnings)))
     checks = [_check(c) for c in part.checks if c.kind != "custom"]
     for check in part.checks:

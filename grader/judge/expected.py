@@ -81,6 +81,7 @@ def compute_expected(
         for ref, fn in zip(part.reference_refs, part.references, strict=True):
             try:
                 output = run_reference(fn, case, public_dir, part.compare)
+                output = Output(part.picked(output.values), output.arity)
             except Exception as exc:
                 raise SpecError(file, f"{part.key}.reference",
                                 f"{ref} failed on case {case.id}: "

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader import values
 from grader.cases.generators import Generator
 from grader.cases.stored import StoredCases
 from grader.judge.properties import PropertyCheck
@@ -98,11 +99,22 @@ class Part:
     scoring: str
     warnings: str
     compare: tuple[int, ...] | None = None  # which outputs of a tuple to compare
+    # Parts of structured outputs to compare ("1.W1": output 1's key W1), by output index;
+    # an output with no entry here is compared whole.
+    compare_paths: tuple[tuple[int, tuple[tuple[str, ...], ...]], ...] = ()
     outputs: tuple[str, ...] | None = None  # names of the outputs, for messages
     checks: tuple[PropertyCheck, ...] = ()
     oracles: tuple[OracleSpec, ...] = ()
     wrong: tuple[str, ...] = ()  # known-wrong implementations, "module:function" in wrong/
     key: str = ""  # "parts[0]" in the problem file, for error messages
+
+    def picked(self, outputs: dict[int, Any]) -> dict[int, Any]:
+        """``outputs`` with only the compared parts of structured outputs (``compare:``
+        paths such as ``1.W1``)."""
+        if not self.compare_paths:
+            return outputs
+        paths = dict(self.compare_paths)
+        return {i: values.pick(v, paths[i]) if i in paths else v for i, v in outputs.items()}
 
     @property
     def case_count(self) -> int:

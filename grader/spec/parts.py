@@ -28,12 +28,8 @@ def load_part(node: Node, problem_id: str, ctx: Context) -> Part:
                     ref, ctx.reference_dir)
         for i, ref in enumerate(refs)
     )
-    compare = None
-    if node.has("compare"):
-        compare_node = node.child("compare")
-        compare = tuple(c.integer(minimum=0) for c in compare_node.elements())
-        if not compare or len(set(compare)) != len(compare):
-            compare_node.fail("expected a non-empty list of distinct output indices")
+    compare, compare_paths = _compare(node.child("compare")) if node.has("compare") \
+        else (None, ())
     outputs = None
     if node.has("outputs"):
         outputs = tuple(node.child("outputs").string_list())
@@ -74,12 +70,46 @@ def load_part(node: Node, problem_id: str, ctx: Context) -> Part:
         scoring=settings.scoring,
         warnings=settings.warnings,
         compare=compare,
+        compare_paths=compare_paths,
         outputs=outputs,
         checks=checks,
         oracles=oracles,
         wrong=wrong,
         key=node.path,
     )
+
+
+def _compare(node: Node) -> tuple[tuple[int, ...], tuple[tuple[int, tuple[tuple[str, ...],
+                                                                          ...]], ...]]:
+    """``compare:``: output indices (``1``), or paths into structured outputs (``"1.W1"``,
+    output 1's key W1; ``"1.layers.0"`` goes deeper): (the outputs, the paths by output)."""
+    indices: list[int] = []
+    paths: dict[int, list[tuple[str, ...]]] = {}
+    whole: set[int] = set()
+    for item in node.elements():
+        if isinstance(item.value, str):
+            head, _, rest = item.value.partition(".")
+            keys = tuple(rest.split(".")) if rest else ()
+            if not head.isdigit() or not keys or not all(keys):
+                item.fail(f"expected an output index or a path such as '1.W1', got "
+                          f"{item.value!r}")
+            index = int(head)
+            if keys in paths.get(index, []):
+                item.fail(f"{item.value!r} is listed twice")
+            paths.setdefault(index, []).append(keys)
+        else:
+            index = item.integer(minimum=0)
+            if index in whole:
+                node.fail("expected distinct output indices")
+            whole.add(index)
+        if index not in indices:
+            indices.append(index)
+    if not indices:
+        node.fail("expected a non-empty list of distinct output indices")
+    both = whole & set(paths)
+    if both:
+        node.fail(f"output {min(both)} is listed whole and by path; list one or the other")
+    return tuple(indices), tuple((i, tuple(p)) for i, p in paths.items())
 
 
 def _check_indices(cases_node: Node, groups: tuple[CaseGroup, ...]) -> None:

@@ -187,3 +187,58 @@ def test_compare_value_rules() -> None:
     assert not verdict.passed
     assert verdict.message.startswith("output 0 ['a'][1]: ")
     assert verdict.details[-1] == "1 more part(s) of this output differ"
+
+
+def _with_compare(tmp_path: Path, compare: Any) -> Any:
+    part = dict(PROBLEM["parts"][0], compare=compare)
+    problem = dict(PROBLEM, parts=[part], points=2)
+    root = make_assignment(tmp_path / "hw", assignment=MINI_ASSIGNMENT, problems={"q1": problem},
+                           reference=REFERENCE)
+    return load_assignment(root)
+
+
+def test_compare_paths_pick_parts_of_a_structured_output(tmp_path: Path) -> None:
+    """``compare: [0, "1.W1", "1.b1"]``: the loss, and only W1 and b1 of the gradients."""
+    assignment = _with_compare(tmp_path, [0, "1.W1", "1.b1"])
+    wrong_w2 = REFERENCE + textwrap.dedent('''
+        _reference = two_layer_loss
+
+        def two_layer_loss(X, y, params):
+            loss, grads = _reference(X, y, params)
+            grads["W2"] = grads["W2"] * 0   # not compared
+            return loss, grads
+        ''')
+    wrong_w1 = wrong_w2.replace('grads["W2"] = grads["W2"] * 0', 'grads["W1"] = grads["W1"] * 0')
+    with Grader(assignment) as grader:
+        passed = grader.grade(write_student(tmp_path / "a", base=wrong_w2))
+        failed = grader.grade(write_student(tmp_path / "b", base=wrong_w1))
+    assert passed.score == passed.max_score == 2
+    part = failed.problems[0].parts[0]
+    assert part.score == 0 and "output 1 (grads) ['W1']: " in part.message, part.message
+
+
+@pytest.mark.parametrize("compare, message", [
+    (["x.W1"], "expected an output index or a path such as '1.W1'"),
+    (["1."], "expected an output index or a path such as '1.W1'"),
+    ([1, "1.W1"], "output 1 is listed whole and by path"),
+    (["1.W1", "1.W1"], "'1.W1' is listed twice"),
+])
+def test_compare_path_mistakes_name_the_key(tmp_path: Path, compare: Any, message: str) -> None:
+    from grader.errors import SpecError
+
+    with pytest.raises(SpecError) as raised:
+        _with_compare(tmp_path, compare)
+    assert "compare" in str(raised.value) and message in str(raised.value), str(raised.value)
+
+
+def test_a_student_bundle_keeps_compare_paths_and_structured_expected_outputs(
+        tmp_path: Path) -> None:
+    from grader.bundles.export import export_bundle
+
+    assignment = _with_compare(tmp_path, [0, "1.W1"])
+    export_bundle(assignment, tmp_path / "bundle")
+    bundle = load_assignment(tmp_path / "bundle")
+    assert bundle.problems[0].parts[0].compare_paths == ((1, (("W1",),)),)
+    with Grader(bundle) as grader:
+        result = grader.grade(write_student(tmp_path / "s", base=REFERENCE))
+    assert result.score == result.max_score == 2
