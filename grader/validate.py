@@ -20,10 +20,11 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from grader import _modules
+from grader import _modules, values
 from grader.cases.build import Case, build_part_cases
 from grader.grading import GradeOptions, Grader, PreparedPart, judge_part
 from grader.intake.submissions import Submission
@@ -83,15 +84,27 @@ def _same_inputs(a: Case, b: Case) -> bool:
     if a.arg_names != b.arg_names or list(a.kwargs) != list(b.kwargs):
         return False
     pairs = list(zip(a.args, b.args, strict=True)) + [(a.kwargs[k], b.kwargs[k]) for k in a.kwargs]
-    return all(repr(x) == repr(y) if not isinstance(x, np.ndarray) else
-               isinstance(y, np.ndarray) and x.dtype == y.dtype and
-               np.array_equal(x, y, equal_nan=True) for x, y in pairs)
+    return all(_same_value(x, y) for x, y in pairs)
+
+
+def _same_value(x: Any, y: Any) -> bool:
+    """Equal values: arrays of one dtype and shape with equal elements (NaN equal to NaN),
+    and dicts, lists and tuples of equal values; anything else by its repr."""
+    if isinstance(x, np.ndarray):
+        return isinstance(y, np.ndarray) and x.dtype == y.dtype and x.shape == y.shape \
+            and np.array_equal(x, y, equal_nan=x.dtype.kind in "fc")
+    if isinstance(x, dict):
+        return isinstance(y, dict) and list(x) == list(y) and all(
+            _same_value(x[k], y[k]) for k in x)
+    if isinstance(x, (list, tuple)):
+        return type(x) is type(y) and len(x) == len(y) and all(
+            _same_value(p, q) for p, q in zip(x, y, strict=True))
+    return repr(x) == repr(y)
 
 
 def _same_output(a: Output, b: Output) -> bool:
     return a.arity == b.arity and a.values.keys() == b.values.keys() and all(
-        a.values[i].dtype == b.values[i].dtype and a.values[i].shape == b.values[i].shape
-        and np.array_equal(a.values[i], b.values[i], equal_nan=True) for i in a.values)
+        _same_value(a.values[i], b.values[i]) for i in a.values)
 
 
 def _reference_problems(assignment: Assignment, prepared: PreparedPart) -> list[str]:
@@ -108,7 +121,9 @@ def _reference_problems(assignment: Assignment, prepared: PreparedPart) -> list[
             if not _same_output(o1, o2):
                 found.setdefault(f"{ref} nondeterministic", []).append(
                     f"{ref} gave different outputs twice on case {case.id}")
-            if any(v.dtype.kind == "f" and not np.isfinite(v).all() for v in o1.values.values()):
+            if any(isinstance(leaf, np.ndarray) and leaf.dtype.kind == "f"
+                   and not np.isfinite(leaf).all()
+                   for v in o1.values.values() for _, leaf in values.leaves(v)):
                 found.setdefault(f"{ref} nonfinite", []).append(
                     f"{ref} returned NaN or inf on case {case.id}")
             for failure in property_failures(part.checks, o1.values, case.args,

@@ -71,6 +71,19 @@ def pick(value: Any, paths: tuple[tuple[str, ...], ...]) -> Any:
     return out
 
 
+def path_problem(value: Any, keys: tuple[str, ...]) -> str | None:
+    """Why the path ``keys`` does not lead to a part of ``value`` (a key it lacks, or
+    something that is not a dict on the way), or None if it does."""
+    for depth, key in enumerate(keys):
+        where = "".join(key_text(k) for k in keys[:depth]) or "it"
+        if not isinstance(value, dict):
+            return f"{where} is {describe(value)}, not a dict"
+        if key not in value:
+            return f"{where} has no key {key!r} (it has {', '.join(map(repr, value)) or 'none'})"
+        value = value[key]
+    return None
+
+
 def key_text(key: str) -> str:
     return f"[{key!r}]"
 

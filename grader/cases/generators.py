@@ -400,7 +400,7 @@ def _dict(params: Node, scope: Scope, dtype: str | None, node: Node) -> Generato
         params.fail(f"expected a mapping of key to value or generator, got "
                     f"{describe(params.value)}")
     _no_dtype(node, dtype)
-    return Structure("dict", tuple((str(key), parse_value(child, scope))
+    return Structure("dict", tuple((str(key), _entry(child, scope))
                                    for key, child in params.items()))
 
 
@@ -409,9 +409,14 @@ def _sequence(kind: str) -> Callable[[Node, Scope, str | None, Node], Generator]
         if not isinstance(params.value, list):
             params.fail(f"expected a list of values or generators, got {describe(params.value)}")
         _no_dtype(node, dtype)
-        return Structure(kind, tuple((str(i), parse_value(child, scope))
+        return Structure(kind, tuple((str(i), _entry(child, scope))
                                      for i, child in enumerate(params.elements())))
     return parse
+
+
+def _entry(node: Node, scope: Scope) -> Generator:
+    """An entry of a dict, list or tuple: a literal or generator, or ``null`` for None."""
+    return Literal(None) if node.value is None else parse_value(node, scope)
 
 
 def _literal(params: Node, scope: Scope, dtype: str | None, node: Node) -> Generator:

@@ -81,6 +81,13 @@ def compute_expected(
         for ref, fn in zip(part.reference_refs, part.references, strict=True):
             try:
                 output = run_reference(fn, case, public_dir, part.compare)
+                for index, paths in part.compare_paths:
+                    for keys in paths:
+                        missing = values.path_problem(output.values.get(index), keys)
+                        if missing:
+                            raise SpecError(file, f"{part.key}.compare",
+                                            f"'{index}.{'.'.join(keys)}': the reference's "
+                                            f"output {index} on case {case.id}: {missing}")
                 output = Output(part.picked(output.values), output.arity)
             except Exception as exc:
                 raise SpecError(file, f"{part.key}.reference",

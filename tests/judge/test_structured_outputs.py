@@ -128,7 +128,7 @@ def test_a_missing_or_extra_key_is_named(grader: Any, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("body, message", [
     ("return [x, object()]", "returned value [1]: not a numeric array (object"),
-    ("return {1: x}", "a dict key of type int; keys must be strings"),
+    ("return {1: x}", "a dict key 1 of type int; keys must be strings"),
     ("l = [x]; l.append(l); return l", "nested more than 16 levels deep"),
     ("return [[x, x[:1]]] * 6000", "too many values"),
     ("return {'a': 'x' * 5000}", "a string longer than 1000 characters"),
@@ -242,3 +242,20 @@ def test_a_student_bundle_keeps_compare_paths_and_structured_expected_outputs(
     with Grader(bundle) as grader:
         result = grader.grade(write_student(tmp_path / "s", base=REFERENCE))
     assert result.score == result.max_score == 2
+
+
+@pytest.mark.parametrize("compare, message", [
+    (["1.W9"], "'1.W9': the reference's output 1 on case q1/two_layer_loss/0: it has no key 'W9'"),
+    (["0.x"], "'0.x': the reference's output 0 on case q1/two_layer_loss/0: it is a scalar, "
+              "not a dict"),
+    (["1.W1.deep"], "['W1'] is an array of shape"),
+])
+def test_a_compare_path_the_reference_lacks_is_a_spec_error(tmp_path: Path, compare: Any,
+                                                            message: str) -> None:
+    """A typo in a path must not make the part free: it stops the run before grading."""
+    from grader.errors import SpecError
+
+    assignment = _with_compare(tmp_path, compare)
+    with pytest.raises(SpecError) as raised:
+        Grader(assignment).close()
+    assert "compare" in str(raised.value) and message in str(raised.value), str(raised.value)

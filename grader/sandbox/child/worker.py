@@ -360,8 +360,8 @@ class _Plain:
             out = {}
             for key, item in dict.items(value):
                 if type(key) is not str:
-                    raise _BadOutput(f"{self._at(path)}a dict key of type {_type(key)}; keys "
-                                     "must be strings")
+                    raise _BadOutput(f"{self._at(path)}a dict key {_text(lambda k=key: repr(k))} "
+                                     f"of type {_type(key)}; keys must be strings")
                 if len(key) > wire.MAX_TREE_TEXT:
                     raise _BadOutput(f"{self._at(path)}a dict key longer than "
                                      f"{wire.MAX_TREE_TEXT} characters")
