@@ -61,7 +61,9 @@ def _part_lines(part: PartResult, rerun: RerunCommand, verbose: bool, full: bool
                 options: ReportOptions = DEFAULT) -> list[str]:
     ok = part.total > 0 and part.passed == part.total
     counts = f"{part.passed}/{part.total} cases"
-    lines = [f"  {_mark(ok)}  {part.function:<28} {counts:>12}   "
+    # A part's id where it differs from its function: two parts may grade one function.
+    name = part.function if part.id == part.function else f"{part.id} ({part.function})"
+    lines = [f"  {_mark(ok)}  {name:<28} {counts:>12}   "
              f"{points(part.score):>5} / {points(part.max_score)}"]
     failures = _visible.public_failures(part)
     for case in failures if verbose else failures[:1]:

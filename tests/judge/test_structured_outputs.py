@@ -127,12 +127,13 @@ def test_a_missing_or_extra_key_is_named(grader: Any, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("body, message", [
-    ("return [x, object()]", "returned value [1]: not a numeric array (object"),
+    ("return [x, object()]", "returned value [1]: not a numeric array: got object; expected an "
+                             "array, a number, or a dict, list or tuple of them"),
     ("return {1: x}", "a dict key 1 of type int; keys must be strings"),
     ("l = [x]; l.append(l); return l", "nested more than 16 levels deep"),
     ("return [[x, x[:1]]] * 6000", "too many values"),
     ("return {'a': 'x' * 5000}", "a string longer than 1000 characters"),
-    ("return [x, (i for i in range(3))]", "not a numeric array (generator"),
+    ("return [x, (i for i in range(3))]", "not a numeric array: got generator"),
 ])
 def test_what_is_not_plain_data_is_a_bad_output_that_says_why(
         grader: Any, tmp_path: Path, body: str, message: str) -> None:

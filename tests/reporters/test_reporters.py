@@ -529,3 +529,19 @@ def test_json_class_report_is_one_line_per_submission_and_parses(
     single = replace(hw2_report, submissions=hw2_report.submissions[:1])
     assert json.loads(json_reporter.render(single)) == single.to_dict()
     assert len(json_reporter.render(single).splitlines()) > 50  # indented throughout
+
+
+def test_check_names_a_part_by_its_id_where_it_differs_from_its_function() -> None:
+    """Two parts may grade one function (the whole output, then one key of it): the text
+    view tells them apart."""
+    from grader.reporters.check import render_submission
+
+    whole = PartResult("loss", "loss", 2.0, 2.0, 2, 2, "", "partial", ())
+    grads = PartResult("loss_first_layer", "loss", 0.0, 2.0, 0, 2, "", "partial", ())
+    sub = SubmissionResult("a", "/a/hw.py", 2.0, 4.0, (
+        ProblemResult("q1", "First", 2.0, 4.0, "", (whole, grads)),))
+
+    text = render_submission(sub, lambda case_id: f"grader check --case {case_id}", "all")
+
+    assert "  loss  " in text or " loss " in text
+    assert "loss_first_layer (loss)" in text

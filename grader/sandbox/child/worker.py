@@ -410,6 +410,10 @@ def _plain_array(value: Any, index: int | None) -> np.ndarray:
         raise _BadOutput(f"{where}not a numeric array ({_type(value)}: "
                          f"{type(exc).__name__})") from None
     if type(array) is not np.ndarray or array.dtype.kind not in wire.ALLOWED_KINDS:
+        if array.dtype.kind == "O" and not isinstance(value, np.ndarray):
+            # (an object numpy cannot read as numbers: say what it is, not numpy's dtype)
+            raise _BadOutput(f"{where}not a numeric array: got {_type(value)}; expected an "
+                             "array, a number, or a dict, list or tuple of them")
         kind = "complex values" if array.dtype.kind == "c" else f"dtype {array.dtype}"
         raise _BadOutput(f"{where}not a numeric array ({_type(value)} with {kind})")
     if array.dtype.kind == "f" and array.dtype.itemsize > 8:
