@@ -58,8 +58,7 @@ class Literal:
     value: Any
 
     def draw(self, rng: np.random.Generator, env: Env) -> Any:
-        value = self.value
-        return value.copy() if isinstance(value, np.ndarray) else value
+        return copy_value(self.value)
 
 
 @dataclass(frozen=True)
@@ -179,8 +178,7 @@ class Ref:
     name: str
 
     def draw(self, rng: np.random.Generator, env: Env) -> Any:
-        value = env.values[self.name]
-        return value.copy() if isinstance(value, np.ndarray) else value
+        return copy_value(env.values[self.name])
 
 
 @dataclass(frozen=True)
@@ -218,15 +216,20 @@ class Plain:
     value: Any
 
     def draw(self, rng: np.random.Generator, env: Env) -> Any:
-        return _fresh(self.value)
+        return copy_value(self.value)
 
 
-def _fresh(value: Any) -> Any:
+def copy_value(value: Any) -> Any:
+    """A copy of a case value that shares nothing anyone could change: arrays, dicts, lists
+    and tuples copied all the way down (a BuiltArg's data too)."""
+    if isinstance(value, BuiltArg):
+        return BuiltArg(value.builder, {k: copy_value(v) for k, v in value.data.items()})
     if isinstance(value, dict):
-        return {k: _fresh(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_fresh(v) for v in value]
-    return value
+        return {k: copy_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        items = [copy_value(v) for v in value]
+        return items if isinstance(value, list) else tuple(items)
+    return value.copy() if isinstance(value, np.ndarray) else value
 
 
 MAX_DEPTH = 16  # containers within containers, in an argument

@@ -32,6 +32,7 @@ import numpy as np
 import grader
 from grader.cases.build import Case
 from grader.judge.expected import Output
+from grader.sandbox import wire
 from grader.spec import Assignment, Part, Problem
 from grader.spec.key import key_id
 
@@ -78,7 +79,7 @@ class ExpectedCache:
                         Output({int(o): _read(data, f"{index}.{r}.{o}", trees)
                                 for o in outputs}, arity)
                         for r, outputs in enumerate(refs))
-        except (OSError, KeyError, ValueError, TypeError, AttributeError,
+        except (OSError, KeyError, ValueError, TypeError, AttributeError, wire.WireError,
                 zipfile.BadZipFile):
             return {}, None
         return found, arity
@@ -128,38 +129,21 @@ class ExpectedCache:
         return [known[c.index] for c in cases]
 
 
-# A structured output (grader.values) is stored as a skeleton in the metadata, its arrays
-# under keys of their own: {"t": "a", "k": key}, {"t": "d", "k": [keys], "v": [...]},
-# {"t": "l" | "u", "v": [...]}, {"t": "z"}, {"t": "s", "v": text}.
+# A structured output (grader.values) is stored as its wire tree
+# (grader.sandbox.wire.encode_tree) in the metadata, with its arrays' .npy bytes under keys
+# of their own ("KEY.0", "KEY.1", ...), and read back through the same checks.
 
 def _skeleton(value: Any, key: str, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
-    if isinstance(value, np.ndarray):
-        arrays[key] = value
-        return {"t": "a", "k": key}
-    if isinstance(value, dict):
-        return {"t": "d", "k": list(value),
-                "v": [_skeleton(v, f"{key}.{i}", arrays) for i, v in enumerate(value.values())]}
-    if isinstance(value, (list, tuple)):
-        return {"t": "l" if isinstance(value, list) else "u",
-                "v": [_skeleton(v, f"{key}.{i}", arrays) for i, v in enumerate(value)]}
-    return {"t": "z"} if value is None else {"t": "s", "v": str(value)}
+    blobs: list[bytes] = []
+    tree = wire.encode_tree(value, blobs)
+    for i, blob in enumerate(blobs):
+        arrays[f"{key}.{i}"] = np.frombuffer(blob, dtype=np.uint8)
+    return {"tree": tree, "blobs": len(blobs)}
 
 
 def _read(data: Any, key: str, trees: dict[str, Any]) -> Any:
-    return _rebuild(trees[key], data) if key in trees else np.array(data[key])
-
-
-def _rebuild(node: dict[str, Any], data: Any) -> Any:
-    kind = node["t"]
-    if kind == "a":
-        return np.array(data[node["k"]])
-    if kind == "d":
-        return {k: _rebuild(v, data) for k, v in zip(node["k"], node["v"], strict=True)}
-    if kind in ("l", "u"):
-        items = [_rebuild(v, data) for v in node["v"]]
-        return items if kind == "l" else tuple(items)
-    if kind == "z":
-        return None
-    if kind == "s":
-        return str(node["v"])
-    raise ValueError(f"unknown node {kind!r}")
+    if key not in trees:
+        return np.array(data[key])
+    stored = trees[key]
+    blobs = [bytes(data[f"{key}.{i}"]) for i in range(int(stored["blobs"]))]
+    return wire.decode_tree(stored["tree"], blobs, 1 << 40)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from grader.cases.build import Case, case_rng
-from grader.cases.generators import BuiltArg
+from grader.cases.generators import copy_value
 from grader.judge.compare import Verdict, compare_array
 from grader.judge.expected import Output, materialize
 from grader.spec import OracleSpec
@@ -34,8 +34,8 @@ def estimate(oracle: OracleSpec, case: Case, public_dir: Path, seed: int) -> np.
         if oracle.kind == "monte_carlo":
             extra = {"rng": case_rng(seed, case.problem, f"{case.part}#oracle", case.index),
                      "samples": oracle.samples}
-        args = [_copy(a) for a in case.args]
-        kwargs = {k: _copy(v) for k, v in case.kwargs.items()}
+        args = [copy_value(a) for a in case.args]
+        kwargs = {k: copy_value(v) for k, v in case.kwargs.items()}
         return np.asarray(oracle.function(*args, **kwargs, **extra), dtype=float)
     args = [materialize(a, public_dir) for a in case.args]
     kwargs = {k: materialize(v, public_dir) for k, v in case.kwargs.items()}
@@ -71,18 +71,6 @@ def verify(oracle: OracleSpec, case: Case, expected: Output, public_dir: Path,
         return Verdict(False, f"the reference's output {oracle.output} is not an array; an "
                               "oracle checks arrays")
     return compare_array(np.asarray(got, dtype=float), value, oracle.tolerance)
-
-
-def _copy(value: Any) -> Any:
-    """A copy of a case input, so an oracle cannot change the shared case."""
-    if isinstance(value, BuiltArg):
-        return BuiltArg(value.builder, {k: _copy(v) for k, v in value.data.items()})
-    if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        items = [_copy(v) for v in value]
-        return items if isinstance(value, list) else tuple(items)
-    return value.copy() if isinstance(value, np.ndarray) else value
 
 
 def _like(x: np.ndarray, base: Any) -> Any:

@@ -56,7 +56,15 @@ def _under(path: str, roots: Iterable[str]) -> bool:
 
 
 def visible_paths(extra: Iterable[Path] = ()) -> tuple[list[str], list[str]]:
-    """(read-only bind mounts, symlinks to recreate) for a student process's root."""
+    """(read-only bind mounts, symlinks to recreate) for a student process's root: also
+    what Landlock lets a confined worker read (asked for every worker, so worked out once
+    per set of ``extra`` folders)."""
+    mounts, links = _visible(tuple(extra))
+    return list(mounts), list(links)
+
+
+@functools.lru_cache(maxsize=16)
+def _visible(extra: tuple[Path, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     links: list[str] = []
     mounts: list[str] = []
     for path in _SYSTEM:
@@ -72,7 +80,7 @@ def visible_paths(extra: Iterable[Path] = ()) -> tuple[list[str], list[str]]:
         real = os.path.realpath(path)
         if os.path.isdir(real) and not _under(real, mounts):
             mounts = [m for m in mounts if not _under(m, [real])] + [real]
-    return mounts, links
+    return tuple(mounts), tuple(links)
 
 
 @functools.cache

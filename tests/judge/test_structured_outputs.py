@@ -260,3 +260,24 @@ def test_a_compare_path_the_reference_lacks_is_a_spec_error(tmp_path: Path, comp
     with pytest.raises(SpecError) as raised:
         Grader(assignment).close()
     assert "compare" in str(raised.value) and message in str(raised.value), str(raised.value)
+
+
+def test_the_expected_output_cache_keeps_structured_outputs(tmp_path: Path) -> None:
+    from grader.judge.cache import ExpectedCache
+
+    assignment = _with_compare(tmp_path, [0, 1])
+    problem = assignment.problems[0]
+    part = problem.parts[0]
+    from grader.cases.build import build_cases
+    from grader.judge.expected import compute_expected
+
+    cases = build_cases(assignment)["q1/two_layer_loss"]
+    cache = ExpectedCache(assignment, assignment.seed, tmp_path / "cache")
+    first = cache.expected(problem, part, cases,
+                           lambda c: compute_expected(problem, part, c, assignment.public_dir))
+    again = ExpectedCache(assignment, assignment.seed, tmp_path / "cache").expected(
+        problem, part, cases, lambda c: pytest.fail("recomputed what the cache holds"))
+    for a, b in zip(first, again, strict=True):
+        assert a[0].arity == b[0].arity == 2
+        assert isinstance(b[0].values[1], dict)
+        assert all(values.identical(b[0].values[i], a[0].values[i]) for i in (0, 1))
