@@ -185,7 +185,7 @@ class Grader:
                 expected = self._expected(problem, part, cases)
                 arity = expected[0][0].arity if expected else None
                 plan = plan_for(part.function, cases, timeout or part.timeout, arity,
-                                part.compare, self.assignment.public_dir)
+                                part.compare, self.assignment.public_dir, part.program)
                 prepared.append(PreparedPart(problem, part, cases, tuple(expected), plan))
         if self.options.case_ids is not None:
             unknown = sorted(self.options.case_ids - known)
@@ -395,6 +395,7 @@ def case_result(prepared: PreparedPart, case: Case, outcome: CallOutcome,
         file=outcome.file if located else None,
         line=outcome.line if located else None,
         seconds=round(outcome.seconds, 6),
+        step_seconds=tuple(round(t, 6) for t in outcome.steps),
         digest=outcome.digest(),
     )
 
@@ -412,7 +413,7 @@ def _verdict(prepared: PreparedPart, case: Case, outcome: CallOutcome,
     if part.compare_paths and outcome.outputs:
         outcome = replace(outcome, outputs=part.picked(outcome.outputs))
     verdict = judge(outcome, expected, part.tolerance, part.outputs,
-                    fail_on_warnings=part.warnings == "fail")
+                    fail_on_warnings=part.warnings == "fail", labels=prepared.plan.labels)
     if outcome.status is Status.OK and part.checks and (verdict.passed
                                                         or verdict.cause == "values"):
         failures = property_failures(part.checks, outcome.outputs, case.args, dict(case.kwargs))

@@ -35,6 +35,7 @@ class CallOutcome:
     outputs: dict[int, Any] = field(default_factory=dict)  # arrays, or structured values
     warnings: tuple[str, ...] = ()
     seconds: float = 0.0
+    steps: tuple[float, ...] = ()  # a call sequence's time per step
 
     @property
     def location(self) -> str:

@@ -42,6 +42,7 @@ class CaseResult:
     file: str | None = None  # where in the student's code, if known
     line: int | None = None
     seconds: float = 0.0
+    step_seconds: tuple[float, ...] = ()  # a call sequence's time per step
     # What the student's process answered (CallOutcome.digest), for comparing answers across
     # students: the values themselves are not kept once judged. The student chose it, so
     # student-facing formats never show it.
@@ -54,11 +55,13 @@ class CaseResult:
     def to_dict(self) -> dict[str, Any]:
         d = _shallow(self)
         d["details"] = list(self.details)
+        d["step_seconds"] = list(self.step_seconds)
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> CaseResult:
-        return cls(**{**d, "details": tuple(d.get("details", ()))})
+        return cls(**{**d, "details": tuple(d.get("details", ())),
+                      "step_seconds": tuple(d.get("step_seconds", ()))})
 
 
 @dataclass(frozen=True)

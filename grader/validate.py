@@ -185,6 +185,9 @@ def _solution_module(assignment: Assignment) -> Path | None:
         for part in problem.parts:
             if not part.reference_refs:  # expected outputs stored, no reference to run
                 return None
+            if part.steps:  # a module that defines the names the steps call
+                paths.add(_module_path(part.reference_refs[0], assignment.reference_dir))
+                continue
             _, function = _modules.split_ref(part.reference_refs[0])
             if function != part.function:
                 return None
@@ -206,13 +209,18 @@ def _grade_solution(assignment: Assignment, grader: Grader) -> tuple[str, tuple[
     return summary, problems
 
 
+def _module_path(name: str, folder: Path) -> Path:
+    return folder / (name.replace(".", "/") + ".py")
+
+
 def _batches(parts: Sequence[PreparedPart]) -> list[list[tuple[PreparedPart, str]]]:
     """Group wrong answers so that each child process gets one per function name."""
     batches: list[list[tuple[PreparedPart, str]]] = []
     for prepared in parts:
+        names = set(prepared.plan.needs)
         for ref in prepared.part.wrong:
             for batch in batches:
-                if all(p.part.function != prepared.part.function for p, _ in batch):
+                if all(names.isdisjoint(p.plan.needs) for p, _ in batch):
                     batch.append((prepared, ref))
                     break
             else:
@@ -220,23 +228,48 @@ def _batches(parts: Sequence[PreparedPart]) -> list[list[tuple[PreparedPart, str
     return batches
 
 
+def _wrong_module(assignment: Assignment, batch: list[tuple[PreparedPart, str]]) -> str:
+    """The source of a "submission" made of known-wrong answers: a wrong function under the
+    part's name; for a call sequence, the names its wrong module defines, and the rest from
+    the part's reference (both loaded by path: the reference's module name may be the
+    submission's own)."""
+    lines = ["import importlib.util as _util", "import sys",
+             f"sys.path[:0] = [{str(assignment.wrong_dir)!r}, "
+             f"{str(assignment.reference_dir)!r}]",
+             "def _load(name, path):",
+             "    spec = _util.spec_from_file_location(name, path)",
+             "    module = _util.module_from_spec(spec)",
+             "    spec.loader.exec_module(module)",
+             "    return module"]
+    for n, (prepared, ref) in enumerate(batch):
+        part = prepared.part
+        if not part.steps:
+            module, function = _modules.split_ref(ref)
+            lines.append(f"from {module} import {function} as {part.function}")
+            continue
+        wrong = _module_path(ref, assignment.wrong_dir)
+        reference = _module_path(part.reference_refs[0], assignment.reference_dir)
+        lines += [f"_wrong{n} = _load('_grader_wrong{n}', {str(wrong)!r})",
+                  f"_reference{n} = _load('_grader_reference{n}', {str(reference)!r})"]
+        lines += [f"{name} = getattr(_wrong{n}, {name!r}, None) or _reference{n}.{name}"
+                  for name in prepared.plan.needs]
+    return "\n".join(lines) + "\n"
+
+
 def _grade_wrong_answers(assignment: Assignment, grader: Grader, options: RunOptions
                          ) -> dict[tuple[str, str], list[WrongAnswer]]:
     """Grade each known-wrong answer on every case, in a child process like a student."""
     results: dict[tuple[str, str], list[WrongAnswer]] = {}
     folder = Path(tempfile.mkdtemp(prefix="grader-wrong-"))
-    # The generated module imports the wrong answers from wrong_dir, so the student process
-    # must see that folder (instructor code, trusted).
-    launcher = grader.launchers(extra=(assignment.wrong_dir,))
+    # The generated module imports the wrong answers from wrong_dir (and a call sequence's
+    # other names from reference_dir), so the process must see those folders: instructor
+    # code only, trusted.
+    launcher = grader.launchers(extra=(assignment.wrong_dir, assignment.reference_dir))
     try:
         for n, batch in enumerate(_batches(grader.parts)):
-            lines = ["import sys", f"sys.path.insert(0, {str(assignment.wrong_dir)!r})"]
-            for prepared, ref in batch:
-                module, function = _modules.split_ref(ref)
-                lines.append(f"from {module} import {function} as {prepared.part.function}")
             path = folder / f"batch{n}" / assignment.module_file
             path.parent.mkdir()
-            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            path.write_text(_wrong_module(assignment, batch), encoding="utf-8")
             schedule = Schedule([p.plan for p, _ in batch], assignment.public_dir)
             record = run_submission(path, schedule, grader.import_timeout, options,
                                     grader.isolation, launcher)

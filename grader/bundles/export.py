@@ -117,6 +117,9 @@ def _part(assignment: Assignment, problem: Problem, part: Part, folder: Path,
         groups.append({"name": "no public cases", "stored": relative})
     spec: dict[str, Any] = {"function": part.function, "id": part.id,
                             "points": _number(part.points)}
+    if part.program is not None:
+        spec["steps"] = part.program["steps"]
+        spec["returns"] = list(part.returns)
     if part.outputs is not None:
         spec["outputs"] = list(part.outputs)
     if part.compare is not None:

@@ -126,13 +126,18 @@ def _exact_failure(got: np.ndarray, expected: np.ndarray, bad: np.ndarray,
 
 
 def compare_output(actual: CallOutcome, expected: Output, tol: Tolerance,
-                   names: Sequence[str] | None = None) -> Verdict:
-    """Compare every selected output of a returned call with one reference's output."""
+                   names: Sequence[str] | None = None,
+                   labels: Sequence[str] | None = None) -> Verdict:
+    """Compare every selected output of a returned call with one reference's output.
+    Messages name an output "output 1 (grads)" (``names``), or by its label in ``labels``
+    (a call sequence's "step 2 (model.loss) grads")."""
     failures: list[Verdict] = []
     for index, exp in expected.values.items():
         got = actual.outputs.get(index)
         label = ""
-        if expected.arity is not None:
+        if labels is not None and index < len(labels):
+            label = labels[index]
+        elif expected.arity is not None:
             name = names[index] if names and index < len(names) else None
             label = f"output {index}" + (f" ({name})" if name else "")
         if got is None:
@@ -235,7 +240,8 @@ _STATUS_TEXT = {
 
 
 def judge(actual: CallOutcome, expected: Sequence[Output], tol: Tolerance,
-          names: Sequence[str] | None = None, fail_on_warnings: bool = False) -> Verdict:
+          names: Sequence[str] | None = None, fail_on_warnings: bool = False,
+          labels: Sequence[str] | None = None) -> Verdict:
     """The verdict on one case: did the call return outputs that match any reference?"""
     if actual.status is not Status.OK:
         where = f" ({actual.location})" if actual.location else ""
@@ -245,7 +251,7 @@ def judge(actual: CallOutcome, expected: Sequence[Output], tol: Tolerance,
         return Verdict(False, text + where)
     if fail_on_warnings and actual.warnings:
         return Verdict(False, f"emitted {actual.warnings[0]}", actual.warnings[1:], "warning")
-    verdicts = [compare_output(actual, exp, tol, names) for exp in expected]
+    verdicts = [compare_output(actual, exp, tol, names, labels) for exp in expected]
     if any(v.passed for v in verdicts):
         return Verdict(True)
     first = verdicts[0]

@@ -19,6 +19,7 @@ from grader import _modules, values
 from grader.cases.build import Case
 from grader.cases.generators import BuiltArg
 from grader.errors import SpecError
+from grader.sandbox.child import steps
 from grader.spec import Part, Problem
 
 
@@ -67,6 +68,26 @@ def run_reference(fn: Callable[..., Any], case: Case, public_dir: Path,
     return Output(outputs, arity)
 
 
+def run_sequence(module: Any, program: dict[str, Any], case: Case, public_dir: Path) -> Output:
+    """A call sequence's returned values, the reference module's names called (see
+    :mod:`grader.sandbox.child.steps`): a tuple of as many outputs as it returns."""
+    given = {name: materialize(v, public_dir) for name, v in
+             (*zip(case.arg_names, case.args, strict=True), *case.kwargs.items())}
+    try:
+        returned, _ = steps.run(program, module, given)
+    except steps.StepFailed as failed:
+        cause = f"{type(failed.cause).__name__}: {failed.cause}" if failed.cause is not None \
+            else failed.reason
+        raise ReferenceFailed(f"{failed.label}: {cause}") from None
+    labels = steps.return_labels(program)
+    return Output({i: values.normalize(v, labels[i]) for i, v in enumerate(returned)},
+                  len(returned))
+
+
+class ReferenceFailed(Exception):
+    """A reference's call sequence failed; the message names the step."""
+
+
 def compute_expected(
     problem: Problem, part: Part, cases: Sequence[Case], public_dir: Path
 ) -> list[tuple[Output, ...]]:
@@ -80,7 +101,9 @@ def compute_expected(
         per_ref: list[Output] = []
         for ref, fn in zip(part.reference_refs, part.references, strict=True):
             try:
-                output = run_reference(fn, case, public_dir, part.compare)
+                program = part.program
+                output = run_sequence(fn, program, case, public_dir) if program is not None \
+                    else run_reference(fn, case, public_dir, part.compare)
                 for index, paths in part.compare_paths:
                     for keys in paths:
                         missing = values.path_problem(output.values.get(index), keys)
@@ -89,6 +112,9 @@ def compute_expected(
                                             f"'{index}.{'.'.join(keys)}': the reference's "
                                             f"output {index} on case {case.id}: {missing}")
                 output = Output(part.picked(output.values), output.arity)
+            except ReferenceFailed as exc:
+                raise SpecError(file, f"{part.key}.reference",
+                                f"{ref} failed on case {case.id}: {exc}") from None
             except Exception as exc:
                 raise SpecError(file, f"{part.key}.reference",
                                 f"{ref} failed on case {case.id}: "

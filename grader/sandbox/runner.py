@@ -31,7 +31,8 @@ from grader.sandbox.launch import (
     worker_env,
 )
 from grader.sandbox.policy import Isolation, Limits
-from grader.sandbox.schedule import CallPlan, Item, Schedule
+from grader.sandbox.replies import error_fields, reply_outcome
+from grader.sandbox.schedule import Item, Schedule
 from grader.sandbox.scratch import copy_submission, remove_tree
 
 
@@ -264,7 +265,7 @@ class SubmissionRun:
             self.child = child
             return
         child.kill()
-        error = _error_fields(reply.get("error"))
+        error = error_fields(reply.get("error"))
         self.import_failure = CallOutcome(
             Status.IMPORT_ERROR, f"import failed: {error['message']}",
             error["file"], error["line"])
@@ -298,10 +299,9 @@ class SubmissionRun:
         plans = schedule.plans
         runnable = []
         for item in items:
-            function = plans[item.plan].function
-            if self.import_failure is not None or function in self.missing:
-                record(item, self.import_failure
-                       or CallOutcome(Status.MISSING, self.missing[function]))
+            missing = [self.missing[n] for n in plans[item.plan].needs if n in self.missing]
+            if self.import_failure is not None or missing:
+                record(item, self.import_failure or CallOutcome(Status.MISSING, missing[0]))
             else:
                 runnable.append(item)
         if not runnable:
@@ -328,7 +328,8 @@ class SubmissionRun:
                 measured, start = time.monotonic() - start, time.monotonic()
                 if reply.get("case") != position:
                     raise wire.WireError("replies out of order")
-                record(item, _reply_outcome(reply, reply_blobs, plan, self.options, measured))
+                record(item, reply_outcome(reply, reply_blobs, plan,
+                                           self.options.max_output_bytes, measured))
                 done += 1
             return [], None, None
         except wire.Timeout:
@@ -360,80 +361,6 @@ def _not_isolated(reason: str) -> CallOutcome:
                                             f"isolated ({reason}); grade it again")
 
 
-def _error_fields(error: Any) -> dict[str, Any]:
-    if not isinstance(error, dict):
-        return {"message": "failed (no details)", "file": None, "line": None}
-    line = error.get("line")
-    message = clean_text(error.get("message", "failed"))
-    file = clean_text(error["file"], 120) if isinstance(error.get("file"), str) else None
-    return {"message": message, "file": file,
-            "line": line if isinstance(line, int) and not isinstance(line, bool) else None}
-
-
-def _reply_outcome(reply: dict[str, Any], blobs: list[bytes], plan: CallPlan,
-                   options: RunOptions, measured: float) -> CallOutcome:
-    """The outcome of one call from the student process's reply (checked, never trusted).
-
-    Replies arrive in batches, so the time the call took is the one the process reports,
-    kept within [0, the part's timeout]; the time between replies stands in without it.
-    """
-    status = reply.get("status")
-    seconds = reply.get("seconds")
-    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) \
-            or not 0 <= seconds <= plan.timeout:
-        seconds = min(measured, plan.timeout)
-    notes = reply.get("warnings")
-    warns: list[str] = []
-    first_warning: dict[str, Any] = {"file": None, "line": None}
-    if isinstance(notes, list):
-        for note in notes[:5]:
-            if isinstance(note, dict):
-                where = _error_fields(note)
-                text = where["message"]
-                if where["line"]:
-                    text += f" ({where['file']}, line {where['line']})"
-                    if first_warning["line"] is None:
-                        first_warning = where
-                warns.append(text)
-    if status == "error":
-        error = _error_fields(reply.get("error"))
-        return CallOutcome(Status.ERROR, error["message"], error["file"], error["line"],
-                           warnings=tuple(warns), seconds=seconds)
-    if status == "bad_output":
-        return CallOutcome(Status.BAD_OUTPUT, clean_text(reply.get("message", "bad output")),
-                           warnings=tuple(warns), seconds=seconds)
-    wanted = list(plan.select) if plan.select is not None else list(range(plan.arity or 1))
-    described = reply.get("outputs")
-    if status != "ok" or not isinstance(described, list) \
-            or [d.get("index") if isinstance(d, dict) else None for d in described] != wanted:
-        return CallOutcome(Status.BAD_OUTPUT, "malformed reply from the student process",
-                           seconds=seconds)
-    outputs: dict[int, Any] = {}
-    for d in described:
-        try:
-            outputs[d["index"]] = _decode_output(d, blobs, options.max_output_bytes)
-        except wire.WireError as exc:
-            return CallOutcome(Status.BAD_OUTPUT, str(exc), seconds=seconds)
-        except Exception as exc:  # a decoding case wire.py missed: still the student's fault
-            return CallOutcome(Status.BAD_OUTPUT, f"malformed array data ({type(exc).__name__})",
-                               seconds=seconds)
-    # A warning's place in the student's code is where a warnings-fail verdict points.
-    return CallOutcome(Status.OK, file=first_warning["file"], line=first_warning["line"],
-                       outputs=outputs, warnings=tuple(warns),
-                       seconds=seconds)
-
-
-def _decode_output(described: dict[str, Any], blobs: list[bytes], max_bytes: int) -> Any:
-    """One output of a reply: an array (``"b"``: its blob), or a structured value
-    (``"tree"``, :func:`grader.sandbox.wire.decode_tree`)."""
-    if "tree" in described:
-        return wire.decode_tree(described["tree"], blobs, max_bytes)
-    index = described.get("b")
-    if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(blobs):
-        raise wire.WireError("malformed reply from the student process")
-    return wire.decode_array(blobs[index], max_bytes)
-
-
 def run_submission(module: Path, schedule: Schedule, import_timeout: float,
                    options: RunOptions, isolation: Isolation, launcher: TrackingLauncher,
                    on_outcome: Callable[[Case, CallOutcome], None] | None = None,
@@ -450,7 +377,7 @@ def run_submission(module: Path, schedule: Schedule, import_timeout: float,
     start = time.monotonic()
     plans = schedule.plans
     budget = import_timeout + sum(p.timeout * len(p.cases) for p in plans)
-    run = SubmissionRun(module, [p.function for p in plans], import_timeout, options,
+    run = SubmissionRun(module, [n for p in plans for n in p.needs], import_timeout, options,
                         isolation, cpu_seconds=int(min(budget, 3600)) + 5, launcher=launcher)
     outcomes: dict[str, CallOutcome] = {}
 

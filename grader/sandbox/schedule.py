@@ -21,6 +21,7 @@ from grader import _modules
 from grader.cases.build import Case
 from grader.cases.generators import BuiltArg
 from grader.sandbox import wire
+from grader.sandbox.child import steps
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,16 @@ class CallPlan:
     arity: int | None  # None: a single output; n: a tuple of n outputs
     select: tuple[int, ...] | None
     encoded: tuple[EncodedCase, ...] = ()  # the cases' inputs, serialized once per run
+    # A call sequence (grader.sandbox.child.steps): the program, the labels of what it
+    # returns, and the module names it calls; None for a single call of ``function``.
+    program: dict[str, Any] | None = None
+    labels: tuple[str, ...] | None = None
+    calls: tuple[str, ...] = ()
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """The names the submission must define for this plan to run."""
+        return self.calls if self.program is not None else (self.function,)
 
 
 @dataclass(frozen=True)
@@ -84,16 +95,20 @@ class EncodedCase:
     blobs: list[bytes]
 
 
-def encode_case(case: Case, public_dir: Path) -> EncodedCase:
+def encode_case(case: Case, public_dir: Path, by_name: bool = False) -> EncodedCase:
+    """``by_name``: every input as a keyword (a call sequence names its values)."""
     blobs: list[bytes] = []
-    return EncodedCase([_encode_arg(a, blobs, public_dir) for a in case.args],
-                       {k: _encode_arg(v, blobs, public_dir) for k, v in case.kwargs.items()},
-                       blobs)
+    args = [_encode_arg(a, blobs, public_dir) for a in case.args]
+    kwargs = {k: _encode_arg(v, blobs, public_dir) for k, v in case.kwargs.items()}
+    if by_name:
+        return EncodedCase([], {**dict(zip(case.arg_names, args, strict=True)), **kwargs}, blobs)
+    return EncodedCase(args, kwargs, blobs)
 
 
 def batch_frame(plans: Sequence[CallPlan], items: Sequence[Item], public_dir: Path) -> bytes:
     """The request that makes one call per item, in order, in one batch."""
-    encoded = {n: plan.encoded or tuple(encode_case(c, public_dir) for c in plan.cases)
+    encoded = {n: plan.encoded or tuple(encode_case(c, public_dir, plan.program is not None)
+                                        for c in plan.cases)
                for n, plan in enumerate(plans) if any(it.plan == n for it in items)}
     blobs: list[bytes] = []
     batch = []
@@ -103,15 +118,24 @@ def batch_frame(plans: Sequence[CallPlan], items: Sequence[Item], public_dir: Pa
                       "first": len(blobs)})
         blobs += case.blobs
     calls = [{"function": p.function, "arity": p.arity,
-              "select": list(p.select) if p.select is not None else None} for p in plans]
+              "select": list(p.select) if p.select is not None else None,
+              **({"program": p.program, "labels": list(p.labels or ())}
+                 if p.program is not None else {})} for p in plans]
     return wire.encode_frame({"op": "run", "calls": calls, "cases": batch}, blobs)
 
 
 def plan_for(function: str, cases: tuple[Case, ...], timeout: float, arity: int | None,
-             select: tuple[int, ...] | None, public_dir: Path) -> CallPlan:
-    """A plan whose inputs are encoded now, once, for every submission that runs it."""
-    return CallPlan(function, cases, timeout, arity, select,
-                    tuple(encode_case(c, public_dir) for c in cases))
+             select: tuple[int, ...] | None, public_dir: Path,
+             program: dict[str, Any] | None = None) -> CallPlan:
+    """A plan whose inputs are encoded now, once, for every submission that runs it;
+    ``program``: a call sequence (:mod:`grader.sandbox.child.steps`) instead of one call."""
+    encoded = tuple(encode_case(c, public_dir, program is not None) for c in cases)
+    if program is None:
+        return CallPlan(function, cases, timeout, arity, select, encoded)
+    given = {name for c in cases for name in (*c.arg_names, *c.kwargs)}
+    return CallPlan(function, cases, timeout, arity, None, encoded, program,
+                    tuple(steps.return_labels(program)),
+                    tuple(steps.called_names(program, given)))
 
 
 def _encode_arg(value: Any, blobs: list[bytes], public_dir: Path) -> dict[str, Any]:

@@ -87,6 +87,33 @@ class OracleSpec:
 
 
 @dataclass(frozen=True)
+class Step:
+    """One step of a call sequence (``steps:``): call a path, take a copy of one (``get``) or
+    put a value there (``set``), and name the result (``bind``: one name, or names to unpack
+    a tuple into)."""
+
+    call: str | None = None
+    get: str | None = None
+    set: str | None = None  # with value: put that value at this path
+    value: str | None = None
+    args: tuple[str, ...] = ()
+    kwargs: tuple[tuple[str, str], ...] = ()
+    bind: str | tuple[str, ...] | None = None
+
+    def program(self) -> dict[str, Any]:
+        """This step as :mod:`grader.sandbox.child.steps` reads it."""
+        step: dict[str, Any] = {"call": self.call} if self.call is not None else \
+            {"get": self.get} if self.get is not None else {"set": self.set, "value": self.value}
+        if self.args:
+            step["args"] = list(self.args)
+        if self.kwargs:
+            step["kwargs"] = dict(self.kwargs)
+        if self.bind is not None:
+            step["as"] = self.bind if isinstance(self.bind, str) else list(self.bind)
+        return step
+
+
+@dataclass(frozen=True)
 class Part:
     id: str
     function: str
@@ -107,6 +134,18 @@ class Part:
     oracles: tuple[OracleSpec, ...] = ()
     wrong: tuple[str, ...] = ()  # known-wrong implementations, "module:function" in wrong/
     key: str = ""  # "parts[0]" in the problem file, for error messages
+    # A call sequence (``steps:``): its steps and the paths it returns for comparison. Its
+    # references (and known-wrong answers) are modules, not functions.
+    steps: tuple[Step, ...] = ()
+    returns: tuple[str, ...] = ()
+
+    @property
+    def program(self) -> dict[str, Any] | None:
+        """The call sequence as :mod:`grader.sandbox.child.steps` runs it; None for a part
+        that makes one call."""
+        if not self.steps:
+            return None
+        return {"steps": [s.program() for s in self.steps], "returns": list(self.returns)}
 
     def picked(self, outputs: dict[int, Any]) -> dict[int, Any]:
         """``outputs`` with only the compared parts of structured outputs (``compare:``

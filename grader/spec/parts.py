@@ -2,32 +2,36 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from grader._schema import Node
 from grader.judge.properties import BUILTIN as BUILTIN_PROPERTIES
 from grader.judge.properties import PropertyCheck
 from grader.spec._common import Context, read_settings, read_tolerance
 from grader.spec.groups import load_group
-from grader.spec.model import ORACLE_KINDS, CaseGroup, OracleSpec, Part, Tolerance
+from grader.spec.model import ORACLE_KINDS, CaseGroup, OracleSpec, Part, Step, Tolerance
+from grader.spec.steps import load_module_refs, load_steps
 
 _PART_KEYS = ("id", "compare", "outputs", "tolerance", "timeout", "scoring", "warnings",
               "checks", "oracles", "wrong")
 
 
 def load_part(node: Node, problem_id: str, ctx: Context) -> Part:
-    node.mapping(required=("function", "points", "cases"), optional=("reference", *_PART_KEYS))
-    function = node.child("function").string()
-    if not function.isidentifier():
-        node.child("function").fail(f"expected a Python function name, got {function!r}")
-    part_id = node.child("id").string() if node.has("id") else function
-    if not part_id.replace("-", "_").isidentifier():
-        node.child("id").fail(f"expected an identifier, got {part_id!r}")
+    sequence = node.has("steps")
+    node.mapping(required=("points", "cases") if sequence else ("function", "points", "cases"),
+                 optional=("reference", "function", "steps", "returns", *_PART_KEYS))
+    if node.has("returns") and not sequence:
+        node.child("returns").fail("only a part with 'steps' has 'returns'")
     ref_node = node.child("reference")
     refs = ref_node.string_list() if node.has("reference") else []
-    references = tuple(
-        ctx.resolve(ref_node.child(i) if isinstance(ref_node.value, list) else ref_node,
-                    ref, ctx.reference_dir)
-        for i, ref in enumerate(refs)
-    )
+    if sequence:  # (without a reference, stored cases give the expected outputs)
+        references: tuple[Any, ...] = load_module_refs(ref_node, refs, ctx.reference_dir)
+    else:
+        references = tuple(
+            ctx.resolve(ref_node.child(i) if isinstance(ref_node.value, list) else ref_node,
+                        ref, ctx.reference_dir)
+            for i, ref in enumerate(refs)
+        )
     compare, compare_paths = _compare(node.child("compare")) if node.has("compare") \
         else (None, ())
     outputs = None
@@ -42,6 +46,23 @@ def load_part(node: Node, problem_id: str, ctx: Context) -> Part:
         if names.index(name) != i:
             cases_node.child(i).child("name").fail(f"duplicate case group name {name!r}")
     _check_indices(cases_node, tuple(groups))
+    steps: tuple[Step, ...] = ()
+    returns: tuple[str, ...] = ()
+    if sequence:
+        steps, returns = load_steps(node, groups, references)
+    function = node.child("function").string() if node.has("function") else \
+        next(s.call for s in reversed(steps) if s.call is not None)
+    if not (function.replace(".", "_") if sequence else function).isidentifier():
+        node.child("function").fail(f"expected a Python function name, got {function!r}")
+    if node.has("id"):
+        part_id = node.child("id").string()
+        if not part_id.replace("-", "_").isidentifier():
+            node.child("id").fail(f"expected an identifier, got {part_id!r}")
+    elif function.isidentifier():
+        part_id = function
+    else:
+        node.child("id").fail(f"missing required key: a part whose last step calls "
+                              f"{function!r} needs an id")
     _check_expected_source(node, tuple(groups), compare)
     checks = tuple(_load_check(c, ctx) for c in node.child("checks").elements()) \
         if node.has("checks") else ()
@@ -54,7 +75,9 @@ def load_part(node: Node, problem_id: str, ctx: Context) -> Part:
     if node.has("wrong"):
         wrong_node = node.child("wrong")
         wrong = tuple(wrong_node.string_list())
-        for i, ref in enumerate(wrong):
+        if sequence:
+            load_module_refs(wrong_node, wrong, ctx.wrong_dir)
+        for i, ref in enumerate(() if sequence else wrong):
             ctx.resolve(wrong_node.child(i) if isinstance(wrong_node.value, list) else wrong_node,
                         ref, ctx.wrong_dir)
     settings = read_settings(node, ctx.defaults)
@@ -76,6 +99,8 @@ def load_part(node: Node, problem_id: str, ctx: Context) -> Part:
         oracles=oracles,
         wrong=wrong,
         key=node.path,
+        steps=steps,
+        returns=returns,
     )
 
 

@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 
 from grader.sandbox import wire
-from grader.sandbox.child import confine, container
+from grader.sandbox.child import confine, container, steps
+from grader.sandbox.child.plain import BadOutput, convert, text
 from grader.sandbox.child.syscalls import SandboxError, die_with_parent
 
 # numpy's own default error handling, restored before every call: a submission that silenced
@@ -62,7 +63,6 @@ def _every_warning() -> Iterator[list[warnings.WarningMessage]]:
         yield caught
 
 
-MAX_TEXT = 500
 MAX_WARNINGS = 5
 
 
@@ -71,14 +71,6 @@ def _flush() -> None:
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(BaseException):
             stream.flush()
-
-
-def _text(get: Any) -> str:
-    try:
-        text = str(get())
-    except BaseException:  # a hostile __str__ must not take the worker down
-        text = "<unprintable>"
-    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 3] + "..."
 
 
 CHANNEL_LOST = 70  # exit code: the student code closed or broke the worker's pipes (launch.py)
@@ -145,23 +137,23 @@ class Worker:
             return {"type": "?", "message": "raised an exception that could not be described"}
 
     def _describe(self, exc: BaseException) -> dict[str, Any]:
-        name = _text(lambda: type(exc).__name__)
+        name = text(lambda: type(exc).__name__)
         if isinstance(exc, SystemExit):
-            message = f"called sys.exit({_text(lambda: exc.code)})"
+            message = f"called sys.exit({text(lambda: exc.code)})"
         else:
-            text = _text(lambda: str(exc))
-            message = f"{name}: {text}" if text else name
+            said = text(lambda: str(exc))
+            message = f"{name}: {said}" if said else name
             try:
                 notes = exc.__dict__.get("__notes__") if hasattr(exc, "__dict__") else None
             except BaseException:
                 notes = None
             if type(notes) is list and notes:
-                message += f" (note: {_text(lambda: notes[0])})"
+                message += f" (note: {text(lambda: notes[0])})"
         where = self._where(exc.__traceback__)
         if isinstance(exc, SyntaxError) and exc.filename and os.path.abspath(
                 exc.filename).startswith(self.student_dir):
             where = {"file": os.path.basename(exc.filename), "line": exc.lineno}
-            message = f"{name}: {_text(lambda: exc.msg)}"
+            message = f"{name}: {text(lambda: exc.msg)}"
         return {"type": name, "message": message, **where}
 
     # --- requests -----------------------------------------------------------------------
@@ -244,181 +236,52 @@ class Worker:
             error["message"] = f"could not build this case's inputs: {error['message']}"
             self.send({"status": "error", "error": error, **tag})
             return
-        fn = getattr(self.module, call["function"])
+        program = call.get("program")
+        timing: dict[str, Any] = {}
         with _every_warning() as caught:
             start = time.perf_counter()
             try:
-                result = fn(*args, **kwargs)
+                if program is None:
+                    result = getattr(self.module, call["function"])(*args, **kwargs)
+                else:  # a call sequence: the case's values come by name
+                    returned, timing["steps"] = steps.run(program, self.module, kwargs)
+                    result = tuple(returned)
+            except steps.StepFailed as exc:
+                self.send({**self._step_failure(exc), "seconds": time.perf_counter() - start,
+                           **tag})
+                return
             except BaseException as exc:
                 elapsed = time.perf_counter() - start
                 self.send({"status": "error", "error": self.describe(exc),
                            "seconds": elapsed, **tag})
                 return
             elapsed = time.perf_counter() - start
+        timing["seconds"] = sum(timing["steps"]) if program is not None else elapsed
         notes = [self._warning(w) for w in caught[:MAX_WARNINGS]]
         try:
-            outputs, reply_blobs = self.convert(result, call.get("arity"), call.get("select"),
-                                                self.max_bytes)
-        except _BadOutput as exc:
+            outputs, reply_blobs = convert(result, call.get("arity"), call.get("select"),
+                                           self.max_bytes, call.get("labels"))
+        except BadOutput as exc:
             self.send({"status": "bad_output", "message": str(exc), "warnings": notes,
-                       "seconds": elapsed, **tag})
+                       **timing, **tag})
             return
-        self.send({"status": "ok", "outputs": outputs, "warnings": notes,
-                   "seconds": elapsed, **tag}, reply_blobs)
+        self.send({"status": "ok", "outputs": outputs, "warnings": notes, **timing, **tag},
+                  reply_blobs)
+
+    def _step_failure(self, failed: steps.StepFailed) -> dict[str, Any]:
+        """The reply for a step that raised ("error", where in the student's file) or that
+        gave a value the sequence could not use ("bad_output")."""
+        if failed.cause is None:
+            return {"status": "bad_output", "message": f"{failed.label}: {failed.reason}"}
+        error = self.describe(failed.cause)
+        error["message"] = f"{failed.label}: {error['message']}"
+        return {"status": "error", "error": error}
 
     def _warning(self, w: warnings.WarningMessage) -> dict[str, Any]:
-        note: dict[str, Any] = {"message": f"{w.category.__name__}: {_text(lambda: w.message)}"}
+        note: dict[str, Any] = {"message": f"{w.category.__name__}: {text(lambda: w.message)}"}
         if w.filename and os.path.abspath(w.filename).startswith(self.student_dir):
             note.update(file=os.path.basename(w.filename), line=w.lineno)
         return note
-
-    # --- outputs ------------------------------------------------------------------------
-
-    def convert(self, result: Any, arity: int | None, select: list[int] | None,
-                max_bytes: int) -> tuple[list[dict[str, Any]], list[bytes]]:
-        """Plain arrays from what the student returned, or _BadOutput saying why not."""
-        try:
-            return self._convert(result, arity, select, max_bytes)
-        except _BadOutput:
-            raise
-        except BaseException as exc:  # a hostile __len__, __getitem__, __array__, ...
-            kind = _text(lambda e=exc: type(e).__name__)
-            raise _BadOutput(f"not a numeric array: reading the returned {_type(result)} "
-                             f"raised {kind}") from None
-
-    def _convert(self, result: Any, arity: int | None, select: list[int] | None,
-                 max_bytes: int) -> tuple[list[dict[str, Any]], list[bytes]]:
-        if arity is None:
-            items = [(0, result)]
-        else:
-            if not isinstance(result, (tuple, list)):
-                raise _BadOutput(
-                    f"returned {_type(result)}, expected a tuple of {arity} outputs")
-            if len(result) != arity:
-                raise _BadOutput(
-                    f"returned a {type(result).__name__} of {len(result)} outputs, "
-                    f"expected {arity}")
-            chosen = select if select is not None else list(range(arity))
-            items = [(i, result[i]) for i in chosen]
-        outputs: list[dict[str, Any]] = []
-        blobs: list[bytes] = []
-        for index, value in items:
-            where = index if arity is not None else None
-            if isinstance(value, dict) or (isinstance(value, (list, tuple))
-                                           and not _numeric_sequence(value)):
-                plain = _Plain(where, max_bytes).value(value, 0)
-                outputs.append({"index": index, "tree": wire.encode_tree(plain, blobs)})
-                continue
-            array = _plain_array(value, where)
-            if array.nbytes > max_bytes:
-                raise _BadOutput(f"output too large ({array.nbytes} bytes)")
-            outputs.append({"index": index, "b": len(blobs)})
-            blobs.append(wire.encode_array(array))
-        return outputs, blobs
-
-
-class _BadOutput(Exception):
-    pass
-
-
-def _type(value: Any) -> str:
-    return "None" if value is None else _text(lambda: type(value).__name__)
-
-
-def _numeric_sequence(value: list[Any] | tuple[Any, ...]) -> bool:
-    """A list or tuple that makes one numeric array (as it always has: [1, 2] is an array);
-    anything else (ragged, or holding dicts, None or text) is a structure."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # (numpy's warning about ragged sequences)
-            kind = np.array(value, subok=False).dtype.kind
-    except (ValueError, TypeError, RecursionError):  # (a list that holds itself)
-        return False
-    return kind in wire.ALLOWED_KINDS or kind == "c"  # (complex: refused, as an array)
-
-
-class _Plain:
-    """A student's structured value as plain data: dicts with string keys, lists, tuples,
-    None, strings, and numeric arrays (numbers and numpy scalars become 0-d arrays). Checked
-    as it is read, so that what leaves this process is within the wire's caps; anything
-    else is a :class:`_BadOutput` that says what was found where."""
-
-    def __init__(self, index: int | None, max_bytes: int) -> None:
-        self.where = "returned value" if index is None else f"output {index}"
-        self.left = max_bytes
-        self.nodes = 0
-
-    def value(self, value: Any, depth: int, path: str = "") -> Any:
-        self.nodes += 1
-        if self.nodes > wire.MAX_TREE_NODES:
-            raise _BadOutput(f"{self._at(path)}too many values (more than "
-                             f"{wire.MAX_TREE_NODES})")
-        if depth > wire.MAX_TREE_DEPTH:
-            raise _BadOutput(f"{self._at(path)}nested more than {wire.MAX_TREE_DEPTH} levels "
-                             "deep")
-        if isinstance(value, dict):
-            out = {}
-            for key, item in dict.items(value):
-                if type(key) is not str:
-                    raise _BadOutput(f"{self._at(path)}a dict key {_text(lambda k=key: repr(k))} "
-                                     f"of type {_type(key)}; keys must be strings")
-                if len(key) > wire.MAX_TREE_TEXT:
-                    raise _BadOutput(f"{self._at(path)}a dict key longer than "
-                                     f"{wire.MAX_TREE_TEXT} characters")
-                out[key] = self.value(item, depth + 1, f"{path}[{key!r}]")
-            return out
-        if isinstance(value, (list, tuple)):
-            if _numeric_sequence(value) and depth:
-                return self._array(value, path)
-            items = list.__iter__(value) if isinstance(value, list) else tuple.__iter__(value)
-            plain = [self.value(item, depth + 1, f"{path}[{i}]")
-                     for i, item in enumerate(items)]
-            return plain if isinstance(value, list) else tuple(plain)
-        if value is None:
-            return None
-        if type(value) is str:
-            if len(value) > wire.MAX_TREE_TEXT:
-                raise _BadOutput(f"{self._at(path)}a string longer than {wire.MAX_TREE_TEXT} "
-                                 "characters")
-            return value
-        return self._array(value, path)
-
-    def _array(self, value: Any, path: str) -> np.ndarray:
-        try:
-            array = _plain_array(value, None)
-        except _BadOutput as exc:
-            raise _BadOutput(f"{self._at(path)}{exc}") from None
-        self.left -= array.nbytes
-        if self.left < 0:
-            raise _BadOutput(f"{self._at(path)}output too large")
-        return array
-
-    def _at(self, path: str) -> str:
-        where = f"{self.where} {path}".strip()
-        return f"{where}: " if where else ""
-
-
-def _plain_array(value: Any, index: int | None) -> np.ndarray:
-    where = "" if index is None else f"output {index}: "
-    if value is None:
-        raise _BadOutput(f"{where}returned None, expected a numeric array or number")
-    try:
-        # np.array with subok=False turns ndarray subclasses and float subclasses into plain
-        # data; objects with their own __array__ are evaluated here, in the student process.
-        array = np.array(value, subok=False, copy=True)
-    except BaseException as exc:
-        raise _BadOutput(f"{where}not a numeric array ({_type(value)}: "
-                         f"{type(exc).__name__})") from None
-    if type(array) is not np.ndarray or array.dtype.kind not in wire.ALLOWED_KINDS:
-        if array.dtype.kind == "O" and not isinstance(value, np.ndarray):
-            # (an object numpy cannot read as numbers: say what it is, not numpy's dtype)
-            raise _BadOutput(f"{where}not a numeric array: got {_type(value)}; expected an "
-                             "array, a number, or a dict, list or tuple of them")
-        kind = "complex values" if array.dtype.kind == "c" else f"dtype {array.dtype}"
-        raise _BadOutput(f"{where}not a numeric array ({_type(value)} with {kind})")
-    if array.dtype.kind == "f" and array.dtype.itemsize > 8:
-        array = array.astype(np.float64)
-    return array
 
 
 def _setup(worker: Worker, header: dict[str, Any]) -> bool:
