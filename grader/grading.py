@@ -185,7 +185,8 @@ class Grader:
                 expected = self._expected(problem, part, cases)
                 arity = expected[0][0].arity if expected else None
                 plan = plan_for(part.function, cases, timeout or part.timeout, arity,
-                                part.compare, self.assignment.public_dir, part.program)
+                                part.compare, self.assignment.public_dir, part.program,
+                                part.scenario)
                 prepared.append(PreparedPart(problem, part, cases, tuple(expected), plan))
         if self.options.case_ids is not None:
             unknown = sorted(self.options.case_ids - known)

@@ -185,7 +185,7 @@ def _solution_module(assignment: Assignment) -> Path | None:
         for part in problem.parts:
             if not part.reference_refs:  # expected outputs stored, no reference to run
                 return None
-            if part.steps:  # a module that defines the names the steps call
+            if part.by_module:  # a module that defines the names the part calls
                 paths.add(_module_path(part.reference_refs[0], assignment.reference_dir))
                 continue
             _, function = _modules.split_ref(part.reference_refs[0])
@@ -217,10 +217,10 @@ def _batches(parts: Sequence[PreparedPart]) -> list[list[tuple[PreparedPart, str
     """Group wrong answers so that each child process gets one per function name."""
     batches: list[list[tuple[PreparedPart, str]]] = []
     for prepared in parts:
-        names = set(prepared.plan.needs)
+        names = set(_names(prepared))
         for ref in prepared.part.wrong:
             for batch in batches:
-                if all(names.isdisjoint(p.plan.needs) for p, _ in batch):
+                if all(names.isdisjoint(_names(p)) for p, _ in batch):
                     batch.append((prepared, ref))
                     break
             else:
@@ -228,10 +228,17 @@ def _batches(parts: Sequence[PreparedPart]) -> list[list[tuple[PreparedPart, str
     return batches
 
 
+def _names(prepared: PreparedPart) -> tuple[str, ...]:
+    """The names a part calls: a scenario's are its reference module's public names."""
+    if prepared.part.scenario is not None:
+        return tuple(n for n in vars(prepared.part.references[0]) if not n.startswith("_"))
+    return prepared.plan.needs
+
+
 def _wrong_module(assignment: Assignment, batch: list[tuple[PreparedPart, str]]) -> str:
     """The source of a "submission" made of known-wrong answers: a wrong function under the
-    part's name; for a call sequence, the names its wrong module defines, and the rest from
-    the part's reference (both loaded by path: the reference's module name may be the
+    part's name; for a call sequence or a scenario, the names its wrong module defines, and
+    the rest from the part's reference (both loaded by path: the reference's module name may be the
     submission's own)."""
     lines = ["import importlib.util as _util", "import sys",
              f"sys.path[:0] = [{str(assignment.wrong_dir)!r}, "
@@ -243,7 +250,7 @@ def _wrong_module(assignment: Assignment, batch: list[tuple[PreparedPart, str]])
              "    return module"]
     for n, (prepared, ref) in enumerate(batch):
         part = prepared.part
-        if not part.steps:
+        if not part.by_module:
             module, function = _modules.split_ref(ref)
             lines.append(f"from {module} import {function} as {part.function}")
             continue
@@ -252,7 +259,7 @@ def _wrong_module(assignment: Assignment, batch: list[tuple[PreparedPart, str]])
         lines += [f"_wrong{n} = _load('_grader_wrong{n}', {str(wrong)!r})",
                   f"_reference{n} = _load('_grader_reference{n}', {str(reference)!r})"]
         lines += [f"{name} = getattr(_wrong{n}, {name!r}, None) or _reference{n}.{name}"
-                  for name in prepared.plan.needs]
+                  for name in _names(prepared)]
     return "\n".join(lines) + "\n"
 
 

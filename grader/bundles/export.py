@@ -18,7 +18,9 @@ specs; the stored public cases need no seed either. The public cases
 keep their indices, so ``grader check OUT hw2.py`` names and judges them exactly as
 ``grader check ASSIGNMENT hw2.py`` does. Reference solutions, oracles, known-wrong answers
 and custom property checks are instructor code and stay behind (custom checks are named in
-the notes :func:`export_bundle` returns, since students' checks then do not run them).
+the notes :func:`export_bundle` returns, since students' checks then do not run them). A
+scenario's module is the exception: students' checks run it, so it is copied (and named in
+the notes).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from typing import Any
 
 import yaml
 
-from grader import __version__
+from grader import __version__, _modules
 from grader.bundles._files import regular_files
 from grader.cases.build import build_part_cases
 from grader.cases.stored import StoredCase, StoredOutput, write_cases
@@ -120,6 +122,18 @@ def _part(assignment: Assignment, problem: Problem, part: Part, folder: Path,
     if part.program is not None:
         spec["steps"] = part.program["steps"]
         spec["returns"] = list(part.returns)
+    if part.scenario is not None:
+        # Students who check run the scenario on their own machine, so it ships; the
+        # reference module it drives for the expected outputs does not.
+        source = _modules.ref_path(part.scenario_ref, assignment.reference_dir)
+        target = folder / assignment.reference_dir.name / source.relative_to(
+            assignment.reference_dir)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        spec["scenario"] = part.scenario_ref
+        notes.append(f"{problem.id}/{part.id}: its scenario "
+                     f"({assignment.reference_dir.name}/{source.name}) is in the bundle, "
+                     "since students' checks run it")
     if part.outputs is not None:
         spec["outputs"] = list(part.outputs)
     if part.compare is not None:

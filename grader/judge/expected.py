@@ -71,10 +71,8 @@ def run_reference(fn: Callable[..., Any], case: Case, public_dir: Path,
 def run_sequence(module: Any, program: dict[str, Any], case: Case, public_dir: Path) -> Output:
     """A call sequence's returned values, the reference module's names called (see
     :mod:`grader.sandbox.child.steps`): a tuple of as many outputs as it returns."""
-    given = {name: materialize(v, public_dir) for name, v in
-             (*zip(case.arg_names, case.args, strict=True), *case.kwargs.items())}
     try:
-        returned, _ = steps.run(program, module, given)
+        returned, _ = steps.run(program, module, _given(case, public_dir))
     except steps.StepFailed as failed:
         cause = f"{type(failed.cause).__name__}: {failed.cause}" if failed.cause is not None \
             else failed.reason
@@ -82,6 +80,20 @@ def run_sequence(module: Any, program: dict[str, Any], case: Case, public_dir: P
     labels = steps.return_labels(program)
     return Output({i: values.normalize(v, labels[i]) for i, v in enumerate(returned)},
                   len(returned))
+
+
+def run_scenario(scenario: Callable[..., Any], module: Any, case: Case,
+                 public_dir: Path) -> Output:
+    """A scenario's result with the reference module in the student's place (see
+    :mod:`grader.sandbox.remote`): a tuple is several outputs."""
+    arity, chosen = _normalize(scenario(module, **_given(case, public_dir)), None)
+    return Output({i: values.normalize(v, f"output {i}") for i, v in chosen.items()}, arity)
+
+
+def _given(case: Case, public_dir: Path) -> dict[str, Any]:
+    """A case's inputs by name (fresh copies), for a call sequence or a scenario."""
+    return {name: materialize(v, public_dir) for name, v in
+            (*zip(case.arg_names, case.args, strict=True), *case.kwargs.items())}
 
 
 class ReferenceFailed(Exception):
@@ -102,8 +114,12 @@ def compute_expected(
         for ref, fn in zip(part.reference_refs, part.references, strict=True):
             try:
                 program = part.program
-                output = run_sequence(fn, program, case, public_dir) if program is not None \
-                    else run_reference(fn, case, public_dir, part.compare)
+                if part.scenario is not None:
+                    output = run_scenario(part.scenario, fn, case, public_dir)
+                elif program is not None:
+                    output = run_sequence(fn, program, case, public_dir)
+                else:
+                    output = run_reference(fn, case, public_dir, part.compare)
                 for index, paths in part.compare_paths:
                     for keys in paths:
                         missing = values.path_problem(output.values.get(index), keys)

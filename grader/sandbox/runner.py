@@ -31,8 +31,9 @@ from grader.sandbox.launch import (
     worker_env,
 )
 from grader.sandbox.policy import Isolation, Limits
+from grader.sandbox.remote import Session, play
 from grader.sandbox.replies import error_fields, reply_outcome
-from grader.sandbox.schedule import Item, Schedule
+from grader.sandbox.schedule import CallPlan, Item, Schedule
 from grader.sandbox.scratch import copy_submission, remove_tree
 
 
@@ -332,22 +333,48 @@ class SubmissionRun:
                                            self.options.max_output_bytes, measured))
                 done += 1
             return [], None, None
-        except wire.Timeout:
-            self._stop_child()
-            timeout = plans[runnable[done].plan].timeout
-            failure = CallOutcome(Status.TIMEOUT, f"timed out after {timeout:g}s",
-                                  seconds=time.monotonic() - start)
-        except wire.Closed:
-            reason = child.exit_description()
-            self._stop_child()
-            failure = CallOutcome(Status.CRASH, f"the process {reason} while running "
-                                  f"{plans[runnable[done].plan].function}()",
-                                  seconds=time.monotonic() - start)
         except wire.WireError as exc:
-            self._stop_child()
-            failure = CallOutcome(Status.CRASH, f"invalid reply from the process: {exc}")
+            failure = self._lost(child, exc, plans[runnable[done].plan], start)
         record(runnable[done], failure)
         return runnable[done + 1:], runnable[done], failure.status
+
+    def run_scenario(self, schedule: Schedule, item: Item,
+                     record: Callable[[Item, CallOutcome], None]) -> Status | None:
+        """Run one case of a scenario part (grader.sandbox.remote), request by request;
+        return the status if it timed out or crashed the process."""
+        if self.child is None and self.import_failure is None:
+            self._start()
+        if self.child is None:
+            assert self.import_failure is not None
+            record(item, self.import_failure)
+            return None
+        child, plan, case = self.child, schedule.plans[item.plan], schedule.case(item)
+        assert plan.scenario is not None
+        self.hidden_sent = self.hidden_sent or not case.public
+        start = time.monotonic()
+        session = Session(child.write_fd, child.reader, plan.timeout,
+                          self.options.max_output_bytes, schedule.public_dir)
+        try:
+            outcome = play(plan.scenario, session, case)
+        except wire.WireError as exc:
+            outcome = self._lost(child, exc, plan, start)
+        record(item, outcome)
+        return outcome.status if outcome.status in (Status.TIMEOUT, Status.CRASH) else None
+
+    def _lost(self, child: _Child, exc: wire.WireError, plan: CallPlan, start: float
+              ) -> CallOutcome:
+        """The outcome of a call that timed out or broke the channel; the child is stopped."""
+        if isinstance(exc, wire.Timeout):
+            self._stop_child()
+            return CallOutcome(Status.TIMEOUT, f"timed out after {plan.timeout:g}s",
+                               seconds=time.monotonic() - start)
+        if isinstance(exc, wire.Closed):
+            reason = child.exit_description()
+            self._stop_child()
+            return CallOutcome(Status.CRASH, f"the process {reason} while running "
+                               f"{plan.function}()", seconds=time.monotonic() - start)
+        self._stop_child()
+        return CallOutcome(Status.CRASH, f"invalid reply from the process: {exc}")
 
     def close(self) -> str:
         """Stop the child, remove the scratch space, and return the captured output."""
@@ -397,7 +424,8 @@ def run_submission(module: Path, schedule: Schedule, import_timeout: float,
         phases = [phase for phase in schedule.phases if phase]
         for number, phase in enumerate(phases):
             sent = between_phases if number else None  # with this phase's first request
-            pending = list(phase)
+            # A scenario's cases run after the phase's batch, one request at a time.
+            pending = sorted(phase, key=lambda it: plans[it.plan].scenario is not None)
             while pending:
                 runnable = []
                 for item in pending:
@@ -407,9 +435,19 @@ def run_submission(module: Path, schedule: Schedule, import_timeout: float,
                         runnable.append(item)
                 if not runnable:
                     break
-                pending, stopped, status = run.run_items(schedule, runnable, record,
-                                                         last=number == len(phases) - 1,
-                                                         sent=sent)
+                batch = [it for it in runnable if plans[it.plan].scenario is None]
+                rest = runnable[len(batch):]
+                if batch:
+                    pending, stopped, status = run.run_items(
+                        schedule, batch, record, last=number == len(phases) - 1 and not rest,
+                        sent=sent)
+                    pending += rest
+                else:
+                    if sent is not None:
+                        sent()
+                    stopped, pending = rest[0], rest[1:]
+                    status = run.run_scenario(schedule, stopped, record)
+                    stopped = stopped if status is not None else None
                 sent = None  # (a request after a crash, in this phase, has nothing to judge)
                 if stopped is None:
                     continue

@@ -10,7 +10,7 @@ request once. The requests are :mod:`grader.sandbox.wire` frames; the student's 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,10 +39,16 @@ class CallPlan:
     program: dict[str, Any] | None = None
     labels: tuple[str, ...] | None = None
     calls: tuple[str, ...] = ()
+    # A scenario (grader.sandbox.remote): trusted code that drives the student's process one
+    # request at a time; its cases are not part of a phase's batch.
+    scenario: Callable[..., Any] | None = None
 
     @property
     def needs(self) -> tuple[str, ...]:
-        """The names the submission must define for this plan to run."""
+        """The names the submission must define for this plan to run (a scenario's are
+        found as it runs)."""
+        if self.scenario is not None:
+            return ()
         return self.calls if self.program is not None else (self.function,)
 
 
@@ -70,6 +76,7 @@ class Schedule:
             tuple(Item(n, i) for n, plan in enumerate(self.plans)
                   for i, case in enumerate(plan.cases) if case.public is public)
             for public in (True, False))
+        # (within a phase, a scenario's cases run after the batch, one request at a time)
         self._frames: dict[tuple[Item, ...], bytes] = {}
 
     def case(self, item: Item) -> Case:
@@ -98,8 +105,8 @@ class EncodedCase:
 def encode_case(case: Case, public_dir: Path, by_name: bool = False) -> EncodedCase:
     """``by_name``: every input as a keyword (a call sequence names its values)."""
     blobs: list[bytes] = []
-    args = [_encode_arg(a, blobs, public_dir) for a in case.args]
-    kwargs = {k: _encode_arg(v, blobs, public_dir) for k, v in case.kwargs.items()}
+    args = [encode_value(a, blobs, public_dir) for a in case.args]
+    kwargs = {k: encode_value(v, blobs, public_dir) for k, v in case.kwargs.items()}
     if by_name:
         return EncodedCase([], {**dict(zip(case.arg_names, args, strict=True)), **kwargs}, blobs)
     return EncodedCase(args, kwargs, blobs)
@@ -126,9 +133,13 @@ def batch_frame(plans: Sequence[CallPlan], items: Sequence[Item], public_dir: Pa
 
 def plan_for(function: str, cases: tuple[Case, ...], timeout: float, arity: int | None,
              select: tuple[int, ...] | None, public_dir: Path,
-             program: dict[str, Any] | None = None) -> CallPlan:
+             program: dict[str, Any] | None = None,
+             scenario: Callable[..., Any] | None = None) -> CallPlan:
     """A plan whose inputs are encoded now, once, for every submission that runs it;
-    ``program``: a call sequence (:mod:`grader.sandbox.child.steps`) instead of one call."""
+    ``program``: a call sequence (:mod:`grader.sandbox.child.steps`) instead of one call;
+    ``scenario``: trusted code that makes the calls (:mod:`grader.sandbox.remote`)."""
+    if scenario is not None:
+        return CallPlan(function, cases, timeout, arity, None, scenario=scenario)
     encoded = tuple(encode_case(c, public_dir, program is not None) for c in cases)
     if program is None:
         return CallPlan(function, cases, timeout, arity, select, encoded)
@@ -138,14 +149,21 @@ def plan_for(function: str, cases: tuple[Case, ...], timeout: float, arity: int 
                     tuple(steps.called_names(program, given)))
 
 
-def _encode_arg(value: Any, blobs: list[bytes], public_dir: Path) -> dict[str, Any]:
+def encode_value(value: Any, blobs: list[bytes], public_dir: Path,
+                 other: Callable[[Any], dict[str, Any] | None] | None = None) -> dict[str, Any]:
+    """One input in wire form (its arrays appended to ``blobs``); ``other`` may encode what
+    this does not know (a scenario's remote handles), or return None."""
+    if other is not None:
+        encoded = other(value)
+        if encoded is not None:
+            return encoded
     if isinstance(value, BuiltArg):
         _, function = _modules.split_ref(value.builder)
         return {
             "t": "f",
             "m": str(_modules.ref_path(value.builder, public_dir).resolve()),
             "f": function,
-            "d": {k: _encode_arg(v, blobs, public_dir) for k, v in value.data.items()},
+            "d": {k: encode_value(v, blobs, public_dir, other) for k, v in value.data.items()},
         }
     if isinstance(value, np.ndarray):
         blobs.append(wire.encode_array(value))
@@ -158,8 +176,8 @@ def _encode_arg(value: Any, blobs: list[bytes], public_dir: Path) -> dict[str, A
         return {"t": "z"}
     if isinstance(value, dict):  # (string keys: cases.build.check_input)
         return {"t": "d", "k": list(value),
-                "v": [_encode_arg(v, blobs, public_dir) for v in value.values()]}
+                "v": [encode_value(v, blobs, public_dir, other) for v in value.values()]}
     if isinstance(value, (list, tuple)):
         return {"t": "l" if isinstance(value, list) else "u",
-                "v": [_encode_arg(v, blobs, public_dir) for v in value]}
+                "v": [encode_value(v, blobs, public_dir, other) for v in value]}
     return {"t": "s", "v": str(value)}

@@ -138,6 +138,16 @@ class Part:
     # references (and known-wrong answers) are modules, not functions.
     steps: tuple[Step, ...] = ()
     returns: tuple[str, ...] = ()
+    # A scenario (``scenario: module:function`` in reference/): trusted code that drives the
+    # student's names through remote handles (grader.sandbox.remote); references are modules.
+    scenario: Callable[..., Any] | None = None
+    scenario_ref: str = ""
+
+    @property
+    def by_module(self) -> bool:
+        """Whether references and known-wrong answers are modules (a call sequence or a
+        scenario calls several names), not functions."""
+        return bool(self.steps) or self.scenario is not None
 
     @property
     def program(self) -> dict[str, Any] | None:

@@ -18,13 +18,25 @@ _PART_KEYS = ("id", "compare", "outputs", "tolerance", "timeout", "scoring", "wa
 
 def load_part(node: Node, problem_id: str, ctx: Context) -> Part:
     sequence = node.has("steps")
-    node.mapping(required=("points", "cases") if sequence else ("function", "points", "cases"),
-                 optional=("reference", "function", "steps", "returns", *_PART_KEYS))
+    driven = node.has("scenario")
+    node.mapping(required=("points", "cases") if sequence or driven else
+                 ("function", "points", "cases"),
+                 optional=("reference", "function", "steps", "returns", "scenario",
+                           *_PART_KEYS))
     if node.has("returns") and not sequence:
         node.child("returns").fail("only a part with 'steps' has 'returns'")
+    if sequence and driven:
+        node.child("scenario").fail("not allowed with 'steps': a part has one or the other")
+    scenario = None
+    if driven:
+        for key in ("compare", "oracles"):
+            if node.has(key):
+                node.child(key).fail("not allowed with 'scenario': it returns what is compared")
+        scenario = ctx.resolve(node.child("scenario"), node.child("scenario").string(),
+                               ctx.reference_dir)
     ref_node = node.child("reference")
     refs = ref_node.string_list() if node.has("reference") else []
-    if sequence:  # (without a reference, stored cases give the expected outputs)
+    if sequence or driven:  # (without a reference, stored cases give the expected outputs)
         references: tuple[Any, ...] = load_module_refs(ref_node, refs, ctx.reference_dir)
     else:
         references = tuple(
@@ -51,7 +63,8 @@ def load_part(node: Node, problem_id: str, ctx: Context) -> Part:
     if sequence:
         steps, returns = load_steps(node, groups, references)
     function = node.child("function").string() if node.has("function") else \
-        next(s.call for s in reversed(steps) if s.call is not None)
+        next(s.call for s in reversed(steps) if s.call is not None) if sequence else \
+        node.child("scenario").string().partition(":")[2]
     if not (function.replace(".", "_") if sequence else function).isidentifier():
         node.child("function").fail(f"expected a Python function name, got {function!r}")
     if node.has("id"):
@@ -75,9 +88,9 @@ def load_part(node: Node, problem_id: str, ctx: Context) -> Part:
     if node.has("wrong"):
         wrong_node = node.child("wrong")
         wrong = tuple(wrong_node.string_list())
-        if sequence:
+        if sequence or driven:
             load_module_refs(wrong_node, wrong, ctx.wrong_dir)
-        for i, ref in enumerate(() if sequence else wrong):
+        for i, ref in enumerate(() if sequence or driven else wrong):
             ctx.resolve(wrong_node.child(i) if isinstance(wrong_node.value, list) else wrong_node,
                         ref, ctx.wrong_dir)
     settings = read_settings(node, ctx.defaults)
@@ -101,6 +114,8 @@ def load_part(node: Node, problem_id: str, ctx: Context) -> Part:
         key=node.path,
         steps=steps,
         returns=returns,
+        scenario=scenario,
+        scenario_ref=node.child("scenario").string() if driven else "",
     )
 
 

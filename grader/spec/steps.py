@@ -28,7 +28,7 @@ def load_module_refs(node: Node, refs: Sequence[str], folder: Path) -> tuple[Mod
     for i, ref in enumerate(refs):
         at = node.child(i) if isinstance(node.value, list) else node
         if ":" in ref or not all(p.isidentifier() for p in ref.split(".")):
-            at.fail(f"a part with 'steps' names a module (such as 'layers' for "
+            at.fail(f"a part with 'steps' or 'scenario' names a module (such as 'layers' for "
                     f"{folder.name}/layers.py), got {ref!r}")
         path = folder / (ref.replace(".", "/") + ".py")
         if not path.is_file():

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from grader.sandbox import wire
-from grader.sandbox.child import confine, container, steps
+from grader.sandbox.child import confine, container, held, steps
 from grader.sandbox.child.plain import BadOutput, convert, text
 from grader.sandbox.child.syscalls import SandboxError, die_with_parent
 
@@ -88,6 +88,7 @@ class Worker:
         self.student_dir = ""
         self.builders: dict[str, ModuleType] = {}
         self.max_bytes = 1 << 28
+        self.held = held.Held()  # a scenario's objects (grader.sandbox.child.held)
 
     # --- replies ------------------------------------------------------------------------
 
@@ -215,6 +216,8 @@ class Worker:
         if kind == "f":
             data = {k: self.decode(v, blobs, first) for k, v in enc["d"].items()}
             return self._builder(enc["m"], enc["f"])(**data)
+        if kind == "h":  # an object a scenario holds here
+            return self.held.target(enc["v"], self.module)
         raise ValueError(f"unknown argument kind {kind!r}")
 
     def run(self, header: dict[str, Any], blobs: list[bytes]) -> None:
@@ -277,6 +280,54 @@ class Worker:
         error["message"] = f"{failed.label}: {error['message']}"
         return {"status": "error", "error": error}
 
+    def remote(self, header: dict[str, Any], blobs: list[bytes]) -> None:
+        """Serve one request of a scenario (grader.sandbox.child.held)."""
+        op, label = header["op"], str(header.get("label", ""))
+        if op == "forget":
+            self.held.forget()
+            self.send({"status": "ok"})
+            return
+        try:
+            if op == "fetch":
+                found = [self.held.target(t, self.module) for t in header["targets"]]
+            else:
+                found = [self.held.target(header["target"], self.module)]
+            args = [self.decode(a, blobs, 0) for a in header.get("args", ())]
+            kwargs = {k: self.decode(v, blobs, 0) for k, v in header.get("kwargs", {}).items()}
+        except steps.PathError as exc:
+            self.send({"status": "bad_output", "message": f"{label}: {exc}"})
+            return
+        except BaseException as exc:  # a student's property or __getattr__ that raised
+            self.send(self._step_failure(steps.StepFailed(label, exc)))
+            return
+        if op == "fetch":
+            try:
+                outputs, reply_blobs = convert(tuple(found), len(found), None, self.max_bytes,
+                                               header.get("labels"))
+            except BadOutput as exc:
+                self.send({"status": "bad_output", "message": str(exc)})
+                return
+            self.send({"status": "ok", "outputs": outputs}, reply_blobs)
+            return
+        with _every_warning() as caught:
+            start = time.perf_counter()
+            try:
+                if op == "length":
+                    result: Any = len(found[0])
+                else:
+                    result = found[0](*args, **kwargs)
+            except BaseException as exc:
+                self.send({**self._step_failure(steps.StepFailed(label, exc)),
+                           "seconds": time.perf_counter() - start})
+                return
+            elapsed = time.perf_counter() - start
+        notes = [self._warning(w) for w in caught[:MAX_WARNINGS]]
+        if op == "length":
+            self.send({"status": "ok", "length": result if type(result) is int else -1})
+        else:
+            self.send({"status": "ok", "handle": self.held.keep(result), "seconds": elapsed,
+                       "warnings": notes})
+
     def _warning(self, w: warnings.WarningMessage) -> dict[str, Any]:
         note: dict[str, Any] = {"message": f"{w.category.__name__}: {text(lambda: w.message)}"}
         if w.filename and os.path.abspath(w.filename).startswith(self.student_dir):
@@ -338,6 +389,8 @@ def main(argv: list[str]) -> int:
                 worker.load(header)
             elif header["op"] == "run":
                 worker.run(header, blobs)
+            elif header["op"] in held.OPS:
+                worker.remote(header, blobs)
             _flush()
             worker.notify()
     except OSError:

@@ -1,0 +1,57 @@
+"""The student's side of a scenario: objects a trusted scenario drives from the grader's
+process, kept here between its requests.
+
+A scenario (``problems/README.md``, "Scenarios") is instructor code that runs in the
+grader's process and calls the student's functions and methods through remote handles
+(:mod:`grader.sandbox.remote`). Each call is one request to this process; what it returns
+stays here, in :class:`Held`, under a handle number, until the scenario's case ends. Only
+values the scenario fetches leave, converted as a call's outputs are
+(:func:`grader.sandbox.child.plain.convert`).
+
+Requests (besides the worker's own):
+
+- ``invoke``: call a target (``{"h": handle}`` or ``{"n": module name}``, then ``"p"``, a
+  path of keys, indices and attributes) with arguments; reply with the result's handle;
+- ``length``: the number of items of a target (to unpack it);
+- ``fetch``: the values of several targets, as outputs;
+- ``forget``: drop every handle (the case is over).
+
+Standard library and numpy only, like the rest of :mod:`grader.sandbox.child`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from grader.sandbox.child import steps
+
+OPS = ("invoke", "length", "fetch", "forget")
+
+
+class Held:
+    """The scenario's objects in this process, by handle number."""
+
+    def __init__(self) -> None:
+        self.objects: list[Any] = []
+
+    def keep(self, value: Any) -> int:
+        self.objects.append(value)
+        return len(self.objects) - 1
+
+    def forget(self) -> None:
+        self.objects = []
+
+    def target(self, enc: dict[str, Any], module: Any) -> Any:
+        """What a target names: a handle's object or a module name, then its path.
+        Raises steps.PathError when it names nothing (or a handle this case never had)."""
+        if "h" in enc:
+            number = enc["h"]
+            if type(number) is not int or not 0 <= number < len(self.objects):
+                raise steps.PathError(f"no object {number!r} in this case")
+            value, where = self.objects[number], "the result"
+        else:
+            value, where = steps.lookup(str(enc["n"]), {}, module), str(enc["n"])
+        for part in enc.get("p", ()):
+            value = steps.step_into(value, str(part), where)
+            where = f"{where}.{part}"
+        return value
