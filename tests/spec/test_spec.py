@@ -226,6 +226,64 @@ BAD_SPECS = {
 }
 
 
+# Call sequences and scenarios (problems/README.md, "Call sequences and objects", "Scenarios"):
+# a valid part, changed one way per row.
+SEQUENCE: dict[str, Any] = {
+    "id": "seq", "points": 3, "reference": "solution",
+    "steps": [{"call": "split", "args": ["x"], "as": ["p", "n"]},
+              {"call": "double", "args": ["p"], "as": "d"}],
+    "returns": ["d", "n"],
+    "cases": [{"count": 2, "args": {"x": [1.0, 2.0]}}],
+}
+
+
+def _sequence(path: str, value: Any) -> Any:
+    return edited(SEQUENCE, path, value) if path else value
+
+
+def _seq_spec(path: str, value: Any, key: str, expected: str) -> BadSpec:
+    return BadSpec("q1.yaml", "parts[0]", _sequence(path, value), "q1.yaml", key, expected)
+
+
+BAD_SPECS.update({
+    "steps not a list": _seq_spec("steps", {"call": "double"}, "parts[0].steps",
+                                  "expected a list"),
+    "step with call and get": _seq_spec(
+        "steps[0]", {"call": "split", "get": "x", "as": "y"}, "parts[0].steps[0]",
+        "expected exactly one of 'call'"),
+    "step with an unknown key": _seq_spec(
+        "steps[0]", {"call": "split", "args": ["x"], "bind": "y"}, "parts[0].steps[0].bind",
+        "unknown key"),
+    "step call not a path": _seq_spec("steps[0].call", "split(x)", "parts[0].steps[0].call",
+                                      "expected a name or a dotted path"),
+    "step argument undefined": _seq_spec(
+        "steps[1].args[0]", "cachee", "parts[0].steps[1].args[0]",
+        "'cachee' is not a case argument, an earlier step's result, or a name"),
+    "step unpacks into a name twice": _seq_spec(
+        "steps[0].as", ["p", "p"], "parts[0].steps[0].as", "a list of distinct names"),
+    "get without as": _seq_spec("steps[1]", {"get": "x"}, "parts[0].steps[1].as",
+                                "missing required key: the name of the copy"),
+    "set without value": _seq_spec("steps[1]", {"set": "x"}, "parts[0].steps[1].value",
+                                   "missing required key"),
+    "no step calls anything": _seq_spec("steps", [{"get": "x", "as": "y"}], "parts[0].steps",
+                                        "at least one step with 'call'"),
+    "steps without returns": _seq_spec("returns", DELETE, "parts[0].returns",
+                                       "missing required key"),
+    "returns a bad path": _seq_spec("returns[0]", "d.0.x-y", "parts[0].returns[0]",
+                                    "expected a name or a dotted path"),
+    "steps with compare": _seq_spec("compare", [0], "parts[0].compare",
+                                    "not allowed with 'steps'"),
+    "steps with a function reference": _seq_spec(
+        "reference", "solution:double", "parts[0].reference", "names a module"),
+    "returns without steps": BadSpec("q1.yaml", "parts[0].returns", ["d"], "q1.yaml",
+                                     "parts[0].returns", "only a part with 'steps'"),
+    "scenario not defined": _seq_spec(
+        "", {k: v for k, v in SEQUENCE.items() if k not in ("steps", "returns")}
+        | {"scenario": "solution:nope"}, "parts[0].scenario", "defines no function 'nope'"),
+    "scenario with steps": _seq_spec("scenario", "solution:double", "parts[0].scenario",
+                                     "not allowed with 'steps'"),
+})
+
 def write_bad_spec(root: Path, bad: BadSpec) -> Path:
     make_assignment(root)
     target = root / bad.file

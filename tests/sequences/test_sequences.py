@@ -1,0 +1,178 @@
+"""Call sequences, objects, state checks and scenarios (problems/README.md, "Call sequences
+and objects", "Scenarios"), on the assignment in tests/sequences/assignment:
+
+    q1 affine        affine_forward, then the student's affine_backward on its own cache
+    q2 net_loss      TwoLayerNet(...), its params set to the case's, then loss -> (loss, grads)
+    q2 train_predict LinearClassifier(), train, a copy of W, predict
+    q2 train_rounds  a scenario: train in three rounds, predict, an accuracy computed here
+    q3 batchnorm     batchnorm_forward updates bn_param in place; the student's backward
+
+The students in tests/sequences/students lay out their caches unlike the reference (tuples,
+objects of their own class) and still get full marks where they are right.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from grader.bundles.export import export_bundle
+from grader.cli import main
+from grader.grading import GradeOptions, Grader
+from grader.intake.submissions import one_submission
+from grader.results import SubmissionResult
+from grader.sandbox.runner import RunOptions
+from grader.spec import load_assignment
+from grader.validate import validate
+
+HERE = Path(__file__).resolve().parent
+ASSIGNMENT = HERE / "assignment"
+STUDENTS = HERE / "students"
+RIGHT = (STUDENTS / "tuple_cache" / "layers.py").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def grader() -> Any:
+    with Grader(load_assignment(ASSIGNMENT), GradeOptions(run=RunOptions(timeout=5))) as g:
+        yield g
+
+
+def parts(result: SubmissionResult) -> dict[str, tuple[float, str]]:
+    return {p.id: (p.score, p.message) for q in result.problems for p in q.parts}
+
+
+def grade_text(grader: Any, folder: Path, source: str) -> dict[str, tuple[float, str]]:
+    folder.mkdir(parents=True)
+    (folder / "layers.py").write_text(textwrap.dedent(source), encoding="utf-8")
+    return parts(grader.grade(one_submission(folder, "layers.py")))
+
+
+def with_change(old: str, new: str) -> str:
+    assert old in RIGHT
+    return RIGHT.replace(old, new)
+
+
+FULL = {"affine": 4.0, "net_loss": 4.0, "train_predict": 2.0, "train_rounds": 2.0,
+        "batchnorm": 4.0}
+
+
+def test_caches_laid_out_unlike_the_reference_get_full_marks(grader: Any) -> None:
+    for name in ("tuple_cache", "object_cache"):
+        result = grader.grade(one_submission(STUDENTS / name, "layers.py"))
+        assert {k: v[0] for k, v in parts(result).items()} == FULL, (name, parts(result))
+
+
+def test_each_known_mistake_costs_its_part_with_a_message_naming_the_step(grader: Any) -> None:
+    running = parts(grader.grade(one_submission(STUDENTS / "running_mean_2d", "layers.py")))
+    assert running["batchnorm"][0] == 0
+    assert "step 1 (batchnorm_forward) bn_param.running_mean: shape mismatch: expected " \
+           "shape (" in running["batchnorm"][1]
+    assert all(running[p][0] == FULL[p] for p in FULL if p != "batchnorm")
+
+    grads = parts(grader.grade(one_submission(STUDENTS / "wrong_grads", "layers.py")))
+    assert grads["net_loss"][0] == 0
+    assert "step 3 (model.loss) grads ['W1']: " in grads["net_loss"][1]
+    assert "mismatched" in grads["net_loss"][1]
+
+    missing = parts(grader.grade(one_submission(STUDENTS / "no_backward", "layers.py")))
+    assert missing["affine"] == (0, missing["affine"][1])
+    assert "layers.py does not define affine_backward()" in missing["affine"][1]
+    assert "step 3 (model.loss): NameError: name 'affine_backward' is not defined" in \
+        missing["net_loss"][1]
+    assert missing["batchnorm"][0] == 4
+
+
+def test_validate_grades_known_wrong_modules_and_the_reference(grader: Any) -> None:
+    report = validate(load_assignment(ASSIGNMENT), RunOptions(timeout=5))
+    assert report.ok
+    assert report.self_grade == "16 / 16"
+    caught = {c.part: c.wrong_caught for c in report.parts}
+    assert caught == {"affine": 1, "net_loss": 1, "train_predict": 0, "train_rounds": 1,
+                      "batchnorm": 1}
+
+
+def test_a_step_that_raises_fails_its_case_with_the_step_and_the_line(
+        grader: Any, tmp_path: Path) -> None:
+    got = grade_text(grader, tmp_path / "s", with_change(
+        "    x, w, b = cache\n    dx = ", "    x, w, b = cache\n    raise KeyError('w')\n    dx = "))
+    assert got["affine"][0] == 0
+    assert "step 2 (affine_backward): KeyError: 'w' (layers.py, line 13)" in got["affine"][1]
+    assert got["batchnorm"][0] == 4 and got["train_predict"][0] == 2
+
+
+def test_a_result_that_cannot_be_unpacked_names_the_step(grader: Any, tmp_path: Path) -> None:
+    got = grade_text(grader, tmp_path / "s", with_change("    return out, cache\n",
+                                                         "    return out\n"))
+    assert "step 1 (affine_forward): returned a ndarray, expected a tuple of 2 (out, cache)" \
+        in got["affine"][1]
+
+
+def test_a_state_the_student_never_set_is_named(grader: Any, tmp_path: Path) -> None:
+    got = grade_text(grader, tmp_path / "s", with_change(
+        '    bn_param["running_var"] = running_var\n', ""))
+    assert got["batchnorm"][0] == 0
+    assert "step 1 (batchnorm_forward) bn_param.running_var: bn_param has no key " \
+           "'running_var'" in got["batchnorm"][1]
+
+
+def test_an_object_where_values_are_compared_is_named(grader: Any, tmp_path: Path) -> None:
+    got = grade_text(grader, tmp_path / "s", with_change(
+        "        return loss, grads\n", "        return loss, Grads()\n") + textwrap.dedent("""
+
+        class Grads:
+            def __array__(self, *args, **kwargs):
+                raise RuntimeError("not an array")
+        """))
+    assert got["net_loss"][0] == 0
+    assert "step 3 (model.loss) grads: not a numeric array" in got["net_loss"][1]
+    assert got["affine"][0] == 4
+
+
+def test_a_scenario_call_that_raises_names_the_call(grader: Any, tmp_path: Path) -> None:
+    got = grade_text(grader, tmp_path / "s", with_change(
+        "        num_train, dim = X.shape\n",
+        "        num_train, dim = X.shape\n        if learning_rate < 0.3:\n"
+        "            raise ValueError('too slow')\n"))
+    assert got["train_rounds"][0] == 0
+    assert "call 3 (LinearClassifier().train): ValueError: too slow (layers.py, line" in \
+        got["train_rounds"][1]
+    assert got["train_predict"][0] == 2
+
+
+def test_a_scenario_that_hangs_costs_one_timeout(tmp_path: Path) -> None:
+    with Grader(load_assignment(ASSIGNMENT), GradeOptions(run=RunOptions(timeout=1))) as g:
+        got = grade_text(g, tmp_path / "s", with_change(
+            "    def predict(self, X):\n",
+            "    def predict(self, X):\n        while True:\n            pass\n"))
+    assert got["train_rounds"][0] == 0
+    assert "timed out after 1s" in got["train_rounds"][1]
+    assert got["affine"][0] == 4 and got["batchnorm"][0] == 4
+
+
+def test_the_json_report_times_each_step(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["grade", str(ASSIGNMENT), str(STUDENTS / "object_cache"),
+                                       "--format", "json", "--run-dir", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    cases = {p["id"]: p["cases"] for q in report["submissions"][0]["problems"]
+             for p in q["parts"]}
+    assert all(len(c["step_seconds"]) == 2 for c in cases["affine"])
+    assert all(len(c["step_seconds"]) == 4 for c in cases["train_predict"])
+    assert all(len(c["step_seconds"]) == 5 for c in cases["train_rounds"])  # 1 + 3 + 1 calls
+
+
+def test_a_student_bundle_checks_the_same_public_cases(tmp_path: Path) -> None:
+    notes = export_bundle(load_assignment(ASSIGNMENT), tmp_path / "bundle")
+    assert any("scenario" in note for note in notes)
+    assert not (tmp_path / "bundle" / "reference" / "layers.py").exists()
+    options = GradeOptions(run=RunOptions(timeout=5), public_only=True)
+    for name in ("running_mean_2d", "tuple_cache"):
+        submission = one_submission(STUDENTS / name, "layers.py")
+        with Grader(load_assignment(ASSIGNMENT), options) as full, \
+                Grader(load_assignment(tmp_path / "bundle"), options) as bundle:
+            assert parts(full.grade(submission)) == parts(bundle.grade(submission))
