@@ -78,6 +78,11 @@ class Remote:
     def __bool__(self) -> bool:
         raise TypeError(f"{self._name} is in the student's process: fetch() it first")
 
+    def __eq__(self, other: object) -> bool:
+        raise TypeError(f"{self._name} is in the student's process: fetch() it first")
+
+    __hash__ = object.__hash__
+
     def __array__(self, *args: Any, **kwargs: Any) -> Any:
         raise TypeError(f"{self._name} is in the student's process: fetch() it first")
 
@@ -167,15 +172,20 @@ class Session:
                 Status.BAD_OUTPUT, f"{remote._name}: not a sequence that can be unpacked"))
         return length
 
-    def fetch(self, remotes: list[Remote], labels: list[str] | None = None) -> list[Any]:
-        """The values of ``remotes``, converted and checked as outputs are."""
+    def fetch(self, remotes: list[Remote], labels: list[str] | None = None,
+              result: bool = False) -> list[Any]:
+        """The values of ``remotes``, converted and checked as outputs are. ``result``: the
+        one remote is what the scenario returned, so a tuple is several outputs (the list of
+        them is returned)."""
         labels = labels or [r._name for r in remotes]
         reply, blobs = self.request({"op": "fetch", "targets": [r._target for r in remotes],
-                                     "labels": labels})
+                                     "labels": labels, "result": result})
         described = reply.get("outputs")
+        arity = reply.get("arity")
+        count = len(remotes) if not result else arity if type(arity) is int else 1
         if reply.get("status") != "ok" or not isinstance(described, list) or \
                 [d.get("index") if isinstance(d, dict) else None for d in described] != \
-                list(range(len(remotes))):
+                list(range(count)) or (result and arity is not None and type(arity) is not int):
             raise RemoteFailed(self._failure(reply))
         try:
             return [decode_output(d, blobs, self.max_bytes) for d in described]
@@ -196,6 +206,9 @@ class Session:
     def outputs(self, result: Any) -> dict[int, Any]:
         """What the scenario returned, as outputs (a tuple is several), every handle in it
         fetched: the top-level ones in one request."""
+        if isinstance(result, Remote):  # (its value may be a tuple: several outputs)
+            fetched = self.fetch([result], ["returned value"], result=True)
+            return {i: values.normalize(v, f"output {i}") for i, v in enumerate(fetched)}
         items = list(result) if isinstance(result, tuple) else [result]
         remote = [i for i, v in enumerate(items) if isinstance(v, Remote)]
         labels = [f"output {i}" if isinstance(result, tuple) else "returned value"

@@ -76,19 +76,22 @@ class Schedule:
             tuple(Item(n, i) for n, plan in enumerate(self.plans)
                   for i, case in enumerate(plan.cases) if case.public is public)
             for public in (True, False))
-        # (within a phase, a scenario's cases run after the batch, one request at a time)
+        # Within a phase, a scenario's cases run after the batch, one request at a time: a
+        # phase's batch is the rest.
+        self._batches = {tuple(it for it in phase if self.plans[it.plan].scenario is None)
+                         for phase in self.phases}
         self._frames: dict[tuple[Item, ...], bytes] = {}
 
     def case(self, item: Item) -> Case:
         return self.plans[item.plan].cases[item.case]
 
     def frame(self, items: Sequence[Item]) -> bytes:
-        """The request that runs ``items`` in order (cached for whole phases)."""
+        """The request that runs ``items`` in order (cached for whole phases' batches)."""
         key = tuple(items)
         frame = self._frames.get(key)
         if frame is None:
             frame = batch_frame(self.plans, key, self.public_dir)
-            if key in self.phases:
+            if key in self._batches:
                 self._frames[key] = frame
         return frame
 

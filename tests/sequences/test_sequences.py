@@ -176,3 +176,35 @@ def test_a_student_bundle_checks_the_same_public_cases(tmp_path: Path) -> None:
         with Grader(load_assignment(ASSIGNMENT), options) as full, \
                 Grader(load_assignment(tmp_path / "bundle"), options) as bundle:
             assert parts(full.grade(submission)) == parts(bundle.grade(submission))
+
+
+def test_a_scenario_may_return_a_remote_tuple_as_several_outputs(tmp_path: Path) -> None:
+    root = tmp_path / "hw"
+    (root / "reference").mkdir(parents=True)
+    (root / "assignment.yaml").write_text(
+        "name: t\nmodule: layers\nseed: 3\nproblems: [q1]\n", encoding="utf-8")
+    (root / "q1.yaml").write_text(textwrap.dedent("""\
+        id: q1
+        title: a scenario that returns a call's tuple as it is
+        points: 1
+        parts:
+          - id: forward
+            points: 1
+            reference: layers
+            scenario: scenarios:forward
+            cases:
+              - public: true
+                count: 2
+                dims: {N: [2, 4], D: [2, 3], M: [1, 2]}
+                args: {x: {normal: [N, D]}, w: {normal: [D, M]}, b: {normal: [M]}}
+        """), encoding="utf-8")
+    (root / "reference" / "layers.py").write_text(
+        (ASSIGNMENT / "reference" / "layers.py").read_text(encoding="utf-8"), encoding="utf-8")
+    (root / "reference" / "scenarios.py").write_text(textwrap.dedent("""\
+        def forward(student, x, w, b):
+            # unpacking a handle asks for its length; the result is a handle to a tuple
+            return student.affine_backward(*student.affine_forward(x, w, b))
+        """), encoding="utf-8")
+    with Grader(load_assignment(root), GradeOptions(run=RunOptions(timeout=5))) as g:
+        got = parts(g.grade(one_submission(STUDENTS / "object_cache", "layers.py")))
+    assert got == {"forward": (1.0, "")}

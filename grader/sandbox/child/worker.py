@@ -301,13 +301,18 @@ class Worker:
             self.send(self._step_failure(steps.StepFailed(label, exc)))
             return
         if op == "fetch":
+            # "result": the scenario returned this value itself: a tuple is several outputs,
+            # as a function's result is.
+            result = found[0] if header.get("result") else tuple(found)
+            arity = len(result) if type(result) is tuple else None
             try:
-                outputs, reply_blobs = convert(tuple(found), len(found), None, self.max_bytes,
-                                               header.get("labels"))
+                outputs, reply_blobs = convert(result, arity, None, self.max_bytes,
+                                               None if header.get("result")
+                                               else header.get("labels"))
             except BadOutput as exc:
                 self.send({"status": "bad_output", "message": str(exc)})
                 return
-            self.send({"status": "ok", "outputs": outputs}, reply_blobs)
+            self.send({"status": "ok", "outputs": outputs, "arity": arity}, reply_blobs)
             return
         with _every_warning() as caught:
             start = time.perf_counter()
