@@ -84,13 +84,14 @@ def return_labels(program: Mapping[str, Any]) -> list[str]:
 
 
 def called_names(program: Mapping[str, Any], given: set[str]) -> list[str]:
-    """The module's names that the steps call: the first part of each ``call`` path that
-    is neither a case argument (``given``) nor bound by an earlier step."""
+    """The module's functions and classes that the steps call by name: each ``call`` of a
+    plain name that is neither a case argument (``given``) nor bound by an earlier step.
+    (A path such as ``config.update`` starts with a name that need not be callable.)"""
     bound = set(given)
     names: list[str] = []
     for step in program["steps"]:
-        root = _target(step).split(".")[0]
-        if "call" in step and root not in bound and root not in names:
+        root = _target(step)
+        if "call" in step and "." not in root and root not in bound and root not in names:
             names.append(root)
         target = step.get("as")
         bound.update([target] if isinstance(target, str) else target or [])
