@@ -17,9 +17,9 @@ def summarize(value: Any, limit: int = 6) -> str:
         return f"{value.builder.partition(':')[2]}({inner})"
     if isinstance(value, np.ndarray):
         if value.ndim == 0:
-            return format_number(value.item())
+            return _input_number(value.item())
         if value.size <= limit and value.ndim == 1:
-            return "[" + ", ".join(format_number(v) for v in value.tolist()) + "]"
+            return "[" + ", ".join(_input_number(v) for v in value.tolist()) + "]"
         shape = "x".join(str(n) for n in value.shape)
         if value.size and value.dtype.kind in "iuf":
             finite = value[np.isfinite(value)] if value.dtype.kind == "f" else value
@@ -28,7 +28,7 @@ def summarize(value: Any, limit: int = 6) -> str:
                         f"[{format_number(finite.min())}, {format_number(finite.max())}]")
         return f"array {shape} {value.dtype}"
     if isinstance(value, (bool, int, float, np.generic)):
-        return format_number(value)
+        return _input_number(value)
     if isinstance(value, dict):
         inner = ", ".join(f"{k!r}: {summarize(v, 3)}" for k, v in list(value.items())[:limit])
         return "{" + inner + (", ..." if len(value) > limit else "") + "}"
@@ -40,6 +40,15 @@ def summarize(value: Any, limit: int = 6) -> str:
             ("]" if isinstance(value, list) else ")")
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _input_number(value: Any) -> str:
+    """A number among a case's inputs: a float keeps its point (``2.0``, not ``2``), since
+    whether an argument is an int or a float can matter to the student's code."""
+    text = format_number(value)
+    if isinstance(value, (float, np.floating)) and text.lstrip("-").isdigit():
+        return text + ".0"
+    return text
 
 
 def format_number(value: Any) -> str:

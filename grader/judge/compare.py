@@ -140,7 +140,7 @@ def compare_output(actual: CallOutcome, expected: Output, tol: Tolerance,
         elif expected.arity is not None:
             name = names[index] if names and index < len(names) else None
             label = f"output {index}" + (f" ({name})" if name else "")
-        if got is None:
+        if index not in actual.outputs:
             failures.append(Verdict(False, f"{label or 'output'}: missing"))
             continue
         if isinstance(got, np.ndarray) and isinstance(exp, np.ndarray):
@@ -184,8 +184,9 @@ def _walk(got: Any, want: Any, tol: Tolerance, label: str, path: str,
         array = got if isinstance(got, np.ndarray) else \
             values.numeric_array(got) if isinstance(got, (list, tuple)) else None
         if array is None:
-            failures.append(Verdict(False, f"{prefix}expected {values.describe(want)}, got "
-                                           f"{values.describe(got)}", cause="shape"))
+            said = f"returned None, expected {values.describe(want)}" if got is None else \
+                f"expected {values.describe(want)}, got {values.describe(got)}"
+            failures.append(Verdict(False, f"{prefix}{said}", cause="shape"))
             return
         verdict = _compare_array(array, want, tol, where)
         if not verdict.passed:

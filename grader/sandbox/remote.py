@@ -10,13 +10,16 @@ are paths, sent with the next request. :func:`fetch` brings a value back, checke
 call's outputs are. Whatever the scenario returns is fetched once it has finished, and only
 then compared: no request tells the student's process how judging went.
 
-A request that fails (the student's call raised, or a path led nowhere) ends the scenario
-with that outcome (:class:`RemoteFailed`), which names the call ("call 3 (clf.train)").
+Assigning to an attribute, key or item of a handle (``model.params = params``,
+``model.params["W1"] = w``) is a request too. A request that fails (the student's call
+raised, or a path led nowhere) ends the scenario with that outcome (:class:`RemoteFailed`),
+which names the call ("call 3 (clf.train)").
 """
 
 from __future__ import annotations
 
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -68,6 +71,17 @@ class Remote:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Remote:
         return self._session.invoke(self, args, kwargs)
+
+    def __setattr__(self, attr: str, value: Any) -> None:
+        if attr in Remote.__slots__:
+            object.__setattr__(self, attr, value)
+        elif attr.startswith("__"):
+            raise AttributeError(f"{attr} cannot be set on a remote value")
+        else:  # model.params = params: a request
+            self._session.assign(self._at(attr, f"{self._name}.{attr}"), value)
+
+    def __setitem__(self, key: int | str, value: Any) -> None:
+        self._session.assign(self[key], value)
 
     def __len__(self) -> int:
         return self._session.length(self)
@@ -128,6 +142,7 @@ class Session:
         self.max_bytes = max_bytes
         self.public_dir = public_dir
         self.calls = 0
+        self.last = ""  # the label of the last call, for messages
         self.seconds: list[float] = []  # each call's time, as the process reports it
 
     def request(self, header: dict[str, Any], blobs: list[bytes] | None = None
@@ -146,7 +161,7 @@ class Session:
 
     def invoke(self, remote: Remote, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Remote:
         self.calls += 1
-        label = f"call {self.calls} ({remote._name})"
+        label = self.last = f"call {self.calls} ({remote._name})"
         blobs: list[bytes] = []
         header = {"op": "invoke", "target": remote._target, "label": label,
                   "args": [self._encode(a, blobs) for a in args],
@@ -159,7 +174,17 @@ class Session:
         handle = reply.get("handle")
         if reply.get("status") != "ok" or type(handle) is not int:
             raise RemoteFailed(self._failure(reply))
-        return Remote(self, {"h": handle}, f"{remote._name}()")
+        name = f"{remote._name}()"
+        return Remote(self, {"h": handle, "s": name[:MAX_NAME]}, name)
+
+    def assign(self, remote: Remote, value: Any) -> None:
+        """``remote = value`` in the student's process (an attribute, a key or an item)."""
+        blobs: list[bytes] = []
+        reply, _ = self.request({"op": "assign", "target": remote._target,
+                                 "label": f"setting {remote._name}",
+                                 "args": [self._encode(value, blobs)]}, blobs)
+        if reply.get("status") != "ok":
+            raise RemoteFailed(self._failure(reply))
 
     def length(self, remote: Remote) -> int:
         reply, _ = self.request({"op": "length", "target": remote._target,
@@ -226,6 +251,13 @@ class Session:
         return out
 
 
+def _where(scenario: Callable[..., Any], exc: BaseException) -> str:
+    """``scenarios.py, line 12, `` where the scenario's own file raised, or ""."""
+    file = getattr(getattr(scenario, "__code__", None), "co_filename", None)
+    lines = [f.lineno for f in traceback.extract_tb(exc.__traceback__) if f.filename == file]
+    return f"{Path(file).name}, line {lines[-1]}, " if file and lines else ""
+
+
 def play(scenario: Callable[..., Any], session: Session, case: Case) -> CallOutcome:
     """Run ``scenario`` on the student's process for one case: its outcome. A timeout or a
     broken channel is raised (:class:`grader.sandbox.wire.WireError`), for the runner."""
@@ -240,8 +272,8 @@ def play(scenario: Callable[..., Any], session: Session, case: Case) -> CallOutc
         raise
     except Exception as exc:  # the scenario choked on what the student's code gave it
         outcome = CallOutcome(Status.BAD_OUTPUT, clean_text(
-            f"the scenario could not go on after call {session.calls}: "
-            f"{type(exc).__name__}: {exc}"))
+            f"the scenario could not use what the code gave it: {type(exc).__name__}: {exc} "
+            f"({_where(scenario, exc)}after {session.last or 'no call'})"))
     else:
         outcome = CallOutcome(Status.OK, outputs=outputs)
     seconds = sum(session.seconds) if session.seconds else time.monotonic() - start

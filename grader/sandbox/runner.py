@@ -357,13 +357,14 @@ class SubmissionRun:
         try:
             outcome = play(plan.scenario, session, case)
         except wire.WireError as exc:
-            outcome = self._lost(child, exc, plan, start)
+            outcome = self._lost(child, exc, plan, start, session.last or None)
         record(item, outcome)
         return outcome.status if outcome.status in (Status.TIMEOUT, Status.CRASH) else None
 
-    def _lost(self, child: _Child, exc: wire.WireError, plan: CallPlan, start: float
-              ) -> CallOutcome:
-        """The outcome of a call that timed out or broke the channel; the child is stopped."""
+    def _lost(self, child: _Child, exc: wire.WireError, plan: CallPlan, start: float,
+              running: str | None = None) -> CallOutcome:
+        """The outcome of a call that timed out or broke the channel; the child is stopped.
+        ``running``: what was running, where the plan's own description would not say."""
         if isinstance(exc, wire.Timeout):
             self._stop_child()
             return CallOutcome(Status.TIMEOUT, f"timed out after {plan.timeout:g}s",
@@ -372,7 +373,7 @@ class SubmissionRun:
             reason = child.exit_description()
             self._stop_child()
             return CallOutcome(Status.CRASH, f"the process {reason} while running "
-                               f"{plan.function}()", seconds=time.monotonic() - start)
+                               f"{running or plan.running}", seconds=time.monotonic() - start)
         self._stop_child()
         return CallOutcome(Status.CRASH, f"invalid reply from the process: {exc}")
 

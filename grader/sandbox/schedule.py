@@ -44,6 +44,14 @@ class CallPlan:
     scenario: Callable[..., Any] | None = None
 
     @property
+    def running(self) -> str:
+        """What runs, for a message about a crash: ``f()``, or a call sequence's calls."""
+        if self.program is None:
+            return f"{self.function}()"
+        return "the steps (" + ", ".join(s["call"] for s in self.program["steps"]
+                                         if "call" in s) + ")"
+
+    @property
     def needs(self) -> tuple[str, ...]:
         """The names the submission must define for this plan to run (a scenario's are
         found as it runs)."""

@@ -86,6 +86,10 @@ class OracleSpec:
     samples: int = 100_000
 
 
+# What a step passes: a name or dotted path, or {"literal": plain data}.
+Argument = str | dict[str, Any]
+
+
 @dataclass(frozen=True)
 class Step:
     """One step of a call sequence (``steps:``): call a path, take a copy of one (``get``) or
@@ -95,9 +99,9 @@ class Step:
     call: str | None = None
     get: str | None = None
     set: str | None = None  # with value: put that value at this path
-    value: str | None = None
-    args: tuple[str, ...] = ()
-    kwargs: tuple[tuple[str, str], ...] = ()
+    value: Argument | None = None
+    args: tuple[Argument, ...] = ()
+    kwargs: tuple[tuple[str, Argument], ...] = ()
     bind: str | tuple[str, ...] | None = None
 
     def program(self) -> dict[str, Any]:

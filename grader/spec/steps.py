@@ -14,7 +14,8 @@ from types import ModuleType
 
 from grader import _modules
 from grader._schema import Node
-from grader.spec.model import CaseGroup, Step
+from grader.cases.generators import MAX_DEPTH
+from grader.spec.model import Argument, CaseGroup, Step
 
 _PATH = re.compile(r"[A-Za-z_]\w*(\.\w+)*\Z")
 # What a part that makes one call says with these keys, a call sequence says in `returns`.
@@ -64,12 +65,14 @@ def load_steps(node: Node, groups: Sequence[CaseGroup], modules: Sequence[Module
 
         kind = "call" if step.call is not None else "get" if step.get is not None else "set"
         check(snode.child(kind), step.call or step.get or step.set or "")
-        if step.value is not None:
+        if isinstance(step.value, str):
             check(snode.child("value"), step.value)
         for i, arg in enumerate(step.args):
-            check(snode.child("args").child(i), arg)
+            if isinstance(arg, str):
+                check(snode.child("args").child(i), arg)
         for name, arg in step.kwargs:
-            check(snode.child("kwargs").child(name), arg)
+            if isinstance(arg, str):
+                check(snode.child("kwargs").child(name), arg)
         bound.update([step.bind] if isinstance(step.bind, str) else step.bind or ())
         steps.append(step)
     if all(step.call is None for step in steps):
@@ -104,16 +107,18 @@ def _load_step(node: Node) -> Step:
         node.child("value").fail("missing required key: the name or path of the value to set"
                                  if kind == "set" else "only a 'set' step has 'value'")
     if kind == "set":
-        return Step(set=path, value=_path(node.child("value"), node.child("value").string()))
+        return Step(set=path, value=_argument(node.child("value")))
     if node.has("args"):
         anode = node.child("args")
-        args = tuple(_path(anode.child(i), a) for i, a in enumerate(anode.string_list()))
+        if not isinstance(anode.value, list):
+            anode.fail("expected a list of names, paths or {literal: ...} values")
+        args = tuple(_argument(a) for a in anode.elements())
     if node.has("kwargs"):
         items = []
         for name, knode in node.child("kwargs").items():
             if not name.isidentifier():
                 knode.fail(f"expected a parameter name, got {name!r}")
-            items.append((name, _path(knode, knode.string())))
+            items.append((name, _argument(knode)))
         kwargs = tuple(items)
     bind: str | tuple[str, ...] | None = None
     if node.has("as"):
@@ -130,6 +135,32 @@ def _load_step(node: Node) -> Step:
                 bnode.fail(f"expected an identifier, got {name!r}")
     return Step(call=path if kind == "call" else None, get=path if kind == "get" else None,
                 args=args, kwargs=kwargs, bind=bind)
+
+
+def _argument(node: Node) -> Argument:
+    """A name or path (a string), or ``{literal: value}``: plain data, as in a case's
+    ``{literal: ...}`` (lists stay lists, ``null`` is None)."""
+    if isinstance(node.value, dict):
+        node.mapping(required=("literal",))
+        _check_literal(node.child("literal"), 0)
+        return {"literal": node.value["literal"]}
+    if not isinstance(node.value, str):
+        node.fail(f"expected a name, a dotted path or {{literal: ...}}, got "
+                  f"{type(node.value).__name__}")
+    return _path(node, node.value)
+
+
+def _check_literal(node: Node, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        node.fail(f"nested more than {MAX_DEPTH} deep")
+    if isinstance(node.value, dict):
+        for _key, child in node.items():  # (string keys only)
+            _check_literal(child, depth + 1)
+    elif isinstance(node.value, list):
+        for child in node.elements():
+            _check_literal(child, depth + 1)
+    elif not (node.value is None or isinstance(node.value, (bool, int, float, str))):
+        node.fail(f"expected plain data, got {type(node.value).__name__}")
 
 
 def _path(node: Node, path: str) -> str:

@@ -81,7 +81,7 @@ def test_summary_is_short_for_large_inputs(tmp_path: Path) -> None:
 def test_summary_lists_small_vectors(tmp_path: Path) -> None:
     assignment = load_with_groups(tmp_path, [{"args": {"x": [1.0, -2.5]}}])
 
-    assert part_cases(assignment)[0].summary() == "x=[1, -2.5]"
+    assert part_cases(assignment)[0].summary() == "x=[1.0, -2.5]"  # a float keeps its point
 
 
 def test_kwargs_are_drawn_after_args(tmp_path: Path) -> None:

@@ -59,9 +59,11 @@ WORKER_MARKERS = ("grader.sandbox.child.worker", "grader.sandbox.child.zygote")
 STUDENT_UIDS = range(64000, 64101)
 
 # /tmp entries that other programs on this machine create and remove while the suite runs
-# (pytest, other grader runs, tempfile.mkdtemp names, the shell tooling). Hostile submissions
-# write names starting with "hostile-"; the grader's own run folders are checked separately.
-_TMP_NOISE = re.compile(r"pytest-of-.*|grader-.*|tmp[a-z0-9_]{8}|bash_jobs.*|bash_tool_.*")
+# (pytest, other grader runs, tempfile.mkdtemp names, mktemp(1) names, the shell tooling).
+# Hostile submissions write names starting with "hostile-"; the grader's own run folders are
+# checked separately.
+_TMP_NOISE = re.compile(
+    r"pytest-of-.*|grader-.*|tmp[a-z0-9_]{8}|tmp\.[A-Za-z0-9]{10}|bash_jobs.*|bash_tool_.*")
 
 Snapshot = dict[str, tuple[int, int, int]]  # path -> (mode, size, mtime in ns)
 
@@ -282,7 +284,10 @@ class Graded:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], warnings: list[str] | None = None) -> Graded:
-        parts = {p["function"]: PartView(p["score"], p["max_score"], p["message"])
+        # By part id: a function's name for a part that makes one call ("add"), the id of a
+        # call sequence ("chain", whose last step calls "t.add").
+        parts = {p.get("id") or p["function"]: PartView(p["score"], p["max_score"],
+                                                        p["message"])
                  for problem in d["problems"] for p in problem["parts"]}
         return cls(parts, d["score"], d["max_score"], d.get("error", ""), d.get("output", ""),
                    d.get("seconds", 0.0), list(warnings or []))
@@ -327,7 +332,8 @@ class Lab:
 
     @property
     def timeouts(self) -> dict[str, float]:
-        return {part.function: part.timeout for problem in self.spec.problems
+        """Each part's timeout per call, by part id (as :attr:`Graded.parts`)."""
+        return {part.id: part.timeout for problem in self.spec.problems
                 for part in problem.parts}
 
     @property

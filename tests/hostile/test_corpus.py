@@ -1,7 +1,8 @@
 """Every hostile submission in corpus/ is graded, and five things must hold for each.
 
-Each entry breaks exactly one part of assignment/ (add, scale, norm, pair) in one hostile way
-(or fails at import). For every entry:
+Each entry breaks exactly one part of assignment/ (add, scale, norm, pair, and chain, a call
+sequence: forward, backward, a Tally object and its add method) in one hostile way (or fails at
+import). For every entry:
 
 (a) the run finishes within its bound: the import timeout, plus the part's timeout for each
     call the behaviour is expected to hang, plus SLACK seconds;
@@ -32,7 +33,7 @@ import pytest
 
 from ._lab import CORPUS, SLACK, CliRun, Graded, Lab, Observation
 
-PARTS = ("add", "scale", "norm", "pair")
+PARTS = ("add", "scale", "norm", "pair", "chain")
 CATEGORIES = ("res", "crash", "forge", "steal", "fool", "import", "fs", "leak")
 
 # Why each namespace-only entry needs full isolation.
@@ -190,6 +191,18 @@ EXPECTED: dict[str, Expect] = {
     "leak_thread": Expect("norm", score="full"),
     "leak_sysv_ipc": Expect("scale", score="full", full_only=KERNEL),
     "leak_mp_pool": Expect("pair", score="full", confined=DENIED),
+    # call sequences (chain: forward, backward, a Tally and its add): the student's caches and
+    # objects stay in the student's process; only the returned values cross back
+    "leak_cache_fd_thread": Expect("chain", score="full"),
+    "leak_constructor_forks": Expect("chain", score="full"),
+    "crash_cache_del_exit": Expect("chain", "exited with code 0"),
+    "crash_step_deep_raise": Expect("chain", "step 4 (t.add)", cli="check"),
+    "res_step_sleep": Expect("chain", "timed out after 1s", hangs=1),
+    "forge_getattr_fabricates": Expect("chain", "not a numeric array"),
+    "forge_step_dict_int_keys": Expect("chain", "keys must be strings"),
+    "forge_step_nested_deep": Expect("chain", "nested more than 16 levels deep"),
+    "forge_step_tuple_lies": Expect("chain", "step 1 (forward): returned a Lying of 3"),
+    "fool_patch_steps": Expect("chain", "elements mismatched"),
 }
 
 ENTRIES = sorted(p.name for p in CORPUS.iterdir() if (p / "hw.py").is_file())

@@ -12,6 +12,8 @@ Requests (besides the worker's own):
 
 - ``invoke``: call a target (``{"h": handle}`` or ``{"n": module name}``, then ``"p"``, a
   path of keys, indices and attributes) with arguments; reply with the result's handle;
+- ``assign``: put a value at a target's path (``model.params = ...``,
+  ``model.params["W1"] = ...``);
 - ``length``: the number of items of a target (to unpack it);
 - ``fetch``: the values of several targets, as outputs;
 - ``forget``: drop every handle (the case is over).
@@ -21,11 +23,12 @@ Standard library and numpy only, like the rest of :mod:`grader.sandbox.child`.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from grader.sandbox.child import steps
 
-OPS = ("invoke", "length", "fetch", "forget")
+OPS = ("invoke", "assign", "length", "fetch", "forget")
 
 
 class Held:
@@ -41,17 +44,39 @@ class Held:
     def forget(self) -> None:
         self.objects = []
 
-    def target(self, enc: dict[str, Any], module: Any) -> Any:
-        """What a target names: a handle's object or a module name, then its path.
-        Raises steps.PathError when it names nothing (or a handle this case never had)."""
+    def target(self, enc: dict[str, Any], module: Any, parent: bool = False) -> Any:
+        """What a target names: a handle's object or a module name, then its path (all but
+        its last part, with ``parent``). Raises steps.PathError when it names nothing (or a
+        handle this case never had). ``"s"`` is how the scenario wrote it, for messages."""
+        where = str(enc.get("s", "the value"))
         if "h" in enc:
             number = enc["h"]
             if type(number) is not int or not 0 <= number < len(self.objects):
                 raise steps.PathError(f"no object {number!r} in this case")
-            value, where = self.objects[number], "the result"
+            value = self.objects[number]
         else:
-            value, where = steps.lookup(str(enc["n"]), {}, module), str(enc["n"])
-        for part in enc.get("p", ()):
-            value = steps.step_into(value, str(part), where)
+            name = str(enc["n"])
+            if not hasattr(module, name):
+                file = os.path.basename(getattr(module, "__file__", None) or "the submission")
+                raise steps.PathError(f"{file} does not define {name}")
+            value, where = getattr(module, name), name
+        path = [str(part) for part in enc.get("p", ())]
+        for part in path[:-1] if parent else path:
+            value = steps.step_into(value, part, where)
             where = f"{where}.{part}"
         return value
+
+    def assign(self, enc: dict[str, Any], value: Any, module: Any) -> None:
+        """Put ``value`` at the target's path: a dict key, a list item or an attribute."""
+        path = [str(part) for part in enc.get("p", ())]
+        if not path:
+            raise steps.PathError("only an attribute, key or item can be assigned")
+        holder, last = self.target(enc, module, parent=True), path[-1]
+        if isinstance(holder, dict):
+            holder[last] = value
+        elif isinstance(holder, list) and last.isdigit():
+            if int(last) >= len(holder):
+                raise steps.PathError(f"no item {last} (it holds {len(holder)})")
+            holder[int(last)] = value
+        else:
+            setattr(holder, last, value)

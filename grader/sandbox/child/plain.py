@@ -72,8 +72,8 @@ def _convert(result: Any, arity: int | None, select: Sequence[int] | None, max_b
     for index, value in items:
         where = labels[index] if labels is not None else \
             f"output {index}" if arity is not None else ""
-        if isinstance(value, dict) or (isinstance(value, (list, tuple))
-                                       and not numeric_sequence(value)):
+        if value is None or isinstance(value, dict) or (
+                isinstance(value, (list, tuple)) and not numeric_sequence(value)):
             plain = Plain(where or "returned value", max_bytes).value(value, 0)
             outputs.append({"index": index, "tree": wire.encode_tree(plain, blobs)})
             continue

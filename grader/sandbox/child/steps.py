@@ -21,7 +21,11 @@ A ``get`` step keeps a deep copy of a value as it is then (state between two cal
 
 A *path* is a dotted name: its first part is a case argument, an earlier step's result or a
 name in the module (a function or class); each later part is a dict key, a list or tuple
-index, or an attribute, in that order of preference (``model.params.W1``).
+index, or an attribute (a dict's methods included), in that order of preference
+(``model.params.W1``, ``config.update``).
+
+Where a path goes, an argument may also be a literal, ``{"literal": value}``: plain data
+written in the spec, a fresh copy for each call.
 
 Standard library only, like the rest of :mod:`grader.sandbox.child`.
 """
@@ -70,8 +74,9 @@ def return_labels(program: Mapping[str, Any]) -> list[str]:
     last: dict[str, str] = {}
     for number, step in enumerate(program["steps"], 1):
         label = step_label(number, step)
-        used = [_target(step), *step.get("args", ()), *step.get("kwargs", {}).values(),
-                *([step["value"]] if "value" in step else [])]
+        used = [p for p in (_target(step), *step.get("args", ()),
+                            *step.get("kwargs", {}).values(), step.get("value"))
+                if isinstance(p, str)]
         bound = step.get("as")
         for name in [*(p.split(".")[0] for p in used),
                      *([bound] if isinstance(bound, str) else bound or [])]:
@@ -114,12 +119,21 @@ def lookup(path: str, scope: Mapping[str, Any], module: Any) -> Any:
     return value
 
 
+def argument(given: str | Mapping[str, Any], scope: Mapping[str, Any], module: Any) -> Any:
+    """What a step passes: the value a path names, or a copy of a literal."""
+    if isinstance(given, str):
+        return lookup(given, scope, module)
+    return copy.deepcopy(given["literal"])
+
+
 def step_into(value: Any, part: str, where: str) -> Any:
-    """``value[part]`` for a dict or (with a number) a list or tuple, else the attribute."""
+    """``value[part]`` for a dict that has that key or (with a number) a list or tuple,
+    else the attribute (a dict's methods included)."""
     if isinstance(value, dict):
-        if part not in value:
+        if part in value:
+            return value[part]
+        if not hasattr(type(value), part):  # (else a method: config.update, params.items)
             raise PathError(f"{where} has no key {part!r}")
-        return value[part]
     if isinstance(value, (list, tuple)) and part.isdigit():
         if int(part) >= len(value):
             raise PathError(f"{where} has no item {part} (it holds {len(value)})")
@@ -139,7 +153,7 @@ def run(program: Mapping[str, Any], module: Any, given: Mapping[str, Any],
         label = step_label(number, step)
         if "set" in step:
             try:
-                _assign(step["set"], lookup(step["value"], scope, module), scope, module)
+                _assign(step["set"], argument(step["value"], scope, module), scope, module)
             except PathError as exc:
                 raise StepFailed(label, reason=str(exc)) from None
             except BaseException as exc:  # a student's __setattr__ or property
@@ -160,8 +174,8 @@ def run(program: Mapping[str, Any], module: Any, given: Mapping[str, Any],
             continue
         try:
             function = lookup(step["call"], scope, module)
-            args = [lookup(p, scope, module) for p in step.get("args", ())]
-            kwargs = {k: lookup(p, scope, module) for k, p in step.get("kwargs", {}).items()}
+            args = [argument(p, scope, module) for p in step.get("args", ())]
+            kwargs = {k: argument(p, scope, module) for k, p in step.get("kwargs", {}).items()}
         except PathError as exc:
             raise StepFailed(label, reason=str(exc)) from None
         except BaseException as exc:  # a student's property or __getattr__ that raised

@@ -290,6 +290,8 @@ class Worker:
         try:
             if op == "fetch":
                 found = [self.held.target(t, self.module) for t in header["targets"]]
+            elif op == "assign":
+                found = []
             else:
                 found = [self.held.target(header["target"], self.module)]
             args = [self.decode(a, blobs, 0) for a in header.get("args", ())]
@@ -313,6 +315,16 @@ class Worker:
                 self.send({"status": "bad_output", "message": str(exc)})
                 return
             self.send({"status": "ok", "outputs": outputs, "arity": arity}, reply_blobs)
+            return
+        if op == "assign":
+            try:
+                self.held.assign(header["target"], args[0], self.module)
+            except steps.PathError as exc:
+                self.send({"status": "bad_output", "message": f"{label}: {exc}"})
+            except BaseException as exc:  # a student's __setattr__ or __setitem__
+                self.send(self._step_failure(steps.StepFailed(label, exc)))
+            else:
+                self.send({"status": "ok"})
             return
         with _every_warning() as caught:
             start = time.perf_counter()
