@@ -161,7 +161,10 @@ def _validate(assignment: Assignment, grader: Grader, options: RunOptions) -> Va
         issues = _reference_problems(assignment, prepared)
         answers = wrong.get((problem.id, part.id), ())
         for answer in answers:
-            if not answer.caught:
+            unused = _defines_none(assignment, prepared, answer.ref)
+            if unused:
+                issues.append(unused)
+            elif not answer.caught:
                 issues.append(f"wrong answer {answer.ref} earns full points "
                               f"({answer.score:g}/{part.points:g}): the cases cannot tell it "
                               f"from the reference")
@@ -176,6 +179,19 @@ def _validate(assignment: Assignment, grader: Grader, options: RunOptions) -> Va
             tuple(o.name for o in part.oracles), tuple(answers), tuple(issues), tuple(notes)))
     self_grade, problems = _grade_solution(assignment, grader)
     return ValidationReport(tuple(checks), self_grade, problems)
+
+
+def _defines_none(assignment: Assignment, prepared: PreparedPart, ref: str) -> str:
+    """Why a known-wrong module of a call sequence or scenario tests nothing ("" if it
+    defines one of the names the part calls)."""
+    if not prepared.part.by_module:
+        return ""
+    names = _names(prepared)
+    module = _modules.load_module(_module_path(ref, assignment.wrong_dir))
+    if any(hasattr(module, name) for name in names):
+        return ""
+    return (f"wrong answer {ref} defines none of the names the part calls "
+            f"({', '.join(names)}), so it is the reference")
 
 
 def _solution_module(assignment: Assignment) -> Path | None:

@@ -128,6 +128,8 @@ def compute_expected(
                                             f"'{index}.{'.'.join(keys)}': the reference's "
                                             f"output {index} on case {case.id}: {missing}")
                 output = Output(part.picked(output.values), output.arity)
+            except SpecError:
+                raise
             except ReferenceFailed as exc:
                 raise SpecError(file, f"{part.key}.reference",
                                 f"{ref} failed on case {case.id}: {exc}") from None
@@ -146,6 +148,10 @@ def compute_expected(
     if out and part.compare is not None and (arity is None or max(part.compare) >= arity):
         raise SpecError(file, f"{part.key}.compare",
                         f"selects outputs {list(part.compare)}, but the reference returns "
+                        f"{_shape_word(arity)}")
+    if out and part.outputs is not None and len(part.outputs) != (arity or 1):
+        raise SpecError(file, f"{part.key}.outputs",
+                        f"names {len(part.outputs)} output(s), but the reference returns "
                         f"{_shape_word(arity)}")
     return out
 

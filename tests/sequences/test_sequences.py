@@ -22,6 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 from grader.bundles.export import export_bundle
+from grader.errors import SpecError
 from grader.cli import main
 from grader.grading import GradeOptions, Grader
 from grader.intake.submissions import one_submission
@@ -208,3 +209,138 @@ def test_a_scenario_may_return_a_remote_tuple_as_several_outputs(tmp_path: Path)
     with Grader(load_assignment(root), GradeOptions(run=RunOptions(timeout=5))) as g:
         got = parts(g.grade(one_submission(STUDENTS / "object_cache", "layers.py")))
     assert got == {"forward": (1.0, "")}
+
+
+def small_assignment(root: Path, part: str, scenarios: str = "", wrong: str = "") -> Path:
+    """An assignment of one part on the layers reference, with ``part`` as its YAML."""
+    (root / "reference").mkdir(parents=True)
+    (root / "assignment.yaml").write_text(
+        "name: t\nmodule: layers\nseed: 3\nproblems: [q1]\n", encoding="utf-8")
+    (root / "q1.yaml").write_text(
+        "id: q1\ntitle: one part\npoints: 1\nparts:\n" + textwrap.indent(
+            textwrap.dedent(part), "  "), encoding="utf-8")
+    (root / "reference" / "layers.py").write_text(
+        (ASSIGNMENT / "reference" / "layers.py").read_text(encoding="utf-8") + textwrap.dedent(
+            """
+
+            def configure(config):
+                config["steps"] = config.get("steps", 0) + 1
+                return None
+            """), encoding="utf-8")
+    if scenarios:
+        (root / "reference" / "scenarios.py").write_text(textwrap.dedent(scenarios),
+                                                        encoding="utf-8")
+    if wrong:
+        (root / "wrong").mkdir()
+        (root / "wrong" / "mistake.py").write_text(textwrap.dedent(wrong), encoding="utf-8")
+    return root
+
+
+def grade_one(root: Path, source: str = RIGHT) -> dict[str, tuple[float, str]]:
+    folder = root.parent / "student"
+    folder.mkdir(exist_ok=True)
+    (folder / "layers.py").write_text(source + textwrap.dedent("""
+
+        def configure(config):
+            config["steps"] = config.get("steps", 0) + 1
+        """), encoding="utf-8")
+    with Grader(load_assignment(root), GradeOptions(run=RunOptions(timeout=5))) as g:
+        return parts(g.grade(one_submission(folder, "layers.py")))
+
+
+def test_literals_dict_methods_and_none_in_a_call_sequence(tmp_path: Path) -> None:
+    root = small_assignment(tmp_path / "hw", """\
+        - id: configured
+          points: 1
+          reference: layers
+          steps:
+            - call: config.update              # a dict's method, through its path
+              args: [{literal: {lr: 0.5}}]
+            - call: configure
+              args: [config]
+              as: nothing                      # None, compared as a value
+            - call: affine_forward
+              args: [x, {literal: [[1.0], [2.0]]}, {literal: 0.0}]
+              as: [out, cache]
+          returns: [config, nothing, out]
+          cases:
+            - public: true
+              count: 2
+              dims: {N: [1, 3]}
+              args: {config: {literal: {}}, x: {normal: [N, 2]}}
+        """)
+    assert grade_one(root) == {"configured": (1.0, "")}
+
+
+def test_a_scenario_assigns_into_the_students_objects(tmp_path: Path) -> None:
+    root = small_assignment(tmp_path / "hw", """\
+        - id: net
+          points: 1
+          reference: layers
+          scenario: scenarios:set_and_score
+          outputs: [loss, grads]
+          cases:
+            - public: true
+              dims: {N: [3, 5], D: [2, 3], H: [2, 4], C: [3, 3]}
+              args:
+                X: {normal: [N, D]}
+                y: {integers: {shape: [N], low: 0, high: 2}}
+                W1: {normal: [D, H]}
+                W2: {normal: [H, C]}
+        """, scenarios="""\
+        import numpy as np
+
+
+        def set_and_score(student, X, y, W1, W2):
+            net = student.TwoLayerNet(X.shape[1], W1.shape[1], W2.shape[1], reg=0.1)
+            net.params = {"W1": W1, "b1": np.zeros(W1.shape[1]), "W2": W2,
+                          "b2": np.zeros(W2.shape[1])}
+            net.params["W2"] = 2 * W2          # an item of a dict held by the student
+            net.reg = 0.2                       # an attribute
+            return net.loss(X, y)               # a handle to a tuple: two outputs
+        """)
+    assert grade_one(root) == {"net": (1.0, "")}
+
+
+def test_outputs_that_do_not_match_the_reference_are_a_spec_error(tmp_path: Path) -> None:
+    root = small_assignment(tmp_path / "hw", """\
+        - id: net
+          points: 1
+          reference: layers
+          scenario: scenarios:forward
+          outputs: [out, cache, extra]
+          cases:
+            - public: true
+              args: {x: {normal: [2, 2]}, w: {normal: [2, 2]}, b: {normal: [2]}}
+        """, scenarios="""\
+        def forward(student, x, w, b):
+            out, cache = student.affine_forward(x, w, b)
+            return out, x
+        """)
+    with pytest.raises(SpecError, match=r"parts\[0\]\.outputs: names 3 output\(s\), but the "
+                                        r"reference returns a tuple of 2"):
+        Grader(load_assignment(root))
+
+
+def test_validate_says_when_a_wrong_module_defines_nothing_the_part_calls(
+        tmp_path: Path) -> None:
+    root = small_assignment(tmp_path / "hw", """\
+        - id: affine
+          points: 1
+          reference: layers
+          steps:
+            - call: affine_forward
+              args: [x, w, b]
+              as: [out, cache]
+          returns: [out]
+          wrong: [mistake]
+          cases:
+            - public: true
+              args: {x: {normal: [2, 2]}, w: {normal: [2, 2]}, b: {normal: [2]}}
+        """, wrong="""\
+        def sgd(w, dw):
+            return w
+        """)
+    report = validate(load_assignment(root), RunOptions(timeout=5))
+    assert "wrong answer mistake defines none of the names the part calls (affine_forward)" \
+        in report.parts[0].problems[0]
