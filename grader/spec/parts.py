@@ -10,7 +10,7 @@ from grader.judge.properties import PropertyCheck
 from grader.spec._common import Context, read_settings, read_tolerance
 from grader.spec.groups import load_group
 from grader.spec.model import ORACLE_KINDS, CaseGroup, OracleSpec, Part, Step, Tolerance
-from grader.spec.steps import load_module_refs, load_steps
+from grader.spec.steps import load_module_refs, load_steps, shown_call
 
 _PART_KEYS = ("id", "compare", "outputs", "tolerance", "timeout", "scoring", "warnings",
               "checks", "oracles", "wrong")
@@ -63,7 +63,7 @@ def load_part(node: Node, problem_id: str, ctx: Context) -> Part:
     if sequence:
         steps, returns = load_steps(node, groups, references)
     function = node.child("function").string() if node.has("function") else \
-        next(s.call for s in reversed(steps) if s.call is not None) if sequence else \
+        shown_call(steps, returns) if sequence else \
         node.child("scenario").string().partition(":")[2]
     if not (function.replace(".", "_") if sequence else function).isidentifier():
         node.child("function").fail(f"expected a Python function name, got {function!r}")

@@ -15,6 +15,7 @@ from types import ModuleType
 from grader import _modules
 from grader._schema import Node
 from grader.cases.generators import MAX_DEPTH
+from grader.sandbox.child import steps as child_steps
 from grader.spec.model import Argument, CaseGroup, Step
 
 _PATH = re.compile(r"[A-Za-z_]\w*(\.\w+)*\Z")
@@ -86,6 +87,15 @@ def load_steps(node: Node, groups: Sequence[CaseGroup], modules: Sequence[Module
         _check_root(rnode.child(i) if isinstance(rnode.value, list) else rnode, path, given,
                     bound, modules)
     return tuple(steps), returns
+
+
+def shown_call(steps: Sequence[Step], returns: Sequence[str]) -> str:
+    """The call a part with steps is shown by where ``function:`` does not say: the one that
+    made its first returned value, else its last call."""
+    program = {"steps": [s.program() for s in steps], "returns": list(returns)}
+    number = child_steps.origins(program)[0]
+    made = steps[number - 1].call if number else None
+    return made or next(s.call for s in reversed(steps) if s.call is not None)
 
 
 def _load_step(node: Node) -> Step:

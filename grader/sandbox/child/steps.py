@@ -71,21 +71,26 @@ def _target(step: Mapping[str, Any]) -> str:
 def return_labels(program: Mapping[str, Any]) -> list[str]:
     """A label per returned path: the step that last used its first name, and the path
     ("step 2 (model.loss) grads"); a case argument no step used is "argument x"."""
-    last: dict[str, str] = {}
+    labels = []
+    for path, number in zip(program["returns"], origins(program), strict=True):
+        labels.append(f"{step_label(number, program['steps'][number - 1])} {path}"
+                      if number else f"argument {path}")
+    return labels
+
+
+def origins(program: Mapping[str, Any]) -> list[int]:
+    """For each returned path, the number of the last step that used or bound its first
+    name (0 when no step did)."""
+    last: dict[str, int] = {}
     for number, step in enumerate(program["steps"], 1):
-        label = step_label(number, step)
         used = [p for p in (_target(step), *step.get("args", ()),
                             *step.get("kwargs", {}).values(), step.get("value"))
                 if isinstance(p, str)]
         bound = step.get("as")
         for name in [*(p.split(".")[0] for p in used),
                      *([bound] if isinstance(bound, str) else bound or [])]:
-            last[name] = label
-    labels = []
-    for path in program["returns"]:
-        origin = last.get(path.split(".")[0])
-        labels.append(f"{origin} {path}" if origin else f"argument {path}")
-    return labels
+            last[name] = number
+    return [last.get(path.split(".")[0], 0) for path in program["returns"]]
 
 
 def called_names(program: Mapping[str, Any], given: set[str]) -> list[str]:
