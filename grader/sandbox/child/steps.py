@@ -32,9 +32,10 @@ Standard library only, like the rest of :mod:`grader.sandbox.child`.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 
@@ -156,56 +157,46 @@ def run(program: Mapping[str, Any], module: Any, given: Mapping[str, Any],
     seconds: list[float] = []
     for number, step in enumerate(program["steps"], 1):
         label = step_label(number, step)
-        if "set" in step:
-            try:
-                _assign(step["set"], argument(step["value"], scope, module), scope, module)
-            except PathError as exc:
-                raise StepFailed(label, reason=str(exc)) from None
-            except BaseException as exc:  # a student's __setattr__ or property
-                raise StepFailed(label, exc) from None
+        if "call" not in step:
+            with _failing(label):  # (a student's __setattr__, __deepcopy__ or property)
+                if "set" in step:
+                    _assign(step["set"], argument(step["value"], scope, module), scope,
+                            module)
+                else:
+                    _bind(scope, step["as"], copy.deepcopy(lookup(step["get"], scope, module)),
+                          label)
             seconds.append(0.0)
             continue
-        if "get" in step:
-            try:
-                _bind(scope, step.get("as"), copy.deepcopy(lookup(step["get"], scope, module)),
-                      label)
-            except StepFailed:
-                raise
-            except PathError as exc:
-                raise StepFailed(label, reason=str(exc)) from None
-            except BaseException as exc:  # a student's __deepcopy__ or property
-                raise StepFailed(label, exc) from None
-            seconds.append(0.0)
-            continue
-        try:
+        with _failing(label):  # (a student's property or __getattr__ that raised)
             function = lookup(step["call"], scope, module)
             args = [argument(p, scope, module) for p in step.get("args", ())]
             kwargs = {k: argument(p, scope, module) for k, p in step.get("kwargs", {}).items()}
-        except PathError as exc:
-            raise StepFailed(label, reason=str(exc)) from None
-        except BaseException as exc:  # a student's property or __getattr__ that raised
-            raise StepFailed(label, exc) from None
         start = clock()
         try:
             result = function(*args, **kwargs)
         except BaseException as exc:
             raise StepFailed(label, exc, seconds=clock() - start) from None
         seconds.append(clock() - start)
-        try:
+        with _failing(label):  # (a result whose __len__ or __iter__ raised)
             _bind(scope, step.get("as"), result, label)
-        except StepFailed:
-            raise
-        except BaseException as exc:  # a result whose __len__ or __iter__ raised
-            raise StepFailed(label, exc) from None
     returned = []
     for path, label in zip(program["returns"], return_labels(program), strict=True):
-        try:
+        with _failing(label):
             returned.append(lookup(path, scope, module))
-        except PathError as exc:
-            raise StepFailed(label, reason=str(exc)) from None
-        except BaseException as exc:
-            raise StepFailed(label, exc) from None
     return returned, seconds
+
+
+@contextlib.contextmanager
+def _failing(label: str) -> Iterator[None]:
+    """Whatever goes wrong inside is a :class:`StepFailed` of the step ``label``."""
+    try:
+        yield
+    except StepFailed:
+        raise
+    except PathError as exc:
+        raise StepFailed(label, reason=str(exc)) from None
+    except BaseException as exc:
+        raise StepFailed(label, exc) from None
 
 
 def _assign(path: str, value: Any, scope: dict[str, Any], module: Any) -> None:
