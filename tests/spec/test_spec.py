@@ -275,6 +275,13 @@ BAD_SPECS.update({
                                     "not allowed with 'steps'"),
     "steps with a function reference": _seq_spec(
         "reference", "solution:double", "parts[0].reference", "names a module"),
+    "step args not a list": _seq_spec("steps[0].args", "x", "parts[0].steps[0].args",
+                                      "expected a list of names, paths or {literal: ...}"),
+    "step literal with an int key": _seq_spec(
+        "steps[0].args[0]", {"literal": {1: 2.0}}, "parts[0].steps[0].args[0].literal",
+        "keys must be strings"),
+    "step argument a number": _seq_spec("steps[0].args[0]", 3, "parts[0].steps[0].args[0]",
+                                        "expected a name, a dotted path or {literal: ...}"),
     "returns without steps": BadSpec("q1.yaml", "parts[0].returns", ["d"], "q1.yaml",
                                      "parts[0].returns", "only a part with 'steps'"),
     "scenario not defined": _seq_spec(
