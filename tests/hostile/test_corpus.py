@@ -1,7 +1,8 @@
 """Every hostile submission in corpus/ is graded, and five things must hold for each.
 
-Each entry breaks exactly one part of assignment/ (add, scale, norm, pair, and chain, a call
-sequence: forward, backward, a Tally object and its add method) in one hostile way (or fails at
+Each entry breaks exactly one part of assignment/ (add, scale, norm, pair; chain, a call
+sequence: forward, backward, a Tally object and its add method; drive, a scenario in the
+grader's process that drives a Counter object call by call) in one hostile way (or fails at
 import). For every entry:
 
 (a) the run finishes within its bound: the import timeout, plus the part's timeout for each
@@ -33,7 +34,7 @@ import pytest
 
 from ._lab import CORPUS, SLACK, CliRun, Graded, Lab, Observation
 
-PARTS = ("add", "scale", "norm", "pair", "chain")
+PARTS = ("add", "scale", "norm", "pair", "chain", "drive")
 CATEGORIES = ("res", "crash", "forge", "steal", "fool", "import", "fs", "leak")
 
 # Why each namespace-only entry needs full isolation.
@@ -73,6 +74,9 @@ class Expect:
     confined: str = ""  # the reason at the confined level, where it differs (a behaviour
     # that is harmless under full isolation may be refused there, and then loses points)
     no_uid: str = ""  # the same, at the confined level without a uid of its own
+    bug: str = ""  # a known grader bug this entry shows: every failure of the entry names it
+    # (a substring); the test is an expected failure while it does, and fails once it passes,
+    # so that the row is updated when the bug is fixed
 
 
 EXPECTED: dict[str, Expect] = {
@@ -203,6 +207,24 @@ EXPECTED: dict[str, Expect] = {
     "forge_step_nested_deep": Expect("chain", "nested more than 16 levels deep"),
     "forge_step_tuple_lies": Expect("chain", "step 1 (forward): returned a Lying of 3"),
     "fool_patch_steps": Expect("chain", "elements mismatched"),
+    # scenarios (drive: trusted code in the grader's process calls Counter's methods, one
+    # request each, through handles): the student's process answers each request, and only
+    # fetched values cross back
+    "forge_scenario_reply_handle": Expect("drive", "malformed reply from the student process",
+                                          bug="replies out of order"),
+    "forge_scenario_reply_fetch": Expect("drive", "malformed reply from the student process",
+                                         bug="replies out of order"),
+    "forge_scenario_len_huge": Expect(
+        "drive", "Counter().bounds(): not a sequence that can be unpacked"),
+    "crash_scenario_len_raises": Expect("drive", "len(Counter().bounds()): LookupError",
+                                        cli="check"),
+    "res_scenario_sleep": Expect("drive", "timed out after 1s", hangs=1),
+    "crash_scenario_setattr_raises": Expect(
+        "drive", "setting Counter().step: AttributeError: step is read-only"),
+    "crash_scenario_setattr_exit": Expect("drive", "exited with code 0 while running"),
+    "crash_scenario_del_exit": Expect("drive", "exited with code 0 while running"),
+    "forge_scenario_getattr_fabricates": Expect("drive", "not a numeric array"),
+    "fool_patch_held": Expect("drive", "elements mismatched"),
 }
 
 ENTRIES = sorted(p.name for p in CORPUS.iterdir() if (p / "hw.py").is_file())
@@ -251,6 +273,10 @@ def test_hostile_submission(lab: Lab, name: str) -> None:
     if graded is not None:
         failures += check_parts(expect, graded)
     failures += check_left_nothing(observed)
+    if expect.bug:
+        if failures and all(expect.bug in failure for failure in failures):
+            pytest.xfail(f"known grader bug: {expect.bug}")
+        assert failures, f"{name}: the known bug ({expect.bug!r}) no longer shows: drop bug="
     assert not failures, f"{name}:\n  " + "\n  ".join(failures)
 
 

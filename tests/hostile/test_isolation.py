@@ -71,7 +71,7 @@ def norm(x):
     # (Not there at all under full isolation; refused by Landlock at the confined level.)
     refused = "FileNotFoundError" if lab.level == "full" else "PermissionError"
     assert scores(graded) == {"add": 0, "scale": 0, "norm": 0, "pair": 2,
-                              "chain": 2}, graded.parts
+                              "chain": 2, "drive": 2}, graded.parts
     assert refused in graded.parts["add"].message
     assert "No module named 'solution'" in graded.parts["scale"].message
     assert refused in graded.parts["norm"].message
@@ -88,7 +88,7 @@ def test_sandbox_strict_grades_here(lab: Lab, tmp_path: Path) -> None:
     assert cli.returncode == 0, cli.stderr
     assert "warning" not in cli.stderr
     graded = cli.submissions["honest"]
-    assert graded.score == graded.max_score == 10, graded.parts
+    assert graded.score == graded.max_score == 12, graded.parts
     assert leftovers(observed) == []
 
 
@@ -118,7 +118,7 @@ def scale(x, c):
     graded: Graded = observed.graded
     assert graded.level == "off"
     assert scores(graded) == {"add": 0, "scale": 2, "norm": 2, "pair": 2,
-                              "chain": 2}, graded.parts
+                              "chain": 2, "drive": 2}, graded.parts
     assert "killed by signal SIGSEGV while running add()" in graded.parts["add"].message
     assert leftovers(observed) == []
 
@@ -164,11 +164,11 @@ def test_hostile_submission_does_not_affect_its_neighbour(lab: Lab, tmp_path: Pa
     assert cli.returncode == 0, cli.stderr
     hostile, honest = cli.submissions["a_hostile"], cli.submissions["b_honest"]
     assert scores(hostile) == {"add": 0, "scale": 0, "norm": 0, "pair": 2,
-                               "chain": 2}, hostile.parts
+                               "chain": 2, "drive": 2}, hostile.parts
     assert "timed out after 1s" in hostile.parts["add"].message
     assert "MemoryError" in hostile.parts["scale"].message
     assert "timed out after 1s" in hostile.parts["norm"].message
-    assert honest.score == honest.max_score == 10, honest.parts
+    assert honest.score == honest.max_score == 12, honest.parts
     # The honest submission ran as fast as one graded alone (the lab's first run).
     assert honest.seconds <= 3 * lab.baseline + 1.0, (honest.seconds, lab.baseline)
     bound = lab.import_timeout + lab.timeouts["add"] + lab.timeouts["norm"] + SLACK
@@ -227,7 +227,7 @@ def test_a_student_reaches_neither_the_zygote_nor_the_graders_keyring(lab: Lab,
     cli: CliRun = observed.graded
     assert cli.returncode == 0, cli.stderr
     reaching, honest = cli.submissions["a_reaching"], cli.submissions["b_honest"]
-    assert reaching.score == honest.score == honest.max_score == 10, (reaching.parts,
+    assert reaching.score == honest.score == honest.max_score == 12, (reaching.parts,
                                                                       honest.parts)
     visible = reaching.output.split("visible ")[1].split(" keyring")[0]
     assert visible == "[1]", reaching.output  # the reaper, and nothing of the grader

@@ -164,7 +164,7 @@ def _hog(*args):
     _time.sleep(30)
 
 
-add = scale = norm = pair = forward = _hog
+add = scale = norm = pair = forward = Counter = _hog
 """
 
 # Correct, but each call needs some CPU: 100 ms of it, well within a second of its own.
