@@ -22,7 +22,7 @@ import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from grader import values
 from grader.cases.build import Case
@@ -130,13 +130,21 @@ def fetch(value: Any) -> Any:
     return value
 
 
+class Channel(Protocol):
+    """The requests and replies of one student process (the runner's child)."""
+
+    def send(self, data: bytes, frames: int, deadline: float) -> int: ...
+
+    def reply(self, deadline: float, request: int, case: int | None = None
+              ) -> tuple[dict[str, Any], list[bytes]]: ...
+
+
 class Session:
     """One case of a scenario: the requests to one student process, within one deadline."""
 
-    def __init__(self, write_fd: int, reader: wire.FrameReader, timeout: float,
-                 max_bytes: int, public_dir: Path) -> None:
-        self.write_fd = write_fd
-        self.reader = reader
+    def __init__(self, channel: Channel, timeout: float, max_bytes: int,
+                 public_dir: Path) -> None:
+        self.channel = channel
         self.timeout = timeout
         self.deadline = time.monotonic() + timeout
         self.max_bytes = max_bytes
@@ -147,8 +155,11 @@ class Session:
 
     def request(self, header: dict[str, Any], blobs: list[bytes] | None = None
                 ) -> tuple[dict[str, Any], list[bytes]]:
-        wire.write_all(self.write_fd, wire.encode_frame(header, blobs), self.deadline)
-        return self.reader.read(self.deadline)
+        """Send one request and read its reply; what it does is named in ``label`` (or
+        ``op``), kept in :attr:`last` for a message if the process dies meanwhile."""
+        self.last = str(header.get("label") or header["op"])
+        number = self.channel.send(wire.encode_frame(header, blobs), 1, self.deadline)
+        return self.channel.reply(self.deadline, number)
 
     def _encode(self, value: Any, blobs: list[bytes]) -> dict[str, Any]:
         def handle(item: Any) -> dict[str, Any] | None:
@@ -161,7 +172,7 @@ class Session:
 
     def invoke(self, remote: Remote, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Remote:
         self.calls += 1
-        label = self.last = f"call {self.calls} ({remote._name})"
+        label = f"call {self.calls} ({remote._name})"
         blobs: list[bytes] = []
         header = {"op": "invoke", "target": remote._target, "label": label,
                   "args": [self._encode(a, blobs) for a in args],
@@ -204,7 +215,8 @@ class Session:
         them is returned)."""
         labels = labels or [r._name for r in remotes]
         reply, blobs = self.request({"op": "fetch", "targets": [r._target for r in remotes],
-                                     "labels": labels, "result": result})
+                                     "labels": labels, "result": result,
+                                     "label": f"fetching {', '.join(labels)}"})
         described = reply.get("outputs")
         arity = reply.get("arity")
         count = len(remotes) if not result else arity if type(arity) is int else 1
@@ -277,7 +289,7 @@ def play(scenario: Callable[..., Any], session: Session, case: Case) -> CallOutc
     else:
         outcome = CallOutcome(Status.OK, outputs=outputs)
     seconds = sum(session.seconds) if session.seconds else time.monotonic() - start
-    session.request({"op": "forget"})
+    session.request({"op": "forget", "label": "dropping the case's objects"})
     return CallOutcome(outcome.status, outcome.message, outcome.file, outcome.line,
                        outcome.outputs, outcome.warnings, min(seconds, session.timeout),
                        tuple(session.seconds))

@@ -103,14 +103,45 @@ class _Child:
         self.notify_fd = notify_r
         self.reader = wire.FrameReader(from_child_r, options.max_output_bytes,
                                        drain_fd=out_r, drain=output.feed, notify_fd=notify_r)
+        self.sent = 0  # requests written so far; the worker numbers its replies the same way
 
     def request(self, headers: list[dict[str, Any]], timeout: float
                 ) -> tuple[dict[str, Any], list[bytes]]:
         """Send requests (without blobs) and read the answer to the first."""
         deadline = time.monotonic() + timeout
-        wire.write_all(self.write_fd, b"".join(wire.encode_frame(h) for h in headers),
-                       deadline)
-        return self.reader.read(deadline)
+        first = self.send(b"".join(wire.encode_frame(h) for h in headers), len(headers),
+                          deadline) - len(headers) + 1
+        return self.reply(deadline, first)
+
+    def send(self, data: bytes, frames: int, deadline: float) -> int:
+        """Write ``frames`` requests (``data``, encoded); the number of the last of them."""
+        wire.write_all(self.write_fd, data, deadline)
+        self.sent += frames
+        return self.sent
+
+    def reply(self, deadline: float, request: int, case: int | None = None
+              ) -> tuple[dict[str, Any], list[bytes]]:
+        """The reply to request number ``request`` (for a batch, to its call ``case``).
+
+        The worker tags each reply with both. A frame that claims an earlier request or call
+        (one the student's code wrote on the reply pipe, or the true reply that such a
+        forgery displaced) is skipped, so that it costs nothing it was not written for; one
+        that claims a later one is a broken protocol, charged to the call being read."""
+        want = (request, case if case is not None else -1)
+        while True:
+            header, blobs = self.reader.read(deadline)
+            got = (header.get("rid"), header.get("case", -1) if case is not None else -1)
+            if type(got[0]) is not int or type(got[1]) is not int:
+                raise wire.WireError("malformed reply")
+            if got == want:
+                return header, blobs
+            if got > want:
+                raise wire.WireError("replies out of order")
+
+    def idle(self) -> bool:
+        """Whether no reply is waiting to be read (the worker has answered what it was
+        asked, and nothing more)."""
+        return self.reader.idle()
 
     def exit_description(self) -> str:
         return describe_status(self.proc.wait(timeout=1.0), self.proc.out_of_memory)
@@ -245,7 +276,7 @@ class SubmissionRun:
             return
         name = self.display_name
         try:
-            reply, _ = child.reader.read(time.monotonic() + self.import_timeout)
+            reply, _ = child.reply(time.monotonic() + self.import_timeout, child.sent)
         except wire.Timeout:
             child.kill()
             self.import_failure = CallOutcome(
@@ -316,8 +347,8 @@ class SubmissionRun:
         failure: CallOutcome
         try:
             try:
-                wire.write_all(child.write_fd, schedule.frame(runnable),
-                               start + plans[runnable[0].plan].timeout)
+                request = child.send(schedule.frame(runnable), 1,
+                                     start + plans[runnable[0].plan].timeout)
                 if last:
                     child.end_requests()
             finally:
@@ -325,13 +356,13 @@ class SubmissionRun:
                     sent()
             for position, item in enumerate(runnable):
                 plan = plans[item.plan]
-                reply, reply_blobs = child.reader.read(time.monotonic() + plan.timeout)
+                reply, reply_blobs = child.reply(time.monotonic() + plan.timeout, request,
+                                                 position)
                 measured, start = time.monotonic() - start, time.monotonic()
-                if reply.get("case") != position:
-                    raise wire.WireError("replies out of order")
                 record(item, reply_outcome(reply, reply_blobs, plan,
                                            self.options.max_output_bytes, measured))
                 done += 1
+            self._settle()
             return [], None, None
         except wire.WireError as exc:
             failure = self._lost(child, exc, plans[runnable[done].plan], start)
@@ -352,14 +383,24 @@ class SubmissionRun:
         assert plan.scenario is not None
         self.hidden_sent = self.hidden_sent or not case.public
         start = time.monotonic()
-        session = Session(child.write_fd, child.reader, plan.timeout,
-                          self.options.max_output_bytes, schedule.public_dir)
+        session = Session(child, plan.timeout, self.options.max_output_bytes,
+                          schedule.public_dir)
         try:
             outcome = play(plan.scenario, session, case)
         except wire.WireError as exc:
             outcome = self._lost(child, exc, plan, start, session.last or None)
+        else:
+            self._settle()
         record(item, outcome)
         return outcome.status if outcome.status in (Status.TIMEOUT, Status.CRASH) else None
+
+    def _settle(self) -> None:
+        """Every answer asked for has been read: anything more waiting on the reply pipe was
+        written by the student's code (a forged reply, or the true one a forgery displaced)
+        and would be read as an answer to a later request, perhaps another part's. Such a
+        process is replaced (the next request starts a fresh one); it costs no case."""
+        if self.child is not None and not self.child.idle():
+            self._stop_child()
 
     def _lost(self, child: _Child, exc: wire.WireError, plan: CallPlan, start: float,
               running: str | None = None) -> CallOutcome:
@@ -458,7 +499,7 @@ def run_submission(module: Path, schedule: Schedule, import_timeout: float,
                 elif status is Status.CRASH:  # a fresh process, unless it is the second crash
                     crashes[stopped.plan] += 1
                     if crashes[stopped.plan] >= 2:
-                        skipped[stopped.plan] = (f"not run: {plans[stopped.plan].function}() "
+                        skipped[stopped.plan] = (f"not run: {plans[stopped.plan].running} "
                                                  "crashed the process twice")
     finally:
         output = run.close()

@@ -45,7 +45,10 @@ class CallPlan:
 
     @property
     def running(self) -> str:
-        """What runs, for a message about a crash: ``f()``, or a call sequence's calls."""
+        """What runs, for a message about a crash: ``f()``, a call sequence's calls, or a
+        scenario."""
+        if self.scenario is not None:
+            return f"the scenario {self.function}"
         if self.program is None:
             return f"{self.function}()"
         return "the steps (" + ", ".join(s["call"] for s in self.program["steps"]

@@ -319,6 +319,12 @@ class FrameReader:
         self._header: dict[str, Any] | None = None  # of the frame being received
         self._need = 0  # bytes the frame being received needs, once its header is in
 
+    def idle(self) -> bool:
+        """Whether nothing is waiting to be read: no byte in the buffer or the pipe."""
+        if len(self._buf) > self._pos or self._header is not None:
+            return False
+        return not select.select([self.fd], [], [], 0)[0]
+
     def drain_now(self) -> None:
         """Read whatever output is waiting, without blocking."""
         if self.drain_fd is None:

@@ -74,9 +74,6 @@ class Expect:
     confined: str = ""  # the reason at the confined level, where it differs (a behaviour
     # that is harmless under full isolation may be refused there, and then loses points)
     no_uid: str = ""  # the same, at the confined level without a uid of its own
-    bug: str = ""  # a known grader bug this entry shows: every failure of the entry names it
-    # (a substring); the test is an expected failure while it does, and fails once it passes,
-    # so that the row is updated when the bug is fixed
 
 
 EXPECTED: dict[str, Expect] = {
@@ -199,7 +196,8 @@ EXPECTED: dict[str, Expect] = {
     # objects stay in the student's process; only the returned values cross back
     "leak_cache_fd_thread": Expect("chain", score="full"),
     "leak_constructor_forks": Expect("chain", score="full"),
-    "crash_cache_del_exit": Expect("chain", "exited with code 0"),
+    "crash_cache_del_exit": Expect(
+        "chain", "exited with code 0 while running the steps (forward, backward, Tally, t.add)"),
     "crash_step_deep_raise": Expect("chain", "step 4 (t.add)", cli="check"),
     "res_step_sleep": Expect("chain", "timed out after 1s", hangs=1),
     "forge_getattr_fabricates": Expect("chain", "not a numeric array"),
@@ -210,10 +208,10 @@ EXPECTED: dict[str, Expect] = {
     # scenarios (drive: trusted code in the grader's process calls Counter's methods, one
     # request each, through handles): the student's process answers each request, and only
     # fetched values cross back
-    "forge_scenario_reply_handle": Expect("drive", "malformed reply from the student process",
-                                          bug="replies out of order"),
-    "forge_scenario_reply_fetch": Expect("drive", "malformed reply from the student process",
-                                         bug="replies out of order"),
+    "forge_scenario_reply_handle": Expect("drive", "invalid reply from the process"),
+    "forge_scenario_reply_fetch": Expect("drive", "invalid reply from the process"),
+    "forge_scenario_reply_rids": Expect("drive", "malformed reply from the student process",
+                                        or_reason="invalid reply from the process"),
     "forge_scenario_len_huge": Expect(
         "drive", "Counter().bounds(): not a sequence that can be unpacked"),
     "crash_scenario_len_raises": Expect("drive", "len(Counter().bounds()): LookupError",
@@ -221,8 +219,10 @@ EXPECTED: dict[str, Expect] = {
     "res_scenario_sleep": Expect("drive", "timed out after 1s", hangs=1),
     "crash_scenario_setattr_raises": Expect(
         "drive", "setting Counter().step: AttributeError: step is read-only"),
-    "crash_scenario_setattr_exit": Expect("drive", "exited with code 0 while running"),
-    "crash_scenario_del_exit": Expect("drive", "exited with code 0 while running"),
+    "crash_scenario_setattr_exit": Expect(
+        "drive", "exited with code 0 while running setting Counter().step"),
+    "crash_scenario_del_exit": Expect(
+        "drive", "exited with code 0 while running dropping the case's objects"),
     "forge_scenario_getattr_fabricates": Expect("drive", "not a numeric array"),
     "fool_patch_held": Expect("drive", "elements mismatched"),
 }
@@ -273,10 +273,6 @@ def test_hostile_submission(lab: Lab, name: str) -> None:
     if graded is not None:
         failures += check_parts(expect, graded)
     failures += check_left_nothing(observed)
-    if expect.bug:
-        if failures and all(expect.bug in failure for failure in failures):
-            pytest.xfail(f"known grader bug: {expect.bug}")
-        assert failures, f"{name}: the known bug ({expect.bug!r}) no longer shows: drop bug="
     assert not failures, f"{name}:\n  " + "\n  ".join(failures)
 
 

@@ -89,12 +89,14 @@ class Worker:
         self.builders: dict[str, ModuleType] = {}
         self.max_bytes = 1 << 28
         self.held = held.Held()  # a scenario's objects (grader.sandbox.child.held)
+        self.requests = 0  # requests read so far: each reply names the one it answers
 
     # --- replies ------------------------------------------------------------------------
 
     def send(self, header: dict[str, Any], blobs: list[bytes] | None = None) -> None:
-        """Write one reply; wake the grader if it has not been woken for a while."""
-        data = memoryview(wire.encode_frame(header, blobs))
+        """Write one reply, tagged with the number of the request it answers; wake the
+        grader if it has not been woken for a while."""
+        data = memoryview(wire.encode_frame({**header, "rid": self.requests}, blobs))
         if self._waiting + len(data) > NOTIFY_BYTES:
             self.notify()
         self._waiting += len(data)
@@ -398,6 +400,7 @@ def main(argv: list[str]) -> int:
             frame = wire.read_frame_blocking(stream)
             if frame is None:
                 return 0
+            worker.requests += 1
             header, blobs = frame
             if header["op"] == "sandbox":
                 if not _setup(worker, header):
