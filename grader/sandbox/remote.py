@@ -22,13 +22,14 @@ import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from grader import values
 from grader.cases.build import Case
 from grader.cases.generators import copy_value
 from grader.outcomes import CallOutcome, Status, clean_text
 from grader.sandbox import wire
+from grader.sandbox.process import StudentProcess
 from grader.sandbox.replies import decode_output, error_fields
 from grader.sandbox.schedule import encode_value
 
@@ -130,19 +131,10 @@ def fetch(value: Any) -> Any:
     return value
 
 
-class Channel(Protocol):
-    """The requests and replies of one student process (the runner's child)."""
-
-    def send(self, data: bytes, frames: int, deadline: float) -> int: ...
-
-    def reply(self, deadline: float, request: int, case: int | None = None
-              ) -> tuple[dict[str, Any], list[bytes]]: ...
-
-
 class Session:
     """One case of a scenario: the requests to one student process, within one deadline."""
 
-    def __init__(self, channel: Channel, timeout: float, max_bytes: int,
+    def __init__(self, channel: StudentProcess, timeout: float, max_bytes: int,
                  public_dir: Path) -> None:
         self.channel = channel
         self.timeout = timeout

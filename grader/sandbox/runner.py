@@ -9,7 +9,6 @@ what the student did.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 import tempfile
@@ -17,20 +16,14 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from grader.cases.build import Case
 from grader.outcomes import CallOutcome, Status, clean_text
 from grader.sandbox import wire
 from grader.sandbox.child import container
-from grader.sandbox.launch import (
-    ContainerUnavailable,
-    TrackingLauncher,
-    _Pipes,
-    describe_status,
-    worker_env,
-)
+from grader.sandbox.launch import ContainerUnavailable, TrackingLauncher
 from grader.sandbox.policy import Isolation, Limits
+from grader.sandbox.process import CapturedOutput, StudentProcess
 from grader.sandbox.remote import Session, play
 from grader.sandbox.replies import error_fields, reply_outcome
 from grader.sandbox.schedule import CallPlan, Item, Schedule
@@ -57,110 +50,6 @@ class RunRecord:
     seconds: float
 
 
-class _Output:
-    """The first ``limit`` bytes of what the student's process printed, and the total."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.data = bytearray()
-        self.total = 0
-
-    def feed(self, chunk: bytes) -> None:
-        self.total += len(chunk)
-        room = self.limit - len(self.data)
-        if room > 0:
-            self.data += chunk[:room]
-
-    def text(self) -> str:
-        text = self.data.decode("utf-8", errors="replace")
-        if self.total > len(self.data):
-            text += f"\n... [output truncated: {self.total - len(self.data)} more bytes]"
-        return text
-
-
-class _Child:
-    """One student process: its message pipes and its captured output."""
-
-    def __init__(self, cwd: str, home: str, output: _Output, options: RunOptions,
-                 launcher: TrackingLauncher, level: str) -> None:
-        to_child_r, to_child_w = os.pipe()
-        from_child_r, from_child_w = os.pipe()
-        out_r, out_w = os.pipe()
-        notify_r, notify_w = os.pipe()
-        try:
-            self.proc = launcher.start(_Pipes(to_child_r, from_child_w, out_w, notify_w),
-                                       cwd, worker_env(home), options.slot, level)
-        except BaseException:
-            for fd in (to_child_w, from_child_r, out_r, notify_r):
-                os.close(fd)
-            raise
-        finally:
-            for fd in (to_child_r, from_child_w, out_w, notify_w):
-                os.close(fd)
-        self.write_fd = to_child_w
-        os.set_blocking(self.write_fd, False)
-        self.output_fd = out_r
-        self.notify_fd = notify_r
-        self.reader = wire.FrameReader(from_child_r, options.max_output_bytes,
-                                       drain_fd=out_r, drain=output.feed, notify_fd=notify_r)
-        self.sent = 0  # requests written so far; the worker numbers its replies the same way
-
-    def request(self, headers: list[dict[str, Any]], timeout: float
-                ) -> tuple[dict[str, Any], list[bytes]]:
-        """Send requests (without blobs) and read the answer to the first."""
-        deadline = time.monotonic() + timeout
-        first = self.send(b"".join(wire.encode_frame(h) for h in headers), len(headers),
-                          deadline) - len(headers) + 1
-        return self.reply(deadline, first)
-
-    def send(self, data: bytes, frames: int, deadline: float) -> int:
-        """Write ``frames`` requests (``data``, encoded); the number of the last of them."""
-        wire.write_all(self.write_fd, data, deadline)
-        self.sent += frames
-        return self.sent
-
-    def reply(self, deadline: float, request: int, case: int | None = None
-              ) -> tuple[dict[str, Any], list[bytes]]:
-        """The reply to request number ``request`` (for a batch, to its call ``case``).
-
-        The worker tags each reply with both. A frame that claims an earlier request or call
-        (one the student's code wrote on the reply pipe, or the true reply that such a
-        forgery displaced) is skipped, so that it costs nothing it was not written for; one
-        that claims a later one is a broken protocol, charged to the call being read."""
-        want = (request, case if case is not None else -1)
-        while True:
-            header, blobs = self.reader.read(deadline)
-            got = (header.get("rid"), header.get("case", -1) if case is not None else -1)
-            if type(got[0]) is not int or type(got[1]) is not int:
-                raise wire.WireError("malformed reply")
-            if got == want:
-                return header, blobs
-            if got > want:
-                raise wire.WireError("replies out of order")
-
-    def idle(self) -> bool:
-        """Whether no reply is waiting to be read (the worker has answered what it was
-        asked, and nothing more)."""
-        return self.reader.idle()
-
-    def exit_description(self) -> str:
-        return describe_status(self.proc.wait(timeout=1.0), self.proc.out_of_memory)
-
-    def end_requests(self) -> None:
-        """Close the request pipe: the worker exits once it has answered what it has."""
-        if self.write_fd >= 0:
-            os.close(self.write_fd)
-            self.write_fd = -1
-
-    def kill(self) -> None:
-        self.proc.kill()
-        self.reader.drain_now()
-        self.end_requests()
-        for fd in (self.reader.fd, self.output_fd, self.notify_fd):
-            with contextlib.suppress(OSError):
-                os.close(fd)
-
-
 class SubmissionRun:
     """Runs the planned calls of one submission, restarting the child when it must."""
 
@@ -182,8 +71,8 @@ class SubmissionRun:
         except BaseException:
             remove_tree(self.root)
             raise
-        self.output = _Output(options.capture_bytes)
-        self.child: _Child | None = None
+        self.output = CapturedOutput(options.capture_bytes)
+        self.child: StudentProcess | None = None
         self.import_failure: CallOutcome | None = None
         self.missing: dict[str, str] = {}
         self.loaded = False  # the submission was imported once
@@ -191,7 +80,7 @@ class SubmissionRun:
 
     # --- child life -----------------------------------------------------------------------
 
-    def _spawn(self) -> _Child | None:
+    def _spawn(self) -> StudentProcess | None:
         """A worker with the isolation in force and the request to import the submission
         already sent (its answer is the next to read), or None (and import_failure) if it
         died.
@@ -212,7 +101,8 @@ class SubmissionRun:
                 cwd = home = str(self.scratch)
                 module = str(self.module)
             try:
-                child = _Child(cwd, home, self.output, self.options, self.launcher, level)
+                child = StudentProcess(cwd, home, self.output, self.launcher, level,
+                                       self.options.slot, self.options.max_output_bytes)
             except ContainerUnavailable as exc:
                 if self.isolation.fail(str(exc)):  # raises where the mode requires more
                     continue
@@ -402,7 +292,7 @@ class SubmissionRun:
         if self.child is not None and not self.child.idle():
             self._stop_child()
 
-    def _lost(self, child: _Child, exc: wire.WireError, plan: CallPlan, start: float,
+    def _lost(self, child: StudentProcess, exc: wire.WireError, plan: CallPlan, start: float,
               running: str | None = None) -> CallOutcome:
         """The outcome of a call that timed out or broke the channel; the child is stopped.
         ``running``: what was running, where the plan's own description would not say."""
