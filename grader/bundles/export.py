@@ -126,6 +126,11 @@ def _part(assignment: Assignment, problem: Problem, part: Part, folder: Path,
         # Students who check run the scenario on their own machine, so it ships; the
         # reference module it drives for the expected outputs does not.
         source = _modules.ref_path(part.scenario_ref, assignment.reference_dir)
+        if source.resolve() in _instructor_files(assignment):
+            raise UsageError(
+                f"{problem.id}/{part.id}: its scenario is in {source}, which also holds "
+                "reference code (a reference, generator, check or oracle); the bundle would "
+                "ship it to students, so move the scenario to a file of its own")
         target = folder / assignment.reference_dir.name / source.relative_to(
             assignment.reference_dir)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -151,6 +156,24 @@ def _part(assignment: Assignment, problem: Problem, part: Part, folder: Path,
         spec["checks"] = checks
     spec["cases"] = groups
     return spec
+
+
+def _instructor_files(assignment: Assignment) -> set[Path]:
+    """The files of every reference, generator, custom check and oracle: code that must not
+    reach a student bundle."""
+    objects: list[Any] = []
+    for problem in assignment.problems:
+        for part in problem.parts:
+            objects += [*part.references, *(o.function for o in part.oracles),
+                        *(c.function for c in part.checks),
+                        *(g.generator for g in part.groups)]
+    files = set()
+    for obj in objects:
+        file = getattr(obj, "__file__", None) or getattr(
+            getattr(obj, "__code__", None), "co_filename", None)
+        if file:
+            files.add(Path(file).resolve())
+    return files
 
 
 def _settings(settings: Defaults) -> dict[str, Any]:

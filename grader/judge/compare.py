@@ -201,9 +201,9 @@ def _walk(got: Any, want: Any, tol: Tolerance, label: str, path: str,
         missing = [k for k in want if k not in got]
         extra = [k for k in got if k not in want]
         if missing or extra:
-            said = [f"missing key(s) {_keys(missing)}"] if missing else []
-            said += [f"unexpected key(s) {_keys(extra)}"] if extra else []
-            failures.append(Verdict(False, f"{prefix}{'; '.join(said)}", cause="shape"))
+            parts = [f"missing key(s) {_keys(missing)}"] if missing else []
+            parts += [f"unexpected key(s) {_keys(extra)}"] if extra else []
+            failures.append(Verdict(False, f"{prefix}{'; '.join(parts)}", cause="shape"))
         for key in want:
             if key in got:
                 _walk(got[key], want[key], tol, label, f"{path}{values.key_text(key)}",

@@ -98,6 +98,8 @@ class StudentProcess:
                 return header, blobs
             if got > want:
                 raise wire.WireError("replies out of order")
+            if time.monotonic() > deadline:  # (skipped frames that keep coming)
+                raise wire.Timeout("no reply before the deadline")
 
     def idle(self) -> bool:
         """Whether no reply is waiting to be read (the worker has answered what it was

@@ -213,11 +213,14 @@ class Session:
         arity = reply.get("arity")
         count = len(remotes) if not result else arity if type(arity) is int else 1
         if reply.get("status") != "ok" or not isinstance(described, list) or \
+                len(described) != count or \
+                (result and arity is not None and type(arity) is not int) or \
                 [d.get("index") if isinstance(d, dict) else None for d in described] != \
-                list(range(count)) or (result and arity is not None and type(arity) is not int):
+                list(range(count)):
             raise RemoteFailed(self._failure(reply))
+        used: set[int] = set()
         try:
-            return [decode_output(d, blobs, self.max_bytes) for d in described]
+            return [decode_output(d, blobs, self.max_bytes, used) for d in described]
         except wire.WireError as exc:
             raise RemoteFailed(CallOutcome(Status.BAD_OUTPUT, str(exc))) from None
         except Exception as exc:  # a decoding case wire.py missed: still the student's fault

@@ -63,9 +63,10 @@ def reply_outcome(reply: dict[str, Any], blobs: list[bytes], plan: CallPlan,
         return CallOutcome(Status.BAD_OUTPUT, "malformed reply from the student process",
                            seconds=seconds)
     outputs: dict[int, Any] = {}
+    used: set[int] = set()
     for d in described:
         try:
-            outputs[d["index"]] = decode_output(d, blobs, max_bytes)
+            outputs[d["index"]] = decode_output(d, blobs, max_bytes, used)
         except wire.WireError as exc:
             return CallOutcome(Status.BAD_OUTPUT, str(exc), seconds=seconds)
         except Exception as exc:  # a decoding case wire.py missed: still the student's fault
@@ -87,12 +88,17 @@ def _step_seconds(reported: Any, plan: CallPlan) -> tuple[float, ...]:
     return tuple(float(t) for t in reported)
 
 
-def decode_output(described: dict[str, Any], blobs: list[bytes], max_bytes: int) -> Any:
+def decode_output(described: dict[str, Any], blobs: list[bytes], max_bytes: int,
+                  used: set[int]) -> Any:
     """One output of a reply: an array (``"b"``: its blob), or a structured value
-    (``"tree"``, :func:`grader.sandbox.wire.decode_tree`)."""
+    (``"tree"``, :func:`grader.sandbox.wire.decode_tree`). Each blob serves one output (or
+    one array of a tree) only: ``used`` holds those the reply's other outputs took, so that
+    a reply decodes to no more than it carries."""
     if "tree" in described:
-        return wire.decode_tree(described["tree"], blobs, max_bytes)
+        return wire.decode_tree(described["tree"], blobs, max_bytes, used)
     index = described.get("b")
-    if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(blobs):
+    if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(blobs) \
+            or index in used:
         raise wire.WireError("malformed reply from the student process")
+    used.add(index)
     return wire.decode_array(blobs[index], max_bytes)

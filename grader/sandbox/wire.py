@@ -211,21 +211,23 @@ def encode_tree(value: Any, blobs: list[bytes]) -> dict[str, Any]:
     return {"t": "a", "b": len(blobs) - 1}
 
 
-def decode_tree(node: Any, blobs: list[bytes], max_bytes: int) -> Any:
+def decode_tree(node: Any, blobs: list[bytes], max_bytes: int,
+                used: set[int] | None = None) -> Any:
     """The plain value a tree describes, every part checked: the nodes' form, at most
     :data:`MAX_TREE_DEPTH` deep and :data:`MAX_TREE_NODES` in all, string keys (unique, at
-    most :data:`MAX_TREE_TEXT` characters, as strings are), each blob used once, and the
-    arrays :func:`decode_array` accepts, ``max_bytes`` in all. :class:`WireError` says what
-    is wrong, in words for a student."""
-    return _TreeReader(blobs, max_bytes).read(node, 0)
+    most :data:`MAX_TREE_TEXT` characters, as strings are), each blob used once (``used``:
+    the blobs the reply's other outputs took, updated), and the arrays :func:`decode_array`
+    accepts, ``max_bytes`` in all. :class:`WireError` says what is wrong, in words for a
+    student."""
+    return _TreeReader(blobs, max_bytes, set() if used is None else used).read(node, 0)
 
 
 class _TreeReader:
-    def __init__(self, blobs: list[bytes], max_bytes: int) -> None:
+    def __init__(self, blobs: list[bytes], max_bytes: int, used: set[int]) -> None:
         self.blobs = blobs
         self.left = max_bytes
         self.nodes = 0
-        self.used: set[int] = set()
+        self.used = used
 
     def read(self, node: Any, depth: int) -> Any:
         self.nodes += 1
@@ -418,13 +420,16 @@ class FrameReader:
             self.drain_now()
 
     def read(self, deadline: float) -> tuple[dict[str, Any], list[bytes]]:
-        """The next frame, reading and waiting as needed; Timeout after ``deadline``."""
+        """The next frame, reading and waiting as needed; Timeout after ``deadline``, also
+        while data keeps coming (a frame that never ends)."""
         while True:
             frame = self._frame()
             if frame is not None:
                 return frame
             if not self._read_some():
                 self._wait(deadline)
+            elif time.monotonic() > deadline:
+                raise Timeout("no complete reply before the deadline")
 
 
 def write_all(fd: int, data: bytes, deadline: float) -> None:

@@ -106,8 +106,8 @@ def _load_step(node: Node) -> Step:
                   "'get' (a value to keep a copy of) or 'set' (a path to put a value at)")
     kind = kinds[0]
     path = _path(node.child(kind), node.child(kind).string())
-    args: tuple[str, ...] = ()
-    kwargs: tuple[tuple[str, str], ...] = ()
+    args: tuple[Argument, ...] = ()
+    kwargs: tuple[tuple[str, Argument], ...] = ()
     for key in ("args", "kwargs", *(("as",) if kind == "set" else ())):
         if kind != "call" and node.has(key):
             node.child(key).fail(f"not allowed with '{kind}'")
@@ -124,7 +124,7 @@ def _load_step(node: Node) -> Step:
             anode.fail("expected a list of names, paths or {literal: ...} values")
         args = tuple(_argument(a) for a in anode.elements())
     if node.has("kwargs"):
-        items = []
+        items: list[tuple[str, Argument]] = []
         for name, knode in node.child("kwargs").items():
             if not name.isidentifier():
                 knode.fail(f"expected a parameter name, got {name!r}")

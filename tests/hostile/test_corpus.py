@@ -83,6 +83,7 @@ EXPECTED: dict[str, Expect] = {
     "res_memory_growth": Expect("norm", "MemoryError"),
     "res_cpu_spin": Expect("pair", "timed out after 1s", hangs=1),
     "res_sleep_forever": Expect("add", "timed out after 1s", hangs=1),
+    "res_reply_flood": Expect("add", "timed out after 1s", hangs=1),
     "res_huge_output": Expect("scale", "timed out after 1s", hangs=1, cli="grade",
                               printed=("spam and eggs", "output truncated")),
     "res_huge_file": Expect("norm", "File too large"),

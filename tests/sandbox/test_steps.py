@@ -35,7 +35,7 @@ def test_a_path_prefers_keys_then_indices_then_attributes() -> None:
     assert steps.lookup("d.scale", scope, MODULE) == "key"
     assert steps.lookup("m.scale", scope, MODULE) == 2.0
     assert steps.lookup("config.lr", scope, MODULE) == 0.5  # a module name
-    with pytest.raises(steps.PathError, match="m.params has no key 'V'"):
+    with pytest.raises(steps.PathError, match=r"m\.params has no key 'V'"):
         steps.lookup("m.params.V", scope, MODULE)
     with pytest.raises(steps.PathError, match=r"m.params.W has no item 5 \(it holds 2\)"):
         steps.lookup("m.params.W.5", scope, MODULE)

@@ -22,8 +22,8 @@ import pytest
 from click.testing import CliRunner
 
 from grader.bundles.export import export_bundle
-from grader.errors import SpecError
 from grader.cli import main
+from grader.errors import SpecError, UsageError
 from grader.grading import GradeOptions, Grader
 from grader.intake.submissions import one_submission
 from grader.results import SubmissionResult
@@ -100,7 +100,8 @@ def test_validate_grades_known_wrong_modules_and_the_reference(grader: Any) -> N
 def test_a_step_that_raises_fails_its_case_with_the_step_and_the_line(
         grader: Any, tmp_path: Path) -> None:
     got = grade_text(grader, tmp_path / "s", with_change(
-        "    x, w, b = cache\n    dx = ", "    x, w, b = cache\n    raise KeyError('w')\n    dx = "))
+        "    x, w, b = cache\n    dx = ",
+        "    x, w, b = cache\n    raise KeyError('w')\n    dx = "))
     assert got["affine"][0] == 0
     assert "step 2 (affine_backward): KeyError: 'w' (layers.py, line 13)" in got["affine"][1]
     assert got["batchnorm"][0] == 4 and got["train_predict"][0] == 2
@@ -344,3 +345,21 @@ def test_validate_says_when_a_wrong_module_defines_nothing_the_part_calls(
     report = validate(load_assignment(root), RunOptions(timeout=5))
     assert "wrong answer mistake defines none of the names the part calls (affine_forward)" \
         in report.parts[0].problems[0]
+
+
+def test_export_refuses_a_scenario_that_lives_with_reference_code(tmp_path: Path) -> None:
+    root = small_assignment(tmp_path / "hw", """\
+        - id: forward
+          points: 1
+          reference: layers
+          scenario: layers:drive            # in the reference module itself
+          cases:
+            - public: true
+              args: {x: {normal: [2, 2]}, w: {normal: [2, 2]}, b: {normal: [2]}}
+        """)
+    with (root / "reference" / "layers.py").open("a", encoding="utf-8") as file:
+        file.write("\n\ndef drive(student, x, w, b):\n"
+                   "    return student.affine_forward(x, w, b)[0]\n")
+    with pytest.raises(UsageError, match="also holds reference code"):
+        export_bundle(load_assignment(root), tmp_path / "bundle")
+    assert not (tmp_path / "bundle").exists()

@@ -66,7 +66,7 @@ def step_label(number: int, step: Mapping[str, Any]) -> str:
 
 
 def _target(step: Mapping[str, Any]) -> str:
-    return step.get("call") or step.get("get") or step["set"]
+    return str(step.get("call") or step.get("get") or step["set"])
 
 
 def return_labels(program: Mapping[str, Any]) -> list[str]:

@@ -307,10 +307,10 @@ class Worker:
         if op == "fetch":
             # "result": the scenario returned this value itself: a tuple is several outputs,
             # as a function's result is.
-            result = found[0] if header.get("result") else tuple(found)
-            arity = len(result) if type(result) is tuple else None
+            value = found[0] if header.get("result") else tuple(found)
+            arity = len(value) if type(value) is tuple else None
             try:
-                outputs, reply_blobs = convert(result, arity, None, self.max_bytes,
+                outputs, reply_blobs = convert(value, arity, None, self.max_bytes,
                                                None if header.get("result")
                                                else header.get("labels"))
             except BadOutput as exc:
