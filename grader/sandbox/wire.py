@@ -422,14 +422,16 @@ class FrameReader:
     def read(self, deadline: float) -> tuple[dict[str, Any], list[bytes]]:
         """The next frame, reading and waiting as needed; Timeout after ``deadline``, also
         while data keeps coming (a frame that never ends)."""
+        read = False
         while True:
             frame = self._frame()
             if frame is not None:
                 return frame
-            if not self._read_some():
-                self._wait(deadline)
-            elif time.monotonic() > deadline:
+            if read and time.monotonic() > deadline:
                 raise Timeout("no complete reply before the deadline")
+            read = self._read_some()
+            if not read:
+                self._wait(deadline)
 
 
 def write_all(fd: int, data: bytes, deadline: float) -> None:
