@@ -6,7 +6,8 @@ from typing import Any
 
 from grader import _modules
 from grader._schema import Node
-from grader.cases.generators import Generator, Scope, parse_value
+from grader.cases.generators import Generator
+from grader.cases.parse import Scope, parse_value
 from grader.cases.stored import StoredCases, StoredCasesError, builder_refs, read_cases
 from grader.spec._common import Context
 from grader.spec.model import CaseGroup

@@ -10,7 +10,8 @@ import pytest
 
 from grader._schema import Node
 from grader.cases.build import build_part_cases
-from grader.cases.generators import Env, Generator, Scope, parse_value
+from grader.cases.generators import Env, Generator
+from grader.cases.parse import Scope, parse_value
 from grader.errors import SpecError
 from grader.spec import load_assignment
 
@@ -54,6 +55,39 @@ def test_integers_include_both_bounds() -> None:
 
 def test_integers_with_equal_bounds_give_that_value() -> None:
     assert set(draw({"integers": {"shape": ["N"], "low": 5, "high": 5}}).tolist()) == {5}
+
+
+def test_integer_bounds_may_be_dimension_expressions() -> None:
+    labels = draw({"integers": {"shape": [400], "low": 0, "high": "K-1"}})  # K = 4
+    assert set(labels.tolist()) == {0, 1, 2, 3}
+    assert set(draw({"integers": {"shape": [50], "low": "D", "high": "2*D"}}).tolist()) \
+        <= set(range(3, 7))
+
+
+@pytest.mark.parametrize(("bound", "message"), [
+    ("C-1", "uses undeclared dimension C"),
+    ("K+", "bad shape expression"),
+    (2.5, "expected an integer or a dimension expression"),
+])
+def test_a_bad_integer_bound_names_its_key(bound: Any, message: str) -> None:
+    with pytest.raises(SpecError) as info:
+        parse({"integers": {"low": 0, "high": bound}})
+    assert info.value.key == "args.x.integers.high"
+    assert message in str(info.value)
+
+
+def test_bounds_that_cross_in_a_case_are_a_spec_error(tmp_path: Path) -> None:
+    root = make_assignment(tmp_path / "hw", problems={"q1": edited(
+        MINI_PROBLEM, "parts[0].cases[0]",
+        {"count": 2, "public": True, "dims": {"N": [1, 3]}, "args": {"x": {"integers": {
+            "shape": ["N"], "low": 2, "high": "N-2"}}}})})
+    with pytest.raises(SpecError, match="cannot draw a case: ValueError: integers: low 2 > high"):
+        build_part_cases(*_part(load_assignment(root)), seed=1, key=None, public_only=True)
+
+
+def _part(assignment: Any) -> tuple[Any, Any]:
+    problem = assignment.problems[0]
+    return problem.parts[0], problem
 
 
 def test_uniform_stays_in_its_range() -> None:
