@@ -141,7 +141,7 @@ def _reference_problems(assignment: Assignment, prepared: PreparedPart) -> list[
         more = f" (and {len(lines) - 1} more case(s))" if len(lines) > 1 else ""
         issues.append(lines[0] + more)
     issues += verify_all(part.oracles, prepared.cases, prepared.expected,
-                         assignment.public_dir, assignment.seed)
+                         assignment.public_dir, assignment.seed, part.reference_refs)
     return list(dict.fromkeys(issues))
 
 

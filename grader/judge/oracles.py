@@ -41,6 +41,9 @@ def estimate(oracle: OracleSpec, case: Case, public_dir: Path, seed: int) -> np.
     kwargs = {k: materialize(v, public_dir) for k, v in case.kwargs.items()}
     wrt = oracle.wrt
     assert wrt is not None
+    if wrt not in kwargs and wrt not in case.arg_names:
+        raise ValueError(f"wrt: {wrt!r} is not an argument of this case (it has "
+                         f"{', '.join((*case.arg_names, *kwargs)) or 'none'})")
     in_kwargs = wrt in kwargs
     position = -1 if in_kwargs else list(case.arg_names).index(wrt)
     base = kwargs[wrt] if in_kwargs else args[position]
@@ -116,19 +119,30 @@ def central_hessian(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray,
 
 def verify_all(oracles: Sequence[OracleSpec], cases: Sequence[Case],
                expected: Sequence[tuple[Output, ...]], public_dir: Path,
-               seed: int) -> list[str]:
-    """Problems found by the oracles in the first reference, one line each."""
+               seed: int, references: Sequence[str] = ()) -> list[str]:
+    """Problems found by the oracles in every accepted reference (named by ``references``),
+    one line per oracle and reference: its first disagreeing case."""
     problems = []
     for oracle in oracles:
+        problems += _check_references(oracle, cases, expected, public_dir, seed, references)
+    return problems
+
+
+def _check_references(oracle: OracleSpec, cases: Sequence[Case],
+                      expected: Sequence[tuple[Output, ...]], public_dir: Path, seed: int,
+                      references: Sequence[str]) -> list[str]:
+    problems = []
+    for number in range(len(expected[0]) if expected else 0):
+        name = f"the reference {references[number]}" if len(references) > 1 \
+            else "the reference"
         for case, outputs in zip(cases, expected, strict=True):
             try:
-                verdict = verify(oracle, case, outputs[0], public_dir, seed)
-            except Exception as exc:
-                problems.append(f"oracle '{oracle.name}' ({oracle.ref}) failed on case "
-                                f"{case.id}: {type(exc).__name__}: {exc}")
-                break
+                verdict = verify(oracle, case, outputs[number], public_dir, seed)
+            except Exception as exc:  # the oracle itself failed: no use trying the others
+                return [f"oracle '{oracle.name}' ({oracle.ref}) failed on case {case.id}: "
+                        f"{type(exc).__name__}: {exc}"]
             if not verdict.passed:
-                problems.append(f"oracle '{oracle.name}' disagrees with the reference on case "
+                problems.append(f"oracle '{oracle.name}' disagrees with {name} on case "
                                 f"{case.id}: {verdict.message}")
                 break
     return problems

@@ -375,3 +375,40 @@ def test_a_spec_oracle_checks_the_reference_on_every_case(tmp_path: Path, loss: 
     found = verify_all(part.oracles, cases, expected, assignment.public_dir, assignment.seed)
 
     assert [line.split(": ")[0] for line in found] == problems
+
+
+def test_every_accepted_reference_is_checked_and_named(tmp_path: Path) -> None:
+    good = make_oracle("gradient", half_squared_norm, wrt="w")
+    cases = [make_case(index=i, w=W * (i + 1), X=X) for i in range(2)]
+    right = [output(X.T @ X @ c.args[0]) for c in cases]
+    wrong = [output(2 * X.T @ X @ c.args[0]) for c in cases]
+
+    problems = verify_all([good], cases, list(zip(right, wrong, strict=True)), tmp_path, SEED,
+                          ("solution:grad", "solution:grad_scaled"))
+
+    assert [p.split(": ")[0] for p in problems] == [
+        "oracle 'test gradient' disagrees with the reference solution:grad_scaled on "
+        "case q1/part/0"]
+
+
+def test_a_gradient_oracle_works_on_cases_a_generator_function_draws(tmp_path: Path) -> None:
+    problem = edited(MINI_PROBLEM, "parts[0]", {
+        "function": "double", "points": 3, "reference": "solution:double",
+        "cases": [{"count": 2, "public": True, "generator": "solution:make_x"}],
+        "oracles": [{"name": "gradient of the loss", "kind": "gradient",
+                     "function": "solution:loss", "wrt": "x",
+                     "tolerance": {"rtol": 1.0e-6, "atol": 1.0e-8, "reason": "O(h^2)"}},
+                    {"name": "a typo", "kind": "gradient", "function": "solution:loss",
+                     "wrt": "z", "tolerance": {"rtol": 1.0e-6, "reason": "O(h^2)"}}]})
+    reference = MINI_REFERENCE + "\n\ndef loss(x):\n    return float(np.sum(x**2))\n"
+    assignment = load_assignment(make_assignment(tmp_path / "hw", problems={"q1": problem},
+                                                 reference=reference))
+    question = assignment.problems[0]
+    part = question.parts[0]
+    cases = build_part_cases(part, question, assignment.seed, None, public_only=True)
+    expected = compute_expected(question, part, cases, assignment.public_dir)
+
+    found = verify_all(part.oracles, cases, expected, assignment.public_dir, assignment.seed)
+
+    assert found == ["oracle 'a typo' (solution:loss) failed on case q1/double/0: ValueError: "
+                     "wrt: 'z' is not an argument of this case (it has x)"]
