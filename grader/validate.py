@@ -27,10 +27,10 @@ import numpy as np
 from grader import _modules, values
 from grader.cases.build import Case, build_part_cases
 from grader.grading import GradeOptions, Grader, PreparedPart, judge_part
-from grader.intake.submissions import Submission
 from grader.judge.expected import Output, compute_expected
 from grader.judge.oracles import verify_all
 from grader.judge.properties import property_failures
+from grader.results import PartResult
 from grader.sandbox.runner import RunOptions, run_submission
 from grader.sandbox.schedule import Schedule
 from grader.spec import Assignment
@@ -74,6 +74,7 @@ class ValidationReport:
     parts: tuple[PartCheck, ...]
     self_grade: str = ""  # what grading the reference solution gave, if it could be run
     problems: tuple[str, ...] = field(default=())
+    not_graded: str = ""  # why the reference solution could not be graded, if it could not
 
     @property
     def ok(self) -> bool:
@@ -177,8 +178,8 @@ def _validate(assignment: Assignment, grader: Grader, options: RunOptions) -> Va
         checks.append(PartCheck(
             problem.id, part.id, part.function, len(prepared.cases), public,
             tuple(o.name for o in part.oracles), tuple(answers), tuple(issues), tuple(notes)))
-    self_grade, problems = _grade_solution(assignment, grader)
-    return ValidationReport(tuple(checks), self_grade, problems)
+    self_grade, why, problems = _grade_solution(assignment, grader, options)
+    return ValidationReport(tuple(checks), self_grade, problems, why)
 
 
 def _defines_none(assignment: Assignment, prepared: PreparedPart, ref: str) -> str:
@@ -194,53 +195,45 @@ def _defines_none(assignment: Assignment, prepared: PreparedPart, ref: str) -> s
             f"({', '.join(names)}), so it is the reference")
 
 
-def _solution_module(assignment: Assignment) -> Path | None:
-    """The reference file that defines every graded function under its student name."""
-    paths = set()
-    for problem in assignment.problems:
-        for part in problem.parts:
-            if not part.reference_refs:  # expected outputs stored, no reference to run
-                return None
-            if part.by_module:  # a module that defines the names the part calls
-                paths.add(_module_path(part.reference_refs[0], assignment.reference_dir))
-                continue
-            _, function = _modules.split_ref(part.reference_refs[0])
-            if function != part.function:
-                return None
-            paths.add(_modules.ref_path(part.reference_refs[0], assignment.reference_dir))
-    return paths.pop() if len(paths) == 1 else None
-
-
-def _grade_solution(assignment: Assignment, grader: Grader) -> tuple[str, tuple[str, ...]]:
-    module = _solution_module(assignment)
-    if module is None:
-        return "", ()
-    result = grader.grade_all([Submission("reference", module.parent, module)])[0]
-    summary = f"{result.score:g} / {result.max_score:g}"
+def _grade_solution(assignment: Assignment, grader: Grader, options: RunOptions
+                    ) -> tuple[str, str, tuple[str, ...]]:
+    """The reference graded as a student's code would be: (its score, why it could not be
+    graded, the parts it loses points on). Each part's first reference takes the student's
+    name(s), whatever it is called in reference/."""
+    graded = [p for p in grader.parts if p.part.references]
+    if not graded:
+        return "", "no part has a reference to run (their expected outputs are stored)", ()
+    results = _grade_answers(assignment, grader, options, assignment.reference_dir,
+                             [(p, p.part.reference_refs[0]) for p in graded])
+    score = sum(r.score for _, _, r in results)
+    most = sum(p.part.points for p in graded)
+    summary = f"{score:g} / {most:g}"
+    if len(graded) < len(grader.parts):
+        summary += f" (the {len(grader.parts) - len(graded)} part(s) with stored expected " \
+                   "outputs have no reference to run)"
     problems = tuple(
-        f"the reference solution, run as a submission, loses points on {pr.id}/{part.id}: "
-        f"{part.message}"
-        for pr in result.problems for part in pr.parts if part.score < part.max_score
-    )
-    return summary, problems
+        f"the reference solution, run as a submission, loses points on "
+        f"{prepared.problem.id}/{prepared.part.id}: {result.message}"
+        for prepared, _, result in results if result.score < prepared.part.points)
+    return summary, "", problems
 
 
 def _module_path(name: str, folder: Path) -> Path:
     return folder / (name.replace(".", "/") + ".py")
 
 
-def _batches(parts: Sequence[PreparedPart]) -> list[list[tuple[PreparedPart, str]]]:
-    """Group wrong answers so that each child process gets one per function name."""
+def _batches(answers: Sequence[tuple[PreparedPart, str]]
+             ) -> list[list[tuple[PreparedPart, str]]]:
+    """Group answers so that each child process gets one per function name."""
     batches: list[list[tuple[PreparedPart, str]]] = []
-    for prepared in parts:
+    for prepared, ref in answers:
         names = set(_names(prepared))
-        for ref in prepared.part.wrong:
-            for batch in batches:
-                if all(names.isdisjoint(_names(p)) for p, _ in batch):
-                    batch.append((prepared, ref))
-                    break
-            else:
-                batches.append([(prepared, ref)])
+        for batch in batches:
+            if all(names.isdisjoint(_names(p)) for p, _ in batch):
+                batch.append((prepared, ref))
+                break
+        else:
+            batches.append([(prepared, ref)])
     return batches
 
 
@@ -251,14 +244,14 @@ def _names(prepared: PreparedPart) -> tuple[str, ...]:
     return prepared.plan.needs
 
 
-def _wrong_module(assignment: Assignment, batch: list[tuple[PreparedPart, str]]) -> str:
-    """The source of a "submission" made of known-wrong answers: a wrong function under the
-    part's name; for a call sequence or a scenario, the names its wrong module defines, and
-    the rest from the part's reference (both loaded by path: the reference's module name may be the
-    submission's own)."""
+def _answers_source(assignment: Assignment, batch: list[tuple[PreparedPart, str]],
+                    folder: Path) -> str:
+    """The source of a "submission" made of instructor code in ``folder``: for each part,
+    the function its ``module:function`` names, under the part's name; for a call sequence or
+    a scenario, the names its module defines, and the rest from the part's reference. Each
+    file is loaded by path, so that its module name may be the submission's own."""
     lines = ["import importlib.util as _util", "import sys",
-             f"sys.path[:0] = [{str(assignment.wrong_dir)!r}, "
-             f"{str(assignment.reference_dir)!r}]",
+             f"sys.path[:0] = [{str(folder)!r}, {str(assignment.reference_dir)!r}]",
              "def _load(name, path):",
              "    spec = _util.spec_from_file_location(name, path)",
              "    module = _util.module_from_spec(spec)",
@@ -267,41 +260,55 @@ def _wrong_module(assignment: Assignment, batch: list[tuple[PreparedPart, str]])
     for n, (prepared, ref) in enumerate(batch):
         part = prepared.part
         if not part.by_module:
-            module, function = _modules.split_ref(ref)
-            lines.append(f"from {module} import {function} as {part.function}")
+            function = _modules.split_ref(ref)[1]
+            path = _modules.ref_path(ref, folder)
+            lines += [f"_answer{n} = _load('_grader_answer{n}', {str(path)!r})",
+                      f"{part.function} = _answer{n}.{function}"]
             continue
-        wrong = _module_path(ref, assignment.wrong_dir)
+        answer = _module_path(ref, folder)
         reference = _module_path(part.reference_refs[0], assignment.reference_dir)
-        lines += [f"_wrong{n} = _load('_grader_wrong{n}', {str(wrong)!r})",
+        lines += [f"_answer{n} = _load('_grader_answer{n}', {str(answer)!r})",
                   f"_reference{n} = _load('_grader_reference{n}', {str(reference)!r})"]
-        lines += [f"{name} = getattr(_wrong{n}, {name!r}, None) or _reference{n}.{name}"
+        lines += [f"{name} = getattr(_answer{n}, {name!r}, None) or _reference{n}.{name}"
                   for name in _names(prepared)]
     return "\n".join(lines) + "\n"
+
+
+def _grade_answers(assignment: Assignment, grader: Grader, options: RunOptions,
+                   folder: Path, answers: list[tuple[PreparedPart, str]]
+                   ) -> list[tuple[PreparedPart, str, PartResult]]:
+    """Grade instructor answers (``module:function`` or modules in ``folder``) on every case,
+    in child processes exactly as a student's code; one process per batch of parts whose
+    names do not clash."""
+    results: list[tuple[PreparedPart, str, PartResult]] = []
+    work = Path(tempfile.mkdtemp(prefix="grader-answers-"))
+    # The generated module loads instructor code from folder (and a call sequence's other
+    # names from reference_dir), so the process must see those folders: trusted code only.
+    launcher = grader.launchers(extra=(folder, assignment.reference_dir))
+    try:
+        for n, batch in enumerate(_batches(answers)):
+            path = work / f"batch{n}" / assignment.module_file
+            path.parent.mkdir()
+            path.write_text(_answers_source(assignment, batch, folder), encoding="utf-8")
+            schedule = Schedule([p.plan for p, _ in batch], assignment.public_dir)
+            record = run_submission(path, schedule, grader.import_timeout, options,
+                                    grader.isolation, launcher)
+            results += [(prepared, ref, judge_part(prepared, record.outcomes))
+                        for prepared, ref in batch]
+    finally:
+        launcher.close()
+        shutil.rmtree(work, ignore_errors=True)
+    return results
 
 
 def _grade_wrong_answers(assignment: Assignment, grader: Grader, options: RunOptions
                          ) -> dict[tuple[str, str], list[WrongAnswer]]:
     """Grade each known-wrong answer on every case, in a child process like a student."""
+    answers = [(p, ref) for p in grader.parts for ref in p.part.wrong]
     results: dict[tuple[str, str], list[WrongAnswer]] = {}
-    folder = Path(tempfile.mkdtemp(prefix="grader-wrong-"))
-    # The generated module imports the wrong answers from wrong_dir (and a call sequence's
-    # other names from reference_dir), so the process must see those folders: instructor
-    # code only, trusted.
-    launcher = grader.launchers(extra=(assignment.wrong_dir, assignment.reference_dir))
-    try:
-        for n, batch in enumerate(_batches(grader.parts)):
-            path = folder / f"batch{n}" / assignment.module_file
-            path.parent.mkdir()
-            path.write_text(_wrong_module(assignment, batch), encoding="utf-8")
-            schedule = Schedule([p.plan for p, _ in batch], assignment.public_dir)
-            record = run_submission(path, schedule, grader.import_timeout, options,
-                                    grader.isolation, launcher)
-            for prepared, ref in batch:
-                result = judge_part(prepared, record.outcomes)
-                results.setdefault((prepared.problem.id, prepared.part.id), []).append(
-                    WrongAnswer(ref, result.score < prepared.part.points, result.score,
-                                result.message))
-    finally:
-        launcher.close()
-        shutil.rmtree(folder, ignore_errors=True)
+    for prepared, ref, result in _grade_answers(assignment, grader, options,
+                                                assignment.wrong_dir, answers):
+        results.setdefault((prepared.problem.id, prepared.part.id), []).append(
+            WrongAnswer(ref, result.score < prepared.part.points, result.score,
+                        result.message))
     return results

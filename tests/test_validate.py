@@ -317,3 +317,32 @@ def test_a_wrong_answer_that_kills_its_process_hides_no_other(tmp_path: Path) ->
     assert problems_of(report, "halve") == (
         "wrong answer w:halve_in_disguise earns full points (2/2): the cases cannot tell it "
         "from the reference",)
+
+
+# --- the reference graded as a submission ----------------------------------------------------
+
+def test_the_reference_is_graded_whatever_its_functions_are_called(tmp_path: Path) -> None:
+    # double's reference is solution:twice, and solution.py's own double is wrong: the
+    # reference graded as a submission must be twice under the name double.
+    reference = MINI_REFERENCE + "\n\ndef twice(x):\n    return x + x\n"
+    reference = reference.replace("def double(x):\n    return 2 * x",
+                                  "def double(x):\n    return 3 * x")
+    problem = edited(MINI_PROBLEM, "parts[0].reference", "solution:twice")
+    root = make_assignment(tmp_path / "hw", problems={"q1": problem}, reference=reference)
+
+    report = validate(load_assignment(root))
+
+    assert report.self_grade == "11 / 11"
+    assert report.problems == ()
+
+
+def test_a_bundle_says_why_its_reference_is_not_graded(tmp_path: Path) -> None:
+    from grader.bundles.export import export_bundle
+
+    export_bundle(load_assignment(make_assignment(tmp_path / "hw")), tmp_path / "bundle")
+
+    report = validate(load_assignment(tmp_path / "bundle"))
+
+    assert report.self_grade == ""
+    assert report.not_graded == ("no part has a reference to run (their expected outputs "
+                                 "are stored)")

@@ -28,6 +28,8 @@ def render(name: str, report: ValidationReport) -> str:
         lines += [f"PROBLEM: {c.problem}/{c.part}: {problem}" for problem in c.problems]
     if report.self_grade:
         lines.append(f"reference solution graded as a submission: {report.self_grade}")
+    elif report.not_graded:
+        lines.append(f"reference solution not graded as a submission: {report.not_graded}")
     lines += [f"PROBLEM: {problem}" for problem in report.problems]
     caught = sum(c.wrong_caught for c in report.parts)
     total = sum(len(c.wrong) for c in report.parts)
