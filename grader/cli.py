@@ -31,7 +31,7 @@ from grader.display import printable
 from grader.errors import GraderError, UsageError
 from grader.grading import GradeOptions, Grader
 from grader.intake.submissions import Staging, discover, one_submission
-from grader.reporters import FORMATS, HIDDEN_DETAILS, VISIBILITIES, ReportOptions
+from grader.reporters import COLUMNS, FORMATS, HIDDEN_DETAILS, VISIBILITIES, ReportOptions
 from grader.reporters import check as check_reporter
 from grader.reporters import validation as validation_reporter
 from grader.results import GradeReport
@@ -148,10 +148,11 @@ def also_option(formats: list[str]) -> Callable[[F], F]:
         help="Also write the report in FORMAT to FILE (repeatable), e.g. junit:report.xml.")
 
 
-def _report_options(hidden_visibility: str, hidden_detail: str = "counts") -> ReportOptions:
+def _report_options(hidden_visibility: str, hidden_detail: str = "counts",
+                    columns: str = "questions") -> ReportOptions:
     # GitHub annotations name files relative to the checkout, the current directory in CI.
     return ReportOptions(hidden_visibility=hidden_visibility, root=str(Path.cwd()),
-                         hidden_detail=hidden_detail)
+                         hidden_detail=hidden_detail, columns=columns)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -169,6 +170,8 @@ def main() -> None:
 @also_option(sorted(FORMATS))
 @hidden_visibility_option
 @hidden_detail_option
+@click.option("--columns", type=click.Choice(COLUMNS), default="questions", show_default=True,
+              help="The table's score columns: one per question, or one per part.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Submissions graded in parallel [default: the number of cores].")
 @click.option("--run-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -184,8 +187,8 @@ def main() -> None:
 @_handle_errors
 def grade(assignment: Path, submissions: Path, fmt: str, output: Path | None,
           also: list[tuple[str, Path]], hidden_visibility: str, hidden_detail: str,
-          jobs: int | None, run_dir: Path | None, resume: Path | None, vary_by_student: bool,
-          timeout: float | None, sandbox: str, memory: int) -> None:
+          columns: str, jobs: int | None, run_dir: Path | None, resume: Path | None,
+          vary_by_student: bool, timeout: float | None, sandbox: str, memory: int) -> None:
     """Grade every submission in SUBMISSIONS against ASSIGNMENT.
 
     SUBMISSIONS is a class folder (a folder per student, an LMS download such as Canvas's
@@ -221,7 +224,7 @@ def grade(assignment: Path, submissions: Path, fmt: str, output: Path | None,
         finally:
             folder.close()
     progress.finish(f"; results in {folder.path}")
-    options = _report_options(hidden_visibility, hidden_detail)
+    options = _report_options(hidden_visibility, hidden_detail, columns)
     _emit(FORMATS[fmt](report, options), output)
     for name, path in also:
         _emit(FORMATS[name](report, options), path)

@@ -11,7 +11,13 @@ from collections.abc import Callable
 from typing import Protocol
 
 from grader.reporters import csv, github, gradescope, json, junit, markdown, table
-from grader.reporters._options import DEFAULT, HIDDEN_DETAILS, VISIBILITIES, ReportOptions
+from grader.reporters._options import (
+    COLUMNS,
+    DEFAULT,
+    HIDDEN_DETAILS,
+    VISIBILITIES,
+    ReportOptions,
+)
 from grader.results import GradeReport
 
 
@@ -29,7 +35,7 @@ def _plain(render: Callable[[GradeReport], str]) -> Renderer:
 
 
 FORMATS: dict[str, Renderer] = {
-    "table": _plain(table.render),
+    "table": table.render,
     "json": _plain(json.render),
     "csv": _plain(csv.render),
     "gradescope": gradescope.render,
@@ -43,5 +49,5 @@ FORMATS: dict[str, Renderer] = {
 # json, csv) are the instructor's.
 STUDENT_FACING = ("gradescope", "junit", "markdown", "github")
 
-__all__ = ["FORMATS", "HIDDEN_DETAILS", "STUDENT_FACING", "VISIBILITIES", "Renderer",
+__all__ = ["COLUMNS", "FORMATS", "HIDDEN_DETAILS", "STUDENT_FACING", "VISIBILITIES", "Renderer",
            "ReportOptions"]

@@ -9,6 +9,8 @@ VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 # How much the student-facing formats say about hidden cases: how many of each part's passed,
 # or also which failed and how (the grader's words only).
 HIDDEN_DETAILS = ("counts", "cases")
+# The gradebook table's score columns: one per question, or one per part.
+COLUMNS = ("questions", "parts")
 
 
 @dataclass(frozen=True)
@@ -25,16 +27,21 @@ class ReportOptions:
     case's id and kind of failure in the grader's words ("wrong result", "timed out"), a
     wider channel for a submission that fails chosen hidden cases on purpose. Never anything
     the student's process reported (message, file, line, names), in either.
+    ``columns``: the gradebook table's score columns, one per question or one per part.
     """
 
     hidden_visibility: str = "after_published"
     root: str | None = None
     hidden_detail: str = "counts"
+    columns: str = "questions"  # the table's score columns (COLUMNS)
 
     def __post_init__(self) -> None:
         if self.hidden_visibility not in VISIBILITIES:
             raise ValueError(f"hidden_visibility must be one of {', '.join(VISIBILITIES)}, "
                              f"got {self.hidden_visibility!r}")
+        if self.columns not in COLUMNS:
+            raise ValueError(f"columns must be one of {', '.join(COLUMNS)}, "
+                             f"got {self.columns!r}")
         if self.hidden_detail not in HIDDEN_DETAILS:
             raise ValueError(f"hidden_detail must be one of {', '.join(HIDDEN_DETAILS)}, "
                              f"got {self.hidden_detail!r}")

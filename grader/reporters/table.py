@@ -2,6 +2,9 @@
 
 When each submission had its own seed (``grade --vary-by-student``), a "seed" column after
 the submission id says which: ``grader check --seed SEED --case ID`` reruns any of its cases.
+``--columns parts`` gives a column per part instead of per question. The notes say why a
+submission lost points to something other than a wrong value: its error, or the parts whose
+code raised, timed out, crashed, returned something unusable or was missing.
 
 Text a student chose (a submission's id, a note naming a file in it) is shown inert
 (:func:`grader.display.printable`), so no escape sequence or carriage return in it can recolour
@@ -12,25 +15,31 @@ from __future__ import annotations
 
 from grader.display import printable
 from grader.reporters._format import points
-from grader.results import GradeReport
+from grader.reporters._options import DEFAULT, ReportOptions
+from grader.reporters._visible import HIDDEN_STATUS
+from grader.results import GradeReport, SubmissionResult
 
 NOTE_WIDTH = 80
+ID_WIDTH = 32  # a longer submission id is shortened in the middle (the JSON keeps it whole)
 
 
-def render(report: GradeReport) -> str:
+def render(report: GradeReport, options: ReportOptions = DEFAULT) -> str:
     info = report.assignment
     varied = bool(report.meta.get("vary_by_student"))
+    by_part = options.columns == "parts"
     headers = ["submission", *(["seed"] if varied else [])]
-    headers += [f"{pid} /{points(pts)}" for pid, _, pts in info.problems]
+    columns = _part_columns(report) if by_part else \
+        [(pid, None, pts) for pid, _, pts in info.problems]
+    headers += [f"{pid}/{part} /{points(pts)}" if part else f"{pid} /{points(pts)}"
+                for pid, part, pts in columns]
     headers += [f"total /{points(info.max_score)}", "notes"]
     rows = []
     for sub in report.submissions:
-        row = [printable(sub.id), *([str(sub.seed)] if varied else [])]
-        for pid, _, _ in info.problems:
-            problem = sub.problem(pid)
-            row.append(points(problem.score) if problem else "-")
+        row = [_short(printable(sub.id)), *([str(sub.seed)] if varied else [])]
+        for pid, part_id, _ in columns:
+            row.append(_score(sub, pid, part_id))
         row.append(points(sub.score))
-        row.append(_note(sub.error))
+        row.append(_note(sub))
         rows.append(row)
     title = printable(f"{info.name} ({report.cases} cases, assignment {info.digest})")
     from tabulate import tabulate  # (imported when used: 20 ms of every CLI start)
@@ -40,6 +49,45 @@ def render(report: GradeReport) -> str:
     return f"{title}\n\n{body}\n"
 
 
-def _note(text: str) -> str:
+def _part_columns(report: GradeReport) -> list[tuple[str, str | None, float]]:
+    """(question, part, points) of every part, in the order the first result lists them."""
+    seen: dict[tuple[str, str], float] = {}
+    for sub in report.submissions:
+        for problem in sub.problems:
+            for part in problem.parts:
+                seen.setdefault((problem.id, part.id), part.max_score)
+    return [(pid, part, pts) for (pid, part), pts in seen.items()]
+
+
+def _score(sub: SubmissionResult, pid: str, part_id: str | None) -> str:
+    problem = sub.problem(pid)
+    if problem is None:
+        return "-"
+    if part_id is None:
+        return points(problem.score)
+    part = next((p for p in problem.parts if p.id == part_id), None)
+    return points(part.score) if part is not None else "-"
+
+
+def _short(text: str) -> str:
+    if len(text) <= ID_WIDTH:
+        return text
+    keep = ID_WIDTH - 3
+    return text[: keep - keep // 3] + "..." + text[-(keep // 3):]
+
+
+def _note(sub: SubmissionResult) -> str:
+    """The submission's own error (an import that failed), or the parts that lost points to
+    a runtime failure and how, in the grader's words (``q1/f: raised an exception``)."""
+    text = sub.error
+    if not text:
+        failures = []
+        for problem in sub.problems:
+            for part in problem.parts:
+                kinds = [c.status for c in part.cases if c.status not in ("pass", "fail")]
+                if kinds:
+                    failures.append(f"{problem.id}/{part.id}: "
+                                    f"{HIDDEN_STATUS.get(kinds[0], 'failed')}")
+        text = "; ".join(failures)
     text = printable(text)
     return text if len(text) <= NOTE_WIDTH else text[: NOTE_WIDTH - 3] + "..."

@@ -15,7 +15,7 @@ import pytest
 
 from grader.errors import UsageError
 from grader.grading import GradeOptions, Grader
-from grader.reporters import FORMATS, VISIBILITIES, ReportOptions
+from grader.reporters import FORMATS, VISIBILITIES, ReportOptions, table
 from grader.reporters import github as github_reporter
 from grader.reporters import markdown as markdown_reporter
 from grader.reporters._format import exact
@@ -31,7 +31,7 @@ from grader.spec import Assignment
 
 from .._cli import run
 from .._mini import HW2, REPO_ROOT, SUBMISSIONS, write_student
-from .._reports import COMMAND, annotations, assert_gfm_table, md_table
+from .._reports import COMMAND, annotations, assert_gfm_table, md_table, table_rows
 
 HOSTILE = 'a|b\r\n::error::x %0A <b>&amp;</b> `c` *d* [e](f) $g$ "h", i: \x1b[31m\x00]]> \ud800'
 
@@ -545,3 +545,31 @@ def test_check_names_a_part_by_its_id_where_it_differs_from_its_function() -> No
 
     assert "  loss  " in text or " loss " in text
     assert "loss_first_layer (loss)" in text
+
+
+# --- the gradebook table -----------------------------------------------------------------------
+
+def test_table_columns_per_part_add_up_to_the_questions(hw2_report: GradeReport) -> None:
+    by_question = table_rows(table.render(hw2_report))
+    by_part = table_rows(table.render(hw2_report, ReportOptions(columns="parts")))
+    for sub in hw2_report.submissions:
+        for problem in sub.problems:
+            column = next(c for c in by_question[sub.id] if c.startswith(f"{problem.id} /"))
+            parts = [float(cell) for header, cell in by_part[sub.id].items()
+                     if header.startswith(f"{problem.id}/")]
+            assert len(parts) == len(problem.parts)
+            assert sum(parts) == pytest.approx(float(by_question[sub.id][column]), abs=0.02)
+
+
+def test_table_notes_name_the_parts_lost_to_errors_and_shorten_long_ids(
+        hw2_report: GradeReport) -> None:
+    long_id = "Lastname, Firstname Middlename_123456_7890_late_hw2"
+    subs = [replace(sub, id=long_id) if sub.id == "noisy" else sub
+            for sub in hw2_report.submissions]
+    rows = table_rows(table.render(replace(hw2_report, submissions=tuple(subs))))
+
+    shown = next(k for k in rows if k.startswith("Lastname"))
+    assert len(shown) <= table.ID_WIDTH and "..." in shown and shown.endswith("late_hw2")
+    assert rows[shown]["notes"] == "q3/softmax_jacobian: raised an exception"
+    assert rows["missing_functions"]["notes"].startswith("q4/numerical_hessian: not defined")
+    assert rows["correct"]["notes"] == "" and rows["buggy"]["notes"] == ""
