@@ -36,6 +36,7 @@ from grader.results import (
     ProblemResult,
     SubmissionResult,
 )
+from grader.sandbox import packages
 from grader.sandbox.launch import (
     ContainerUnavailable,
     Launcher,
@@ -96,11 +97,13 @@ class Grader:
     def __init__(self, assignment: Assignment, options: GradeOptions | None = None) -> None:
         self.assignment = assignment
         self.options = options or GradeOptions()
+        packages.require(assignment, self.options.run.python)  # before any work
         self.seed = assignment.seed if self.options.seed is None else self.options.seed
         self.cache = (ExpectedCache(assignment, self.seed, self.options.cache_dir)
                       if self.options.cache else None)
         self.parts = self._prepare()
-        self.schedule = Schedule([p.plan for p in self.parts], assignment.public_dir)
+        self.schedule = Schedule([p.plan for p in self.parts], assignment.public_dir,
+                                 packages.policy(assignment))
         self._by_case = {case.id: (prepared, expected) for prepared in self.parts
                          for case, expected in zip(prepared.cases, prepared.expected,
                                                    strict=True)}

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from grader.cases.build import Case
 from grader.outcomes import CallOutcome, Status, clean_text
@@ -55,7 +56,8 @@ class SubmissionRun:
 
     def __init__(self, module: Path, functions: Sequence[str], import_timeout: float,
                  options: RunOptions, isolation: Isolation, cpu_seconds: int,
-                 launcher: TrackingLauncher) -> None:
+                 launcher: TrackingLauncher, imports: dict[str, Any] | None = None) -> None:
+        self.imports = imports  # what the submission may import (Schedule.imports)
         self.launcher = launcher
         self.functions = list(dict.fromkeys(functions))
         self.import_timeout = import_timeout
@@ -111,6 +113,7 @@ class SubmissionRun:
             header = self.isolation.request(self.root, self.options.slot, self.cpu_seconds,
                                             self.launcher.visible)
             load = {"op": "load", "path": module, "name": self.module.stem,
+                    **({"imports": self.imports} if self.imports is not None else {}),
                     "functions": self.functions, "max_bytes": self.options.max_output_bytes}
             try:
                 # Both at once: a worker that fails to isolate itself never reads the second.
@@ -191,6 +194,12 @@ class SubmissionRun:
         self.import_failure = CallOutcome(
             Status.IMPORT_ERROR, f"import failed: {error['message']}",
             error["file"], error["line"])
+
+    def import_failure_now(self) -> CallOutcome | None:
+        """Start a worker and import the submission: why it failed, or None."""
+        if self.child is None and self.import_failure is None:
+            self._start()
+        return self.import_failure
 
     def _stop_child(self) -> None:
         if self.child is not None:
@@ -337,7 +346,8 @@ def run_submission(module: Path, schedule: Schedule, import_timeout: float,
     plans = schedule.plans
     budget = import_timeout + sum(p.timeout * len(p.cases) for p in plans)
     run = SubmissionRun(module, [n for p in plans for n in p.needs], import_timeout, options,
-                        isolation, cpu_seconds=int(min(budget, 3600)) + 5, launcher=launcher)
+                        isolation, cpu_seconds=int(min(budget, 3600)) + 5, launcher=launcher,
+                        imports=schedule.imports)
     outcomes: dict[str, CallOutcome] = {}
 
     def record(item: Item, outcome: CallOutcome) -> None:

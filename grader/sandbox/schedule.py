@@ -80,9 +80,13 @@ class Schedule:
     the same bytes for every submission, so they are built once.
     """
 
-    def __init__(self, plans: Sequence[CallPlan], public_dir: Path) -> None:
+    def __init__(self, plans: Sequence[CallPlan], public_dir: Path,
+                 imports: dict[str, Any] | None = None) -> None:
         self.plans = tuple(plans)
         self.public_dir = public_dir
+        # What the student's process may import (grader.sandbox.packages.policy); None: no
+        # policy (instructor code, as validate runs known-wrong answers).
+        self.imports = imports
         self.phases = tuple(
             tuple(Item(n, i) for n, plan in enumerate(self.plans)
                   for i, case in enumerate(plan.cases) if case.public is public)

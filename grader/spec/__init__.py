@@ -12,6 +12,7 @@ import os
 import re
 from pathlib import Path
 
+from grader._schema import Node
 from grader.errors import SpecError
 from grader.spec._common import SETTINGS, Context, display_path, read_settings, read_yaml
 from grader.spec.key import read_key
@@ -24,6 +25,7 @@ from grader.spec.model import (
     CaseGroup,
     Defaults,
     OracleSpec,
+    Package,
     Part,
     Problem,
     Tolerance,
@@ -39,6 +41,7 @@ __all__ = [
     "CaseGroup",
     "Defaults",
     "OracleSpec",
+    "Package",
     "Part",
     "Problem",
     "Tolerance",
@@ -59,7 +62,7 @@ def load_assignment(path: str | Path) -> Assignment:
     node.mapping(
         required=("name", "module", "problems"),
         optional=("seed", "defaults", "reference_dir", "public_dir", "wrong_dir",
-                  "source_digest"),
+                  "source_digest", "packages"),
     )
     defaults_node = node.child("defaults")
     if defaults_node.value is not None:
@@ -114,8 +117,30 @@ def load_assignment(path: str | Path) -> Assignment:
         digest=assignment_digest(root, reference_dir, public_dir, ids,
                                  [g.stored.path for g in groups if g.stored is not None]),
         source_digest=source_digest,
+        packages=_packages(node.child("packages")) if node.has("packages") else (),
         key=read_key(root),
     )
+
+
+def _packages(node: Node) -> tuple[Package, ...]:
+    """``packages: [scipy, {import: past, install: future}]``: import names, each with the
+    distribution that provides it where the two differ."""
+    packages: list[Package] = []
+    for item in node.elements():
+        if isinstance(item.value, dict):
+            item.mapping(required=("import",), optional=("install",))
+            name = item.child("import").string()
+            install = item.child("install").string() if item.has("install") else name
+        else:
+            name = install = item.string()
+        if not name.isidentifier():
+            item.fail(f"expected a top-level module name such as 'scipy', got {name!r}")
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._\-\[\],<>=!~ ]*", install):
+            item.fail(f"expected a distribution name for pip, got {install!r}")
+        if any(p.name == name for p in packages):
+            item.fail(f"{name!r} is listed twice")
+        packages.append(Package(name, install))
+    return tuple(packages)
 
 
 def assignment_digest(root: Path, reference_dir: Path, public_dir: Path, ids: list[str],

@@ -196,6 +196,15 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Package:
+    """A package students may import beyond numpy and the standard library: its import name,
+    and the distribution that provides it (``pip install`` it)."""
+
+    name: str
+    install: str
+
+
+@dataclass(frozen=True)
 class Assignment:
     name: str
     module: str
@@ -208,6 +217,7 @@ class Assignment:
     defaults: Defaults
     digest: str
     source_digest: str | None = None  # a student bundle: the digest it was exported from
+    packages: tuple[Package, ...] = ()  # what students may import beyond numpy and stdlib
     # The secret key of the hidden cases (grader.spec.key), None when there is no key file.
     key: bytes | None = field(default=None, repr=False, compare=False)
 

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from grader.sandbox import wire
-from grader.sandbox.child import confine, container, held, steps
+from grader.sandbox.child import confine, container, held, imports, steps
 from grader.sandbox.child.plain import BadOutput, convert, text
 from grader.sandbox.child.syscalls import SandboxError, die_with_parent
 
@@ -90,6 +90,7 @@ class Worker:
         self.max_bytes = 1 << 28
         self.held = held.Held()  # a scenario's objects (grader.sandbox.child.held)
         self.requests = 0  # requests read so far: each reply names the one it answers
+        self.level = "off"  # the isolation it applied (_setup)
 
     # --- replies ------------------------------------------------------------------------
 
@@ -165,6 +166,13 @@ class Worker:
         path = os.path.abspath(header["path"])
         self.student_dir = os.path.dirname(path) + os.sep
         sys.path.insert(0, os.path.dirname(path))
+        policy = header.get("imports")
+        declared: list[str] = []
+        if isinstance(policy, dict):
+            policy["roots"] = [p for p in sys.path
+                               if p.endswith(("site-packages", "dist-packages"))]
+            imports.apply(policy, enforce=self.level in ("full", "confined"))
+            declared = list(policy.get("declared", ()))
         name = header["name"]
         self.max_bytes = int(header.get("max_bytes", self.max_bytes))
         sys.dont_write_bytecode = True  # (a copy, imported once: no cache worth writing)
@@ -175,7 +183,10 @@ class Worker:
             sys.modules[name] = module
             spec.loader.exec_module(module)
         except BaseException as exc:
-            self.send({"status": "error", "error": self.describe(exc)})
+            error = self.describe(exc)
+            if isinstance(exc, ModuleNotFoundError):  # (missing, or not allowed: say which)
+                error["message"] = f"ModuleNotFoundError: {imports.explain(exc, declared)}"
+            self.send({"status": "error", "error": error})
             return
         self.module = module
         missing: dict[str, str] = {}
@@ -382,6 +393,7 @@ def _setup(worker: Worker, header: dict[str, Any]) -> bool:
         except (SandboxError, OSError) as exc:
             report(str(exc))
             return False
+    worker.level = level
     worker.send({"status": "sandboxed", "level": level})
     return True
 

@@ -1,0 +1,102 @@
+"""The packages an assignment lets students import (``packages:`` in ``assignment.yaml``):
+whether the student's Python has them, before anyone is graded.
+
+A declared package that is missing would give every student the same import failure, so
+``grader grade`` and ``grader check`` stop first, with the command that installs it.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import re
+import subprocess
+import sys
+from importlib import metadata
+from typing import Any
+
+from grader.errors import SpecError
+from grader.spec import Assignment, Package, display_path
+
+
+def missing(packages: tuple[Package, ...], python: str) -> list[Package]:
+    """The declared packages ``python`` cannot import (found, not imported)."""
+    if not packages:
+        return []
+    names = [p.name for p in packages]
+    if python == sys.executable:
+        found = {name for name in names if importlib.util.find_spec(name) is not None}
+    else:
+        probe = ("import importlib.util, sys\n"
+                 "print('\\n'.join(n for n in sys.argv[1:] "
+                 "if importlib.util.find_spec(n) is not None))")
+        try:
+            out = subprocess.run([python, "-I", "-c", probe, *names], capture_output=True,
+                                 text=True, timeout=60, check=True).stdout
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise SpecError(python, "", f"cannot run the student's Python: {exc}") from None
+        found = set(out.split())
+    return [p for p in packages if p.name not in found]
+
+
+def require(assignment: Assignment, python: str) -> None:
+    """Stop (SpecError, exit 2) if a declared package is missing, naming how to install it."""
+    absent = missing(assignment.packages, python)
+    if absent:
+        first = absent[0]
+        more = f" (and {', '.join(p.name for p in absent[1:])})" if absent[1:] else ""
+        index = assignment.packages.index(first)
+        raise SpecError(display_path(assignment.root / "assignment.yaml"),
+                        f"packages[{index}]",
+                        f"students may import {first.name!r}{more}, but {python} cannot; "
+                        f"install it with: {python} -m pip install "
+                        f"{' '.join(p.install for p in absent)}")
+
+
+def policy(assignment: Assignment) -> dict[str, Any]:
+    """What the student's process is told about imports (:mod:`grader.sandbox.child.imports`):
+    the top-level names it may import from site-packages (numpy, the declared packages and,
+    through their distributions' requirements, what they need), the declared names (for
+    messages), and the ``public/`` folder, whose modules students may import."""
+    allowed = {"numpy", *(p.name for p in assignment.packages)}
+    for dist in _closure([p.install for p in assignment.packages]):
+        allowed.update(_top_level(dist))
+    return {"allowed": sorted(allowed), "declared": [p.name for p in assignment.packages],
+            "public": str(assignment.public_dir)}
+
+
+def _closure(roots: list[str]) -> set[str]:
+    """The distributions ``roots`` name and everything they require (installed ones)."""
+    seen: set[str] = set()
+    todo = [_canonical(r) for r in roots]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            requires = metadata.distribution(name).requires or []
+        except metadata.PackageNotFoundError:
+            continue
+        for requirement in requires:
+            if "extra ==" in requirement:
+                continue  # (an optional extra)
+            match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement)
+            if match:
+                todo.append(_canonical(match.group(0)))
+    return seen
+
+
+def _top_level(dist: str) -> set[str]:
+    """The top-level import names an installed distribution provides."""
+    return {top for top, dists in _importable().items()
+            if any(_canonical(d) == dist for d in dists)}
+
+
+@functools.cache
+def _importable() -> dict[str, list[str]]:
+    return dict(metadata.packages_distributions())
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name.split("[")[0].strip()).lower()

@@ -1,0 +1,97 @@
+"""What students may import (``packages:`` in assignment.yaml, grader.sandbox.packages and
+grader.sandbox.child.imports): numpy, the standard library, ``public/`` modules and the
+declared packages; an undeclared installed package is refused where isolation is enforced;
+a declared package that is missing stops the run before anyone is graded."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from grader.cli import main
+from grader.errors import SpecError
+from grader.grading import GradeOptions, Grader
+from grader.sandbox.policy import Isolation
+from grader.sandbox.runner import RunOptions
+from grader.spec import load_assignment
+
+from .._mini import MINI_ASSIGNMENT, edited, make_assignment, write_student
+
+# pyyaml and tabulate are installed with the grader; the assignment declares only pyyaml.
+DECLARED = edited(MINI_ASSIGNMENT, "packages", [{"import": "yaml", "install": "pyyaml"}])
+
+
+def assignment(tmp_path: Path, data: dict[str, Any] = DECLARED) -> Path:
+    root = make_assignment(tmp_path / "hw", assignment=data)
+    (root / "public").mkdir(exist_ok=True)
+    (root / "public" / "compat.py").write_text("def twice(x):\n    return 2 * x\n",
+                                              encoding="utf-8")
+    return root
+
+
+def grade(root: Path, tmp_path: Path, head: str, sandbox: str = "auto") -> Any:
+    student = write_student(tmp_path / "s", "")
+    assert student.module is not None
+    source = student.module.read_text(encoding="utf-8")
+    student.module.write_text(textwrap.dedent(head) + "\n" + source, encoding="utf-8")
+    with Grader(load_assignment(root), GradeOptions(run=RunOptions(sandbox=sandbox))) as g:
+        return g.grade(student)
+
+
+def test_declared_packages_and_public_modules_import(tmp_path: Path) -> None:
+    result = grade(assignment(tmp_path), tmp_path, """\
+        import yaml
+        from compat import twice
+        """)
+    assert result.score == result.max_score, result.error
+
+
+@pytest.mark.skipif(Isolation("auto").level not in ("full", "confined"),
+                    reason="undeclared packages are refused under full or confined isolation "
+                           "only (limits-only isolation imports whatever is installed)")
+def test_an_undeclared_installed_package_is_refused_by_name(tmp_path: Path) -> None:
+    result = grade(assignment(tmp_path), tmp_path, "import tabulate\n")
+    assert result.score == 0
+    assert result.error == (
+        "import failed: ModuleNotFoundError: No module named 'tabulate': the assignment does "
+        "not allow it (it allows numpy, yaml and the standard library) (hw.py, line 1)")
+
+
+def test_without_isolation_whatever_is_installed_imports(tmp_path: Path) -> None:
+    result = grade(assignment(tmp_path), tmp_path, "import tabulate\n", sandbox="off")
+    assert result.score == result.max_score, result.error
+
+
+def test_a_module_that_is_nowhere_says_what_the_assignment_allows(tmp_path: Path) -> None:
+    result = grade(assignment(tmp_path), tmp_path, "import past.builtins\n")
+    assert result.error.startswith(
+        "import failed: ModuleNotFoundError: No module named 'past': it is not available "
+        "here, and the assignment allows only numpy, yaml, the standard library and your own "
+        "modules")
+
+
+def test_a_declared_package_that_is_missing_stops_before_grading(tmp_path: Path) -> None:
+    data = edited(DECLARED, "packages[1]", {"import": "past", "install": "future"})
+    root = assignment(tmp_path, data)
+    with pytest.raises(SpecError, match=r"packages\[1\]: students may import 'past', but .* "
+                                        r"cannot; install it with: .* -m pip install future"):
+        Grader(load_assignment(root))
+
+    write_student(tmp_path / "subs" / "alice")
+    result = CliRunner().invoke(main, ["grade", str(root), str(tmp_path / "subs")])
+    assert result.exit_code == 2
+    assert len(result.output.strip().splitlines()) == 1
+    assert "pip install future" in result.output
+
+
+def test_validate_imports_the_declared_packages_as_a_student_would(tmp_path: Path) -> None:
+    from grader.validate import validate
+
+    report = validate(load_assignment(assignment(tmp_path)))
+
+    assert report.ok, report.problems
+    assert report.self_grade == "11 / 11"
