@@ -7,6 +7,7 @@ and runs ``run_autograder`` (copied to ``/autograder``), which must write
 ``/autograder/results/results.json``. The zip holds::
 
     setup.sh          installs python3 and pip if missing, then the grader from grader-src/
+                      and the packages the assignment lets students import
     run_autograder    finds the student's module file and runs ``grader grade ... --format
                       gradescope``; GRADER_AUTOGRADER_ROOT replaces /autograder (for tests)
     assignment/       the whole assignment, references and the secret key (``hidden.key``,
@@ -47,8 +48,8 @@ if ! command -v python3 >/dev/null 2>&1 || ! python3 -m pip --version >/dev/null
 fi
 # Newer Ubuntu images mark the system Python as externally managed (PEP 668); the image
 # exists only to grade, so install into it anyway when plain pip refuses.
-python3 -m pip install "$SOURCE/grader-src" \\
-    || python3 -m pip install --break-system-packages "$SOURCE/grader-src"
+python3 -m pip install "$SOURCE/grader-src"{packages} \\
+    || python3 -m pip install --break-system-packages "$SOURCE/grader-src"{packages}
 grader --version
 """
 
@@ -150,7 +151,9 @@ def write_gradescope_zip(assignment: Assignment, out: Path,
                                 public_q=shlex.quote(public))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        _add(archive, "setup.sh", SETUP_SH.encode(), 0o755)
+        # (and the packages students may import: assignment.yaml's packages)
+        installs = "".join(f" {shlex.quote(p.install)}" for p in assignment.packages)
+        _add(archive, "setup.sh", SETUP_SH.replace("{packages}", installs).encode(), 0o755)
         _add(archive, "run_autograder", run.encode(), 0o755)
         for path, name in regular_files(assignment.root, _LINKS):
             # The key stays readable by its owner only, as `grader validate` wrote it.

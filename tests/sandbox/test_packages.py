@@ -95,3 +95,18 @@ def test_validate_imports_the_declared_packages_as_a_student_would(tmp_path: Pat
 
     assert report.ok, report.problems
     assert report.self_grade == "11 / 11"
+
+
+def test_bundles_carry_the_declared_packages(tmp_path: Path) -> None:
+    import zipfile
+
+    from grader.bundles.export import export_bundle
+    from grader.bundles.gradescope import write_gradescope_zip
+
+    spec = load_assignment(assignment(tmp_path))
+    export_bundle(spec, tmp_path / "bundle")
+    assert load_assignment(tmp_path / "bundle").packages == spec.packages
+    zip_path = tmp_path / "autograder.zip"
+    write_gradescope_zip(spec, zip_path)
+    setup = zipfile.ZipFile(zip_path).read("setup.sh").decode()
+    assert 'pip install "$SOURCE/grader-src" pyyaml' in setup
