@@ -159,7 +159,11 @@ EXPECTED: dict[str, Expect] = {
     "fool_patch_allclose": Expect("norm", "elements mismatched"),
     "fool_patch_testing": Expect("pair", "elements mismatched"),
     "fool_patch_builtins": Expect("add", "elements mismatched"),
-    "fool_patch_grader": Expect("pair", "elements mismatched"),
+    # (under full and confined isolation the grader's own modules need PyYAML, which the
+    # assignment does not declare: the import itself is refused)
+    "fool_patch_grader": Expect("pair", "elements mismatched",
+                                or_reason="No module named 'yaml': the assignment does not "
+                                          "allow it"),
     "fool_import_hook": Expect("scale", "elements mismatched"),
     "fool_nan": Expect("scale", "NaN"),
     "fool_shape_for_scalar": Expect("norm", "shape mismatch"),
