@@ -1,13 +1,15 @@
 """Call sequences, objects, state checks and scenarios (problems/README.md, "Call sequences
-and objects", "Scenarios"), on the assignment in tests/sequences/assignment:
+and objects", "Scenarios"), on the assignment in problems/layers:
 
     q1 affine        affine_forward, then the student's affine_backward on its own cache
+    q1 relu          relu_forward, then relu_backward
     q2 net_loss      TwoLayerNet(...), its params set to the case's, then loss -> (loss, grads)
     q2 train_predict LinearClassifier(), train, a copy of W, predict
     q2 train_rounds  a scenario: train in three rounds, predict, an accuracy computed here
     q3 batchnorm     batchnorm_forward updates bn_param in place; the student's backward
+    q4 softmax_loss  softmax_loss(x, y) -> (loss, dx), labels in [0, C), an oracle
 
-The students in tests/sequences/students lay out their caches unlike the reference (tuples,
+The students in examples/layers lay out their caches unlike the reference (tuples,
 objects of their own class) and still get full marks where they are right.
 """
 
@@ -31,9 +33,9 @@ from grader.sandbox.runner import RunOptions
 from grader.spec import load_assignment
 from grader.validate import validate
 
-HERE = Path(__file__).resolve().parent
-ASSIGNMENT = HERE / "assignment"
-STUDENTS = HERE / "students"
+REPO = Path(__file__).resolve().parent.parent.parent
+ASSIGNMENT = REPO / "problems" / "layers"
+STUDENTS = REPO / "examples" / "layers"
 RIGHT = (STUDENTS / "tuple_cache" / "layers.py").read_text(encoding="utf-8")
 
 
@@ -58,8 +60,26 @@ def with_change(old: str, new: str) -> str:
     return RIGHT.replace(old, new)
 
 
-FULL = {"affine": 4.0, "net_loss": 4.0, "train_predict": 2.0, "train_rounds": 2.0,
-        "batchnorm": 4.0}
+FULL = {"affine": 4.0, "relu": 2.0, "net_loss": 4.0, "train_predict": 2.0,
+        "train_rounds": 2.0, "batchnorm": 4.0, "softmax_loss": 3.0}
+
+# The shipped examples (examples/layers), each part's pinned score.
+PINNED = {
+    "tuple_cache": FULL,
+    "object_cache": FULL,
+    "old_style": FULL,  # imports public/compat.py
+    "running_mean_2d": {**FULL, "batchnorm": 0.0},
+    "wrong_grads": {**FULL, "net_loss": 0.0},
+    "no_backward": {**FULL, "affine": 0.0, "net_loss": 0.0},
+    "softmax_unshifted": {**FULL, "softmax_loss": 2.0},  # the large-score cases overflow
+}
+
+
+def test_every_shipped_example_gets_its_pinned_score(grader: Any) -> None:
+    assert sorted(PINNED) == sorted(p.name for p in STUDENTS.iterdir() if p.is_dir())
+    for name, want in PINNED.items():
+        got = parts(grader.grade(one_submission(STUDENTS / name, "layers.py")))
+        assert {k: v[0] for k, v in got.items()} == pytest.approx(want), (name, got)
 
 
 def test_caches_laid_out_unlike_the_reference_get_full_marks(grader: Any) -> None:
@@ -91,10 +111,10 @@ def test_each_known_mistake_costs_its_part_with_a_message_naming_the_step(grader
 def test_validate_grades_known_wrong_modules_and_the_reference(grader: Any) -> None:
     report = validate(load_assignment(ASSIGNMENT), RunOptions(timeout=5))
     assert report.ok
-    assert report.self_grade == "16 / 16"
-    caught = {c.part: c.wrong_caught for c in report.parts}
-    assert caught == {"affine": 1, "net_loss": 1, "train_predict": 0, "train_rounds": 1,
-                      "batchnorm": 1}
+    assert report.self_grade == "21 / 21"
+    assert {c.part: (c.wrong_caught, len(c.wrong)) for c in report.parts} == {
+        part: (2, 2) for part in FULL}
+    assert [c.oracle_verdict for c in report.parts if c.oracles] == ["verified"]
 
 
 def test_a_step_that_raises_fails_its_case_with_the_step_and_the_line(

@@ -1,4 +1,4 @@
-# Right everywhere but the network: no regularization in the gradient of W1.
+# Right everywhere but batch norm: the running mean is stored with shape (1, D).
 import numpy as np
 
 
@@ -46,7 +46,7 @@ class TwoLayerNet(object):
         drelu, grads["W2"], grads["b2"] = affine_backward(dscores, c2)
         dhidden = drelu * (hidden > 0)
         _, grads["W1"], grads["b1"] = affine_backward(dhidden, c1)
-        pass  # forgot the regularization gradient of W1
+        grads["W1"] += self.reg * W1
         grads["W2"] += self.reg * W2
         return loss, grads
 
@@ -89,7 +89,7 @@ def batchnorm_forward(x, gamma, beta, bn_param):
         x_norm = (x - sample_mean) / np.sqrt(sample_var + eps)
         out = gamma * x_norm + beta
         cache = (x, x_norm, sample_mean, sample_var, gamma, beta, eps)
-        running_mean = momentum * running_mean + (1 - momentum) * sample_mean
+        running_mean = momentum * running_mean + (1 - momentum) * np.mean(x, axis=0, keepdims=True)
         running_var = momentum * running_var + (1 - momentum) * sample_var
     bn_param["running_mean"] = running_mean
     bn_param["running_var"] = running_var
@@ -106,3 +106,29 @@ def batchnorm_backward(dout, cache):
     dmean = np.sum(-dx_norm / np.sqrt(var + eps), axis=0) + dvar * np.mean(-2 * (x - mean), axis=0)
     dx = dx_norm / np.sqrt(var + eps) + dvar * 2 * (x - mean) / N + dmean / N
     return dx, dgamma, dbeta
+
+
+def relu_forward(x):
+    out = x.copy()
+    out[out < 0] = 0
+    cache = x
+    return out, cache
+
+
+def relu_backward(dout, cache):
+    dx = dout.copy()
+    dx[cache <= 0] = 0
+    return dx
+
+
+def softmax_loss(x, y):
+    N = x.shape[0]
+    shifted = x - np.max(x, axis=1, keepdims=True)
+    Z = np.sum(np.exp(shifted), axis=1, keepdims=True)
+    log_probs = shifted - np.log(Z)
+    probs = np.exp(log_probs)
+    loss = -np.sum(log_probs[np.arange(N), y]) / N
+    dx = probs.copy()
+    dx[np.arange(N), y] -= 1
+    dx /= N
+    return loss, dx

@@ -74,3 +74,21 @@ def batchnorm_backward(dout, cache):
     dxhat = dout * cache.gamma
     dx = (dxhat - dxhat.mean(0) - cache.xhat * (dxhat * cache.xhat).mean(0)) / cache.std
     return dx, (dout * cache.xhat).sum(0), dout.sum(0)
+
+
+def relu_forward(x):
+    return np.where(x > 0, x, 0.0), Cache(mask=x > 0)
+
+
+def relu_backward(dout, cache):
+    return np.where(cache.mask, dout, 0.0)
+
+
+def softmax_loss(x, y):
+    z = x - x.max(1, keepdims=True)
+    p = np.exp(z)
+    p /= p.sum(1, keepdims=True)
+    n = len(y)
+    loss = -np.mean(np.log(p[np.arange(n), y]))
+    p[np.arange(n), y] -= 1
+    return loss, p / n

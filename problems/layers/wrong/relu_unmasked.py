@@ -1,0 +1,5 @@
+"""A known mistake: the gradient passed through without the mask."""
+
+
+def relu_backward(dout, cache):
+    return dout.copy()
