@@ -102,6 +102,17 @@ def build_part_cases(part: Part, problem: Problem, seed: int, key: bytes | None,
                     source = hidden_seed
                 rng = case_rng(source, problem.id, part.id, index)
                 names, args, kwargs = _draw_group(group, rng)
+            if part.program is None and part.scenario is None and cases and \
+                    _reordered(names, cases[0].arg_names):
+                # (positional arguments: a generator's names in another order would pass
+                # them to the wrong parameters)
+                raise SpecError(group.file, f"{group.key}.generator" if group.generator
+                                else group.key,
+                                f"case {index} passes the arguments "
+                                f"{', '.join(names) or 'none'}, but case "
+                                f"{cases[0].index} passes {', '.join(cases[0].arg_names)}: "
+                                "an argument both pass must be at the same position (they are "
+                                "passed by position)")
             cases.append(Case(
                 id=case_id(problem.id, part.id, index),
                 problem=problem.id,
@@ -114,6 +125,12 @@ def build_part_cases(part: Part, problem: Problem, seed: int, key: bytes | None,
                 kwargs=kwargs,
             ))
     return tuple(cases)
+
+
+def _reordered(names: tuple[str, ...], first: tuple[str, ...]) -> bool:
+    """Whether an argument name both lists hold sits at different positions (a generator
+    function's dict in another order than the declared groups)."""
+    return any(name in first and first.index(name) != i for i, name in enumerate(names))
 
 
 def build_cases(assignment: Assignment, seed: int | None = None, public_only: bool = False

@@ -4,7 +4,8 @@ When each submission had its own seed (``grade --vary-by-student``), a "seed" co
 the submission id says which: ``grader check --seed SEED --case ID`` reruns any of its cases.
 ``--columns parts`` gives a column per part instead of per question. The notes say why a
 submission lost points to something other than a wrong value: its error, or the parts whose
-code raised, timed out, crashed, returned something unusable or was missing.
+code raised, timed out, crashed, returned something unusable or was missing, with a public
+case's message (a hidden case's in the grader's words only, as everywhere but the JSON).
 
 Text a student chose (a submission's id, a note naming a file in it) is shown inert
 (:func:`grader.display.printable`), so no escape sequence or carriage return in it can recolour
@@ -34,8 +35,9 @@ def render(report: GradeReport, options: ReportOptions = DEFAULT) -> str:
                 for pid, part, pts in columns]
     headers += [f"total /{points(info.max_score)}", "notes"]
     rows = []
-    for sub in report.submissions:
-        row = [_short(printable(sub.id)), *([str(sub.seed)] if varied else [])]
+    shown = _shown_ids([printable(sub.id) for sub in report.submissions])
+    for sub, name in zip(report.submissions, shown, strict=True):
+        row = [name, *([str(sub.seed)] if varied else [])]
         for pid, part_id, _ in columns:
             row.append(_score(sub, pid, part_id))
         row.append(points(sub.score))
@@ -69,6 +71,14 @@ def _score(sub: SubmissionResult, pid: str, part_id: str | None) -> str:
     return points(part.score) if part is not None else "-"
 
 
+def _shown_ids(ids: list[str]) -> list[str]:
+    """Ids as the table shows them: longer than ID_WIDTH, shortened in the middle, unless
+    that would make two of them look alike (then those stay whole)."""
+    short = [_short(i) for i in ids]
+    clash = {s for s in short if short.count(s) > 1}
+    return [i if s in clash else s for i, s in zip(ids, short, strict=True)]
+
+
 def _short(text: str) -> str:
     if len(text) <= ID_WIDTH:
         return text
@@ -84,10 +94,12 @@ def _note(sub: SubmissionResult) -> str:
         failures = []
         for problem in sub.problems:
             for part in problem.parts:
-                kinds = [c.status for c in part.cases if c.status not in ("pass", "fail")]
-                if kinds:
-                    failures.append(f"{problem.id}/{part.id}: "
-                                    f"{HIDDEN_STATUS.get(kinds[0], 'failed')}")
+                broken = [c for c in part.cases if c.status not in ("pass", "fail")]
+                if broken:  # (a public case's message; a hidden one in the grader's words)
+                    first = broken[0]
+                    said = first.message if first.public and first.message else \
+                        HIDDEN_STATUS.get(first.status, "failed")
+                    failures.append(f"{problem.id}/{part.id}: {said}")
         text = "; ".join(failures)
     text = printable(text)
     return text if len(text) <= NOTE_WIDTH else text[: NOTE_WIDTH - 3] + "..."

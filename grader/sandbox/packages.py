@@ -49,8 +49,24 @@ def require(assignment: Assignment, python: str) -> None:
         raise SpecError(display_path(assignment.root / "assignment.yaml"),
                         f"packages[{index}]",
                         f"students may import {first.name!r}{more}, but {python} cannot; "
-                        f"install it with: {python} -m pip install "
-                        f"{' '.join(p.install for p in absent)}")
+                        + (_hint(assignment, first) or
+                           f"install it with: {python} -m pip install "
+                           f"{' '.join(p.install for p in absent)}"))
+
+
+def _hint(assignment: Assignment, package: Package) -> str:
+    """A likelier mistake than a missing install: a public/ module listed, or the
+    distribution's name where its import name belongs."""
+    if (assignment.public_dir / f"{package.name}.py").is_file() or \
+            (assignment.public_dir / package.name / "__init__.py").is_file():
+        return (f"{package.name!r} is in {assignment.public_dir.name}/, whose modules students "
+                "import without a declaration: remove it from packages")
+    provides = sorted(_top_level(_canonical(package.name)), key=lambda n: (n[0] == "_", n))
+    if provides:
+        return (f"the installed distribution {package.name!r} provides "
+                f"{', '.join(provides)}: write {{import: {provides[0]}, install: "
+                f"{package.name}}}")
+    return ""
 
 
 def policy(assignment: Assignment) -> dict[str, Any]:

@@ -250,6 +250,10 @@ class Isolation:
             reason = _probe_reason()
             if reason:
                 self.downgrade(reason)
+        elif warn is not None:
+            warn("grader: warning: isolation: off (--sandbox off): student code runs with "
+                 "your permissions, and imports whatever is installed (an assignment's "
+                 "packages: are not enforced)")
 
     @property
     def level(self) -> str:
@@ -268,8 +272,9 @@ class Isolation:
         if level == "limits":
             return (f"isolation: resource limits only (full: {self.unavailable.get('full')}; "
                     f"confined: {self.unavailable.get('confined')}): student code can read "
-                    "the references, the hidden cases' key and the cache, and reach the "
-                    "network (--sandbox confined refuses to grade so)")
+                    "the references, the hidden cases' key and the cache, reach the "
+                    "network, and import whatever is installed (--sandbox confined refuses "
+                    "to grade so)")
         return f"isolation: {level}"
 
     def confirm(self) -> None:

@@ -15,7 +15,7 @@ from grader.cases.parse import Scope, parse_value
 from grader.errors import SpecError
 from grader.spec import load_assignment
 
-from .._mini import MINI_PROBLEM, edited, make_assignment
+from .._mini import MINI_PROBLEM, MINI_REFERENCE, edited, make_assignment
 
 DIMS = {"N": 6, "D": 3, "K": 4}
 
@@ -337,3 +337,17 @@ def test_building_cases_leaves_global_random_state_alone(tmp_path: Path) -> None
     cases_of(tmp_path, [MATRIX_GROUP])
 
     assert np.random.random() == expected
+
+
+def test_a_generator_that_orders_arguments_unlike_its_part_is_a_spec_error(
+        tmp_path: Path) -> None:
+    reference = ("\n\ndef make_yx(rng):\n"
+                 "    return {'y': rng.normal(size=2), 'x': rng.normal(size=2)}\n")
+    problem = edited(MINI_PROBLEM, "parts[0].cases", [
+        {"count": 1, "public": True, "args": {"x": [1.0, 2.0], "y": [3.0, 4.0]}},
+        {"count": 1, "public": True, "generator": "solution:make_yx"}])
+    root = make_assignment(tmp_path / "hw", problems={"q1": problem},
+                           reference=MINI_REFERENCE + reference)
+    with pytest.raises(SpecError, match=r"parts\[0\]\.cases\[1\]\.generator: case 1 passes "
+                                        r"the arguments y, x, but case 0 passes x, y"):
+        build_part_cases(*_part(load_assignment(root)), seed=1, key=None, public_only=True)

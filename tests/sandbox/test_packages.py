@@ -5,6 +5,7 @@ a declared package that is missing stops the run before anyone is graded."""
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,8 @@ def test_an_undeclared_installed_package_is_refused_by_name(tmp_path: Path) -> N
     assert result.score == 0
     assert result.error == (
         "import failed: ModuleNotFoundError: No module named 'tabulate': the assignment does "
-        "not allow it (it allows numpy, yaml and the standard library) (hw.py, line 1)")
+        "not allow it (the assignment allows numpy, yaml, the standard library, its public "
+        "modules and your own modules) (hw.py, line 1)")
 
 
 def test_without_isolation_whatever_is_installed_imports(tmp_path: Path) -> None:
@@ -70,8 +72,8 @@ def test_a_module_that_is_nowhere_says_what_the_assignment_allows(tmp_path: Path
     result = grade(assignment(tmp_path), tmp_path, "import past.builtins\n")
     assert result.error.startswith(
         "import failed: ModuleNotFoundError: No module named 'past': it is not available "
-        "here, and the assignment allows only numpy, yaml, the standard library and your own "
-        "modules")
+        "here (the assignment allows numpy, yaml, the standard library, its public modules "
+        "and your own modules)")
 
 
 def test_a_declared_package_that_is_missing_stops_before_grading(tmp_path: Path) -> None:
@@ -110,3 +112,16 @@ def test_bundles_carry_the_declared_packages(tmp_path: Path) -> None:
     write_gradescope_zip(spec, zip_path)
     setup = zipfile.ZipFile(zip_path).read("setup.sh").decode()
     assert 'pip install "$SOURCE/grader-src" pyyaml' in setup
+
+
+@pytest.mark.parametrize(("entry", "hint"), [
+    ("pyyaml", "the installed distribution 'pyyaml' provides yaml, _yaml: write {import: "
+               "yaml, install: pyyaml}"),
+    ("compat", "'compat' is in public/, whose modules students import without a "
+               "declaration"),
+])
+def test_a_likely_mistake_in_packages_gets_a_hint(tmp_path: Path, entry: str,
+                                                  hint: str) -> None:
+    root = assignment(tmp_path, edited(MINI_ASSIGNMENT, "packages", [entry]))
+    with pytest.raises(SpecError, match=re.escape(hint)):
+        Grader(load_assignment(root))

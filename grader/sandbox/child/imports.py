@@ -40,9 +40,7 @@ class Declared:
         return None
 
     def allows(self) -> str:
-        declared = "".join(f", {n}" for n in self.declared)
-        return f"the assignment does not allow it (it allows numpy{declared} and the " \
-               "standard library)"
+        return f"the assignment does not allow it ({allowed_text(self.declared)})"
 
 
 def explain(exc: ModuleNotFoundError, declared: Sequence[str]) -> str:
@@ -54,9 +52,14 @@ def explain(exc: ModuleNotFoundError, declared: Sequence[str]) -> str:
     if top in declared:
         return f"No module named {name!r}: the assignment allows it, but it is not " \
                "installed where this is graded (tell your instructor)"
-    allowed = "".join(f", {n}" for n in declared)
-    return f"No module named {name!r}: it is not available here, and the assignment allows " \
-           f"only numpy{allowed}, the standard library and your own modules"
+    return f"No module named {name!r}: it is not available here ({allowed_text(declared)})"
+
+
+def allowed_text(declared: Sequence[str]) -> str:
+    """What a submission may import, in a student's words."""
+    packages = "".join(f", {n}" for n in declared)
+    return f"the assignment allows numpy{packages}, the standard library, its public modules " \
+           "and your own modules"
 
 
 def apply(policy: dict[str, Any], enforce: bool) -> Declared | None:
