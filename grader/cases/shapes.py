@@ -80,21 +80,21 @@ def parse_dim(text: object, known: frozenset[str] | None = None) -> DimExpr:
     while pos < len(source):
         match = _TOKEN.match(source, pos)
         if not match or match.end() == pos:
-            raise ShapeSyntaxError(f"bad shape expression {text!r} at {source[pos:]!r}")
+            raise ShapeSyntaxError(f"bad dimension expression {text!r} at {source[pos:]!r}")
         number, name, op = match.groups()
         tokens.append(int(number) if number is not None else (name or op))
         pos = match.end()
     if not tokens:
-        raise ShapeSyntaxError("empty shape expression")
+        raise ShapeSyntaxError("empty dimension expression")
     parser = _Parser(tokens, text)
     rpn = parser.expression()
     if parser.pos != len(tokens):
-        raise ShapeSyntaxError(f"bad shape expression {text!r}")
+        raise ShapeSyntaxError(f"bad dimension expression {text!r}")
     unknown = _names(rpn)
     if known is not None and unknown - known:
         missing = ", ".join(sorted(unknown - known))
         raise ShapeSyntaxError(
-            f"shape expression {text!r} uses undeclared dimension {missing}; "
+            f"dimension expression {text!r} uses undeclared dimension {missing}; "
             f"declared: {', '.join(sorted(known)) or 'none'}"
         )
     return DimExpr(text, tuple(rpn))
@@ -137,12 +137,12 @@ class _Parser:
         if token == "(":
             inner = self.expression()
             if self._peek() != ")":
-                raise ShapeSyntaxError(f"bad shape expression {self.text!r}: missing ')'")
+                raise ShapeSyntaxError(f"bad dimension expression {self.text!r}: missing ')'")
             self.pos += 1
             return inner
         if isinstance(token, str) and (token[0].isalpha() or token[0] == "_"):
             return [token]
-        raise ShapeSyntaxError(f"bad shape expression {self.text!r}")
+        raise ShapeSyntaxError(f"bad dimension expression {self.text!r}")
 
 
 def parse_shape(value: object, known: frozenset[str] | None = None) -> tuple[DimExpr, ...]:

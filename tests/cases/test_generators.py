@@ -66,7 +66,7 @@ def test_integer_bounds_may_be_dimension_expressions() -> None:
 
 @pytest.mark.parametrize(("bound", "message"), [
     ("C-1", "uses undeclared dimension C"),
-    ("K+", "bad shape expression"),
+    ("K+", "bad dimension expression"),
     (2.5, "expected an integer or a dimension expression"),
 ])
 def test_a_bad_integer_bound_names_its_key(bound: Any, message: str) -> None:

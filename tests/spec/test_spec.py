@@ -158,10 +158,10 @@ BAD_SPECS = {
     # shapes and dimensions
     "shape ends in an operator": BadSpec(
         "q1.yaml", f"{GROUP}.args.x", {"normal": ["N+"]}, "q1.yaml",
-        f"{GROUP}.args.x.normal", "bad shape expression 'N+'"),
+        f"{GROUP}.args.x.normal", "bad dimension expression 'N+'"),
     "shape uses a power": BadSpec(
         "q1.yaml", f"{GROUP}.args.x", {"normal": ["N**2"]}, "q1.yaml",
-        f"{GROUP}.args.x.normal", "bad shape expression 'N**2'"),
+        f"{GROUP}.args.x.normal", "bad dimension expression 'N**2'"),
     "shape uses an undeclared dimension": BadSpec(
         "q1.yaml", f"{GROUP}.args.x", {"normal": {"shape": ["N", "M"]}}, "q1.yaml",
         f"{GROUP}.args.x.normal.shape", "undeclared dimension M"),
