@@ -20,7 +20,7 @@ from pathlib import Path
 from grader import scoring, values
 from grader.batch.jobs import forking_supported, grade_in_processes
 from grader.cases.build import Case, build_part_cases, part_case_ids
-from grader.errors import GraderError, UsageError
+from grader.errors import GraderError, SpecError, UsageError
 from grader.intake.submissions import Submission
 from grader.judge.cache import ExpectedCache
 from grader.judge.compare import Verdict, judge
@@ -47,9 +47,9 @@ from grader.sandbox.launch import (
     zygote_supported,
 )
 from grader.sandbox.policy import Isolation
-from grader.sandbox.runner import RunOptions, run_submission
+from grader.sandbox.runner import RunOptions, SubmissionRun, run_submission
 from grader.sandbox.schedule import CallPlan, Schedule, plan_for
-from grader.spec import Assignment, Part, Problem
+from grader.spec import Assignment, Part, Problem, display_path
 from grader.spec.key import missing_key
 
 
@@ -112,6 +112,7 @@ class Grader:
                                    extra=(assignment.public_dir, *run.extra_paths))
         self._launcher: TrackingLauncher | None = None
         self._launcher_lock = threading.Lock()
+        self._packages_checked = False
 
     @property
     def launcher(self) -> TrackingLauncher:
@@ -212,6 +213,28 @@ class Grader:
     def import_timeout(self) -> float:
         return max(self.assignment.defaults.timeout, self.options.run.timeout or 0.0)
 
+    def import_failure(self, module: Path) -> str | None:
+        """Import ``module`` in a student's process, isolated as students are: why it
+        failed, or None."""
+        run = SubmissionRun(module, [], self.import_timeout, self.options.run, self.isolation,
+                            60, self.launcher, self.schedule.imports)
+        try:
+            failure = run.import_failure_now()
+        finally:
+            run.close()
+        return failure.message if failure is not None else None
+
+    def check_packages(self) -> None:
+        """Before grading anyone: the declared packages import where students run
+        (SpecError naming assignment.yaml if not, rather than 0 for every student)."""
+        if self._packages_checked:
+            return
+        self._packages_checked = True
+        failure = packages.probe(self.assignment, self.import_failure)
+        if failure:
+            raise SpecError(display_path(self.assignment.root / "assignment.yaml"), "packages",
+                            failure)
+
     def grade(self, submission: Submission, slot: int = 0) -> SubmissionResult:
         """Grade one submission in job slot ``slot``.
 
@@ -219,6 +242,7 @@ class Grader:
         memory) costs this submission only: its result says so and to grade it again, and the
         traceback goes to stderr. With ``options.raise_errors`` (the test suite's setting) it
         raises instead. A :class:`~grader.errors.GraderError` (the user's mistake) raises."""
+        self.check_packages()
         return self.contain(submission, lambda: self._grade(submission, slot))
 
     def contain(self, submission: Submission,
@@ -320,6 +344,7 @@ class Grader:
         On KeyboardInterrupt every worker is killed, results not yet reported are dropped
         (they would be wrong: their processes were killed), and the interrupt propagates.
         """
+        self.check_packages()  # (here, before any job process is forked)
         jobs = max(1, min(jobs, len(submissions) or 1))
         if jobs > 1 and forking_supported():
             self.close()  # no zygote thread may exist in a process that forks

@@ -31,7 +31,8 @@ from grader.judge.expected import Output, compute_expected
 from grader.judge.oracles import verify_all
 from grader.judge.properties import property_failures
 from grader.results import PartResult
-from grader.sandbox.runner import RunOptions, SubmissionRun, run_submission
+from grader.sandbox import packages
+from grader.sandbox.runner import RunOptions, run_submission
 from grader.sandbox.schedule import Schedule
 from grader.spec import Assignment
 
@@ -186,25 +187,9 @@ def _validate(assignment: Assignment, grader: Grader, options: RunOptions) -> Va
 def _import_packages(assignment: Assignment, grader: Grader, options: RunOptions
                      ) -> tuple[str, ...]:
     """Whether the declared packages import in a student's process, isolated as students
-    are (the run has already checked that they are installed)."""
-    if not assignment.packages:
-        return ()
-    work = Path(tempfile.mkdtemp(prefix="grader-packages-"))
-    path = work / assignment.module_file
-    path.write_text("".join(f"import {p.name}\n" for p in assignment.packages),
-                    encoding="utf-8")
-    run = SubmissionRun(path, [], grader.import_timeout, options, grader.isolation, 60,
-                        grader.launcher, grader.schedule.imports)
-    try:
-        failure = run.import_failure_now()
-    finally:
-        run.close()
-        shutil.rmtree(work, ignore_errors=True)
-    if failure is None:
-        return ()
-    installs = " ".join(p.install for p in assignment.packages)
-    return (f"the declared packages do not import in a student's process: {failure.message}; "
-            f"check the installation ({options.python} -m pip install {installs})",)
+    are."""
+    failure = packages.probe(assignment, grader.import_failure)
+    return (failure,) if failure else ()
 
 
 def _defines_none(assignment: Assignment, prepared: PreparedPart, ref: str) -> str:

@@ -10,9 +10,13 @@ from __future__ import annotations
 import functools
 import importlib.util
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Callable
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from grader.errors import SpecError
@@ -116,3 +120,23 @@ def _importable() -> dict[str, list[str]]:
 
 def _canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name.split("[")[0].strip()).lower()
+
+
+def probe(assignment: Assignment, run: Callable[[Path], str | None]) -> str | None:
+    """Why the declared packages do not import in a student's process, or None. ``run``
+    imports a module file there (isolated as students are) and says why it failed."""
+    if not assignment.packages:
+        return None
+    work = Path(tempfile.mkdtemp(prefix="grader-packages-"))
+    try:
+        path = work / assignment.module_file
+        path.write_text("".join(f"import {p.name}\n" for p in assignment.packages),
+                        encoding="utf-8")
+        failure = run(path)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if failure is None:
+        return None
+    installs = " ".join(p.install for p in assignment.packages)
+    return (f"the declared packages do not import in a student's process: {failure}; check "
+            f"that the student's Python has them (python -m pip install {installs})")

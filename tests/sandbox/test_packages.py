@@ -125,3 +125,19 @@ def test_a_likely_mistake_in_packages_gets_a_hint(tmp_path: Path, entry: str,
     root = assignment(tmp_path, edited(MINI_ASSIGNMENT, "packages", [entry]))
     with pytest.raises(SpecError, match=re.escape(hint)):
         Grader(load_assignment(root))
+
+
+def test_a_package_only_the_graders_process_sees_stops_grading(tmp_path: Path,
+                                                               monkeypatch: Any) -> None:
+    # Importable here (on this process's sys.path), but not where students run.
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "only_here.py").write_text("VALUE = 1\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    root = assignment(tmp_path, edited(MINI_ASSIGNMENT, "packages", ["only_here"]))
+    student = write_student(tmp_path / "s")
+    with Grader(load_assignment(root)) as grader, \
+            pytest.raises(SpecError, match=r"assignment\.yaml: packages: the declared packages "
+                                           r"do not import in a student's process: import "
+                                           r"failed: ModuleNotFoundError: No module named "
+                                           r"'only_here'"):
+        grader.grade(student)
