@@ -73,7 +73,9 @@ def verify(oracle: OracleSpec, case: Case, expected: Output, public_dir: Path,
     if not isinstance(got, np.ndarray):
         return Verdict(False, f"the reference's output {oracle.output} is not an array; an "
                               "oracle checks arrays")
-    return compare_array(np.asarray(got, dtype=float), value, oracle.tolerance)
+    return compare_array(np.asarray(got, dtype=float), value, oracle.tolerance,
+                         f"the reference's output {oracle.output} (got) against the oracle "
+                         "(expected)")
 
 
 def _like(x: np.ndarray, base: Any) -> Any:

@@ -167,7 +167,8 @@ def test_gradient_oracle_differentiates_the_named_argument(tmp_path: Path) -> No
     assert verify(oracle, case, output(gradient), tmp_path, SEED).passed
     wrong = verify(oracle, case, output(2 * gradient), tmp_path, SEED)
     assert not wrong.passed
-    assert wrong.message.startswith("3 of 3 elements mismatched")
+    assert wrong.message.startswith("the reference's output 0 (got) against the oracle "
+                                    "(expected): 3 of 3 elements mismatched")
 
 
 def test_gradient_oracle_checks_the_chosen_output(tmp_path: Path) -> None:
