@@ -53,9 +53,13 @@ def split_ref(ref: str) -> tuple[str, str]:
     return module, function
 
 
-def ref_path(ref: str, folder: Path) -> Path:
-    module, _ = split_ref(ref)
+def module_path(module: str, folder: Path) -> Path:
+    """``"models.net"`` -> ``folder/models/net.py``."""
     return folder / (module.replace(".", "/") + ".py")
+
+
+def ref_path(ref: str, folder: Path) -> Path:
+    return module_path(split_ref(ref)[0], folder)
 
 
 def resolve(ref: str, folder: Path) -> Callable[..., Any]:

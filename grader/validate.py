@@ -180,16 +180,10 @@ def _validate(assignment: Assignment, grader: Grader, options: RunOptions) -> Va
             problem.id, part.id, part.function, len(prepared.cases), public,
             tuple(o.name for o in part.oracles), tuple(answers), tuple(issues), tuple(notes)))
     self_grade, why, problems = _grade_solution(assignment, grader, options)
-    problems = (*_import_packages(assignment, grader, options), *problems)
+    # (whether the declared packages import in a student's process, isolated as students are)
+    unimportable = packages.probe(assignment, grader.import_failure)
+    problems = (*([unimportable] if unimportable else []), *problems)
     return ValidationReport(tuple(checks), self_grade, problems, why)
-
-
-def _import_packages(assignment: Assignment, grader: Grader, options: RunOptions
-                     ) -> tuple[str, ...]:
-    """Whether the declared packages import in a student's process, isolated as students
-    are."""
-    failure = packages.probe(assignment, grader.import_failure)
-    return (failure,) if failure else ()
 
 
 def _defines_none(assignment: Assignment, prepared: PreparedPart, ref: str) -> str:
@@ -198,7 +192,7 @@ def _defines_none(assignment: Assignment, prepared: PreparedPart, ref: str) -> s
     if not prepared.part.by_module:
         return ""
     names = _names(prepared)
-    module = _modules.load_module(_module_path(ref, assignment.wrong_dir))
+    module = _modules.load_module(_modules.module_path(ref, assignment.wrong_dir))
     if any(hasattr(module, name) for name in names):
         return ""
     return (f"wrong answer {ref} defines none of the names the part calls "
@@ -226,10 +220,6 @@ def _grade_solution(assignment: Assignment, grader: Grader, options: RunOptions
         f"{prepared.problem.id}/{prepared.part.id}: {result.message}"
         for prepared, _, result in results if result.score < prepared.part.points)
     return summary, "", problems
-
-
-def _module_path(name: str, folder: Path) -> Path:
-    return folder / (name.replace(".", "/") + ".py")
 
 
 def _batches(answers: Sequence[tuple[PreparedPart, str]]
@@ -275,8 +265,8 @@ def _answers_source(assignment: Assignment, batch: list[tuple[PreparedPart, str]
             lines += [f"_answer{n} = _load('_grader_answer{n}', {str(path)!r})",
                       f"{part.function} = _answer{n}.{function}"]
             continue
-        answer = _module_path(ref, folder)
-        reference = _module_path(part.reference_refs[0], assignment.reference_dir)
+        answer = _modules.module_path(ref, folder)
+        reference = _modules.module_path(part.reference_refs[0], assignment.reference_dir)
         lines += [f"_answer{n} = _load('_grader_answer{n}', {str(answer)!r})",
                   f"_reference{n} = _load('_grader_reference{n}', {str(reference)!r})"]
         lines += [f"{name} = getattr(_answer{n}, {name!r}, None) or _reference{n}.{name}"

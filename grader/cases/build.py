@@ -40,6 +40,12 @@ class Case:
     args: tuple[Any, ...]
     kwargs: Mapping[str, Any]
 
+    @property
+    def named(self) -> dict[str, Any]:
+        """Every input by name, positional ones first (a call sequence and a scenario take
+        them so)."""
+        return {**dict(zip(self.arg_names, self.args, strict=True)), **self.kwargs}
+
     @functools.cached_property
     def summary_text(self) -> str:
         items = [f"{n}={summarize(v)}" for n, v in zip(self.arg_names, self.args, strict=True)]

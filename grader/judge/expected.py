@@ -92,8 +92,7 @@ def run_scenario(scenario: Callable[..., Any], module: Any, case: Case,
 
 def _given(case: Case, public_dir: Path) -> dict[str, Any]:
     """A case's inputs by name (fresh copies), for a call sequence or a scenario."""
-    return {name: materialize(v, public_dir) for name, v in
-            (*zip(case.arg_names, case.args, strict=True), *case.kwargs.items())}
+    return {name: materialize(v, public_dir) for name, v in case.named.items()}
 
 
 class ReferenceFailed(Exception):

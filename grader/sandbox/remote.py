@@ -30,7 +30,7 @@ from grader.cases.generators import copy_value
 from grader.outcomes import CallOutcome, Status, clean_text
 from grader.sandbox import wire
 from grader.sandbox.process import StudentProcess
-from grader.sandbox.replies import decode_output, error_fields
+from grader.sandbox.replies import decode_outputs, failure, within
 from grader.sandbox.schedule import encode_value
 
 MAX_NAME = 80  # characters of a handle's name kept for messages
@@ -170,10 +170,9 @@ class Session:
                   "args": [self._encode(a, blobs) for a in args],
                   "kwargs": {k: self._encode(v, blobs) for k, v in kwargs.items()}}
         reply, _ = self.request(header, blobs)
-        seconds = reply.get("seconds")
-        if isinstance(seconds, (int, float)) and not isinstance(seconds, bool) \
-                and 0 <= seconds <= self.timeout:
-            self.seconds.append(float(seconds))
+        seconds = within(reply.get("seconds"), self.timeout)
+        if seconds is not None:
+            self.seconds.append(seconds)
         handle = reply.get("handle")
         if reply.get("status") != "ok" or type(handle) is not int:
             raise RemoteFailed(self._failure(reply))
@@ -218,22 +217,14 @@ class Session:
                 [d.get("index") if isinstance(d, dict) else None for d in described] != \
                 list(range(count)):
             raise RemoteFailed(self._failure(reply))
-        used: set[int] = set()
         try:
-            return [decode_output(d, blobs, self.max_bytes, used) for d in described]
+            return decode_outputs(described, blobs, self.max_bytes)
         except wire.WireError as exc:
             raise RemoteFailed(CallOutcome(Status.BAD_OUTPUT, str(exc))) from None
-        except Exception as exc:  # a decoding case wire.py missed: still the student's fault
-            raise RemoteFailed(CallOutcome(
-                Status.BAD_OUTPUT, f"malformed array data ({type(exc).__name__})")) from None
 
     def _failure(self, reply: dict[str, Any]) -> CallOutcome:
-        if reply.get("status") == "error":
-            error = error_fields(reply.get("error"))
-            return CallOutcome(Status.ERROR, error["message"], error["file"], error["line"])
-        if reply.get("status") == "bad_output":
-            return CallOutcome(Status.BAD_OUTPUT, clean_text(reply.get("message", "bad output")))
-        return CallOutcome(Status.BAD_OUTPUT, "malformed reply from the student process")
+        return failure(reply) or CallOutcome(Status.BAD_OUTPUT,
+                                             "malformed reply from the student process")
 
     def outputs(self, result: Any) -> dict[int, Any]:
         """What the scenario returned, as outputs (a tuple is several), every handle in it
@@ -268,8 +259,7 @@ def _where(scenario: Callable[..., Any], exc: BaseException) -> str:
 def play(scenario: Callable[..., Any], session: Session, case: Case) -> CallOutcome:
     """Run ``scenario`` on the student's process for one case: its outcome. A timeout or a
     broken channel is raised (:class:`grader.sandbox.wire.WireError`), for the runner."""
-    given = {name: copy_value(v) for name, v in
-             (*zip(case.arg_names, case.args, strict=True), *case.kwargs.items())}
+    given = {name: copy_value(v) for name, v in case.named.items()}
     start = time.monotonic()
     try:
         outputs = session.outputs(scenario(Student(session), **given))

@@ -32,9 +32,8 @@ def reply_outcome(reply: dict[str, Any], blobs: list[bytes], plan: CallPlan,
     kept within [0, the part's timeout]; the time between replies stands in without it.
     """
     status = reply.get("status")
-    seconds = reply.get("seconds")
-    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) \
-            or not 0 <= seconds <= plan.timeout:
+    seconds = within(reply.get("seconds"), plan.timeout)
+    if seconds is None:
         seconds = min(measured, plan.timeout)
     notes = reply.get("warnings")
     warns: list[str] = []
@@ -49,43 +48,67 @@ def reply_outcome(reply: dict[str, Any], blobs: list[bytes], plan: CallPlan,
                     if first_warning["line"] is None:
                         first_warning = where
                 warns.append(text)
-    if status == "error":
-        error = error_fields(reply.get("error"))
-        return CallOutcome(Status.ERROR, error["message"], error["file"], error["line"],
-                           warnings=tuple(warns), seconds=seconds)
-    if status == "bad_output":
-        return CallOutcome(Status.BAD_OUTPUT, clean_text(reply.get("message", "bad output")),
-                           warnings=tuple(warns), seconds=seconds)
+    failed = failure(reply, tuple(warns), seconds)
+    if failed is not None:
+        return failed
     wanted = list(plan.select) if plan.select is not None else list(range(plan.arity or 1))
     described = reply.get("outputs")
     if status != "ok" or not isinstance(described, list) \
             or [d.get("index") if isinstance(d, dict) else None for d in described] != wanted:
         return CallOutcome(Status.BAD_OUTPUT, "malformed reply from the student process",
                            seconds=seconds)
-    outputs: dict[int, Any] = {}
-    used: set[int] = set()
-    for d in described:
-        try:
-            outputs[d["index"]] = decode_output(d, blobs, max_bytes, used)
-        except wire.WireError as exc:
-            return CallOutcome(Status.BAD_OUTPUT, str(exc), seconds=seconds)
-        except Exception as exc:  # a decoding case wire.py missed: still the student's fault
-            return CallOutcome(Status.BAD_OUTPUT, f"malformed array data ({type(exc).__name__})",
-                               seconds=seconds)
+    try:
+        outputs = dict(zip(wanted, decode_outputs(described, blobs, max_bytes), strict=True))
+    except wire.WireError as exc:
+        return CallOutcome(Status.BAD_OUTPUT, str(exc), seconds=seconds)
     # A warning's place in the student's code is where a warnings-fail verdict points.
     return CallOutcome(Status.OK, file=first_warning["file"], line=first_warning["line"],
                        outputs=outputs, warnings=tuple(warns),
                        seconds=seconds, steps=_step_seconds(reply.get("steps"), plan))
 
 
+def failure(reply: dict[str, Any], warnings: tuple[str, ...] = (), seconds: float = 0.0
+            ) -> CallOutcome | None:
+    """The outcome of a reply that says the call failed (it raised, or gave what cannot be
+    sent back); None for any other reply."""
+    if reply.get("status") == "error":
+        error = error_fields(reply.get("error"))
+        return CallOutcome(Status.ERROR, error["message"], error["file"], error["line"],
+                           warnings=warnings, seconds=seconds)
+    if reply.get("status") == "bad_output":
+        return CallOutcome(Status.BAD_OUTPUT, clean_text(reply.get("message", "bad output")),
+                           warnings=warnings, seconds=seconds)
+    return None
+
+
+def within(seconds: Any, limit: float) -> float | None:
+    """A time the process reported, if it is a number in [0, limit]; None otherwise."""
+    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) \
+            or not 0 <= seconds <= limit:
+        return None
+    return float(seconds)
+
+
 def _step_seconds(reported: Any, plan: CallPlan) -> tuple[float, ...]:
     """Each step's time, as a call sequence's process reports it (within the timeout)."""
     count = len(plan.program["steps"]) if plan.program is not None else 0
-    if not isinstance(reported, list) or len(reported) != count or not all(
-            isinstance(t, (int, float)) and not isinstance(t, bool) and 0 <= t <= plan.timeout
-            for t in reported):
+    if not isinstance(reported, list) or len(reported) != count:
         return ()
-    return tuple(float(t) for t in reported)
+    times = [within(t, plan.timeout) for t in reported]
+    return () if None in times else tuple(t for t in times if t is not None)
+
+
+def decode_outputs(described: list[dict[str, Any]], blobs: list[bytes], max_bytes: int
+                   ) -> list[Any]:
+    """The outputs a reply describes, each blob serving one of them only; WireError (in
+    words for a student) if one cannot be read."""
+    used: set[int] = set()
+    try:
+        return [decode_output(d, blobs, max_bytes, used) for d in described]
+    except wire.WireError:
+        raise
+    except Exception as exc:  # a decoding case wire.py missed: still the student's fault
+        raise wire.WireError(f"malformed array data ({type(exc).__name__})") from None
 
 
 def decode_output(described: dict[str, Any], blobs: list[bytes], max_bytes: int,

@@ -225,8 +225,7 @@ class SubmissionRun:
         waits for the grader between calls. Each answer has its own deadline (its part's
         timeout), counted from the previous answer.
         """
-        if self.child is None and self.import_failure is None:
-            self._start()
+        self.import_failure_now()
         plans = schedule.plans
         runnable = []
         for item in items:
@@ -272,12 +271,11 @@ class SubmissionRun:
                      record: Callable[[Item, CallOutcome], None]) -> Status | None:
         """Run one case of a scenario part (grader.sandbox.remote), request by request;
         return the status if it timed out or crashed the process."""
-        if self.child is None and self.import_failure is None:
-            self._start()
-        if self.child is None:
-            assert self.import_failure is not None
-            record(item, self.import_failure)
+        failure = self.import_failure_now()
+        if failure is not None:
+            record(item, failure)
             return None
+        assert self.child is not None
         child, plan, case = self.child, schedule.plans[item.plan], schedule.case(item)
         assert plan.scenario is not None
         self.hidden_sent = self.hidden_sent or not case.public

@@ -123,11 +123,12 @@ class EncodedCase:
 def encode_case(case: Case, public_dir: Path, by_name: bool = False) -> EncodedCase:
     """``by_name``: every input as a keyword (a call sequence names its values)."""
     blobs: list[bytes] = []
-    args = [encode_value(a, blobs, public_dir) for a in case.args]
-    kwargs = {k: encode_value(v, blobs, public_dir) for k, v in case.kwargs.items()}
     if by_name:
-        return EncodedCase([], {**dict(zip(case.arg_names, args, strict=True)), **kwargs}, blobs)
-    return EncodedCase(args, kwargs, blobs)
+        return EncodedCase([], {k: encode_value(v, blobs, public_dir)
+                                for k, v in case.named.items()}, blobs)
+    return EncodedCase([encode_value(a, blobs, public_dir) for a in case.args],
+                       {k: encode_value(v, blobs, public_dir) for k, v in case.kwargs.items()},
+                       blobs)
 
 
 def batch_frame(plans: Sequence[CallPlan], items: Sequence[Item], public_dir: Path) -> bytes:
@@ -161,7 +162,7 @@ def plan_for(function: str, cases: tuple[Case, ...], timeout: float, arity: int 
     encoded = tuple(encode_case(c, public_dir, program is not None) for c in cases)
     if program is None:
         return CallPlan(function, cases, timeout, arity, select, encoded)
-    given = {name for c in cases for name in (*c.arg_names, *c.kwargs)}
+    given = {name for c in cases for name in c.named}
     return CallPlan(function, cases, timeout, arity, None, encoded, program,
                     tuple(steps.return_labels(program)),
                     tuple(steps.called_names(program, given)))

@@ -91,9 +91,10 @@ def load_part(node: Node, problem_id: str, ctx: Context) -> Part:
         wrong = tuple(wrong_node.string_list())
         if sequence or driven:
             load_module_refs(wrong_node, wrong, ctx.wrong_dir)
-        for i, ref in enumerate(() if sequence or driven else wrong):
-            ctx.resolve(wrong_node.child(i) if isinstance(wrong_node.value, list) else wrong_node,
-                        ref, ctx.wrong_dir)
+        else:
+            for i, ref in enumerate(wrong):
+                ctx.resolve(wrong_node.child(i) if isinstance(wrong_node.value, list)
+                            else wrong_node, ref, ctx.wrong_dir)
     settings = read_settings(node, ctx.defaults)
     return Part(
         id=part_id,

@@ -32,7 +32,7 @@ def load_module_refs(node: Node, refs: Sequence[str], folder: Path) -> tuple[Mod
         if ":" in ref or not all(p.isidentifier() for p in ref.split(".")):
             at.fail(f"a part with 'steps' or 'scenario' names a module (such as 'layers' for "
                     f"{folder.name}/layers.py), got {ref!r}")
-        path = folder / (ref.replace(".", "/") + ".py")
+        path = _modules.module_path(ref, folder)
         if not path.is_file():
             at.fail(f"{ref!r}: no file {path}")
         try:

@@ -158,7 +158,7 @@ def run(program: Mapping[str, Any], module: Any, given: Mapping[str, Any],
     for number, step in enumerate(program["steps"], 1):
         label = step_label(number, step)
         if "call" not in step:
-            with _failing(label):  # (a student's __setattr__, __deepcopy__ or property)
+            with failing(label):  # (a student's __setattr__, __deepcopy__ or property)
                 if "set" in step:
                     _assign(step["set"], argument(step["value"], scope, module), scope,
                             module)
@@ -167,7 +167,7 @@ def run(program: Mapping[str, Any], module: Any, given: Mapping[str, Any],
                           label)
             seconds.append(0.0)
             continue
-        with _failing(label):  # (a student's property or __getattr__ that raised)
+        with failing(label):  # (a student's property or __getattr__ that raised)
             function = lookup(step["call"], scope, module)
             args = [argument(p, scope, module) for p in step.get("args", ())]
             kwargs = {k: argument(p, scope, module) for k, p in step.get("kwargs", {}).items()}
@@ -177,17 +177,17 @@ def run(program: Mapping[str, Any], module: Any, given: Mapping[str, Any],
         except BaseException as exc:
             raise StepFailed(label, exc, seconds=clock() - start) from None
         seconds.append(clock() - start)
-        with _failing(label):  # (a result whose __len__ or __iter__ raised)
+        with failing(label):  # (a result whose __len__ or __iter__ raised)
             _bind(scope, step.get("as"), result, label)
     returned = []
     for path, label in zip(program["returns"], return_labels(program), strict=True):
-        with _failing(label):
+        with failing(label):
             returned.append(lookup(path, scope, module))
     return returned, seconds
 
 
 @contextlib.contextmanager
-def _failing(label: str) -> Iterator[None]:
+def failing(label: str) -> Iterator[None]:
     """Whatever goes wrong inside is a :class:`StepFailed` of the step ``label``."""
     try:
         yield

@@ -301,62 +301,57 @@ class Worker:
             self.send({"status": "ok"})
             return
         try:
-            if op == "fetch":
-                found = [self.held.target(t, self.module) for t in header["targets"]]
-            elif op == "assign":
-                found = []
-            else:
-                found = [self.held.target(header["target"], self.module)]
-            args = [self.decode(a, blobs, 0) for a in header.get("args", ())]
-            kwargs = {k: self.decode(v, blobs, 0) for k, v in header.get("kwargs", {}).items()}
-        except steps.PathError as exc:
-            self.send({"status": "bad_output", "message": f"{label}: {exc}"})
-            return
-        except BaseException as exc:  # a student's property or __getattr__ that raised
-            self.send(self._step_failure(steps.StepFailed(label, exc)))
-            return
-        if op == "fetch":
-            # "result": the scenario returned this value itself: a tuple is several outputs,
-            # as a function's result is.
-            value = found[0] if header.get("result") else tuple(found)
-            arity = len(value) if type(value) is tuple else None
-            try:
-                outputs, reply_blobs = convert(value, arity, None, self.max_bytes,
-                                               None if header.get("result")
-                                               else header.get("labels"))
-            except BadOutput as exc:
-                self.send({"status": "bad_output", "message": str(exc)})
-                return
-            self.send({"status": "ok", "outputs": outputs, "arity": arity}, reply_blobs)
+            with steps.failing(label):  # (a path to nothing, a student's property that raised)
+                targets = header["targets"] if op == "fetch" else \
+                    [] if op == "assign" else [header["target"]]
+                found = [self.held.target(t, self.module) for t in targets]
+                args = [self.decode(a, blobs, 0) for a in header.get("args", ())]
+                kwargs = {k: self.decode(v, blobs, 0)
+                          for k, v in header.get("kwargs", {}).items()}
+                if op == "assign":  # (a student's __setattr__ or __setitem__ may raise)
+                    self.held.assign(header["target"], args[0], self.module)
+        except steps.StepFailed as failed:
+            self.send(self._step_failure(failed))
             return
         if op == "assign":
-            try:
-                self.held.assign(header["target"], args[0], self.module)
-            except steps.PathError as exc:
-                self.send({"status": "bad_output", "message": f"{label}: {exc}"})
-            except BaseException as exc:  # a student's __setattr__ or __setitem__
-                self.send(self._step_failure(steps.StepFailed(label, exc)))
-            else:
-                self.send({"status": "ok"})
+            self.send({"status": "ok"})
+        elif op == "fetch":
+            self._fetch(header, found)
+        else:
+            self._invoke(op, label, found[0], args, kwargs)
+
+    def _fetch(self, header: dict[str, Any], found: list[Any]) -> None:
+        # "result": the scenario returned this value itself: a tuple is several outputs, as
+        # a function's result is.
+        value = found[0] if header.get("result") else tuple(found)
+        arity = len(value) if type(value) is tuple else None
+        try:
+            outputs, reply_blobs = convert(value, arity, None, self.max_bytes,
+                                           None if header.get("result")
+                                           else header.get("labels"))
+        except BadOutput as exc:
+            self.send({"status": "bad_output", "message": str(exc)})
             return
+        self.send({"status": "ok", "outputs": outputs, "arity": arity}, reply_blobs)
+
+    def _invoke(self, op: str, label: str, target: Any, args: list[Any],
+                kwargs: dict[str, Any]) -> None:
+        """Call ``target`` (or, for ``length``, take its length): its handle as the reply."""
         with _every_warning() as caught:
             start = time.perf_counter()
             try:
-                if op == "length":
-                    result: Any = len(found[0])
-                else:
-                    result = found[0](*args, **kwargs)
+                result = len(target) if op == "length" else target(*args, **kwargs)
             except BaseException as exc:
                 self.send({**self._step_failure(steps.StepFailed(label, exc)),
                            "seconds": time.perf_counter() - start})
                 return
             elapsed = time.perf_counter() - start
-        notes = [self._warning(w) for w in caught[:MAX_WARNINGS]]
         if op == "length":
             self.send({"status": "ok", "length": result if type(result) is int else -1})
-        else:
-            self.send({"status": "ok", "handle": self.held.keep(result), "seconds": elapsed,
-                       "warnings": notes})
+            return
+        notes = [self._warning(w) for w in caught[:MAX_WARNINGS]]
+        self.send({"status": "ok", "handle": self.held.keep(result), "seconds": elapsed,
+                   "warnings": notes})
 
     def _warning(self, w: warnings.WarningMessage) -> dict[str, Any]:
         note: dict[str, Any] = {"message": f"{w.category.__name__}: {text(lambda: w.message)}"}
