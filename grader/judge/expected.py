@@ -71,13 +71,13 @@ def run_reference(fn: Callable[..., Any], case: Case, public_dir: Path,
 def run_sequence(module: Any, program: dict[str, Any], case: Case, public_dir: Path) -> Output:
     """A call sequence's returned values, the reference module's names called (see
     :mod:`grader.sandbox.child.steps`): a tuple of as many outputs as it returns."""
+    labels = steps.return_labels(program)
     try:
-        returned, _ = steps.run(program, module, _given(case, public_dir))
+        returned, _ = steps.run(program, module, _given(case, public_dir), labels)
     except steps.StepFailed as failed:
         cause = f"{type(failed.cause).__name__}: {failed.cause}" if failed.cause is not None \
             else failed.reason
         raise ReferenceFailed(f"{failed.label}: {cause}") from None
-    labels = steps.return_labels(program)
     return Output({i: values.normalize(v, labels[i]) for i, v in enumerate(returned)},
                   len(returned))
 

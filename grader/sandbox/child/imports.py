@@ -62,14 +62,13 @@ def allowed_text(declared: Sequence[str]) -> str:
            "and your own modules"
 
 
-def apply(policy: dict[str, Any], enforce: bool) -> Declared | None:
-    """Make ``public/`` importable and, where ``enforce``, install the finder; the finder,
-    for messages."""
+def apply(policy: dict[str, Any], enforce: bool) -> None:
+    """Make ``public/`` importable and, where ``enforce``, refuse undeclared packages from
+    this interpreter's site-packages."""
     public = policy.get("public")
     if isinstance(public, str) and os.path.isdir(public):
         sys.path.append(public)
-    finder = Declared(policy.get("allowed", ()), policy.get("declared", ()),
-                      policy.get("roots", ()))
     if enforce:
-        sys.meta_path.insert(0, finder)
-    return finder
+        roots = [p for p in sys.path if p.endswith(("site-packages", "dist-packages"))]
+        sys.meta_path.insert(0, Declared(policy.get("allowed", ()), policy.get("declared", ()),
+                                         roots))

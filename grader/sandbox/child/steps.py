@@ -35,7 +35,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 
@@ -44,13 +44,11 @@ class StepFailed(Exception):
     ``cause`` is the exception it raised, or None when ``reason`` says what was wrong with
     a value (a result that cannot be unpacked, a path that leads nowhere)."""
 
-    def __init__(self, label: str, cause: BaseException | None = None, reason: str = "",
-                 seconds: float = 0.0) -> None:
+    def __init__(self, label: str, cause: BaseException | None = None, reason: str = "") -> None:
         super().__init__(label)
         self.label = label
         self.cause = cause
         self.reason = reason
-        self.seconds = seconds
 
 
 class PathError(Exception):
@@ -150,9 +148,10 @@ def step_into(value: Any, part: str, where: str) -> Any:
 
 
 def run(program: Mapping[str, Any], module: Any, given: Mapping[str, Any],
-        clock: Callable[[], float] = time.perf_counter) -> tuple[list[Any], list[float]]:
+        labels: Sequence[str] | None = None) -> tuple[list[Any], list[float]]:
     """Run the steps with the case's values (``given``, by name) and the module's names;
-    return the values of ``returns`` and each step's time. A failure raises StepFailed."""
+    return the values of ``returns`` and each step's time. A failure raises StepFailed.
+    ``labels``: :func:`return_labels` of the program, when the caller has them already."""
     scope = dict(given)
     seconds: list[float] = []
     for number, step in enumerate(program["steps"], 1):
@@ -171,16 +170,16 @@ def run(program: Mapping[str, Any], module: Any, given: Mapping[str, Any],
             function = lookup(step["call"], scope, module)
             args = [argument(p, scope, module) for p in step.get("args", ())]
             kwargs = {k: argument(p, scope, module) for k, p in step.get("kwargs", {}).items()}
-        start = clock()
+        start = time.perf_counter()
         try:
             result = function(*args, **kwargs)
         except BaseException as exc:
-            raise StepFailed(label, exc, seconds=clock() - start) from None
-        seconds.append(clock() - start)
+            raise StepFailed(label, exc) from None
+        seconds.append(time.perf_counter() - start)
         with failing(label):  # (a result whose __len__ or __iter__ raised)
             _bind(scope, step.get("as"), result, label)
     returned = []
-    for path, label in zip(program["returns"], return_labels(program), strict=True):
+    for path, label in zip(program["returns"], labels or return_labels(program), strict=True):
         with failing(label):
             returned.append(lookup(path, scope, module))
     return returned, seconds

@@ -169,8 +169,6 @@ class Worker:
         policy = header.get("imports")
         declared: list[str] = []
         if isinstance(policy, dict):
-            policy["roots"] = [p for p in sys.path
-                               if p.endswith(("site-packages", "dist-packages"))]
             imports.apply(policy, enforce=self.level in ("full", "confined"))
             declared = list(policy.get("declared", ()))
         name = header["name"]
@@ -260,7 +258,8 @@ class Worker:
                 if program is None:
                     result = getattr(self.module, call["function"])(*args, **kwargs)
                 else:  # a call sequence: the case's values come by name
-                    returned, timing["steps"] = steps.run(program, self.module, kwargs)
+                    returned, timing["steps"] = steps.run(program, self.module, kwargs,
+                                                          call.get("labels"))
                     result = tuple(returned)
             except steps.StepFailed as exc:
                 self.send({**self._step_failure(exc), "seconds": time.perf_counter() - start,
