@@ -1,8 +1,11 @@
-"""The packages an assignment lets students import (``packages:`` in ``assignment.yaml``):
-whether the student's Python has them, before anyone is graded.
+"""The packages an assignment lets students import (``packages:`` in ``assignment.yaml``).
 
-A declared package that is missing would give every student the same import failure, so
-``grader grade`` and ``grader check`` stop first, with the command that installs it.
+- :func:`require`: whether the student's Python has them, before anyone is graded (a
+  missing one would give every student the same import failure, so ``grader grade`` and
+  ``grader check`` stop first, with the command that installs it);
+- :func:`policy`: what the student's process is told it may import
+  (:mod:`grader.sandbox.child.imports` enforces it);
+- :func:`probe`: whether they import in a student's process, isolated as students are.
 """
 
 from __future__ import annotations
