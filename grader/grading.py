@@ -109,7 +109,8 @@ class Grader:
                                                    strict=True)}
         run = self.options.run
         self.isolation = Isolation(run.sandbox, run.limits, warn=self.options.warn,
-                                   extra=(assignment.public_dir, *run.extra_paths))
+                                   extra=(assignment.public_dir, *run.extra_paths),
+                                   site_view=packages.view(assignment))
         self._launcher: TrackingLauncher | None = None
         self._launcher_lock = threading.Lock()
         self._packages_checked = False

@@ -66,6 +66,12 @@ class PartCheck:
         return "verified"
 
     @property
+    def oracles_failed(self) -> int:
+        """How many of the oracles disagree with a reference, or failed to run."""
+        return sum(any(p.startswith(f"oracle '{o}' ") for p in self.problems)
+                   for o in self.oracles)
+
+    @property
     def wrong_caught(self) -> int:
         return sum(w.caught for w in self.wrong)
 

@@ -46,10 +46,11 @@ def estimate(oracle: OracleSpec, case: Case, public_dir: Path, seed: int) -> np.
                          f"{', '.join((*case.arg_names, *kwargs)) or 'none'})")
     in_kwargs = wrt in kwargs
     position = -1 if in_kwargs else list(case.arg_names).index(wrt)
-    base = kwargs[wrt] if in_kwargs else args[position]
+    whole = kwargs[wrt] if in_kwargs else args[position]
+    base = _at(whole, oracle.wrt_keys, f"wrt: {wrt}")
 
     def call(x: np.ndarray) -> np.ndarray:
-        value = _like(x, base)
+        value = _replaced(whole, oracle.wrt_keys, _like(x, base))
         new_args, new_kwargs = list(args), dict(kwargs)
         if in_kwargs:
             new_kwargs[wrt] = value
@@ -67,15 +68,43 @@ def verify(oracle: OracleSpec, case: Case, expected: Output, public_dir: Path,
            seed: int) -> Verdict:
     """Does the reference's output agree with the oracle on ``case``?"""
     value = estimate(oracle, case, public_dir, seed)
-    got = expected.values.get(oracle.output)
-    if got is None:
+    output = oracle.output_text or ".".join((str(oracle.output), *oracle.output_keys))
+    if oracle.output not in expected.values:
         return Verdict(False, f"the reference has no output {oracle.output}")
-    if not isinstance(got, np.ndarray):
-        return Verdict(False, f"the reference's output {oracle.output} is not an array; an "
-                              "oracle checks arrays")
+    try:
+        got = _at(expected.values[oracle.output], oracle.output_keys, f"output {output}")
+    except ValueError as exc:
+        return Verdict(False, f"the reference's {exc}")
+    if not isinstance(got, (np.ndarray, float, int)) or isinstance(got, bool):
+        return Verdict(False, f"the reference's output {output} is not an array; an oracle "
+                              "checks arrays")
     return compare_array(np.asarray(got, dtype=float), value, oracle.tolerance,
-                         f"the reference's output {oracle.output} (got) against the oracle "
+                         f"the reference's output {output} (got) against the oracle "
                          "(expected)")
+
+
+def _at(value: Any, keys: tuple[str, ...], what: str) -> Any:
+    """The part of ``value`` that ``keys`` lead to (dict keys, list and tuple indices)."""
+    for key in keys:
+        if isinstance(value, dict) and key in value:
+            value = value[key]
+        elif isinstance(value, (list, tuple)) and key.isdigit() and int(key) < len(value):
+            value = value[int(key)]
+        else:
+            raise ValueError(f"{what}: no {key!r} in {type(value).__name__} "
+                             f"{list(value) if isinstance(value, dict) else ''}".rstrip())
+    return value
+
+
+def _replaced(value: Any, keys: tuple[str, ...], leaf: Any) -> Any:
+    """A copy of ``value`` with the part at ``keys`` replaced by ``leaf``."""
+    if not keys:
+        return leaf
+    if isinstance(value, dict):
+        return {**value, keys[0]: _replaced(value[keys[0]], keys[1:], leaf)}
+    items = list(value)
+    items[int(keys[0])] = _replaced(items[int(keys[0])], keys[1:], leaf)
+    return items if isinstance(value, list) else tuple(items)
 
 
 def _like(x: np.ndarray, base: Any) -> Any:

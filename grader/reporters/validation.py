@@ -14,7 +14,9 @@ def render(name: str, report: ValidationReport) -> str:
     rows = []
     for c in report.parts:
         wrong = f"{c.wrong_caught}/{len(c.wrong)}" if c.wrong else "-"
-        oracle = c.oracle_verdict if not c.oracles else f"{c.oracle_verdict} ({len(c.oracles)})"
+        oracle = "none" if not c.oracles else \
+            f"FAILED ({c.oracles_failed} of {len(c.oracles)})" if c.oracles_failed else \
+            f"{c.oracle_verdict} ({len(c.oracles)})"
         rows.append([printable(f"{c.problem}/{c.part}"), f"{c.cases} ({c.public} public)",
                      printable(oracle), wrong,
                      "ok" if not c.problems else f"{len(c.problems)} problem(s)"])

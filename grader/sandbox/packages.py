@@ -4,16 +4,22 @@
   missing one would give every student the same import failure, so ``grader grade`` and
   ``grader check`` stop first, with the command that installs it);
 - :func:`policy`: what the student's process is told it may import
-  (:mod:`grader.sandbox.child.imports` enforces it);
+  (:mod:`grader.sandbox.child.imports` refuses the rest by name, with a message);
+- :func:`view`: what of site-packages a student's process can read at all, at full and
+  confined isolation (the wall behind that finder, which code in the student's process
+  could remove);
 - :func:`probe`: whether they import in a student's process, isolated as students are.
 """
 
 from __future__ import annotations
 
 import functools
+import glob
 import importlib.util
+import os
 import re
 import shutil
+import site
 import subprocess
 import sys
 import tempfile
@@ -79,13 +85,91 @@ def _hint(assignment: Assignment, package: Package) -> str:
 def policy(assignment: Assignment) -> dict[str, Any]:
     """What the student's process is told about imports (:mod:`grader.sandbox.child.imports`):
     the top-level names it may import from site-packages (numpy, the declared packages and,
-    through their distributions' requirements, what they need), the declared names (for
-    messages), and the ``public/`` folder, whose modules students may import."""
-    allowed = {"numpy", *(p.name for p in assignment.packages)}
-    for dist in _closure([p.install for p in assignment.packages]):
-        allowed.update(_top_level(dist))
+    through their distributions' requirements, what they need), the installed ones it may
+    not (``refused``, for the message where :func:`view` hides them), the declared names
+    (for messages), and the ``public/`` folder, whose modules students may import."""
+    allowed = _allowed(assignment)
     return {"allowed": sorted(allowed), "declared": [p.name for p in assignment.packages],
+            "refused": sorted(set(_importable()) - allowed - set(sys.stdlib_module_names)),
             "public": str(assignment.public_dir)}
+
+
+def _allowed(assignment: Assignment) -> set[str]:
+    allowed = {"numpy", *(p.name for p in assignment.packages)}
+    for dist in _closure(["numpy", *(p.install for p in assignment.packages)]):
+        allowed.update(_top_level(dist))
+    return allowed
+
+
+def view(assignment: Assignment) -> dict[str, list[str]]:
+    """What of each site-packages folder a student's process sees at full and confined
+    isolation: the entries (top-level files and folders, a ``__pycache__`` file by itself)
+    that numpy's and the declared packages' distributions, with what they need, installed
+    there, anything else named after their import names (``numpy.libs``), and the grader's
+    own package (its worker runs there). Everything else in those folders is hidden, and so
+    is everything in the other package folders a student's process could otherwise read
+    (:data:`_ELSEWHERE`)."""
+    import grader
+
+    sites = _site_folders()
+    seen: dict[str, set[str]] = {folder: set() for folder in sites}
+    for name in _closure(["numpy", *(p.install for p in assignment.packages)]):
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue
+        base = os.path.realpath(str(dist.locate_file("")))
+        home = os.path.realpath(str(getattr(dist, "_path", "")))  # its .dist-info/.egg-info
+        if os.path.dirname(home) in seen:
+            seen[os.path.dirname(home)].add(os.path.basename(home))
+        for file in (dist.files or []) if base in seen else []:
+            parts = Path(str(file)).parts
+            if parts and parts[0] != "..":
+                seen[base].add("/".join(parts[:2]) if parts[0] == "__pycache__" and
+                               len(parts) > 1 else parts[0])
+    allowed = _allowed(assignment)
+    for folder in sites:
+        seen[folder].update(entry for entry in os.listdir(folder)
+                            if re.split(r"[.-]", entry)[0] in allowed)
+    own = Path(grader.__file__).resolve().parent
+    if str(own.parent) in seen:
+        seen[str(own.parent)].add(own.name)
+    for folder in _elsewhere():
+        seen.setdefault(folder, set())  # another Python's packages, and wheels: none shown
+    return {folder: sorted(entries) for folder, entries in seen.items()}
+
+
+# Where else installed packages lie, below a prefix: other Pythons' site-packages (a venv's
+# base interpreter, the system's), and wheels that zipimport could load (pip, setuptools).
+_ELSEWHERE = ("lib*/python*/site-packages", "lib*/python*/dist-packages",
+              "local/lib*/python*/site-packages", "local/lib*/python*/dist-packages",
+              "lib*/python*/ensurepip/_bundled", "share/python-wheels")
+
+
+def _elsewhere() -> list[str]:
+    """Package folders under this Python's prefixes and the system's (real paths)."""
+    prefixes = dict.fromkeys((sys.prefix, sys.base_prefix, sys.exec_prefix,
+                              sys.base_exec_prefix, "/usr", "/"))
+    found: list[str] = []
+    for prefix in prefixes:
+        for pattern in _ELSEWHERE:
+            for path in sorted(glob.glob(os.path.join(prefix, pattern))):
+                real = os.path.realpath(path)
+                if os.path.isdir(real) and real not in found:
+                    found.append(real)
+    return found
+
+
+def _site_folders() -> list[str]:
+    """This Python's site-packages folders (as real paths, existing ones, no repeats)."""
+    candidates = [*site.getsitepackages(), site.getusersitepackages(),
+                  *(p for p in sys.path if p.endswith(("site-packages", "dist-packages")))]
+    found: list[str] = []
+    for path in candidates:
+        real = os.path.realpath(path)
+        if os.path.isdir(real) and real not in found:
+            found.append(real)
+    return found
 
 
 def _closure(roots: list[str]) -> set[str]:

@@ -21,7 +21,7 @@ import stat
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -230,11 +230,13 @@ class Isolation:
     (:data:`LEVELS`), each fallback reported once in one line.
 
     ``extra``: folders every student process may read besides the system, Python and the
-    grader (the assignment's public builders)."""
+    grader (the assignment's public builders); ``site_view``: for each site-packages folder,
+    the only entries in it that student processes may read at full and confined isolation
+    (:func:`grader.sandbox.packages.view`; a folder not named shows whole)."""
 
     def __init__(self, mode: str = "auto", limits: Limits | None = None,
-                 warn: Callable[[str], None] | None = None, extra: Iterable[Path] = ()
-                 ) -> None:
+                 warn: Callable[[str], None] | None = None, extra: Iterable[Path] = (),
+                 site_view: Mapping[str, Sequence[str]] | None = None) -> None:
         if mode not in MODES:
             raise ValueError(f"unknown sandbox mode {mode!r}")
         self.mode = mode
@@ -242,6 +244,8 @@ class Isolation:
         self._warn = warn
         self._lock = threading.Lock()
         self._extra = tuple(extra)
+        self._site_view = tuple((folder, tuple(entries))
+                                for folder, entries in (site_view or {}).items())
         self.unavailable: dict[str, str] = {}  # level -> why it cannot be had here
         self.confinement: Confinement | None = None
         self._uids: dict[int, tuple[int, int]] = {}  # slot -> (uid, claim's descriptor)
@@ -345,6 +349,8 @@ class Isolation:
         root = workspace / ".root"  # a mount point only: the container's root is a tmpfs
         root.mkdir(exist_ok=True)
         return {"root": str(root), "read_only": mounts, "links": links,
+                "views": {folder: list(entries) for folder, entries in self._site_view
+                          if _under(folder, mounts)},
                 "inbox": str(workspace), "memory": self.limits.memory}
 
     def request(self, run: Path, slot: int, cpu_seconds: int,
@@ -366,9 +372,11 @@ class Isolation:
         elif level == "confined":
             assert self.confinement is not None
             mounts, _ = visible_paths(extra)
+            read, browse = _confined_reads(tuple(mounts), self._site_view)
             uid = self.student_uid(slot)
             header["config"] = {
-                "read": [*mounts, str(run / "submission"), *_DEVICES],
+                "read": [*read, str(run / "submission"), *_DEVICES],
+                "browse": list(browse),
                 "write": [str(run / "work"), "/dev/null"],
                 "abi": self.confinement.abi,
                 "uid": uid,
@@ -378,3 +386,38 @@ class Isolation:
 
 
 _DEVICES = ("/dev/zero", "/dev/random", "/dev/urandom")
+
+
+@functools.lru_cache(maxsize=16)
+def _confined_reads(mounts: tuple[str, ...],
+                    site_view: tuple[tuple[str, tuple[str, ...]], ...]
+                    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Landlock's rules for ``mounts`` with each site-packages folder cut down to its view:
+    (what may be read, the folders that may only be listed). A rule covers everything
+    beneath its folder, so a mount holding a site-packages folder is granted piecewise: the
+    folders on the way down may be listed, everything beside them read, and in the site
+    folder itself only the entries of its view."""
+    read: list[str] = []
+    browse: list[str] = []
+    views = dict(site_view)
+    for mount in mounts:
+        inside = [folder for folder in views if _under(folder, [mount])]
+        if not inside:
+            read.append(mount)
+            continue
+        way: set[str] = set()  # the folders on the way down to them
+        for folder in inside:
+            while folder != mount:
+                folder = os.path.dirname(folder)
+                way.add(folder)
+        browse.extend(sorted(way | set(inside)))
+        for folder in sorted(way):
+            for entry in sorted(os.listdir(folder)):
+                path = os.path.join(folder, entry)
+                real = os.path.realpath(path)  # (a rule follows a link: lib64 -> lib)
+                if path not in way and path not in views and not any(
+                        _under(view, [real]) or _under(real, [view]) for view in views):
+                    read.append(path)
+        for folder in inside:
+            read.extend(os.path.join(folder, entry) for entry in views[folder])
+    return tuple(read), tuple(browse)

@@ -83,6 +83,9 @@ class OracleSpec:
     wrt: str | None = None
     output: int = 0
     step: float = 1e-5
+    wrt_keys: tuple[str, ...] = ()  # into a dict argument: wrt "params.W1" is params["W1"]
+    output_keys: tuple[str, ...] = ()  # into a dict output: "grads.W1" (steps), "1.W1"
+    output_text: str = ""  # the output as the spec names it, for messages
     samples: int = 100_000
 
 

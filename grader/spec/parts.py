@@ -83,8 +83,8 @@ def load_part(node: Node, problem_id: str, ctx: Context) -> Part:
     arg_names |= {name for g in groups if g.stored is not None for case in g.stored.cases
                   for name in (*case.args, *case.kwargs)}
     known = None if any(g.generator is not None for g in groups) else arg_names
-    oracles = tuple(_load_oracle(o, ctx, known) for o in node.child("oracles").elements()) \
-        if node.has("oracles") else ()
+    oracles = tuple(_load_oracle(o, ctx, known, returns)
+                    for o in node.child("oracles").elements()) if node.has("oracles") else ()
     wrong: tuple[str, ...] = ()
     if node.has("wrong"):
         wrong_node = node.child("wrong")
@@ -235,19 +235,21 @@ def _load_check(node: Node, ctx: Context) -> PropertyCheck:
     return PropertyCheck(name, kind, output, value, tol)
 
 
-def _load_oracle(node: Node, ctx: Context, arg_names: set[str] | None) -> OracleSpec:
+def _load_oracle(node: Node, ctx: Context, arg_names: set[str] | None,
+                 returns: tuple[str, ...] = ()) -> OracleSpec:
     """``arg_names``: the arguments every case has; None where a generator function draws
-    them (``wrt`` is then checked on each case, by ``grader validate``)."""
+    them (``wrt`` is then checked on each case, by ``grader validate``). ``returns``: a
+    call sequence's, whose names ``output`` may use."""
     node.mapping(required=("name", "kind", "function", "tolerance"),
                  optional=("wrt", "output", "step", "samples"))
     kind = node.child("kind").choice(ORACLE_KINDS)
     ref = node.child("function").string()
     function = ctx.resolve(node.child("function"), ref, ctx.reference_dir)
-    wrt = None
+    wrt, wrt_keys = None, []
     if kind in ("gradient", "jacobian", "hessian"):
         if not node.has("wrt"):
             node.child("wrt").fail(f"a {kind} oracle needs 'wrt': the argument to differentiate")
-        wrt = node.child("wrt").string()
+        wrt, *wrt_keys = node.child("wrt").string().split(".")
         if arg_names is not None and wrt not in arg_names:
             node.child("wrt").fail(f"expected one of the arguments ({', '.join(sorted(arg_names))})"
                                    f", got {wrt!r}")
@@ -255,6 +257,8 @@ def _load_oracle(node: Node, ctx: Context, arg_names: set[str] | None) -> Oracle
     tolerance = read_tolerance(tol_node, Tolerance())
     if tolerance.reason is None:
         tol_node.child("reason").fail("an oracle's tolerance needs a one-line 'reason'")
+    output, output_keys = _oracle_output(node.child("output"), returns) \
+        if node.has("output") else (0, ())
     return OracleSpec(
         name=node.child("name").string(),
         kind=kind,
@@ -262,7 +266,29 @@ def _load_oracle(node: Node, ctx: Context, arg_names: set[str] | None) -> Oracle
         ref=ref,
         tolerance=tolerance,
         wrt=wrt,
-        output=node.child("output").integer(minimum=0) if node.has("output") else 0,
+        output=output,
         step=node.child("step").number(positive=True) if node.has("step") else 1e-5,
         samples=node.child("samples").integer(minimum=1) if node.has("samples") else 100_000,
+        wrt_keys=tuple(wrt_keys),
+        output_keys=output_keys,
+        output_text=str(node.child("output").value) if node.has("output") else "0",
     )
+
+
+def _oracle_output(node: Node, returns: tuple[str, ...]) -> tuple[int, tuple[str, ...]]:
+    """An oracle's ``output``: an index, or a name in a call sequence's ``returns``; either
+    may go on into a dict output by key (``1.W1``, ``grads.W1``)."""
+    text = str(node.value)
+    first, *keys = text.split(".")
+    if returns and not first.isdigit():
+        for index, name in enumerate(returns):
+            if text == name or text.startswith(name + "."):
+                return index, tuple(text[len(name) + 1:].split(".")) if text != name else ()
+        node.fail(f"expected an output index or one of returns ({', '.join(returns)}), "
+                  f"got {node.value!r}")
+    if not first.isdigit() or not all(keys) or isinstance(node.value, bool):
+        node.fail(f"expected an output index (0, 1, ...) or a path such as '1.W1', got "
+                  f"{node.value!r}")
+    if returns and int(first) >= len(returns):
+        node.fail(f"expected an index into returns (0 to {len(returns) - 1}), got {first}")
+    return int(first), tuple(keys)

@@ -20,7 +20,7 @@ from grader.spec.model import Argument, CaseGroup, Step
 
 _PATH = re.compile(r"[A-Za-z_]\w*(\.\w+)*\Z")
 # What a part that makes one call says with these keys, a call sequence says in `returns`.
-NOT_WITH_STEPS = ("compare", "outputs", "oracles")
+NOT_WITH_STEPS = ("compare", "outputs")
 
 
 def load_module_refs(node: Node, refs: Sequence[str], folder: Path) -> tuple[ModuleType, ...]:

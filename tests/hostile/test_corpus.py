@@ -142,6 +142,8 @@ EXPECTED: dict[str, Expect] = {
                                       confined=DENIED),
     "steal_walk_filesystem": Expect("scale", "found no reference solution", full_only=READ),
     "steal_import_sys_path": Expect("norm", "No module named 'solution'", full_only=READ),
+    "steal_undeclared_package": Expect("norm", "No module named 'yaml'", full_only=READ,
+                                       confined=DENIED),
     # Through the CLI, so that the grader's own command line holds the assignment's path and
     # its environment (from exec) the secret.
     "steal_proc": Expect("pair", "nothing to steal in /proc", full_only=READ, cli="grade",

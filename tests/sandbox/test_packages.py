@@ -63,6 +63,51 @@ def test_an_undeclared_installed_package_is_refused_by_name(tmp_path: Path) -> N
         "modules and your own modules) (hw.py, line 1)")
 
 
+def test_the_view_of_site_packages_holds_only_what_is_allowed(tmp_path: Path) -> None:
+    import numpy
+    import tabulate
+    import yaml
+
+    from grader.sandbox.packages import view
+
+    shown = {entry for entries in view(load_assignment(assignment(tmp_path))).values()
+             for entry in entries}
+    for module in (numpy, yaml):
+        assert Path(module.__file__).parent.name in shown
+    assert any(entry.startswith("numpy-") and entry.endswith(".dist-info") for entry in shown)
+    assert Path(tabulate.__file__).name not in shown
+    assert Path(tabulate.__file__).parent.name not in shown
+
+
+WALL = """\
+    import sys
+    sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "Declared"]
+    import tabulate
+    """
+
+
+@pytest.mark.parametrize("level", ["full", "confined"])
+def test_without_the_finder_an_undeclared_package_is_still_not_there(
+        tmp_path: Path, level: str) -> None:
+    """The finder gives the message; the wall is that the files cannot be read: at full
+    isolation site-packages shows only what the assignment allows, at the confined level
+    Landlock refuses to read the rest."""
+    root = assignment(tmp_path)
+    student = write_student(tmp_path / "s", "")
+    assert student.module is not None
+    source = student.module.read_text(encoding="utf-8")
+    student.module.write_text(textwrap.dedent(WALL) + "\n" + source, encoding="utf-8")
+    with Grader(load_assignment(root)) as grader:
+        if grader.isolation.level == "full" and level == "confined":
+            grader.isolation.downgrade("as if namespaces were refused (a test)")
+        if grader.isolation.level != level:
+            pytest.skip(f"this machine has no {level} isolation")
+        result = grader.grade(student)
+    assert result.score == 0
+    assert "tabulate" in result.error and re.search(
+        r"ModuleNotFoundError|PermissionError", result.error), result.error
+
+
 def test_without_isolation_whatever_is_installed_imports(tmp_path: Path) -> None:
     result = grade(assignment(tmp_path), tmp_path, "import tabulate\n", sandbox="off")
     assert result.score == result.max_score, result.error

@@ -114,7 +114,9 @@ def test_validate_grades_known_wrong_modules_and_the_reference(grader: Any) -> N
     assert report.self_grade == "21 / 21"
     assert {c.part: (c.wrong_caught, len(c.wrong)) for c in report.parts} == {
         part: (2, 2) for part in FULL}
-    assert [c.oracle_verdict for c in report.parts if c.oracles] == ["verified"]
+    assert {c.part: (c.oracle_verdict, len(c.oracles)) for c in report.parts if c.oracles} == {
+        "affine": ("verified", 3), "relu": ("verified", 1), "net_loss": ("verified", 4),
+        "batchnorm": ("verified", 4), "softmax_loss": ("verified", 1)}
 
 
 def test_a_step_that_raises_fails_its_case_with_the_step_and_the_line(
@@ -383,3 +385,80 @@ def test_export_refuses_a_scenario_that_lives_with_reference_code(tmp_path: Path
     with pytest.raises(UsageError, match="also holds reference code"):
         export_bundle(load_assignment(root), tmp_path / "bundle")
     assert not (tmp_path / "bundle").exists()
+
+
+NET_ORACLE = """\
+    - id: net
+      points: 1
+      reference: layers
+      steps:
+        - {call: TwoLayerNet, args: [n_in, n_hidden, n_classes], kwargs: {reg: reg}, as: model}
+        - {set: model.params, value: params}
+        - {call: model.loss, args: [X, y], as: [loss, grads]}
+      returns: [loss, grads]
+      oracles:
+        - name: the loss's gradient in W2
+          kind: gradient
+          function: oracles:loss
+          wrt: params.W2
+          output: OUTPUT
+          tolerance: {rtol: 1.0e-5, atol: 1.0e-7, reason: "central differences"}
+      cases:
+        - public: true
+          dims: {N: [3, 4], D: [2, 3], H: [3, 4], C: [3, 3]}
+          args:
+            n_in: {dim: D}
+            n_hidden: {dim: H}
+            n_classes: {dim: C}
+            reg: 0.1
+            X: {normal: [N, D]}
+            y: {integers: {shape: [N], low: 0, high: C-1}}
+            params:
+              dict:
+                W1: {normal: {shape: [D, H], std: 0.1}}
+                b1: {normal: {shape: [H], std: 0.1}}
+                W2: {normal: {shape: [H, C], std: 0.1}}
+                b2: {normal: {shape: [C], std: 0.1}}
+    """
+NET_LOSS = """\
+    import numpy as np
+
+    def loss(n_in, n_hidden, n_classes, reg, X, y, params):
+        h = np.maximum(0, X @ params["W1"] + params["b1"])
+        s = h @ params["W2"] + params["b2"]
+        s = s - s.max(axis=1, keepdims=True)
+        logp = s - np.log(np.exp(s).sum(axis=1, keepdims=True))
+        return (-logp[np.arange(len(y)), y].mean()
+                + 0.5 * REG * (np.sum(params["W1"] ** 2) + np.sum(params["W2"] ** 2)))
+    """
+
+
+@pytest.mark.parametrize(("output", "reg", "verdict"), [
+    ("grads.W2", "reg", "verified"),
+    ("1.W2", "reg", "verified"),
+    ("grads.W2", "2 * reg", "FAILED"),  # an oracle that disagrees is reported
+])
+def test_an_oracle_differentiates_inside_a_dict_and_checks_a_returned_name(
+        tmp_path: Path, output: str, reg: str, verdict: str) -> None:
+    root = small_assignment(tmp_path / "hw", NET_ORACLE.replace("OUTPUT", output))
+    (root / "reference" / "oracles.py").write_text(
+        textwrap.dedent(NET_LOSS).replace("REG", reg), encoding="utf-8")
+    report = validate(load_assignment(root), RunOptions(timeout=5))
+    assert report.parts[0].oracle_verdict == verdict, report.problems
+    if verdict == "FAILED":
+        assert "the reference's output grads.W2 (got) against the oracle (expected)" in \
+            report.parts[0].problems[0]
+
+
+@pytest.mark.parametrize(("output", "message"), [
+    ("grad.W2", r"oracles\[0\]\.output: expected an output index or one of returns "
+                r"\(loss, grads\), got 'grad.W2'"),
+    ("2", r"oracles\[0\]\.output: expected an index into returns \(0 to 1\), got 2"),
+])
+def test_an_oracle_output_that_is_not_returned_is_a_spec_error(
+        tmp_path: Path, output: str, message: str) -> None:
+    root = small_assignment(tmp_path / "hw", NET_ORACLE.replace("OUTPUT", output))
+    (root / "reference" / "oracles.py").write_text(textwrap.dedent(NET_LOSS),
+                                                  encoding="utf-8")
+    with pytest.raises(SpecError, match=message):
+        load_assignment(root)

@@ -225,8 +225,8 @@ def drop_capabilities() -> None:
 def enter_confined(cfg: dict[str, Any]) -> None:
     """The confined level, for a worker forked outside any namespace (where they are
     refused): an unprivileged uid (``cfg["uid"]``, when the grader is root and gives one)
-    or, as root without one, no capabilities; then Landlock (``read``, ``write``,
-    ``abi``: :func:`grader.sandbox.child.landlock.restrict`) and :func:`deny_calls`, which
+    or, as root without one, no capabilities; then Landlock (``read``, ``write``, ``abi``,
+    ``browse``: :func:`grader.sandbox.child.landlock.restrict`) and :func:`deny_calls`, which
     here also refuses System V IPC and POSIX message queues, and, without a uid of
     its own, every change to a file's metadata. The caller has applied the resource limits:
     as root, before the uid changes."""
@@ -243,7 +243,7 @@ def enter_confined(cfg: dict[str, Any]) -> None:
         also += _METADATA_CALLS.get(machine, ())
         if os.geteuid() == 0:
             drop_capabilities()
-    landlock.restrict(cfg["read"], cfg["write"], int(cfg["abi"]))
+    landlock.restrict(cfg["read"], cfg["write"], int(cfg["abi"]), cfg.get("browse", ()))
     deny_calls(also)
 
 

@@ -88,7 +88,8 @@ def enter_container(cfg: dict[str, Any], close_in_reaper: tuple[int, ...]) -> No
     process in it. Raises :class:`SandboxError` saying which step failed.
 
     ``cfg``: ``root`` (an empty host folder to mount the new root on), ``read_only`` (host
-    folders to show read-only at the same paths), ``links`` (symbolic links to recreate)
+    folders to show read-only at the same paths), ``links`` (symbolic links to recreate),
+    ``views`` (folders among those to show only some entries of: :func:`_show_only`)
     and ``inbox`` (the grader's workspace, shown read-only at :data:`INBOX`).
     ``close_in_reaper``: the zygote's descriptors the reaper must not keep.
     """
@@ -152,6 +153,10 @@ def _build_root(cfg: dict[str, Any]) -> list[tuple[str, str]]:
             _bind_read_only(path, root + under_tmp[-1][0], recursive=True)
         else:
             _bind_read_only(path, root + path, recursive=True)
+    for folder, entries in cfg.get("views", {}).items():
+        staged = [(at, path) for at, path in under_tmp if folder.startswith(path + "/")]
+        at = staged[0][0] + folder[len(staged[0][1]):] if staged else folder
+        _show_only(folder, root + at, entries)
     for name in _DEVICES:
         target = f"{root}/dev/{name}"
         os.makedirs(os.path.dirname(target), exist_ok=True)
@@ -297,6 +302,25 @@ def _restart_pids() -> None:
         f.write("1")  # (tests/hostile/test_neighbours.py checks that it holds)
 
 
+def _show_only(folder: str, target: str, entries: list[str]) -> None:
+    """Cover ``target`` (where ``folder`` shows) with a read-only folder that holds only
+    ``entries`` of ``folder`` (names, or ``__pycache__/NAME``): a site-packages folder cut
+    down to the packages students may import."""
+    mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
+    for entry in entries:
+        source = os.path.join(folder, entry)
+        if "/" in entry:
+            os.makedirs(os.path.dirname(os.path.join(target, entry)), exist_ok=True)
+        if os.path.isdir(source):
+            _bind_read_only(source, os.path.join(target, entry), recursive=True)
+        elif os.path.exists(source):
+            open(os.path.join(target, entry), "w").close()
+            mount(source, os.path.join(target, entry), None, MS_BIND)
+            mount(None, os.path.join(target, entry), None,
+                  MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    mount(None, target, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+
 def _bind_read_only(source: str, target: str, recursive: bool = False) -> None:
     os.makedirs(target, exist_ok=True)
     mount(source, target, None, MS_BIND | (MS_REC if recursive else 0))
@@ -325,7 +349,7 @@ def enter_student(cfg: dict[str, Any]) -> None:
     os.mkdir(SCRATCH, 0o700)
     os.chown(SCRATCH, uid, gid)
     for staged, path in _container["under_tmp"]:
-        _bind_read_only(staged, path)
+        _bind_read_only(staged, path, recursive=True)  # (with any site-packages view)
     # multiprocessing needs POSIX shared memory and semaphores: a small private /dev/shm.
     mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=16m,mode=1777")
     _bind_read_only(f"{INBOX}/{run}/submission", SUBMISSION)

@@ -5,8 +5,8 @@ were missing; an import of something unavailable is reported as exactly that, na
 module and whether the assignment allows it.
 
 Standard library only, like the rest of :mod:`grader.sandbox.child`. (Code in the student's
-process could remove the finder: it keeps honest code to what the assignment declares, so
-that grading does not depend on what happens to be installed; it is not a wall.)
+process could remove the finder, which gives the message; the wall is that the files are
+not there to read: :func:`grader.sandbox.packages.view`.)
 """
 
 from __future__ import annotations
@@ -21,13 +21,15 @@ from typing import Any
 class Declared:
     """Refuses, at import, top-level modules found in site-packages that the assignment
     does not allow. ``allowed``: top-level import names; ``roots``: the folders whose
-    modules need allowing (site-packages)."""
+    modules need allowing (site-packages); ``refused``: the installed names it may not
+    import, which isolation may have hidden (then only the name says it was refused)."""
 
     def __init__(self, allowed: Sequence[str], declared: Sequence[str],
-                 roots: Sequence[str]) -> None:
+                 roots: Sequence[str], refused: Sequence[str] = ()) -> None:
         self.allowed = frozenset(allowed) | frozenset(sys.stdlib_module_names)
         self.declared = tuple(declared)
         self.roots = tuple(os.path.join(os.path.realpath(r), "") for r in roots)
+        self.refused = frozenset(refused)
 
     def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
         if path is not None or name in self.allowed or name in sys.modules:
@@ -35,9 +37,28 @@ class Declared:
         spec = importlib.machinery.PathFinder.find_spec(name)
         origin = getattr(spec, "origin", None) or next(
             iter(getattr(spec, "submodule_search_locations", None) or ()), None)
-        if origin and os.path.realpath(origin).startswith(self.roots):
+        if (origin is None and name in self.refused) or (origin and self.installed(origin)):
             raise ModuleNotFoundError(f"No module named {name!r}: {self.allows()}", name=name)
         return None
+
+    def installed(self, origin: str) -> bool:
+        """Whether ``origin`` lies in installed packages: this Python's site-packages, any
+        other ``site-packages`` or ``dist-packages`` folder, or a wheel."""
+        real = os.path.realpath(origin)
+        return real.startswith(self.roots) or any(
+            part in ("site-packages", "dist-packages") or part.endswith(".whl")
+            for part in real.split(os.sep))
+
+    def forget_loaded(self) -> None:
+        """Drop the installed modules this process loaded before the submission (``.pth``
+        files import some at start) that the assignment does not allow, so that importing
+        one is refused like any other."""
+        for name, module in list(sys.modules.items()):
+            top = name.partition(".")[0]
+            origin = getattr(module, "__file__", None)
+            if top not in self.allowed and top != "grader" and isinstance(origin, str) \
+                    and self.installed(origin):
+                del sys.modules[name]
 
     def allows(self) -> str:
         return f"the assignment does not allow it ({allowed_text(self.declared)})"
@@ -70,5 +91,7 @@ def apply(policy: dict[str, Any], enforce: bool) -> None:
         sys.path.append(public)
     if enforce:
         roots = [p for p in sys.path if p.endswith(("site-packages", "dist-packages"))]
-        sys.meta_path.insert(0, Declared(policy.get("allowed", ()), policy.get("declared", ()),
-                                         roots))
+        finder = Declared(policy.get("allowed", ()), policy.get("declared", ()), roots,
+                          policy.get("refused", ()))
+        finder.forget_loaded()
+        sys.meta_path.insert(0, finder)

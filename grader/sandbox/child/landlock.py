@@ -81,10 +81,11 @@ def describe(abi: int) -> str:
     return f"Landlock ABI {abi}" + (f" (without {', '.join(lacks)})" if lacks else "")
 
 
-def restrict(read: Iterable[str], write: Iterable[str], abi: int) -> None:
+def restrict(read: Iterable[str], write: Iterable[str], abi: int,
+             browse: Iterable[str] = ()) -> None:
     """Confine this process and what it starts: it may read (and execute) only under
     ``read``, read and write only under ``write`` (where it may make anything but device
-    nodes); under ABI 4 and later it may not bind or
+    nodes), and list the folders under ``browse``; under ABI 4 and later it may not bind or
     connect TCP sockets, and under ABI 6 and later it may not signal processes, or reach
     abstract Unix sockets, outside its own domain. Paths that do not exist are skipped.
     Sets ``no_new_privs``. Raises :class:`SandboxError` if Landlock refuses."""
@@ -101,7 +102,8 @@ def restrict(read: Iterable[str], write: Iterable[str], abi: int) -> None:
     if ruleset < 0:
         raise SandboxError(f"landlock_create_ruleset: {os.strerror(ctypes.get_errno())}")
     try:
-        for paths, rights in ((read, READ & handled), (write, handled & ~DEVICES)):
+        for paths, rights in ((read, READ & handled), (write, handled & ~DEVICES),
+                              (browse, READ_DIR)):
             for path in paths:
                 _allow(add_rule, ruleset, path, rights)
         prctl(PR_SET_NO_NEW_PRIVS, 1, "no_new_privs")
