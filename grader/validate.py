@@ -43,6 +43,7 @@ class WrongAnswer:
     caught: bool
     score: float
     message: str = ""  # the first failing case, as a student would see it
+    mismatched: bool = True  # some case ran and gave a wrong answer (not only errors)
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,7 @@ def _validate(assignment: Assignment, grader: Grader, options: RunOptions) -> Va
         problem, part = prepared.problem, prepared.part
         issues = _reference_problems(assignment, prepared)
         answers = wrong.get((problem.id, part.id), ())
+        notes: list[str] = []
         for answer in answers:
             unused = _defines_none(assignment, prepared, answer.ref)
             if unused:
@@ -176,7 +178,10 @@ def _validate(assignment: Assignment, grader: Grader, options: RunOptions) -> Va
                 issues.append(f"wrong answer {answer.ref} earns full points "
                               f"({answer.score:g}/{part.points:g}): the cases cannot tell it "
                               f"from the reference")
-        notes = []
+            elif not answer.mismatched:
+                notes.append(f"wrong answer {answer.ref} is caught only because it fails to "
+                             f"run ({answer.message}): check that it runs and shows the "
+                             "mistake it stands for")
         public = sum(c.public for c in prepared.cases)
         if public == 0:
             notes.append("no public cases: students cannot self-check this part")
@@ -316,5 +321,5 @@ def _grade_wrong_answers(assignment: Assignment, grader: Grader, options: RunOpt
                                                 assignment.wrong_dir, answers):
         results.setdefault((prepared.problem.id, prepared.part.id), []).append(
             WrongAnswer(ref, result.score < prepared.part.points, result.score,
-                        result.message))
+                        result.message, any(c.status == "fail" for c in result.cases)))
     return results

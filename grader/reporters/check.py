@@ -57,15 +57,19 @@ def _hidden_lines(part: PartResult, verbose: bool, options: ReportOptions) -> li
     return lines
 
 
+def _name(part: PartResult) -> str:
+    # A part's id where it differs from its function: two parts may grade one function.
+    return part.function if part.id == part.function else f"{part.id} ({part.function})"
+
+
 def _part_lines(part: PartResult, rerun: RerunCommand, verbose: bool, full: bool,
-                options: ReportOptions = DEFAULT) -> list[str]:
+                options: ReportOptions = DEFAULT, width: int = 28) -> list[str]:
     ok = part.total > 0 and part.passed == part.total
     counts = f"{part.passed}/{part.total} cases"
-    # A part's id where it differs from its function: two parts may grade one function.
-    name = part.function if part.id == part.function else f"{part.id} ({part.function})"
-    lines = [f"  {_mark(ok)}  {name:<28} {counts:>12}   "
+    lines = [f"  {_mark(ok)}  {printable(_name(part)):<{width}} {counts:>12}   "
              f"{points(part.score):>5} / {points(part.max_score)}"]
-    failures = _visible.public_failures(part)
+    # (an import failure is said once, above the parts: no case of its own to show)
+    failures = [c for c in _visible.public_failures(part) if c.status != "import_error"]
     for case in failures if verbose else failures[:1]:
         lines += _case_lines(case, rerun, full)
     if len(failures) > 1 and not verbose:
@@ -80,11 +84,14 @@ def render_submission(sub: SubmissionResult, rerun: RerunCommand, cases: str,
     if sub.error:
         lines.append(click.style(printable(f"{sub.path}: {sub.error}"), fg="red"))
         lines.append("")
+    width = max((len(printable(_name(p))) for q in sub.problems for p in q.parts),
+                default=0)
+    width = max(28, width)
     for problem in sub.problems:
-        lines.append(f"{problem.id}  {problem.title:<52} "
+        lines.append(f"{problem.id}  {problem.title:<{width + 24}} "
                      f"{points(problem.score):>5} / {points(problem.max_score)}")
         for part in problem.parts:
-            lines += _part_lines(part, rerun, verbose, full, options)
+            lines += _part_lines(part, rerun, verbose, full, options, width)
         lines.append("")
     hidden = [c for problem in sub.problems for part in problem.parts
               for c in _visible.hidden_cases(part)]

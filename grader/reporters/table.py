@@ -89,7 +89,8 @@ def _short(text: str) -> str:
 def _note(sub: SubmissionResult) -> str:
     """The submission's own error (an import that failed), or the parts that lost points to
     a runtime failure and how, in the grader's words (``q1/f: raised an exception``)."""
-    text = sub.error
+    # ("No module named ..." says what kind of failure it is: the reason gets the room)
+    text = sub.error.replace("import failed: ModuleNotFoundError: ", "import failed: ", 1)
     if not text:
         failures = []
         for problem in sub.problems:

@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 
 from grader.errors import UsageError
@@ -545,6 +546,32 @@ def test_check_names_a_part_by_its_id_where_it_differs_from_its_function() -> No
 
     assert "  loss  " in text or " loss " in text
     assert "loss_first_layer (loss)" in text
+
+
+def test_check_keeps_its_columns_aligned_for_long_part_names() -> None:
+    from grader.reporters.check import render_submission
+
+    short = PartResult("f", "f", 1.0, 1.0, 1, 1, "", "partial", ())
+    long = PartResult("conv_backward", "conv_backward_naive", 1.0, 1.0, 1, 1, "", "partial",
+                      ())
+    sub = SubmissionResult("a", "/a/hw.py", 2.0, 2.0, (
+        ProblemResult("q1", "First", 2.0, 2.0, "", (short, long)),))
+
+    text = click.unstyle(render_submission(sub, lambda case_id: case_id, "all"))
+    rows = [line for line in text.splitlines() if line.startswith("  PASS")]
+    assert len({line.index("1/1 cases") for line in rows}) == 1, rows
+
+
+def test_check_says_an_import_failure_once_not_under_every_part(
+        hw2_report: GradeReport) -> None:
+    from grader.reporters.check import render_submission
+
+    sub = one(hw2_report, "syntax_error").submissions[0]
+    text = click.unstyle(render_submission(sub, lambda case_id: f"rerun {case_id}", "all"))
+
+    assert text.count("SyntaxError") == 1
+    assert "rerun" not in text and "inputs:" not in text
+    assert text.count("FAIL") == sum(1 for _ in parts_of(sub))
 
 
 # --- the gradebook table -----------------------------------------------------------------------

@@ -369,6 +369,33 @@ def test_validate_says_when_a_wrong_module_defines_nothing_the_part_calls(
         in report.parts[0].problems[0]
 
 
+def test_validate_notes_a_wrong_answer_caught_only_because_it_fails_to_run(
+        tmp_path: Path) -> None:
+    root = small_assignment(tmp_path / "hw", """\
+        - id: affine
+          points: 1
+          reference: layers
+          steps:
+            - call: affine_forward
+              args: [x, w, b]
+              as: [out, cache]
+          returns: [out]
+          wrong: [mistake]
+          cases:
+            - public: true
+              args: {x: {normal: [2, 2]}, w: {normal: [2, 2]}, b: {normal: [2]}}
+        """, wrong="""\
+        def affine_forward(x, w, b):
+            return forward_helper(x, w) + b, None   # (the helper is the reference's)
+        """)
+    report = validate(load_assignment(root), RunOptions(timeout=5))
+    assert report.ok
+    assert report.parts[0].notes == (
+        "wrong answer mistake is caught only because it fails to run (case q1/affine/0: "
+        "step 1 (affine_forward): NameError: name 'forward_helper' is not defined): check "
+        "that it runs and shows the mistake it stands for",)
+
+
 def test_export_refuses_a_scenario_that_lives_with_reference_code(tmp_path: Path) -> None:
     root = small_assignment(tmp_path / "hw", """\
         - id: forward
