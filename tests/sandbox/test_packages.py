@@ -121,6 +121,20 @@ def test_a_module_that_is_nowhere_says_what_the_assignment_allows(tmp_path: Path
         "and your own modules)")
 
 
+def test_a_missing_module_imported_inside_a_function_is_named_too(tmp_path: Path) -> None:
+    student = write_student(tmp_path / "s", """
+def halve(x):
+    import torch
+    return x / 2
+""")
+    with Grader(load_assignment(assignment(tmp_path))) as g:
+        result = g.grade(student)
+    messages = [p.message for q in result.problems for p in q.parts if p.score == 0]
+    assert messages and all(
+        "ModuleNotFoundError: No module named 'torch': it is not available here (the "
+        "assignment allows numpy, yaml, the standard library" in m for m in messages), messages
+
+
 def test_a_declared_package_that_is_missing_stops_before_grading(tmp_path: Path) -> None:
     data = edited(DECLARED, "packages[1]", {"import": "past", "install": "future"})
     root = assignment(tmp_path, data)

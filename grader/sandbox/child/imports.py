@@ -66,10 +66,11 @@ class Declared:
 
 def explain(exc: ModuleNotFoundError, declared: Sequence[str]) -> str:
     """The message for a submission whose import of a module failed because it is missing."""
-    name = exc.name or "?"
+    name = exc.name
+    if not isinstance(name, str) or not name or ": the assignment does not allow it" in \
+            str(exc):
+        return str(exc)  # (not an import's failure, or already said)
     top = name.split(".")[0]
-    if ": the assignment does not allow it" in str(exc):
-        return str(exc)
     if top in declared:
         return f"No module named {name!r}: the assignment allows it, but it is not " \
                "installed where this is graded (tell your instructor)"

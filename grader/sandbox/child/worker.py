@@ -91,6 +91,7 @@ class Worker:
         self.held = held.Held()  # a scenario's objects (grader.sandbox.child.held)
         self.requests = 0  # requests read so far: each reply names the one it answers
         self.level = "off"  # the isolation it applied (_setup)
+        self.declared: list[str] = []  # the packages the assignment declares (for messages)
 
     # --- replies ------------------------------------------------------------------------
 
@@ -144,6 +145,8 @@ class Worker:
         name = text(lambda: type(exc).__name__)
         if isinstance(exc, SystemExit):
             message = f"called sys.exit({text(lambda: exc.code)})"
+        elif type(exc) is ModuleNotFoundError:  # (missing, or not allowed: say which)
+            message = f"{name}: {text(lambda: imports.explain(exc, self.declared))}"
         else:
             said = text(lambda: str(exc))
             message = f"{name}: {said}" if said else name
@@ -167,10 +170,9 @@ class Worker:
         self.student_dir = os.path.dirname(path) + os.sep
         sys.path.insert(0, os.path.dirname(path))
         policy = header.get("imports")
-        declared: list[str] = []
         if isinstance(policy, dict):
             imports.apply(policy, enforce=self.level in ("full", "confined"))
-            declared = list(policy.get("declared", ()))
+            self.declared = list(policy.get("declared", ()))
         name = header["name"]
         self.max_bytes = int(header.get("max_bytes", self.max_bytes))
         sys.dont_write_bytecode = True  # (a copy, imported once: no cache worth writing)
@@ -182,8 +184,6 @@ class Worker:
             spec.loader.exec_module(module)
         except BaseException as exc:
             error = self.describe(exc)
-            if isinstance(exc, ModuleNotFoundError):  # (missing, or not allowed: say which)
-                error["message"] = f"ModuleNotFoundError: {imports.explain(exc, declared)}"
             self.send({"status": "error", "error": error})
             return
         self.module = module
