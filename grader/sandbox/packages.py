@@ -74,7 +74,7 @@ def _hint(assignment: Assignment, package: Package) -> str:
             (assignment.public_dir / package.name / "__init__.py").is_file():
         return (f"{package.name!r} is in {assignment.public_dir.name}/, whose modules students "
                 "import without a declaration: remove it from packages")
-    provides = sorted(_top_level(_canonical(package.name)), key=lambda n: (n[0] == "_", n))
+    provides = sorted(_provides(_canonical(package.name)), key=lambda n: (n[0] == "_", n))
     if provides:
         return (f"the installed distribution {package.name!r} provides "
                 f"{', '.join(provides)}: write {{import: {provides[0]}, install: "
@@ -90,15 +90,27 @@ def policy(assignment: Assignment) -> dict[str, Any]:
     (for messages), and the ``public/`` folder, whose modules students may import."""
     allowed = _allowed(assignment)
     return {"allowed": sorted(allowed), "declared": [p.name for p in assignment.packages],
-            "refused": sorted(set(_importable()) - allowed - set(sys.stdlib_module_names)),
+            "refused": sorted(_installed_names() - allowed - set(sys.stdlib_module_names)),
             "public": str(assignment.public_dir)}
 
 
 def _allowed(assignment: Assignment) -> set[str]:
     allowed = {"numpy", *(p.name for p in assignment.packages)}
     for dist in _closure(["numpy", *(p.install for p in assignment.packages)]):
-        allowed.update(_top_level(dist))
+        allowed.update(_provides(dist))
     return allowed
+
+
+def _installed_names() -> set[str]:
+    """The top-level names importable from this Python's site-packages folders."""
+    names = set()
+    for folder in _site_folders():
+        for entry in os.listdir(folder):
+            name = entry if os.path.isdir(os.path.join(folder, entry)) else \
+                entry.partition(".")[0] if entry.endswith((".py", ".so", ".pyd")) else ""
+            if name.isidentifier() and not name.startswith("__"):
+                names.add(name)
+    return names
 
 
 def view(assignment: Assignment) -> dict[str, list[str]]:
@@ -114,16 +126,10 @@ def view(assignment: Assignment) -> dict[str, list[str]]:
     sites = _site_folders()
     seen: dict[str, set[str]] = {folder: set() for folder in sites}
     for name in _closure(["numpy", *(p.install for p in assignment.packages)]):
-        try:
-            dist = metadata.distribution(name)
-        except metadata.PackageNotFoundError:
-            continue
-        base = os.path.realpath(str(dist.locate_file("")))
-        home = os.path.realpath(str(getattr(dist, "_path", "")))  # its .dist-info/.egg-info
+        base, home, files = _installed(name)
         if os.path.dirname(home) in seen:
             seen[os.path.dirname(home)].add(os.path.basename(home))
-        for file in (dist.files or []) if base in seen else []:
-            parts = Path(str(file)).parts
+        for parts in files if base in seen else ():
             if parts and parts[0] != "..":
                 seen[base].add("/".join(parts[:2]) if parts[0] == "__pycache__" and
                                len(parts) > 1 else parts[0])
@@ -140,10 +146,10 @@ def view(assignment: Assignment) -> dict[str, list[str]]:
 
 
 # Where else installed packages lie, below a prefix: other Pythons' site-packages (a venv's
-# base interpreter, the system's), and wheels that zipimport could load (pip, setuptools).
+# base interpreter, the system's). (Wheels that zipimport could load, ensurepip's and
+# Debian's pip and setuptools, stay readable; the finder refuses them.)
 _ELSEWHERE = ("lib*/python*/site-packages", "lib*/python*/dist-packages",
-              "local/lib*/python*/site-packages", "local/lib*/python*/dist-packages",
-              "lib*/python*/ensurepip/_bundled", "share/python-wheels")
+              "local/lib*/python*/site-packages", "local/lib*/python*/dist-packages")
 
 
 def _elsewhere() -> list[str]:
@@ -155,8 +161,9 @@ def _elsewhere() -> list[str]:
         for pattern in _ELSEWHERE:
             for path in sorted(glob.glob(os.path.join(prefix, pattern))):
                 real = os.path.realpath(path)
-                if os.path.isdir(real) and real not in found:
-                    found.append(real)
+                if os.path.isdir(real) and real not in found and any(
+                        not entry.endswith(".pth") for entry in os.listdir(real)):
+                    found.append(real)  # (one that holds only .pth files hides nothing)
     return found
 
 
@@ -194,15 +201,39 @@ def _closure(roots: list[str]) -> set[str]:
     return seen
 
 
-def _top_level(dist: str) -> set[str]:
-    """The top-level import names an installed distribution provides."""
-    return {top for top, dists in _importable().items()
-            if any(_canonical(d) == dist for d in dists)}
+@functools.cache
+def _installed(dist: str) -> tuple[str, str, tuple[tuple[str, ...], ...]]:
+    """Where an installed distribution's files are relative to, its own metadata folder
+    (``.dist-info``), and the first two parts of each file's path; ("", "", ()) if it is
+    not installed."""
+    try:
+        found = metadata.distribution(dist)
+    except metadata.PackageNotFoundError:
+        return "", "", ()
+    record = found.read_text("RECORD")  # (read directly: numpy's has thousands of lines)
+    paths = [line.split(",")[0] for line in record.splitlines()] if record else \
+        [str(file) for file in found.files or []]
+    return (os.path.realpath(str(found.locate_file(""))),
+            os.path.realpath(str(getattr(found, "_path", ""))),
+            tuple(tuple(path.replace(os.sep, "/").split("/", 2)[:2]) for path in paths if path))
 
 
 @functools.cache
-def _importable() -> dict[str, list[str]]:
-    return dict(metadata.packages_distributions())
+def _provides(dist: str) -> frozenset[str]:
+    """The top-level import names an installed distribution provides (none if it is not
+    installed): its ``top_level.txt``, or else the top of each file it installed."""
+    try:
+        listed = metadata.distribution(dist).read_text("top_level.txt")
+    except metadata.PackageNotFoundError:
+        return frozenset()
+    if listed:
+        return frozenset(listed.split())
+    names = set()
+    for parts in _installed(dist)[2]:
+        name = parts[0] if len(parts) > 1 else parts[0].partition(".")[0] if parts else ""
+        if name.isidentifier() and not name.startswith("__"):
+            names.add(name)
+    return frozenset(names)
 
 
 def _canonical(name: str) -> str:
