@@ -345,22 +345,25 @@ def test_outputs_that_do_not_match_the_reference_are_a_spec_error(tmp_path: Path
         Grader(load_assignment(root))
 
 
+AFFINE_WITH_A_MISTAKE = """\
+    - id: affine
+      points: 1
+      reference: layers
+      steps:
+        - call: affine_forward
+          args: [x, w, b]
+          as: [out, cache]
+      returns: [out]
+      wrong: [mistake]
+      cases:
+        - public: true
+          args: {x: {normal: [2, 2]}, w: {normal: [2, 2]}, b: {normal: [2]}}
+    """
+
+
 def test_validate_says_when_a_wrong_module_defines_nothing_the_part_calls(
         tmp_path: Path) -> None:
-    root = small_assignment(tmp_path / "hw", """\
-        - id: affine
-          points: 1
-          reference: layers
-          steps:
-            - call: affine_forward
-              args: [x, w, b]
-              as: [out, cache]
-          returns: [out]
-          wrong: [mistake]
-          cases:
-            - public: true
-              args: {x: {normal: [2, 2]}, w: {normal: [2, 2]}, b: {normal: [2]}}
-        """, wrong="""\
+    root = small_assignment(tmp_path / "hw", AFFINE_WITH_A_MISTAKE, wrong="""\
         def sgd(w, dw):
             return w
         """)
@@ -371,20 +374,7 @@ def test_validate_says_when_a_wrong_module_defines_nothing_the_part_calls(
 
 def test_validate_notes_a_wrong_answer_caught_only_because_it_fails_to_run(
         tmp_path: Path) -> None:
-    root = small_assignment(tmp_path / "hw", """\
-        - id: affine
-          points: 1
-          reference: layers
-          steps:
-            - call: affine_forward
-              args: [x, w, b]
-              as: [out, cache]
-          returns: [out]
-          wrong: [mistake]
-          cases:
-            - public: true
-              args: {x: {normal: [2, 2]}, w: {normal: [2, 2]}, b: {normal: [2]}}
-        """, wrong="""\
+    root = small_assignment(tmp_path / "hw", AFFINE_WITH_A_MISTAKE, wrong="""\
         def affine_forward(x, w, b):
             return forward_helper(x, w) + b, None   # (the helper is the reference's)
         """)
