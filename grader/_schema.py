@@ -86,6 +86,11 @@ class Node:
             self.fail(f"expected a non-empty string, got {describe(self.value)}")
         return self.value
 
+    def boolean(self) -> bool:
+        if not isinstance(self.value, bool):
+            self.fail(f"expected true or false, got {describe(self.value)}")
+        return self.value
+
     def integer(self, minimum: int | None = None, maximum: int | None = None) -> int:
         value = self.value
         if isinstance(value, bool) or not isinstance(value, int):

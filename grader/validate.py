@@ -7,7 +7,9 @@ For every part:
 - the reference satisfies the part's property checks;
 - every oracle agrees with the reference on every case (a wrong reference is caught here);
 - every known-wrong answer, graded on all cases in a child process exactly like a student's
-  code, loses points (a case set that passes a wrong answer is caught here).
+  code, loses points (a case set that passes a wrong answer is caught here);
+- the tolerance accepts the reference computed in float32 and in extended precision, and
+  keeps clear of the known-wrong answers (:mod:`grader.judge.calibrate`).
 
 Where the references form a complete solution module, that module is also graded as a
 submission and must earn full marks, which checks serialization and comparison end to end.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +30,7 @@ import numpy as np
 from grader import _modules, values
 from grader.cases.build import Case, build_part_cases
 from grader.grading import GradeOptions, Grader, PreparedPart, judge_part
+from grader.judge.calibrate import Calibration, calibrate
 from grader.judge.expected import Output, compute_expected
 from grader.judge.oracles import verify_all
 from grader.judge.properties import property_failures
@@ -57,6 +61,7 @@ class PartCheck:
     wrong: tuple[WrongAnswer, ...] = ()
     problems: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    calibration: Calibration | None = None
 
     @property
     def oracle_verdict(self) -> str:
@@ -187,14 +192,36 @@ def _validate(assignment: Assignment, grader: Grader, options: RunOptions) -> Va
             notes.append("no public cases: students cannot self-check this part")
         if not part.wrong:
             notes.append("no known-wrong answers: nothing shows the cases can fail anyone")
+        calibration = calibrate(f"{problem.id}/{part.id}", part, prepared.cases,
+                                prepared.expected, assignment.public_dir,
+                                _wrong_answers(assignment, prepared))
+        notes += calibration.warnings()
         checks.append(PartCheck(
             problem.id, part.id, part.function, len(prepared.cases), public,
-            tuple(o.name for o in part.oracles), tuple(answers), tuple(issues), tuple(notes)))
+            tuple(o.name for o in part.oracles), tuple(answers), tuple(issues), tuple(notes),
+            calibration))
     self_grade, why, problems = _grade_solution(assignment, grader, options)
     # (whether the declared packages import in a student's process, isolated as students are)
     unimportable = packages.probe(assignment, grader.import_failure)
     problems = (*([unimportable] if unimportable else []), *problems)
     return ValidationReport(tuple(checks), self_grade, problems, why)
+
+
+def _wrong_answers(assignment: Assignment, prepared: PreparedPart) -> list[tuple[str, Any]]:
+    """A part's known-wrong answers, to run in this process as the references are (trusted
+    code): a function, or for a call sequence the reference module with the wrong module's
+    names in place of its own."""
+    part = prepared.part
+    found: list[tuple[str, Any]] = []
+    for ref in part.wrong:
+        if not part.by_module:
+            found.append((ref, _modules.resolve(ref, assignment.wrong_dir)))
+            continue
+        module = _modules.load_module(_modules.module_path(ref, assignment.wrong_dir))
+        names = {**vars(part.references[0]),
+                 **{k: v for k, v in vars(module).items() if not k.startswith("__")}}
+        found.append((ref, types.SimpleNamespace(**names)))
+    return found
 
 
 def _defines_none(assignment: Assignment, prepared: PreparedPart, ref: str) -> str:

@@ -52,6 +52,9 @@ EXPECTED: dict[str, dict[str, float]] = {
         **FULL, "numerical_hessian": 0, "newton_minimize": 0, "cross_entropy_hessian": 0},
     "syntax_error": dict.fromkeys(PARTS, 0),
     "noisy": {**FULL, "softmax_jacobian": 0},
+    # Correct, in float32 throughout: the tolerances accept it wherever float32 can reach the
+    # answer; Newton's stopping test at 1e-10 cannot be met (4 of 10 cases still converge).
+    "float32": {**FULL, "newton_minimize": 10 * 4 / 10},
     # Derived from the answer sheet's docstring, then checked case by case (see below).
     "answer_sheet": {
         **FULL,

@@ -95,6 +95,20 @@ def _given(case: Case, public_dir: Path) -> dict[str, Any]:
     return {name: materialize(v, public_dir) for name, v in case.named.items()}
 
 
+def run_answer(part: Part, answer: Any, case: Case, public_dir: Path,
+               pick: bool = True) -> Output:
+    """What ``answer`` (trusted code: a reference, a variant of one, a known-wrong answer;
+    a function, or a module for a call sequence or a scenario) gives on ``case``, run the
+    way the part runs it: the compared outputs (``pick``: only the paths it compares)."""
+    if part.scenario is not None:
+        output = run_scenario(part.scenario, answer, case, public_dir)
+    elif part.program is not None:
+        output = run_sequence(answer, part.program, case, public_dir)
+    else:
+        output = run_reference(answer, case, public_dir, part.compare)
+    return Output(part.picked(output.values), output.arity) if pick else output
+
+
 class ReferenceFailed(Exception):
     """A reference's call sequence failed; the message names the step."""
 
@@ -112,13 +126,7 @@ def compute_expected(
         per_ref: list[Output] = []
         for ref, fn in zip(part.reference_refs, part.references, strict=True):
             try:
-                program = part.program
-                if part.scenario is not None:
-                    output = run_scenario(part.scenario, fn, case, public_dir)
-                elif program is not None:
-                    output = run_sequence(fn, program, case, public_dir)
-                else:
-                    output = run_reference(fn, case, public_dir, part.compare)
+                output = run_answer(part, fn, case, public_dir, pick=False)
                 for index, paths in part.compare_paths:
                     for keys in paths:
                         missing = values.path_problem(output.values.get(index), keys)

@@ -39,44 +39,59 @@ class PropertyCheck:
             if verdict is None or (isinstance(verdict, (bool, np.bool_)) and bool(verdict)):
                 return None
             return verdict if isinstance(verdict, str) else "does not hold"
+        excess, why = self._measure(array)
+        return why if excess > 1 else None
+
+    def excess(self, array: np.ndarray, args: Sequence[Any] = (),
+               kwargs: dict[str, Any] | None = None) -> float:
+        """How near the property is to failing on ``array``: a built-in one's error over
+        its tolerance (it fails above 1); a custom one is 0 if it holds, inf if not."""
+        if self.kind == "custom":
+            return 0.0 if self.check(array, args, kwargs) is None else float("inf")
+        return self._measure(array)[0]
+
+    def _measure(self, array: np.ndarray) -> tuple[float, str]:
+        """A built-in property's error over its tolerance, and the sentence that says how
+        it fails (inf: it cannot hold)."""
         a = array.astype(np.float64)
         if self.kind == "finite":
             bad = int((~np.isfinite(a)).sum())
-            return None if bad == 0 else f"{bad} element(s) are NaN or inf"
+            return (0.0, "") if bad == 0 else (float("inf"),
+                                               f"{bad} element(s) are NaN or inf")
         if not np.isfinite(a).all():
-            return None  # the comparison reports NaN and inf itself; this property can't tell
+            return 0.0, ""  # the comparison reports NaN and inf itself; this can't tell
         scale = max(1.0, float(np.abs(a).max())) if a.size else 1.0
         limit = self.tol * scale
         if self.kind == "rows_sum":
             if a.ndim == 0:
-                return "expected an array, got a scalar"
+                return float("inf"), "expected an array, got a scalar"
             sums = a.sum(axis=-1)
             err = np.abs(sums - self.value)
-            if err.size and err.max() > limit:
-                row = np.unravel_index(int(np.argmax(err)), err.shape)
-                which = f"row {list(map(int, row))} sums" if row else "the vector sums"
-                return (f"{which} to {format_number(sums[row])}, "
-                        f"expected {format_number(self.value)}")
-            return None
+            if not err.size:
+                return 0.0, ""
+            row = np.unravel_index(int(np.argmax(err)), err.shape)
+            which = f"row {list(map(int, row))} sums" if row else "the vector sums"
+            return float(err.max()) / limit, (f"{which} to {format_number(sums[row])}, "
+                                              f"expected {format_number(self.value)}")
         if a.ndim != 2 or a.shape[0] != a.shape[1]:
-            return f"expected a square matrix, got shape {a.shape}"
+            return float("inf"), f"expected a square matrix, got shape {a.shape}"
         if self.kind == "symmetric":
             diff = np.abs(a - a.T)
-            if diff.max(initial=0.0) > limit:
-                i, j = (int(k) for k in np.unravel_index(int(np.argmax(diff)), diff.shape))
-                return (f"A[{i}, {j}] = {format_number(a[i, j])} but A[{j}, {i}] = "
-                        f"{format_number(a[j, i])}")
-            return None
+            if not diff.size:
+                return 0.0, ""
+            i, j = (int(k) for k in np.unravel_index(int(np.argmax(diff)), diff.shape))
+            return float(diff.max()) / limit, (f"A[{i}, {j}] = {format_number(a[i, j])} but "
+                                               f"A[{j}, {i}] = {format_number(a[j, i])}")
         if self.kind == "psd":
             with np.errstate(all="ignore"):
                 sym = (a + a.T) / 2
             if not np.isfinite(sym).all():  # (an answer near the float range overflows)
-                return "its eigenvalues cannot be computed: not finite"
+                return float("inf"), "its eigenvalues cannot be computed: not finite"
             try:
                 low = float(np.linalg.eigvalsh(sym).min(initial=0.0)) if a.size else 0.0
             except np.linalg.LinAlgError as exc:
-                return f"its eigenvalues cannot be computed ({exc})"
-            return None if low >= -limit else f"has a negative eigenvalue {low:.3g}"
+                return float("inf"), f"its eigenvalues cannot be computed ({exc})"
+            return max(0.0, -low) / limit, f"has a negative eigenvalue {low:.3g}"
         raise ValueError(f"unknown property kind {self.kind!r}")
 
 

@@ -7,6 +7,7 @@ every line is shown inert for a terminal (:func:`grader.display.printable`).
 from __future__ import annotations
 
 from grader.display import printable
+from grader.judge.calibrate import Calibration
 from grader.validate import ValidationReport
 
 
@@ -24,6 +25,13 @@ def render(name: str, report: ValidationReport) -> str:
 
     lines = [tabulate(rows, headers=["part", "cases", "reference oracle",
                                      "wrong answers caught", "status"]), ""]
+    calibrated = [c.calibration for c in report.parts if c.calibration is not None]
+    if calibrated:
+        lines += ["calibration: distance from the expected outputs, in tolerances (a case "
+                  "passes at 1 or less)",
+                  *tabulate([_calibration_row(c) for c in calibrated],
+                            headers=["part", "tolerance", "float32", "extended",
+                                     "nearest wrong answer"]).splitlines(), ""]
     for c in report.parts:
         lines += [f"note: {c.problem}/{c.part}: {note}" for note in c.notes]
     for c in report.parts:
@@ -39,3 +47,22 @@ def render(name: str, report: ValidationReport) -> str:
     lines.append(f"{name}: {len(report.parts)} parts, wrong answers caught {caught}/{total}, "
                  f"{verdict}")
     return "\n".join([lines[0], *(printable(line) for line in lines[1:])]) + "\n"
+
+
+def _calibration_row(c: Calibration) -> list[str]:
+    if c.skipped:
+        return [printable(c.part), c.tolerance.describe(), c.skipped, "", ""]
+    measured = c.variant_distances()
+    float32 = _distance(measured.get("float32"))
+    if not c.tolerance.float32:
+        float32 += " (not required)"
+    nearest = c.nearest_wrong
+    return [printable(c.part), c.tolerance.describe(), float32,
+            _distance(measured.get("extended")),
+            f"{printable(nearest[0])}: {_distance(nearest[1])}" if nearest else "none"]
+
+
+def _distance(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return "inf" if value == float("inf") else f"{value:.2g}"

@@ -26,6 +26,7 @@ class Tolerance:
     rtol: float = 1e-6
     atol: float = 1e-9
     reason: str | None = None
+    float32: bool = True  # answers computed in float32 must pass (grader.judge.calibrate)
 
     def describe(self) -> str:
         return f"rtol={self.rtol:g}, atol={self.atol:g}"
