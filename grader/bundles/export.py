@@ -187,6 +187,8 @@ def _tolerance(tolerance: Tolerance) -> dict[str, Any]:
     out: dict[str, Any] = {"rtol": tolerance.rtol, "atol": tolerance.atol}
     if tolerance.reason:
         out["reason"] = tolerance.reason
+    if not tolerance.float32:
+        out["float32"] = False
     return out
 
 
