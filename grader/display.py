@@ -62,6 +62,23 @@ def format_number(value: Any) -> str:
         return repr(value)
 
 
+def format_pair(got: Any, expected: Any) -> tuple[str, str]:
+    """Two numbers that differ, with enough significant digits (6 at least, 17 at most)
+    that their texts differ too: "got 1.8047812, expected 1.8047805", never "got 1.80478,
+    expected 1.80478"."""
+    try:
+        a, b = float(got), float(expected)
+    except (TypeError, ValueError):
+        return format_number(got), format_number(expected)
+    if isinstance(got, (bool, np.bool_, int, np.integer)) or a == b or a != a or b != b:
+        return format_number(got), format_number(expected)
+    for digits in range(6, 18):
+        shown = f"{a:.{digits}g}", f"{b:.{digits}g}"
+        if shown[0] != shown[1]:
+            return shown
+    return repr(a), repr(b)
+
+
 def printable(text: str, keep: str = "") -> str:
     """``text`` made inert for a terminal: every character that is not printable (control
     characters, escape sequences, ``\\r``, line and paragraph separators, bidirectional

@@ -189,6 +189,8 @@ def _tolerance(tolerance: Tolerance) -> dict[str, Any]:
         out["reason"] = tolerance.reason
     if not tolerance.float32:
         out["float32"] = False
+    if tolerance.shape != "exact":
+        out["shape"] = tolerance.shape
     return out
 
 

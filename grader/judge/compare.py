@@ -2,8 +2,9 @@
 
 Shapes must match exactly (no broadcasting). Values match when
 ``|got - expected| <= atol + rtol * |expected|``; NaN or inf where the reference is finite
-never matches. A failure names the worst element: its index, both values, both errors and
-the tolerance, plus how many elements mismatched.
+never matches. A failure names the worst element, the one whose error is the largest multiple of its
+tolerance (``atol + rtol * |expected|``): its index, that multiple, both values (with digits
+enough to differ), both errors and the tolerance, plus how many elements mismatched.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from grader import values
-from grader.display import format_number
+from grader.display import format_number, format_pair
 from grader.judge.expected import Output
 from grader.outcomes import CallOutcome, Status
 from grader.spec import Tolerance
@@ -45,9 +46,13 @@ def _compare_array(got: np.ndarray, expected: np.ndarray, tol: Tolerance,
                    label: str) -> Verdict:
     prefix = f"{label}: " if label else ""
     if got.shape != expected.shape:
-        return Verdict(False, f"{prefix}shape mismatch: expected "
-                              f"{_shape_text(expected.shape)}, got {_shape_text(got.shape)}",
-                       cause="shape")
+        if tol.shape == "squeeze" and np.squeeze(got).shape == np.squeeze(expected).shape:
+            got = got.reshape(expected.shape)  # (the same elements, in the same order)
+        else:
+            lenient = " (dimensions of size 1 aside)" if tol.shape == "squeeze" else ""
+            return Verdict(False, f"{prefix}shape mismatch{lenient}: expected "
+                                  f"{_shape_text(expected.shape)}, got "
+                                  f"{_shape_text(got.shape)}", cause="shape")
     if expected.dtype.kind == "f" and got.dtype.kind in "fiu":
         # The common case, fast: every element finite and within tolerance. In float64, as
         # below: float32 arithmetic rounds the tolerance up and would pass what the rest fails.
@@ -81,8 +86,12 @@ def _compare_array(got: np.ndarray, expected: np.ndarray, tol: Tolerance,
     head = f"{prefix}{k} of {n} elements mismatched; "
     if np.isfinite(gv) and np.isfinite(ev):
         abs_err = abs(gv - ev)
-        message = (f"{head}worst{where}: got {format_number(gv)}, expected "
-                   f"{format_number(ev)} (abs err {abs_err:.3g}, rel err "
+        shown_got, shown_expected = format_pair(gv, ev)
+        # "worst": the element whose error is the largest multiple of its tolerance there
+        times = ratio.flat[flat]
+        times_text = "" if not np.isfinite(times) else f" ({times:.3g}x its tolerance)"
+        message = (f"{head}worst{where}{times_text}: got {shown_got}, expected "
+                   f"{shown_expected} (abs err {abs_err:.3g}, rel err "
                    f"{abs_err / abs(ev):.3g}; "  # (inf against 0: numpy's, quietly)
                    f"tolerance {tol.describe()})")
     elif np.isfinite(ev):

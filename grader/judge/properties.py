@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from grader import values
-from grader.display import format_number
+from grader.display import format_pair
 
 
 @dataclass(frozen=True)
@@ -71,8 +71,8 @@ class PropertyCheck:
                 return 0.0, ""
             row = np.unravel_index(int(np.argmax(err)), err.shape)
             which = f"row {list(map(int, row))} sums" if row else "the vector sums"
-            return float(err.max()) / limit, (f"{which} to {format_number(sums[row])}, "
-                                              f"expected {format_number(self.value)}")
+            got, wanted = format_pair(sums[row], self.value)
+            return float(err.max()) / limit, f"{which} to {got}, expected {wanted}"
         if a.ndim != 2 or a.shape[0] != a.shape[1]:
             return float("inf"), f"expected a square matrix, got shape {a.shape}"
         if self.kind == "symmetric":
@@ -80,8 +80,8 @@ class PropertyCheck:
             if not diff.size:
                 return 0.0, ""
             i, j = (int(k) for k in np.unravel_index(int(np.argmax(diff)), diff.shape))
-            return float(diff.max()) / limit, (f"A[{i}, {j}] = {format_number(a[i, j])} but "
-                                               f"A[{j}, {i}] = {format_number(a[j, i])}")
+            upper, lower = format_pair(a[i, j], a[j, i])
+            return float(diff.max()) / limit, f"A[{i}, {j}] = {upper} but A[{j}, {i}] = {lower}"
         if self.kind == "psd":
             with np.errstate(all="ignore"):
                 sym = (a + a.T) / 2

@@ -42,12 +42,14 @@ def read_yaml(path: Path) -> Node:
 
 
 def read_tolerance(node: Node, base: Tolerance) -> Tolerance:
-    node.mapping(optional=("rtol", "atol", "reason", "float32"))
+    node.mapping(optional=("rtol", "atol", "reason", "float32", "shape"))
     return Tolerance(
         rtol=node.child("rtol").number(minimum=0) if node.has("rtol") else base.rtol,
         atol=node.child("atol").number(minimum=0) if node.has("atol") else base.atol,
         reason=node.child("reason").string() if node.has("reason") else None,
         float32=node.child("float32").boolean() if node.has("float32") else base.float32,
+        shape=node.child("shape").choice(("exact", "squeeze")) if node.has("shape")
+        else base.shape,
     )
 
 

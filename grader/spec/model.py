@@ -27,6 +27,7 @@ class Tolerance:
     atol: float = 1e-9
     reason: str | None = None
     float32: bool = True  # answers computed in float32 must pass (grader.judge.calibrate)
+    shape: str = "exact"  # "squeeze": shapes that differ only by dimensions of size 1 match
 
     def describe(self) -> str:
         return f"rtol={self.rtol:g}, atol={self.atol:g}"

@@ -119,7 +119,8 @@ def test_a_sign_error_fails() -> None:
 def test_an_element_on_the_boundary_passes_beside_one_that_fails() -> None:
     verdict = compare_array(a([2.5, 9.0]), a([2.0, 2.0]), Tolerance(rtol=0.25, atol=0.0))
 
-    assert verdict.message.startswith("1 of 2 elements mismatched; worst at index [1]: ")
+    assert verdict.message.startswith("1 of 2 elements mismatched; worst at index [1] (14x its "
+                                      "tolerance): ")
 
 
 def test_float32_values_are_judged_in_float64_arithmetic() -> None:
@@ -140,7 +141,8 @@ def test_an_integer_answer_to_a_float_reference_is_judged_with_the_tolerance() -
 
     verdict = compare_array(a([2, 5]), a([2.0, 3.0]), TOL)
     assert verdict.message.startswith(
-        "1 of 2 elements mismatched; worst at index [1]: got 5, expected 3 (abs err 2, ")
+        "1 of 2 elements mismatched; worst at index [1] (6.66e+05x its tolerance): got 5, "
+        "expected 3 (abs err 2, ")
 
 
 # --- the failure message -------------------------------------------------------------------
@@ -173,7 +175,8 @@ def test_worst_is_relative_to_the_allowed_error() -> None:
 def test_worst_is_never_a_matching_nan_or_inf(special: float) -> None:
     verdict = compare_array(a([special, 1.0, 1.5]), a([special, 1.0, 1.0]), TOL)
 
-    assert verdict.message.startswith("1 of 3 elements mismatched; worst at index [2]: got 1.5")
+    assert verdict.message.startswith("1 of 3 elements mismatched; worst at index [2] (5e+05x "
+                                      "its tolerance): got 1.5")
 
 
 def test_any_error_where_no_error_is_allowed_is_the_worst() -> None:
@@ -185,10 +188,30 @@ def test_any_error_where_no_error_is_allowed_is_the_worst() -> None:
         "2 of 2 elements mismatched; worst at index [0]: got 1e-300, expected 0 ")
 
 
+def test_got_and_expected_show_digits_enough_to_differ() -> None:
+    verdict = compare_array(a([1.80478123]), a([1.80478051]), Tolerance(rtol=1e-9, atol=0.0))
+    assert "got 1.8047812, expected 1.8047805 " in verdict.message
+    rows = compare_array(a(-1.638000058), a(-1.638), Tolerance(rtol=1e-9, atol=0.0))
+    assert "got -1.6380001, expected -1.638 " in rows.message
+
+
+@pytest.mark.parametrize("shape", [(3,), (1, 3), (3, 1), (1, 3, 1)])
+def test_shape_squeeze_matches_shapes_that_differ_only_by_ones(shape: tuple[int, ...]) -> None:
+    lenient = Tolerance(rtol=1e-9, atol=0.0, shape="squeeze")
+    got = a([1.0, 2.0, 3.0]).reshape(shape)
+    assert compare_array(got, a([[1.0, 2.0, 3.0]]), lenient).passed
+    assert not compare_array(got, a([[1.0, 2.0, 3.5]]), lenient).passed
+    assert compare_array(got, a([[1.0, 2.0, 3.0]]), TOL).passed == (shape == (1, 3))
+    other = compare_array(a([1.0, 2.0]), a([[1.0, 2.0, 3.0]]), lenient)
+    assert other.message == ("shape mismatch (dimensions of size 1 aside): expected shape "
+                             "(1, 3), got shape (2,)")
+
+
 def test_scalar_failure_has_no_index() -> None:
     verdict = compare_array(a(2.5), a(2.0), TOL)
 
-    assert re.search(r"1 of 1 elements mismatched; worst: got 2\.5, expected 2 ", verdict.message)
+    assert re.search(r"1 of 1 elements mismatched; worst \(2\.5e\+05x its tolerance\): got 2\.5, "
+                     r"expected 2 ", verdict.message)
 
 
 def test_label_prefixes_the_message() -> None:

@@ -98,6 +98,12 @@ BAD_SPECS = {
     "rtol a string": BadSpec(
         "q1.yaml", "parts[0].tolerance", {"rtol": "x"}, "q1.yaml", "parts[0].tolerance.rtol",
         "expected a number"),
+    "float32 not a boolean": BadSpec(
+        "q1.yaml", "parts[0].tolerance", {"float32": "no"}, "q1.yaml",
+        "parts[0].tolerance.float32", "expected true or false, got 'no'"),
+    "unknown shape leniency": BadSpec(
+        "q1.yaml", "parts[0].tolerance", {"shape": "broadcast"}, "q1.yaml",
+        "parts[0].tolerance.shape", "expected one of"),
     "negative atol": BadSpec(
         "assignment.yaml", "defaults.tolerance.atol", -1e-9, "assignment.yaml",
         "defaults.tolerance.atol", "expected a number >= 0"),

@@ -22,7 +22,7 @@ def column_means_equal_beta(y, x, gamma, beta, eps=1e-5):
         return "output contains NaN or inf"
     if err.max(initial=0.0) > limit:
         j = int(np.argmax(err))
-        return f"column {j} has mean {means[j]:.6g}, expected beta[{j}] = {beta[j]:.6g}"
+        return f"column {j} has mean {means[j]:.9g}, expected beta[{j}] = {beta[j]:.9g}"
     return None
 
 
@@ -38,5 +38,5 @@ def dx_columns_sum_to_zero(dx, dy, x, gamma, eps=1e-5):
     limit = 1.0e-5 * max(1.0, float(np.abs(dx).max(initial=0.0))) * max(1, dx.shape[0])
     if np.abs(sums).max(initial=0.0) > limit:
         j = int(np.argmax(np.abs(sums)))
-        return f"column {j} of dx sums to {sums[j]:.6g}, expected 0"
+        return f"column {j} of dx sums to {sums[j]:.3g}, expected 0"
     return None
