@@ -101,6 +101,25 @@ def test_cli_validates_hw2_with_every_oracle_verified(validated_cli: Result,
     assert "validation failed" not in validated_cli.stderr
 
 
+def test_cli_prints_hw2s_calibration_with_float32_accepted_and_wrong_answers_far(
+        validated_cli: Result, hw2: Assignment) -> None:
+    _, found, table = validated_cli.stdout.partition(
+        "calibration: distance from the expected outputs, in tolerances")
+    assert found
+    rows = {line.split()[0]: re.split(r"\s{2,}", line.strip())
+            for line in table.splitlines()[3:] if line.strip() and "/" in line.split()[0]}
+    assert list(rows)[:15] == part_ids(hw2)
+    for part_id in part_ids(hw2):
+        float32, nearest = rows[part_id][2], rows[part_id][4]
+        if part_id in ("q4/numerical_hessian", "q6/newton_minimize"):
+            assert float32.endswith("(not required)")
+        else:  # the reference in float32 passes, and every wrong answer is far outside
+            assert float(float32) <= 1, rows[part_id]
+        assert float(nearest.rpartition(": ")[2]) > 10, rows[part_id]
+    assert not [line for line in validated_cli.stdout.splitlines()
+                if line.startswith("note:") and "float32" in line]
+
+
 def test_cli_summary_line_counts_every_wrong_answer_as_caught(validated_cli: Result,
                                                              hw2: Assignment) -> None:
     line = summary(validated_cli)
