@@ -9,6 +9,7 @@ enough to differ), both errors and the tolerance, plus how many elements mismatc
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,11 @@ class Verdict:
     message: str = ""  # one sentence: why it failed
     details: tuple[str, ...] = ()  # further lines for a student who wants more
     cause: str = ""  # "values" when the outputs' values are wrong; "" otherwise
+    # How far off a failure is, to find the closest of several references: how many
+    # outputs (or parts of one) differ, and the worst error as a multiple of its tolerance
+    # (inf where no tolerance would do: a shape, NaN, a missing key).
+    mismatched: int = 1
+    excess: float = math.inf
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:
@@ -113,7 +119,8 @@ def _compare_array(got: np.ndarray, expected: np.ndarray, tol: Tolerance,
     nonfinite_ref = int((bad & ~np.isfinite(e)).sum())
     if nonfinite_ref:
         details.append(f"{nonfinite_ref} element(s) differ where the reference is NaN or inf")
-    return Verdict(False, message, tuple(details), cause="values")
+    return Verdict(False, message, tuple(details), cause="values",
+                   excess=float(ratio.max()))
 
 
 def _special(value: float) -> str:
@@ -162,7 +169,8 @@ def compare_output(actual: CallOutcome, expected: Output, tol: Tolerance,
         return Verdict(True)
     first = failures[0]
     more = tuple(f.message for f in failures[1:])
-    return Verdict(False, first.message, first.details + more, first.cause)
+    return Verdict(False, first.message, first.details + more, first.cause,
+                   sum(f.mismatched for f in failures), max(f.excess for f in failures))
 
 
 def compare_value(got: Any, expected: Any, tol: Tolerance, label: str = "") -> Verdict:
@@ -182,7 +190,8 @@ def compare_value(got: Any, expected: Any, tol: Tolerance, label: str = "") -> V
     first = failures[0]
     more = (f"{len(failures) - 1} more part(s) of this output differ",) if len(failures) > 1 \
         else ()
-    return Verdict(False, first.message, first.details + more, first.cause)
+    return Verdict(False, first.message, first.details + more, first.cause,
+                   sum(f.mismatched for f in failures), max(f.excess for f in failures))
 
 
 def _walk(got: Any, want: Any, tol: Tolerance, label: str, path: str,
@@ -264,9 +273,19 @@ def judge(actual: CallOutcome, expected: Sequence[Output], tol: Tolerance,
     verdicts = [compare_output(actual, exp, tol, names, labels) for exp in expected]
     if any(v.passed for v in verdicts):
         return Verdict(True)
-    first = verdicts[0]
-    if len(verdicts) > 1:
-        extra = f"matches none of the {len(verdicts)} accepted references; " \
-                f"compared with the first"
-        return Verdict(False, first.message, (extra, *first.details), first.cause)
-    return first
+    if len(verdicts) == 1:
+        return verdicts[0]
+    # Several accepted references (conventions): the feedback is about the closest one, the
+    # one with the fewest outputs wrong, then the smallest error (then the first).
+    number = min(range(len(verdicts)),
+                 key=lambda i: (verdicts[i].mismatched, verdicts[i].excess, i))
+    closest = verdicts[number]
+    extra = (f"matches none of the {len(verdicts)} accepted references; compared with the "
+             f"{_ordinal(number + 1)}, the closest to this answer")
+    return Verdict(False, closest.message, (extra, *closest.details), closest.cause,
+                   closest.mismatched, closest.excess)
+
+
+def _ordinal(n: int) -> str:
+    words = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
+    return words[n - 1] if n <= len(words) else f"#{n}"

@@ -440,16 +440,31 @@ def test_any_accepted_reference_may_match() -> None:
     assert "matches none of the 2 accepted references" in verdict.details[0]
 
 
-def test_a_failure_against_several_references_is_a_wrong_value() -> None:
-    # cause "values" is what lets the part's property checks run and name the fault.
+def test_a_failure_against_several_references_is_a_wrong_value_against_the_closest() -> None:
+    # cause "values" is what lets the part's property checks run and name the fault. Both
+    # references differ in one element; the second by less (3 against 2, not against 1).
     refs = [Output({0: a([1.0, 5.0])}, None), Output({0: a([2.0, 5.0])}, None)]
 
     verdict = judge(ok(a([3.0, 4.0])), refs, TOL)
 
-    first = compare_array(a([3.0, 4.0]), a([1.0, 5.0]), TOL)
-    assert (verdict.message, verdict.cause) == (first.message, "values")
+    second = compare_array(a([3.0, 4.0]), a([2.0, 5.0]), TOL)
+    assert (verdict.message, verdict.cause) == (second.message, "values")
     assert verdict.details == ("matches none of the 2 accepted references; compared with the "
-                               "first", *first.details)
+                               "second, the closest to this answer", *second.details)
+
+
+def test_feedback_is_about_the_output_wrong_under_the_closest_reference() -> None:
+    # Two conventions for (loss, grad): the answer's loss is right under the second, its
+    # gradient wrong under both. It must be told about its gradient, not its loss.
+    first = Output({0: a(1.0), 1: a([1.0, 2.0])}, 2)
+    second = Output({0: a(2.0), 1: a([2.0, 4.0])}, 2)
+    answer = CallOutcome(Status.OK, outputs={0: a(2.0), 1: a([2.0, 4.5])})
+
+    verdict = judge(answer, [first, second], TOL, names=("loss", "grad"))
+
+    assert verdict.message.startswith("output 1 (grad): 1 of 2 elements mismatched")
+    assert "compared with the second, the closest" in verdict.details[0]
+    assert not any("output 0" in line for line in (verdict.message, *verdict.details))
 
 
 def test_a_failure_against_one_reference_is_that_comparison() -> None:
