@@ -121,3 +121,20 @@ def test_float32_false_keeps_the_measurement_but_drops_the_warning(tmp_path: Pat
     halve = next(c for c in report.parts if c.part == "halve")
     assert not any("float32" in note for note in halve.notes)
     assert "(not required)" in calibration_row(root, "q1/halve")
+
+
+def test_an_underflow_does_not_count_as_a_warning_that_catches_a_wrong_answer(
+        tmp_path: Path) -> None:
+    # quiet fails cases on warnings; numpy's underflow is silent for students, so it must be
+    # for the calibration too: this wrong answer is caught by its values, 33x out.
+    problem = edited(MINI_PROBLEM, "parts[4].wrong", ["mistakes:quiet"])
+    root = make_assignment(tmp_path / "hw", MINI_ASSIGNMENT, {"q1": problem})
+    (root / "wrong").mkdir()
+    (root / "wrong" / "mistakes.py").write_text(
+        "import numpy as np\n\n\ndef quiet(x):\n"
+        "    return 3.0001 * x + 0 * np.exp(-1000 + 0 * x)\n", encoding="utf-8")
+    report = validate(load_assignment(root))
+    quiet = next(c for c in report.parts if c.part == "quiet")
+    assert quiet.calibration is not None
+    nearest = quiet.calibration.nearest_wrong
+    assert nearest is not None and 1 < nearest[1] < 100, nearest
