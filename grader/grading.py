@@ -427,6 +427,7 @@ def case_result(prepared: PreparedPart, case: Case, outcome: CallOutcome,
         seconds=round(outcome.seconds, 6),
         step_seconds=tuple(round(t, 6) for t in outcome.steps),
         digest=outcome.digest(),
+        references=verdict.matched,
     )
 
 
@@ -464,6 +465,8 @@ def judge_part(prepared: PreparedPart, outcomes: dict[str, CallOutcome]) -> Part
 def part_result(prepared: PreparedPart, cases: tuple[CaseResult, ...]) -> PartResult:
     """A part's score and message from its judged cases (scoring policy: grader.scoring)."""
     part = prepared.part
+    if part.one_reference:
+        cases = scoring.one_reference(cases)
     passed = sum(c.passed for c in cases)
     first = next((c for c in cases if not c.passed), None)
     if not cases:

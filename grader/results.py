@@ -47,6 +47,9 @@ class CaseResult:
     # students: the values themselves are not kept once judged. The student chose it, so
     # student-facing formats never show it.
     digest: str = ""
+    # A passing case of a part with several accepted references: which it matched (0 is
+    # the first); left out of the JSON otherwise.
+    references: tuple[int, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -56,12 +59,17 @@ class CaseResult:
         d = _shallow(self)
         d["details"] = list(self.details)
         d["step_seconds"] = list(self.step_seconds)
+        if self.references:
+            d["references"] = list(self.references)
+        else:
+            del d["references"]
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> CaseResult:
         return cls(**{**d, "details": tuple(d.get("details", ())),
-                      "step_seconds": tuple(d.get("step_seconds", ()))})
+                      "step_seconds": tuple(d.get("step_seconds", ())),
+                      "references": tuple(d.get("references", ()))})
 
 
 @dataclass(frozen=True)

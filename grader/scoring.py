@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from grader.results import CaseResult
 
 PARTIAL = "partial"
 ALL_OR_NOTHING = "all_or_nothing"
@@ -77,3 +82,26 @@ def status(score: float, max_score: float) -> str:
     if score > 0:
         return "partial"
     return "passed" if max_score == 0 else "failed"
+
+
+def one_reference(cases: Sequence[CaseResult]) -> tuple[CaseResult, ...]:
+    """A part whose cases must all follow one accepted reference (``one_reference: true``):
+    the reference most of its passing cases match (the first, on a tie) is the answer's;
+    a case that passed only under another fails, saying so."""
+    from grader.judge.compare import ordinal
+
+    counts: dict[int, int] = {}
+    for case in cases:
+        for number in case.references:
+            counts[number] = counts.get(number, 0) + 1
+    if not counts:
+        return tuple(cases)
+    chosen = min(counts, key=lambda n: (-counts[n], n))
+    return tuple(
+        case if not case.passed or not case.references or chosen in case.references else
+        dataclasses.replace(
+            case, status="fail", references=(),
+            message=f"matches the {ordinal(case.references[0] + 1)} accepted reference, but "
+                    f"this part's other cases match the {ordinal(chosen + 1)}: all of them "
+                    "must follow one")
+        for case in cases)

@@ -438,3 +438,45 @@ def test_each_case_keeps_a_digest_of_the_answer_not_the_answer(mini_grader: Grad
     assert first == again and all(len(d) == 16 for d in first.values())
     assert {i for i in first if first[i] != other[i]} == {
         i for i in first if i.startswith("q1/double/")}
+
+
+# --- several accepted references ---------------------------------------------------------------
+
+TWO_CONVENTIONS = MINI_REFERENCE + "\n\ndef triple(x):\n    return 3 * x\n"
+# Doubles where x[0] > 0 and triples elsewhere: each case matches one convention or the other.
+MIXED = """
+def double(x):
+    return (2 if x.flat[0] > 0 else 3) * x
+"""
+
+
+@pytest.mark.parametrize("one_reference", [False, True])
+def test_one_reference_requires_every_case_to_follow_the_same_convention(
+        tmp_path: Path, one_reference: bool) -> None:
+    problem = edited(MINI_PROBLEM, "parts[0].reference", ["solution:double", "solution:triple"])
+    problem = edited(problem, "parts[0].cases[0].count", 8)
+    if one_reference:
+        problem = edited(problem, "parts[0].one_reference", True)
+    with Grader(with_problem(tmp_path, problem, TWO_CONVENTIONS)) as grader:
+        result = grade(grader, tmp_path / "s", MIXED)
+        consistent = grade(grader, tmp_path / "t", "def double(x):\n    return 3 * x\n")
+    cases = part(result, "double").cases
+    by_reference = {c.references for c in cases}
+    assert by_reference <= {(0,), (1,), ()} and len(by_reference) > 1  # both conventions seen
+    assert part(consistent, "double").passed == part(consistent, "double").total
+    if not one_reference:
+        assert all(c.passed for c in cases)
+        return
+    failed = [c for c in cases if not c.passed]
+    kept = [c for c in cases if c.passed]
+    assert failed and kept and len(kept) >= len(failed)
+    assert failed[0].message.endswith(
+        "accepted reference, but this part's other cases match the "
+        f"{('first', 'second')[kept[0].references[0]]}: all of them must follow one")
+
+
+def test_one_reference_needs_several_references(tmp_path: Path) -> None:
+    problem = edited(MINI_PROBLEM, "parts[0].one_reference", True)
+    with pytest.raises(SpecError, match=r"parts\[0\]\.one_reference: needs several accepted "
+                                        r"references"):
+        with_problem(tmp_path, problem)

@@ -148,6 +148,8 @@ def _part(assignment: Assignment, problem: Problem, part: Part, folder: Path,
         spec["compare"] = [i if i not in paths else f"{i}.{'.'.join(keys)}"
                            for i in part.compare for keys in paths.get(i, [()])]
     spec.update(_settings(Defaults(part.tolerance, part.timeout, part.scoring, part.warnings)))
+    if part.one_reference:
+        spec["one_reference"] = True
     checks = [_check(c) for c in part.checks if c.kind != "custom"]
     for check in part.checks:
         if check.kind == "custom":

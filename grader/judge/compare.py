@@ -34,6 +34,7 @@ class Verdict:
     # (inf where no tolerance would do: a shape, NaN, a missing key).
     mismatched: int = 1
     excess: float = math.inf
+    matched: tuple[int, ...] = ()  # a pass against several references: which it matched
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:
@@ -272,7 +273,8 @@ def judge(actual: CallOutcome, expected: Sequence[Output], tol: Tolerance,
         return Verdict(False, f"emitted {actual.warnings[0]}", actual.warnings[1:], "warning")
     verdicts = [compare_output(actual, exp, tol, names, labels) for exp in expected]
     if any(v.passed for v in verdicts):
-        return Verdict(True)
+        return Verdict(True, matched=tuple(i for i, v in enumerate(verdicts) if v.passed)
+                       if len(verdicts) > 1 else ())
     if len(verdicts) == 1:
         return verdicts[0]
     # Several accepted references (conventions): the feedback is about the closest one, the
@@ -281,11 +283,11 @@ def judge(actual: CallOutcome, expected: Sequence[Output], tol: Tolerance,
                  key=lambda i: (verdicts[i].mismatched, verdicts[i].excess, i))
     closest = verdicts[number]
     extra = (f"matches none of the {len(verdicts)} accepted references; compared with the "
-             f"{_ordinal(number + 1)}, the closest to this answer")
+             f"{ordinal(number + 1)}, the closest to this answer")
     return Verdict(False, closest.message, (extra, *closest.details), closest.cause,
                    closest.mismatched, closest.excess)
 
 
-def _ordinal(n: int) -> str:
+def ordinal(n: int) -> str:
     words = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
     return words[n - 1] if n <= len(words) else f"#{n}"

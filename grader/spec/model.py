@@ -151,6 +151,7 @@ class Part:
     # student's names through remote handles (grader.sandbox.remote); references are modules.
     scenario: Callable[..., Any] | None = None
     scenario_ref: str = ""
+    one_reference: bool = False  # every case must match the same accepted reference
 
     @property
     def by_module(self) -> bool:

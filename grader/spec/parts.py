@@ -13,7 +13,7 @@ from grader.spec.model import ORACLE_KINDS, CaseGroup, OracleSpec, Part, Step, T
 from grader.spec.steps import load_module_refs, load_steps, shown_call
 
 _PART_KEYS = ("id", "compare", "outputs", "tolerance", "timeout", "scoring", "warnings",
-              "checks", "oracles", "wrong")
+              "checks", "oracles", "wrong", "one_reference")
 
 
 def load_part(node: Node, problem_id: str, ctx: Context) -> Part:
@@ -118,6 +118,7 @@ def load_part(node: Node, problem_id: str, ctx: Context) -> Part:
         returns=returns,
         scenario=scenario,
         scenario_ref=node.child("scenario").string() if driven else "",
+        one_reference=_one_reference(node, len(refs)),
     )
 
 
@@ -273,6 +274,17 @@ def _load_oracle(node: Node, ctx: Context, arg_names: set[str] | None,
         output_keys=output_keys,
         output_text=str(node.child("output").value) if node.has("output") else "0",
     )
+
+
+def _one_reference(node: Node, references: int) -> bool:
+    """``one_reference``: true only where the part accepts several references."""
+    if not node.has("one_reference"):
+        return False
+    value = node.child("one_reference").boolean()
+    if value and references == 1:  # (a student bundle's part names none: stored outputs)
+        node.child("one_reference").fail("needs several accepted references (reference: "
+                                         "[a, b]) to choose one from")
+    return value
 
 
 def _oracle_output(node: Node, returns: tuple[str, ...]) -> tuple[int, tuple[str, ...]]:
