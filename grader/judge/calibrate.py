@@ -9,8 +9,10 @@ exception is infinitely far. A variant's distance is its largest over the part's
 must pass them all); a known-wrong answer's is also its largest (one failing case is
 enough to catch it). Scaling ``rtol`` and ``atol`` together by ``f`` divides every
 distance by ``f``, so a tolerance that separates the variants from the wrong answers exists
-exactly when the farthest variant lands closer than the nearest wrong answer; the suggested
-one sits halfway between them, on a log scale.
+exactly when the farthest variant lands closer than the nearest wrong answer. The errors
+are kept element by element, so that any other tolerance can be tried: the suggestion is
+the one, in powers of ten, that keeps both sides :data:`CLOSE` times clear of its edge (or
+as clear as any gets) and moves least from the current one.
 
 The legitimate variants (:data:`VARIANTS`) are the reference itself run differently:
 
