@@ -48,6 +48,7 @@ class WrongAnswer:
     score: float
     message: str = ""  # the first failing case, as a student would see it
     mismatched: bool = True  # some case ran and gave a wrong answer (not only errors)
+    public: bool = True  # some public case catches it (a student can be shown the mistake)
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,7 @@ def _validate(assignment: Assignment, grader: Grader, options: RunOptions) -> Va
         issues = _reference_problems(assignment, prepared)
         answers = wrong.get((problem.id, part.id), ())
         notes: list[str] = []
+        public = sum(c.public for c in prepared.cases)
         for answer in answers:
             unused = _defines_none(assignment, prepared, answer.ref)
             if unused:
@@ -187,7 +189,10 @@ def _validate(assignment: Assignment, grader: Grader, options: RunOptions) -> Va
                 notes.append(f"wrong answer {answer.ref} is caught only because it fails to "
                              f"run ({answer.message}): check that it runs and shows the "
                              "mistake it stands for")
-        public = sum(c.public for c in prepared.cases)
+            if answer.caught and not answer.public and public:
+                notes.append(f"wrong answer {answer.ref} fails only hidden cases: a student "
+                             "who makes this mistake cannot see it in a self-check; add a "
+                             "public case that catches it")
         if public == 0:
             notes.append("no public cases: students cannot self-check this part")
         if not part.wrong:
@@ -348,5 +353,6 @@ def _grade_wrong_answers(assignment: Assignment, grader: Grader, options: RunOpt
                                                 assignment.wrong_dir, answers):
         results.setdefault((prepared.problem.id, prepared.part.id), []).append(
             WrongAnswer(ref, result.score < prepared.part.points, result.score,
-                        result.message, any(c.status == "fail" for c in result.cases)))
+                        result.message, any(c.status == "fail" for c in result.cases),
+                        any(c.public and not c.passed for c in result.cases)))
     return results

@@ -365,3 +365,21 @@ def test_a_bundle_says_why_its_reference_is_not_graded(tmp_path: Path) -> None:
     assert report.self_grade == ""
     assert report.not_graded == ("no part has a reference to run (their expected outputs "
                                  "are stored)")
+
+
+def test_a_wrong_answer_caught_only_on_hidden_cases_is_noted(tmp_path: Path) -> None:
+    # Right on its first call (the public case runs first), wrong on every later one.
+    problem = edited(MINI_PROBLEM, "parts[0].wrong", ["w:double_later"])
+    root = make_assignment(tmp_path / "mini", problems={"q1": problem})
+    (root / "wrong").mkdir()
+    (root / "wrong" / "w.py").write_text(
+        "calls = []\n\n\ndef double_later(x):\n    calls.append(1)\n"
+        "    return 2 * x if len(calls) == 1 else 2.5 * x\n", encoding="utf-8")
+
+    report = validate(load_assignment(root))
+
+    double = next(c for c in report.parts if c.part == "double")
+    assert report.ok
+    assert ("wrong answer w:double_later fails only hidden cases: a student who makes this "
+            "mistake cannot see it in a self-check; add a public case that catches it"
+            ) in double.notes
