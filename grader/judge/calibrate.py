@@ -208,24 +208,13 @@ def calibrate(label: str, part: Part, cases: Sequence[Case],
     variants: list[tuple[str, tuple[Errors, ...] | None]] = []
     excess: dict[tuple[str, int], float] = {}
     for name, dtype in VARIANTS.items():
-        measured: list[Errors] | None = []
-        for number, reference in enumerate(part.references):
-            variant = in_precision(reference, dtype)
-            try:
-                with warnings.catch_warnings(), np.errstate(all="ignore"):
-                    warnings.simplefilter("ignore")
-                    for case, outputs in zip(cases, expected, strict=True):
-                        got = run_answer(part, variant, case, public_dir)
-                        assert measured is not None
-                        measured.append(errors(got, outputs[number]))
-                        for i, check in enumerate(part.checks):
-                            if isinstance(got.values.get(check.output), np.ndarray):
-                                excess[name, i] = max(excess.get((name, i), 0.0), check.excess(
-                                    got.values[check.output], case.args, dict(case.kwargs)))
-            except Exception:  # (numpy refused the precision: not measured)
-                measured = None
-                break
-        variants.append((name, None if measured is None else tuple(measured)))
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                variants.append((name, _variant_errors(part, dtype, cases, expected,
+                                                       public_dir, excess, name)))
+        except Exception:  # (numpy refused the precision: not measured)
+            variants.append((name, None))
     found: list[tuple[str, tuple[tuple[Errors, ...], ...]]] = []
     limit = part.timeout * max(1, len(cases)) + 5
     for ref, answer in wrong:
@@ -236,6 +225,25 @@ def calibrate(label: str, part: Part, cases: Sequence[Case],
     return Calibration(label, tol, tuple(variants), tuple(found),
                        checks=tuple((name, part.checks[i], value)
                                     for (name, i), value in excess.items()))
+
+
+def _variant_errors(part: Part, dtype: Any, cases: Sequence[Case],
+                    expected: Sequence[tuple[Output, ...]], public_dir: Path,
+                    excess: dict[tuple[str, int], float], name: str) -> tuple[Errors, ...]:
+    """Each accepted reference, computing in ``dtype``: its errors on every case against
+    its own expected outputs; how near each property check comes to rejecting it goes into
+    ``excess`` (by variant ``name`` and check)."""
+    measured = []
+    for number, reference in enumerate(part.references):
+        variant = in_precision(reference, dtype)
+        for case, outputs in zip(cases, expected, strict=True):
+            got = run_answer(part, variant, case, public_dir)
+            measured.append(errors(got, outputs[number]))
+            for i, check in enumerate(part.checks):
+                if isinstance(got.values.get(check.output), np.ndarray):
+                    excess[name, i] = max(excess.get((name, i), 0.0), check.excess(
+                        got.values[check.output], case.args, dict(case.kwargs)))
+    return tuple(measured)
 
 
 def _wrong_errors(part: Part, answer: Any, cases: Sequence[Case],

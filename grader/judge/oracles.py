@@ -24,6 +24,7 @@ from grader.cases.build import Case, case_rng
 from grader.cases.generators import copy_value
 from grader.judge.compare import Verdict, compare_array
 from grader.judge.expected import Output, materialize
+from grader.sandbox.child import steps
 from grader.spec import OracleSpec
 
 
@@ -84,15 +85,13 @@ def verify(oracle: OracleSpec, case: Case, expected: Output, public_dir: Path,
 
 
 def _at(value: Any, keys: tuple[str, ...], what: str) -> Any:
-    """The part of ``value`` that ``keys`` lead to (dict keys, list and tuple indices)."""
-    for key in keys:
-        if isinstance(value, dict) and key in value:
-            value = value[key]
-        elif isinstance(value, (list, tuple)) and key.isdigit() and int(key) < len(value):
-            value = value[int(key)]
-        else:
-            raise ValueError(f"{what}: no {key!r} in {type(value).__name__} "
-                             f"{list(value) if isinstance(value, dict) else ''}".rstrip())
+    """The part of ``value`` that ``keys`` lead to, as a call sequence's paths go (dict
+    keys, list and tuple indices)."""
+    try:
+        for key in keys:
+            value = steps.step_into(value, key, what)
+    except steps.PathError as exc:
+        raise ValueError(str(exc)) from None
     return value
 
 

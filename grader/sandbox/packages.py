@@ -96,7 +96,7 @@ def policy(assignment: Assignment) -> dict[str, Any]:
 
 def _allowed(assignment: Assignment) -> set[str]:
     allowed = {"numpy", *(p.name for p in assignment.packages)}
-    for dist in _closure(["numpy", *(p.install for p in assignment.packages)]):
+    for dist in _distributions(assignment):
         allowed.update(_provides(dist))
     return allowed
 
@@ -125,7 +125,7 @@ def view(assignment: Assignment) -> dict[str, list[str]]:
 
     sites = _site_folders()
     seen: dict[str, set[str]] = {folder: set() for folder in sites}
-    for name in _closure(["numpy", *(p.install for p in assignment.packages)]):
+    for name in _distributions(assignment):
         base, home, files = _installed(name)
         if os.path.dirname(home) in seen:
             seen[os.path.dirname(home)].add(os.path.basename(home))
@@ -141,7 +141,7 @@ def view(assignment: Assignment) -> dict[str, list[str]]:
     if str(own.parent) in seen:
         seen[str(own.parent)].add(own.name)
     for folder in _elsewhere():
-        seen.setdefault(folder, set())  # another Python's packages, and wheels: none shown
+        seen.setdefault(folder, set())  # another Python's packages: none shown
     return {folder: sorted(entries) for folder, entries in seen.items()}
 
 
@@ -179,7 +179,13 @@ def _site_folders() -> list[str]:
     return found
 
 
-def _closure(roots: list[str]) -> set[str]:
+def _distributions(assignment: Assignment) -> frozenset[str]:
+    """numpy's and the declared packages' distributions, with what they require."""
+    return _closure(("numpy", *(p.install for p in assignment.packages)))
+
+
+@functools.cache
+def _closure(roots: tuple[str, ...]) -> frozenset[str]:
     """The distributions ``roots`` name and everything they require (installed ones)."""
     seen: set[str] = set()
     todo = [_canonical(r) for r in roots]
@@ -198,7 +204,7 @@ def _closure(roots: list[str]) -> set[str]:
             match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement)
             if match:
                 todo.append(_canonical(match.group(0)))
-    return seen
+    return frozenset(seen)
 
 
 @functools.cache
