@@ -308,16 +308,14 @@ def _show_only(folder: str, target: str, entries: list[str]) -> None:
     down to the packages students may import."""
     mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
     for entry in entries:
-        source = os.path.join(folder, entry)
-        if "/" in entry:
-            os.makedirs(os.path.dirname(os.path.join(target, entry)), exist_ok=True)
+        source, shown = os.path.join(folder, entry), os.path.join(target, entry)
+        os.makedirs(os.path.dirname(shown), exist_ok=True)  # (for __pycache__/NAME)
         if os.path.isdir(source):
-            _bind_read_only(source, os.path.join(target, entry), recursive=True)
+            _bind_read_only(source, shown, recursive=True)
         elif os.path.exists(source):
-            open(os.path.join(target, entry), "w").close()
-            mount(source, os.path.join(target, entry), None, MS_BIND)
-            mount(None, os.path.join(target, entry), None,
-                  MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+            open(shown, "w").close()  # (a file is bound onto a file)
+            mount(source, shown, None, MS_BIND)
+            mount(None, shown, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
     mount(None, target, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
 
 
