@@ -22,11 +22,12 @@ from grader.batch.jobs import forking_supported, grade_in_processes
 from grader.cases.build import Case, build_part_cases, part_case_ids
 from grader.errors import GraderError, SpecError, UsageError
 from grader.intake.submissions import Submission
+from grader.judge import mistakes
 from grader.judge.cache import ExpectedCache
-from grader.judge.compare import Verdict, judge
 from grader.judge.expected import Output, compute_expected
 from grader.judge.held import Held
-from grader.judge.properties import property_failures
+from grader.judge.mistakes import KnownOutputs
+from grader.judge.part import PreparedPart, case_result, part_result
 from grader.outcomes import CallOutcome, Status
 from grader.results import (
     AssignmentInfo,
@@ -48,7 +49,7 @@ from grader.sandbox.launch import (
 )
 from grader.sandbox.policy import Isolation
 from grader.sandbox.runner import RunOptions, SubmissionRun, run_submission
-from grader.sandbox.schedule import CallPlan, Schedule, plan_for
+from grader.sandbox.schedule import Schedule, plan_for
 from grader.spec import Assignment, Part, Problem, display_path
 from grader.spec.key import missing_key
 
@@ -66,18 +67,6 @@ class GradeOptions:
     # submission a "not graded" result: the test suite sets GRADER_RAISE_ERRORS=1.
     raise_errors: bool = field(
         default_factory=lambda: os.environ.get("GRADER_RAISE_ERRORS", "") == "1")
-
-
-@dataclass(frozen=True)
-class PreparedPart:
-    problem: Problem
-    part: Part
-    cases: tuple[Case, ...]
-    expected: tuple[tuple[Output, ...], ...]
-    plan: CallPlan
-    # The verdict on an answer bit-for-bit equal to the first reference's, by case index:
-    # the same for every submission that gives it (a correct one often does), so made once.
-    as_reference: dict[int, Verdict] = field(default_factory=dict, compare=False, repr=False)
 
 
 def assignment_info(assignment: Assignment) -> AssignmentInfo:
@@ -192,7 +181,8 @@ class Grader:
                 plan = plan_for(part.function, cases, timeout or part.timeout, arity,
                                 part.compare, self.assignment.public_dir, part.program,
                                 part.scenario)
-                prepared.append(PreparedPart(problem, part, cases, tuple(expected), plan))
+                prepared.append(PreparedPart(problem, part, cases, tuple(expected), plan,
+                                             known=self._known(problem, part, cases)))
         if self.options.case_ids is not None:
             unknown = sorted(self.options.case_ids - known)
             if unknown:
@@ -209,6 +199,23 @@ class Grader:
         if self.cache is None or not cases or not part.references:
             return compute(cases)  # stored expected outputs need no cache
         return self.cache.expected(problem, part, cases, compute)
+
+    def _known(self, problem: Problem, part: Part, cases: tuple[Case, ...]
+               ) -> KnownOutputs | None:
+        if not part.mistakes or not cases:
+            return None
+        if not part.wrong:  # a student bundle's, stored
+            return KnownOutputs(cases, lambda todo: mistakes.stored(part, todo))
+        wrong_dir, public_dir = self.assignment.wrong_dir, self.assignment.public_dir
+
+        def compute(todo: Sequence[Case]) -> list[mistakes.Outputs]:
+            return mistakes.compute(part, todo, public_dir, mistakes.answers(part, wrong_dir))
+
+        if self.cache is None:
+            return KnownOutputs(cases, compute)
+        known = self.cache
+        return KnownOutputs(cases, lambda todo: known.outputs(problem, part, todo, compute,
+                                                              ".mistakes"))
 
     @property
     def import_timeout(self) -> float:
@@ -392,97 +399,3 @@ class Grader:
             else "all",
             meta={"seed": self.seed},
         )
-
-
-def case_result(prepared: PreparedPart, case: Case, outcome: CallOutcome,
-                expected: tuple[Output, ...]) -> CaseResult:
-    part = prepared.part
-    if (outcome.status is Status.OK and expected and same_values(outcome, expected[0])
-            and not (outcome.warnings and part.warnings == "fail")):
-        verdict = prepared.as_reference.get(case.index)
-        if verdict is None:
-            verdict = prepared.as_reference[case.index] = _verdict(prepared, case, outcome,
-                                                                   expected)
-    else:
-        verdict = _verdict(prepared, case, outcome, expected)
-    if verdict.passed:
-        status = "pass"
-    elif outcome.status is Status.OK:
-        status = "fail"
-    else:
-        status = outcome.status.value
-    # A failure has a place in the student's code when it raised, or when a warning failed it.
-    located = not verdict.passed and (outcome.status is not Status.OK
-                                      or verdict.cause == "warning")
-    return CaseResult(
-        id=case.id,
-        index=case.index,
-        public=case.public,
-        status=status,
-        message=verdict.message,
-        details=verdict.details,
-        inputs="" if verdict.passed else case.summary(),
-        file=outcome.file if located else None,
-        line=outcome.line if located else None,
-        seconds=round(outcome.seconds, 6),
-        step_seconds=tuple(round(t, 6) for t in outcome.steps),
-        digest=outcome.digest(),
-        references=verdict.matched,
-    )
-
-
-def same_values(outcome: CallOutcome, reference: Output) -> bool:
-    """Whether every compared output is bit-for-bit the reference's (dtype and shape too)."""
-    return all(index in outcome.outputs and values.identical(outcome.outputs[index], want)
-               for index, want in reference.values.items())
-
-
-def _verdict(prepared: PreparedPart, case: Case, outcome: CallOutcome,
-             expected: tuple[Output, ...]) -> Verdict:
-    """The comparison with the references, then the part's property checks."""
-    part = prepared.part
-    if part.compare_paths and outcome.outputs:
-        outcome = replace(outcome, outputs=part.picked(outcome.outputs))
-    verdict = judge(outcome, expected, part.tolerance, part.outputs,
-                    fail_on_warnings=part.warnings == "fail", labels=prepared.plan.labels)
-    if outcome.status is Status.OK and part.checks and (verdict.passed
-                                                        or verdict.cause == "values"):
-        failures = property_failures(part.checks, outcome.outputs, case.args, dict(case.kwargs))
-        if failures:
-            # A named property ("not symmetric") says more than the worst element does.
-            earlier = () if verdict.passed else (verdict.message, *verdict.details)
-            verdict = Verdict(False, failures[0], (*failures[1:], *earlier), "property")
-    return verdict
-
-
-def judge_part(prepared: PreparedPart, outcomes: dict[str, CallOutcome]) -> PartResult:
-    """The result of one part, from the outcomes of its cases."""
-    return part_result(prepared, tuple(
-        case_result(prepared, case, outcomes[case.id], expected)
-        for case, expected in zip(prepared.cases, prepared.expected, strict=True)))
-
-
-def part_result(prepared: PreparedPart, cases: tuple[CaseResult, ...]) -> PartResult:
-    """A part's score and message from its judged cases (scoring policy: grader.scoring)."""
-    part = prepared.part
-    if part.one_reference:
-        cases = scoring.one_reference(cases)
-    passed = sum(c.passed for c in cases)
-    first = next((c for c in cases if not c.passed), None)
-    if not cases:
-        message = "no cases selected"
-    elif first is None:
-        message = ""
-    else:
-        message = f"case {first.id}: {first.message}"
-    return PartResult(
-        id=part.id,
-        function=part.function,
-        score=scoring.part_score(part.points, passed, len(cases), part.scoring),
-        max_score=part.points,
-        passed=passed,
-        total=len(cases),
-        message=message,
-        scoring=part.scoring,
-        cases=cases,
-    )

@@ -31,6 +31,21 @@ def _shallow(obj: Any, skip: str = "") -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class Mistake:
+    """A known mistake that a failing answer was named as (grader.judge.mistakes)."""
+
+    name: str
+    explanation: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "explanation": self.explanation}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Mistake:
+        return cls(str(d["name"]), str(d.get("explanation", "")))
+
+
+@dataclass(frozen=True)
 class CaseResult:
     id: str  # "q1/sigmoid/3"
     index: int
@@ -50,6 +65,9 @@ class CaseResult:
     # A passing case of a part with several accepted references: which it matched (0 is
     # the first); left out of the JSON otherwise.
     references: tuple[int, ...] = ()
+    # A failing case: the known mistakes whose output it equals (within the part's
+    # tolerance), by name; left out of the JSON when none.
+    mistakes: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -59,17 +77,19 @@ class CaseResult:
         d = _shallow(self)
         d["details"] = list(self.details)
         d["step_seconds"] = list(self.step_seconds)
-        if self.references:
-            d["references"] = list(self.references)
-        else:
-            del d["references"]
+        for name in ("references", "mistakes"):
+            if d[name]:
+                d[name] = list(d[name])
+            else:
+                del d[name]
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> CaseResult:
         return cls(**{**d, "details": tuple(d.get("details", ())),
                       "step_seconds": tuple(d.get("step_seconds", ())),
-                      "references": tuple(d.get("references", ()))})
+                      "references": tuple(d.get("references", ())),
+                      "mistakes": tuple(d.get("mistakes", ()))})
 
 
 @dataclass(frozen=True)
@@ -83,6 +103,10 @@ class PartResult:
     message: str  # the first failure, or "" when every case passed
     scoring: str = "partial"
     cases: tuple[CaseResult, ...] = ()
+    # The known mistakes the answer is named as: judged on every case graded (the
+    # instructor's), and on the public cases only (what a student may be told).
+    mistakes: tuple[Mistake, ...] = ()
+    public_mistakes: tuple[Mistake, ...] = ()
 
     @property
     def first_failure(self) -> CaseResult | None:
@@ -90,13 +114,17 @@ class PartResult:
 
     def to_dict(self) -> dict[str, Any]:
         d = _shallow(self, skip="cases")
+        d["mistakes"] = [m.to_dict() for m in self.mistakes]
+        d["public_mistakes"] = [m.to_dict() for m in self.public_mistakes]
         d["cases"] = [c.to_dict() for c in self.cases]
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> PartResult:
         cases = tuple(CaseResult.from_dict(c) for c in d.get("cases", ()))
-        return cls(**{**d, "cases": cases})
+        return cls(**{**d, "cases": cases, **{
+            key: tuple(Mistake.from_dict(m) for m in d.get(key, ()))
+            for key in ("mistakes", "public_mistakes")}})
 
 
 @dataclass(frozen=True)
@@ -188,8 +216,23 @@ class GradeReport:
         d: dict[str, Any] = {"assignment": self.assignment.to_dict(), "cases": self.cases}
         if submissions:
             d["submissions"] = [s.to_dict() for s in self.submissions]
+        d["mistakes"] = self.mistake_counts()
         d["meta"] = dict(self.meta)
         return d
+
+    def mistake_counts(self) -> list[dict[str, Any]]:
+        """Each known mistake named across the report's submissions (on every case graded),
+        with how many submissions it was named in: most first, then in assignment order."""
+        counts: dict[tuple[str, str, str], list[Any]] = {}
+        for sub in self.submissions:
+            for problem in sub.problems:
+                for part in problem.parts:
+                    for mistake in part.mistakes:
+                        key = (problem.id, part.id, mistake.name)
+                        counts.setdefault(key, [mistake.explanation, 0])[1] += 1
+        ranked = sorted(counts.items(), key=lambda item: -item[1][1])  # (stable: ties in order)
+        return [{"problem": p, "part": part, "name": name, "explanation": explanation,
+                 "submissions": n} for (p, part, name), (explanation, n) in ranked]
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> GradeReport:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,10 +28,12 @@ import numpy as np
 
 from grader import _modules, values
 from grader.cases.build import Case, build_part_cases
-from grader.grading import GradeOptions, Grader, PreparedPart, judge_part
+from grader.grading import GradeOptions, Grader
+from grader.judge import mistakes
 from grader.judge.calibrate import Calibration, calibrate
 from grader.judge.expected import Output, compute_expected
 from grader.judge.oracles import verify_all
+from grader.judge.part import PreparedPart, judge_part
 from grader.judge.properties import property_failures
 from grader.results import PartResult
 from grader.sandbox import packages
@@ -199,7 +200,7 @@ def _validate(assignment: Assignment, grader: Grader, options: RunOptions) -> Va
             notes.append("no known-wrong answers: nothing shows the cases can fail anyone")
         calibration = calibrate(f"{problem.id}/{part.id}", part, prepared.cases,
                                 prepared.expected, assignment.public_dir,
-                                _wrong_answers(assignment, prepared))
+                                mistakes.answers(part, assignment.wrong_dir))
         notes += calibration.warnings()
         checks.append(PartCheck(
             problem.id, part.id, part.function, len(prepared.cases), public,
@@ -210,23 +211,6 @@ def _validate(assignment: Assignment, grader: Grader, options: RunOptions) -> Va
     unimportable = packages.probe(assignment, grader.import_failure)
     problems = (*([unimportable] if unimportable else []), *problems)
     return ValidationReport(tuple(checks), self_grade, problems, why)
-
-
-def _wrong_answers(assignment: Assignment, prepared: PreparedPart) -> list[tuple[str, Any]]:
-    """A part's known-wrong answers, to run in this process as the references are (trusted
-    code): a function, or for a call sequence the reference module with the wrong module's
-    names in place of its own."""
-    part = prepared.part
-    found: list[tuple[str, Any]] = []
-    for ref in part.wrong:
-        if not part.by_module:
-            found.append((ref, _modules.resolve(ref, assignment.wrong_dir)))
-            continue
-        module = _modules.load_module(_modules.module_path(ref, assignment.wrong_dir))
-        names = {**vars(part.references[0]),
-                 **{k: v for k, v in vars(module).items() if not k.startswith("__")}}
-        found.append((ref, types.SimpleNamespace(**names)))
-    return found
 
 
 def _defines_none(assignment: Assignment, prepared: PreparedPart, ref: str) -> str:

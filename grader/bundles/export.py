@@ -17,8 +17,11 @@ secret key (``hidden.key``), the generators (declarative or Python) and the hidd
 specs; the stored public cases need no seed either. The public cases
 keep their indices, so ``grader check OUT hw2.py`` names and judges them exactly as
 ``grader check ASSIGNMENT hw2.py`` does. Reference solutions, oracles, known-wrong answers
-and custom property checks are instructor code and stay behind (custom checks are named in
-the notes :func:`export_bundle` returns, since students' checks then do not run them). A
+and custom property checks are instructor code and stay behind. Of the known-wrong answers
+only their outputs on the public cases travel (with the cases), with their names and
+one-line explanations (``mistakes:``), so that students' checks name known mistakes too.
+Custom checks are named in the notes :func:`export_bundle` returns, since students' checks
+then do not run them. A
 scenario's module is the exception: students' checks run it, so it is copied (and named in
 the notes).
 """
@@ -28,6 +31,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +39,10 @@ import yaml
 
 from grader import __version__, _modules
 from grader.bundles._files import regular_files
-from grader.cases.build import build_part_cases
+from grader.cases.build import Case, build_part_cases
 from grader.cases.stored import StoredCase, StoredOutput, write_cases
 from grader.errors import UsageError
+from grader.judge import mistakes
 from grader.judge.expected import compute_expected
 from grader.judge.properties import PropertyCheck
 from grader.spec import Assignment, Defaults, Part, Problem, Tolerance, load_assignment
@@ -102,17 +107,20 @@ def _part(assignment: Assignment, problem: Problem, part: Part, folder: Path,
     """The bundle's spec of one part; writes its public cases under ``folder/cases``."""
     public = build_part_cases(part, problem, assignment.seed, None, public_only=True)
     expected = compute_expected(problem, part, public, assignment.public_dir)
+    known = _mistake_outputs(assignment, part, public)
     groups: list[dict[str, Any]] = []
     for group in part.groups:
-        chosen = [(c, out) for c, out in zip(public, expected, strict=True)
+        chosen = [(c, out, wrong) for c, out, wrong in zip(public, expected, known, strict=True)
                   if c.group == group.name]
         if not chosen:
             continue  # a group without public cases is left out, name and all
         relative = f"cases/{problem.id}_{part.id}_{len(groups) + 1}.npz"
         write_cases(folder / relative, [
             StoredCase(dict(zip(case.arg_names, case.args, strict=True)), dict(case.kwargs),
-                       case.index, tuple(StoredOutput(o.values, o.arity) for o in outputs))
-            for case, outputs in chosen])
+                       case.index, tuple(StoredOutput(o.values, o.arity) for o in outputs),
+                       tuple(None if o is None else StoredOutput(o.values, o.arity)
+                             for o in wrong))
+            for case, outputs, wrong in chosen])
         groups.append({"name": group.name, "public": True, "stored": relative})
     if not groups:
         # Keep the part (its points and "no cases selected" match the instructor's check).
@@ -150,6 +158,10 @@ def _part(assignment: Assignment, problem: Problem, part: Part, folder: Path,
     spec.update(_settings(Defaults(part.tolerance, part.timeout, part.scoring, part.warnings)))
     if part.one_reference:
         spec["one_reference"] = True
+    if part.mistakes and public:
+        spec["mistakes"] = [{"name": m.name, **({"explanation": m.explanation}
+                                                 if m.explanation else {})}
+                            for m in part.mistakes]
     checks = [_check(c) for c in part.checks if c.kind != "custom"]
     for check in part.checks:
         if check.kind == "custom":
@@ -160,6 +172,16 @@ def _part(assignment: Assignment, problem: Problem, part: Part, folder: Path,
         spec["checks"] = checks
     spec["cases"] = groups
     return spec
+
+
+def _mistake_outputs(assignment: Assignment, part: Part, public: Sequence[Case]
+                     ) -> list[mistakes.Outputs]:
+    """The known mistakes' outputs on the public cases, so that students' checks name them
+    (grader.judge.mistakes); none where the part has none."""
+    if not part.wrong:
+        return [() for _ in public]
+    return mistakes.compute(part, public, assignment.public_dir,
+                            mistakes.answers(part, assignment.wrong_dir))
 
 
 def _instructor_files(assignment: Assignment) -> set[Path]:

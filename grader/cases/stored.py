@@ -12,7 +12,8 @@ the arrays it uses::
       {"index": 3,                                    # optional: the case's index in its part
        "args": [["z", {"array": "0.args.z"}]],        # positional, in order
        "kwargs": [["tol", {"number": "0.kwargs.tol"}]],              # optional
-       "expected": {"arity": null, "outputs": [{"0": "0.expected.0.0"}]}}  # optional
+       "expected": {"arity": null, "outputs": [{"0": "0.expected.0.0"}]},  # optional
+       "mistakes": [{"arity": null, "outputs": [{"0": "0.mistakes.0.0"}]}, null]}  # optional
     ]}
 
 A value is ``{"array": key}``, ``{"number": key}`` (a 0-d array read back as a Python
@@ -23,6 +24,8 @@ argument built by a public builder. ``expected.outputs`` has one entry per accep
 reference, mapping each compared output index to its array's key, or, for a structured
 output (a dict of arrays, say), to a value written as an argument is; ``arity`` is null
 for a function that returns one value, or the length of the tuple it returns.
+``mistakes`` (a student bundle's) holds each known mistake's output in the same form, in the
+order of the part's ``mistakes:``, or null where that wrong answer failed on the case.
 :func:`write_cases` writes the format; :func:`read_cases` checks all of it and says where a
 file is wrong.
 """
@@ -70,6 +73,9 @@ class StoredCase:
     kwargs: Mapping[str, Any] = field(default_factory=dict)
     index: int | None = None  # the case's index in its part; None: numbered by position
     expected: tuple[StoredOutput, ...] = ()  # one per accepted reference; () when not stored
+    # A student bundle's: each known mistake's output (None where that wrong answer failed
+    # to run), in the order of the part's ``mistakes:``; () when not stored.
+    mistakes: tuple[StoredOutput | None, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,20 +106,16 @@ def write_cases(path: Path, cases: Sequence[StoredCase]) -> None:
                                  for name, value in values.items()]
         if case.expected:
             arity = case.expected[0].arity
-            outputs = []
-            for r, out in enumerate(case.expected):
-                if out.arity != arity:
-                    raise ValueError(f"case {k}: expected outputs of different arities")
-                keys: dict[str, Any] = {}
-                for o, value in sorted(out.values.items()):
-                    key = f"{k}.expected.{r}.{o}"
-                    if isinstance(value, np.ndarray):
-                        arrays[key] = _numeric(value, key)
-                        keys[str(o)] = key
-                    else:  # a structured output (grader.values): stored as an argument is
-                        keys[str(o)] = _encode(value, key, arrays)
-                outputs.append(keys)
-            item["expected"] = {"arity": arity, "outputs": outputs}
+            if any(out.arity != arity for out in case.expected):
+                raise ValueError(f"case {k}: expected outputs of different arities")
+            item["expected"] = {"arity": arity, "outputs": [
+                _output(out, f"{k}.expected.{r}", arrays)
+                for r, out in enumerate(case.expected)]}
+        if case.mistakes:
+            item["mistakes"] = [
+                None if out is None else
+                {"arity": out.arity, "outputs": [_output(out, f"{k}.mistakes.{m}", arrays)]}
+                for m, out in enumerate(case.mistakes)]
         described.append(item)
     meta = {"format": FORMAT, "version": VERSION, "cases": described}
     arrays[META] = np.frombuffer(json.dumps(meta, indent=1).encode(), dtype=np.uint8)
@@ -128,6 +130,20 @@ def write_cases(path: Path, cases: Sequence[StoredCase]) -> None:
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def _output(out: StoredOutput, prefix: str, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    """One output set: each compared output index to its array's key, or for a structured
+    output (grader.values) to a value written as an argument is."""
+    keys: dict[str, Any] = {}
+    for o, value in sorted(out.values.items()):
+        key = f"{prefix}.{o}"
+        if isinstance(value, np.ndarray):
+            arrays[key] = _numeric(value, key)
+            keys[str(o)] = key
+        else:
+            keys[str(o)] = _encode(value, key, arrays)
+    return keys
 
 
 def _numeric(array: np.ndarray, key: str) -> np.ndarray:
@@ -219,7 +235,7 @@ class _Reader:
 
     def case(self, item: Any, where: str) -> StoredCase:
         item = _mapping(item, where, required=("args",),
-                        optional=("kwargs", "index", "expected"))
+                        optional=("kwargs", "index", "expected", "mistakes"))
         index = None
         if "index" in item:
             index = item["index"]
@@ -232,7 +248,10 @@ class _Reader:
             raise StoredCasesError(f"{where}: an argument name appears twice")
         expected = self.expected(item["expected"], f"{where}.expected") \
             if "expected" in item else ()
-        return StoredCase(args, kwargs, index, expected)
+        mistakes = tuple(
+            None if spec is None else self.mistake(spec, f"{where}.mistakes[{m}]")
+            for m, spec in enumerate(_list(item.get("mistakes", []), f"{where}.mistakes")))
+        return StoredCase(args, kwargs, index, expected, mistakes)
 
     def named(self, pairs: Any, where: str) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -332,6 +351,13 @@ class _Reader:
                     values[int(o)] = self.array(key, f"{at}.{o}")
             found.append(StoredOutput(values, arity))
         return tuple(found)
+
+
+    def mistake(self, spec: Any, where: str) -> StoredOutput:
+        found = self.expected(spec, where)
+        if len(found) != 1:
+            raise StoredCasesError(f"{where}.outputs: expected one output set, got {len(found)}")
+        return found[0]
 
 
 def _mapping(value: Any, where: str, required: Sequence[str] = (),

@@ -25,7 +25,7 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -57,76 +57,104 @@ def cache_key(assignment: Assignment, seed: int) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]
 
 
+Outputs = tuple[Output | None, ...]  # per case: one per reference, or per known mistake
+
+
 class ExpectedCache:
-    """Expected outputs by (problem, part, case index), computed once and reused."""
+    """Expected outputs by (problem, part, case index), computed once and reused; and, under
+    their own name, the known-wrong answers' outputs (:mod:`grader.judge.mistakes`)."""
 
     def __init__(self, assignment: Assignment, seed: int, folder: Path | None = None) -> None:
         self.folder = (folder or default_dir()) / cache_key(assignment, seed)
 
-    def _file(self, problem: Problem, part: Part) -> Path:
-        return self.folder / f"{problem.id}__{part.id}.npz"
-
-    def _load(self, path: Path) -> tuple[dict[int, tuple[Output, ...]], int | None]:
-        """Every cached case of one part; empty if the file is missing or unreadable."""
-        found: dict[int, tuple[Output, ...]] = {}
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                meta = json.loads(bytes(data["meta"]).decode())
-                arity = meta["arity"]
-                trees = meta.get("trees", {})
-                for index, refs in meta["cases"].items():
-                    found[int(index)] = tuple(
-                        Output({int(o): _read(data, f"{index}.{r}.{o}", trees)
-                                for o in outputs}, arity)
-                        for r, outputs in enumerate(refs))
-        except (OSError, KeyError, ValueError, TypeError, AttributeError, wire.WireError,
-                zipfile.BadZipFile):
-            return {}, None
-        return found, arity
-
-    def _store(self, path: Path, known: dict[int, tuple[Output, ...]],
-               arity: int | None) -> None:
-        arrays: dict[str, np.ndarray] = {}
-        meta: dict[str, object] = {"arity": arity, "cases": {}}
-        cases: dict[str, list[list[int]]] = {}
-        trees: dict[str, Any] = {}
-        for index, outputs in known.items():
-            cases[str(index)] = [sorted(out.values) for out in outputs]
-            for r, out in enumerate(outputs):
-                for o, value in out.values.items():
-                    key = f"{index}.{r}.{o}"
-                    if isinstance(value, np.ndarray):
-                        arrays[key] = value
-                    else:
-                        trees[key] = _skeleton(value, key, arrays)
-        meta["cases"] = cases
-        if trees:
-            meta["trees"] = trees
-        arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
-        buffer = io.BytesIO()
-        np.savez(buffer, **arrays)  # type: ignore[arg-type]
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(fd, "wb") as f:
-                f.write(buffer.getvalue())
-            os.replace(tmp, path)  # atomic: a concurrent reader sees old or new, never half
-        except OSError:
-            pass  # a cache that cannot be written only costs time
+    def _file(self, problem: Problem, part: Part, kind: str) -> Path:
+        return self.folder / f"{problem.id}__{part.id}{kind}.npz"
 
     def expected(self, problem: Problem, part: Part, cases: Sequence[Case],
                  compute: Callable[[Sequence[Case]], list[tuple[Output, ...]]]
                  ) -> list[tuple[Output, ...]]:
         """The expected outputs of ``cases``, computing and storing only the missing ones."""
-        path = self._file(problem, part)
-        known, _ = self._load(path)
+        found = self.outputs(problem, part, cases, compute, "")
+        if any(out is None for outputs in found for out in outputs):
+            return compute(cases)  # (a damaged entry: computed again)
+        return cast(list[tuple[Output, ...]], found)
+
+    def outputs(self, problem: Problem, part: Part, cases: Sequence[Case],
+                compute: Callable[[Sequence[Case]], Sequence[Outputs]], kind: str
+                ) -> list[Outputs]:
+        """Outputs of ``cases`` (``kind``: "" the expected ones, else a name of their own),
+        computing and storing only the missing ones."""
+        path = self._file(problem, part, kind)
+        try:
+            known = decode(path.read_bytes())
+        except (OSError, CacheUnreadable):
+            known = {}
         missing = [c for c in cases if c.index not in known]
         if missing:
             computed = compute(missing)
             known.update({c.index: out for c, out in zip(missing, computed, strict=True)})
-            arity = computed[0][0].arity if computed else None
-            self._store(path, known, arity)
+            _write(path, encode(known))
         return [known[c.index] for c in cases]
+
+
+class CacheUnreadable(Exception):
+    """Cached outputs that cannot be read back (a damaged or foreign file)."""
+
+
+def encode(known: dict[int, Outputs]) -> bytes:
+    """Outputs by case index as an ``.npz`` archive of plain arrays (no pickle)."""
+    arrays: dict[str, np.ndarray] = {}
+    cases: dict[str, list[Any]] = {}
+    trees: dict[str, Any] = {}
+    for index, outputs in known.items():
+        described: list[Any] = []
+        for r, out in enumerate(outputs):
+            if out is None:
+                described.append(None)
+                continue
+            described.append({"arity": out.arity, "outputs": sorted(out.values)})
+            for o, value in out.values.items():
+                key = f"{index}.{r}.{o}"
+                if isinstance(value, np.ndarray):
+                    arrays[key] = value
+                else:
+                    trees[key] = _skeleton(value, key, arrays)
+        cases[str(index)] = described
+    meta: dict[str, object] = {"cases": cases, "trees": trees}
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)  # type: ignore[arg-type]
+    return buffer.getvalue()
+
+
+def decode(data: bytes) -> dict[int, Outputs]:
+    """What :func:`encode` wrote; raises :class:`CacheUnreadable`."""
+    found: dict[int, Outputs] = {}
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            meta = json.loads(bytes(arrays["meta"]).decode())
+            trees = meta["trees"]
+            for index, described in meta["cases"].items():
+                found[int(index)] = tuple(
+                    None if d is None else
+                    Output({int(o): _read(arrays, f"{index}.{r}.{o}", trees)
+                            for o in d["outputs"]}, d["arity"])
+                    for r, d in enumerate(described))
+    except (OSError, KeyError, ValueError, TypeError, AttributeError, wire.WireError,
+            zipfile.BadZipFile, EOFError) as exc:
+        raise CacheUnreadable(str(exc)) from None
+    return found
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)  # atomic: a concurrent reader sees old or new, never half
+    except OSError:
+        pass  # a cache that cannot be written only costs time
 
 
 # A structured output (grader.values) is stored as its wire tree

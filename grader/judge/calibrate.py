@@ -33,10 +33,6 @@ from __future__ import annotations
 import functools
 import io
 import math
-import os
-import select
-import signal
-import time
 import types
 import warnings
 from collections.abc import Callable, Sequence
@@ -48,6 +44,7 @@ import numpy as np
 
 from grader.cases.build import Case
 from grader.judge.expected import Output, run_answer
+from grader.judge.forked import run_forked
 from grader.judge.properties import PropertyCheck, property_failures
 from grader.spec import Part, Tolerance
 
@@ -271,42 +268,17 @@ def _wrong_errors(part: Part, answer: Any, cases: Sequence[Case],
 
 def _isolated(work: Callable[[], tuple[tuple[Errors, ...], ...]], timeout: float
               ) -> tuple[tuple[Errors, ...], ...] | None:
-    """``work()`` run in a fork of this process, its errors sent back as plain arrays (no
-    pickle); None if the fork died or ran past ``timeout`` seconds. Where there is no
-    fork (Windows), in this process."""
-    if not hasattr(os, "fork"):
-        return work()
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover (the fork)
-        code = 1
-        try:
-            os.close(read)
-            buffer = io.BytesIO()
-            np.savez(buffer, allow_pickle=False, **_flatten(work()))
-            with os.fdopen(write, "wb") as out:
-                out.write(buffer.getvalue())
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write)
-    data = bytearray()
-    deadline = time.monotonic() + timeout
-    try:
-        while (left := deadline - time.monotonic()) > 0:
-            if select.select([read], [], [], left)[0]:
-                chunk = os.read(read, 1 << 20)
-                if not chunk:
-                    break
-                data += chunk
-        else:
-            os.kill(pid, signal.SIGKILL)
-    finally:
-        os.close(read)
-        status = os.waitpid(pid, 0)[1]
-    if os.waitstatus_to_exitcode(status) != 0 or not data:
+    """``work()`` run in a fork of this process (:mod:`grader.judge.forked`), its errors
+    sent back as plain arrays; None if the fork died or ran past ``timeout`` seconds."""
+    def measured() -> bytes:
+        buffer = io.BytesIO()
+        np.savez(buffer, allow_pickle=False, **_flatten(work()))
+        return buffer.getvalue()
+
+    data = run_forked(measured, timeout)
+    if data is None:
         return None
-    with np.load(io.BytesIO(bytes(data)), allow_pickle=False) as arrays:
+    with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
         return _unflatten(arrays)
 
 

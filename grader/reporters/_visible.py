@@ -1,6 +1,7 @@
 """What the student-facing formats may say about a part and its cases.
 
 Gradescope, JUnit, markdown, GitHub and ``grader check``'s text may be read by students.
+They name a known mistake only as judged on the public cases (``PartResult.public_mistakes``).
 Every public case runs before any hidden input reaches the student's process, so all about a
 failing public case may be shown (escaped for each format). A hidden case is shown only in the
 grader's own words: by default as how many of the part's hidden cases passed ("hidden: 7 of
@@ -64,6 +65,14 @@ def explanation(case: CaseResult) -> list[str]:
     if case.inputs:
         lines.append(f"inputs: {case.inputs}")
     return lines
+
+
+def mistake_lines(part: PartResult) -> list[str]:
+    """The known mistakes the answer matches on every failing public case (never judged on
+    hidden cases: see grader.judge.mistakes), one line each."""
+    return [f"matches the known mistake {m.name}" + (f": {m.explanation}" if m.explanation
+                                                      else "")
+            for m in part.public_mistakes]
 
 
 def hidden_count(part: PartResult) -> str:

@@ -68,6 +68,7 @@ def _part_lines(part: PartResult, rerun: RerunCommand, verbose: bool, full: bool
     counts = f"{part.passed}/{part.total} cases"
     lines = [f"  {_mark(ok)}  {printable(_name(part)):<{width}} {counts:>12}   "
              f"{points(part.score):>5} / {points(part.max_score)}"]
+    lines += [f"{PAD}{printable(line)}" for line in _visible.mistake_lines(part)]
     # (an import failure is said once, above the parts: no case of its own to show)
     failures = [c for c in _visible.public_failures(part) if c.status != "import_error"]
     for case in failures if verbose else failures[:1]:

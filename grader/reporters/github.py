@@ -85,7 +85,8 @@ def submission_annotations(sub: SubmissionResult,
             if key in merged:
                 merged[key].parts.append(name)
                 continue
-            message = "\n".join([_visible.headline(case), *_visible.explanation(case)])
+            message = "\n".join([*_visible.mistake_lines(part), _visible.headline(case),
+                                 *_visible.explanation(case)])
             merged[key] = Annotation("error", title, message, student_file(sub, case, options),
                                      case.line, parts=[name])
             annotations.append(merged[key])
@@ -128,5 +129,6 @@ def _describe(part: PartResult, options: ReportOptions = DEFAULT) -> list[str]:
     explanation, else its hidden cases as a student may see them."""
     public = _visible.public_failures(part)
     if public:
-        return [_visible.headline(public[0]), *_visible.explanation(public[0])]
+        return [*_visible.mistake_lines(part), _visible.headline(public[0]),
+                *_visible.explanation(public[0])]
     return _visible.hidden_lines(part, options) or [_visible.summary(part, options)]

@@ -92,6 +92,8 @@ def part_tests(problem: ProblemResult, part: PartResult,
         kind = "public" if public else "hidden"
         visibility = "visible" if public else options.hidden_visibility
         lines = _group_lines(group, kind, options)
+        if public:
+            lines[1:1] = _visible.mistake_lines(part)
         if part.scoring == scoring.ALL_OR_NOTHING:
             lines.append(ALL_OR_NOTHING_NOTE)
         tests.append(_test(f"{name} ({kind} cases)", score, max_score, visibility, lines))

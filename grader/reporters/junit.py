@@ -89,7 +89,8 @@ def part_case(classname: str, part: PartResult,
     public = _visible.public_failures(part)
     if public:
         first = public[0]
-        body += [_visible.headline(first), *_visible.explanation(first)]
+        body += [*_visible.mistake_lines(part), _visible.headline(first),
+                 *_visible.explanation(first)]
         kind, status = ("failure" if first.status == "fail" else "error"), first.status
     elif options.hidden_cases:  # the kind of the first failing hidden case may be shown
         status = failures[0].status if failures[0].status in _visible.HIDDEN_STATUS else "hidden"

@@ -75,7 +75,8 @@ def render_submission(report: GradeReport, sub: SubmissionResult,
             rows.append([problem.id, escape(part.id), mark,
                          f"{part.passed}/{part.total}",
                          f"{points(part.score)} / {points(part.max_score)}",
-                         escape(_visible.summary(part, options))])
+                         escape("; ".join([*_visible.mistake_lines(part),
+                                           _visible.summary(part, options)]))])
     lines += table(header, align, rows)
     return "\n".join(lines) + "\n"
 

@@ -34,6 +34,16 @@ class Tolerance:
 
 
 @dataclass(frozen=True)
+class KnownMistake:
+    """A known-wrong answer as students hear of it: a short name and one line on the mistake
+    (from the spec's ``explanation``, else the answer's docstring; may be empty)."""
+
+    name: str  # "unbiased_var" for q2:batchnorm_forward_unbiased_var in the part of that name
+    explanation: str = ""
+    ref: str = ""  # "module:function" (or a module) in wrong/; "" in a student bundle
+
+
+@dataclass(frozen=True)
 class Defaults:
     tolerance: Tolerance = Tolerance()
     timeout: float = 10.0
@@ -142,6 +152,9 @@ class Part:
     checks: tuple[PropertyCheck, ...] = ()
     oracles: tuple[OracleSpec, ...] = ()
     wrong: tuple[str, ...] = ()  # known-wrong implementations, "module:function" in wrong/
+    # The mistakes a failing answer may be named as: one per entry of ``wrong``, or, in a
+    # student bundle (no wrong answers), as its ``mistakes:`` lists them (outputs stored).
+    mistakes: tuple[KnownMistake, ...] = ()
     key: str = ""  # "parts[0]" in the problem file, for error messages
     # A call sequence (``steps:``): its steps and the paths it returns for comparison. Its
     # references (and known-wrong answers) are modules, not functions.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from grader._schema import Node
@@ -9,11 +10,19 @@ from grader.judge.properties import BUILTIN as BUILTIN_PROPERTIES
 from grader.judge.properties import PropertyCheck
 from grader.spec._common import Context, read_settings, read_tolerance
 from grader.spec.groups import load_group
-from grader.spec.model import ORACLE_KINDS, CaseGroup, OracleSpec, Part, Step, Tolerance
+from grader.spec.model import (
+    ORACLE_KINDS,
+    CaseGroup,
+    KnownMistake,
+    OracleSpec,
+    Part,
+    Step,
+    Tolerance,
+)
 from grader.spec.steps import load_module_refs, load_steps, shown_call
 
 _PART_KEYS = ("id", "compare", "outputs", "tolerance", "timeout", "scoring", "warnings",
-              "checks", "oracles", "wrong", "one_reference")
+              "checks", "oracles", "wrong", "mistakes", "one_reference")
 
 
 def load_part(node: Node, problem_id: str, ctx: Context) -> Part:
@@ -85,16 +94,7 @@ def load_part(node: Node, problem_id: str, ctx: Context) -> Part:
     known = None if any(g.generator is not None for g in groups) else arg_names
     oracles = tuple(_load_oracle(o, ctx, known, returns)
                     for o in node.child("oracles").elements()) if node.has("oracles") else ()
-    wrong: tuple[str, ...] = ()
-    if node.has("wrong"):
-        wrong_node = node.child("wrong")
-        wrong = tuple(wrong_node.string_list())
-        if sequence or driven:
-            load_module_refs(wrong_node, wrong, ctx.wrong_dir)
-        else:
-            for i, ref in enumerate(wrong):
-                ctx.resolve(wrong_node.child(i) if isinstance(wrong_node.value, list)
-                            else wrong_node, ref, ctx.wrong_dir)
+    wrong, mistakes = _known_mistakes(node, function, sequence or driven, ctx, tuple(groups))
     settings = read_settings(node, ctx.defaults)
     return Part(
         id=part_id,
@@ -113,6 +113,7 @@ def load_part(node: Node, problem_id: str, ctx: Context) -> Part:
         checks=checks,
         oracles=oracles,
         wrong=wrong,
+        mistakes=mistakes,
         key=node.path,
         steps=steps,
         returns=returns,
@@ -120,6 +121,90 @@ def load_part(node: Node, problem_id: str, ctx: Context) -> Part:
         scenario_ref=node.child("scenario").string() if driven else "",
         one_reference=_one_reference(node, len(refs)),
     )
+
+
+def _known_mistakes(node: Node, function: str, by_module: bool, ctx: Context,
+                    groups: tuple[CaseGroup, ...]
+                    ) -> tuple[tuple[str, ...], tuple[KnownMistake, ...]]:
+    """``wrong:`` (each entry ``module:function``, a module for a call sequence or a scenario,
+    or ``{answer: ..., explanation: ...}``), or a student bundle's ``mistakes:`` (names and
+    explanations, their outputs stored with the cases): (the answers' refs, the mistakes)."""
+    if node.has("mistakes"):
+        if node.has("wrong"):
+            node.child("mistakes").fail("not allowed with 'wrong': the known-wrong answers "
+                                        "are the mistakes (a student bundle lists 'mistakes')")
+        return (), _stored_mistakes(node.child("mistakes"), groups)
+    if not node.has("wrong"):
+        return (), ()
+    wrong_node = node.child("wrong")
+    items = [wrong_node] if isinstance(wrong_node.value, str) else wrong_node.elements()
+    if not items:
+        wrong_node.fail("expected at least one entry")
+    refs: list[str] = []
+    found: list[tuple[str, str]] = []  # (ref, explanation)
+    for item in items:
+        given = ""
+        at = item
+        if isinstance(item.value, dict):
+            item.mapping(required=("answer",), optional=("explanation",))
+            at = item.child("answer")
+            if item.has("explanation"):
+                given = _one_line(item.child("explanation"))
+        ref = at.string()
+        if by_module:
+            answer: Any = load_module_refs(at, [ref], ctx.wrong_dir)[0]
+        else:
+            answer = ctx.resolve(at, ref, ctx.wrong_dir)
+        refs.append(ref)
+        found.append((ref, given or _docstring_line(answer)))
+    names = [_short_name(ref, function, by_module) for ref in refs]
+    mistakes = tuple(KnownMistake(name if names.count(name) == 1 else ref, explanation, ref)
+                     for name, (ref, explanation) in zip(names, found, strict=True))
+    return tuple(refs), mistakes
+
+
+def _stored_mistakes(node: Node, groups: tuple[CaseGroup, ...]) -> tuple[KnownMistake, ...]:
+    """A student bundle's ``mistakes:``: ``[{name, explanation}]``, one per output set that
+    each stored case's ``mistakes`` holds."""
+    mistakes = []
+    for item in node.elements():
+        item.mapping(required=("name",), optional=("explanation",))
+        explanation = _one_line(item.child("explanation")) if item.has("explanation") else ""
+        mistakes.append(KnownMistake(item.child("name").string(), explanation))
+    names = [m.name for m in mistakes]
+    for i, name in enumerate(names):
+        if names.index(name) != i:
+            node.child(i).child("name").fail(f"duplicate mistake name {name!r}")
+    for group in groups:
+        if group.stored is None:
+            continue
+        for k, case in enumerate(group.stored.cases):
+            if case.mistakes and len(case.mistakes) != len(mistakes):
+                node.fail(f"{len(mistakes)} mistake(s), but {group.stored.path.name} "
+                          f"cases[{k}] stores outputs for {len(case.mistakes)}")
+    return tuple(mistakes)
+
+
+def _one_line(node: Node) -> str:
+    text = " ".join(node.string().split())
+    if not text:
+        node.fail("expected one line of text, got an empty string")
+    return text
+
+
+def _docstring_line(answer: Any) -> str:
+    """The first paragraph of a known-wrong answer's docstring, on one line ("" if none)."""
+    doc = inspect.getdoc(answer) or ""
+    return " ".join(doc.strip().split("\n\n")[0].split())
+
+
+def _short_name(ref: str, function: str, by_module: bool) -> str:
+    """A known mistake's name: its function (or module) without the part's function name in
+    front (``q2:batchnorm_forward_unbiased_var`` in part ``batchnorm_forward``:
+    ``unbiased_var``)."""
+    name = ref.rsplit(".", 1)[-1] if by_module else ref.partition(":")[2]
+    prefix = f"{function}_"
+    return name[len(prefix):] if name.startswith(prefix) and len(name) > len(prefix) else name
 
 
 def _compare(node: Node) -> tuple[tuple[int, ...], tuple[tuple[int, tuple[tuple[str, ...],

@@ -1,4 +1,4 @@
-"""A known mistake: the weight gradient transposed (dout.T @ x)."""
+"""The weight gradient transposed (dout.T @ x)."""
 
 
 def affine_backward(dout, cache):

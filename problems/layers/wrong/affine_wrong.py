@@ -1,4 +1,4 @@
-"""A known mistake: the bias gradient averaged over the batch instead of summed."""
+"""The bias gradient averaged over the batch instead of summed."""
 
 
 def affine_backward(dout, cache):

@@ -1,4 +1,4 @@
-"""A known mistake: the unbiased variance (ddof=1) in the batch statistics."""
+"""The unbiased variance (ddof=1) in the batch statistics."""
 
 import numpy as np
 

@@ -1,4 +1,4 @@
-"""A known mistake: the momentum applied to the batch's statistics, not the running ones."""
+"""The momentum applied to the batch's statistics, not the running ones."""
 
 import numpy as np
 

@@ -1,4 +1,4 @@
-"""A known mistake: predicting the class with the lowest score."""
+"""Predicting the class with the lowest score."""
 
 import numpy as np
 

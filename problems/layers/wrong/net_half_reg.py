@@ -1,4 +1,4 @@
-"""A known mistake: the regularization loss without its factor 1/2 (the gradients keep it)."""
+"""The regularization loss without its factor 1/2 (the gradients keep it)."""
 
 import numpy as np
 

@@ -1,4 +1,4 @@
-"""A known mistake: the regularization left out of the weight gradients."""
+"""The regularization left out of the weight gradients."""
 
 import numpy as np
 

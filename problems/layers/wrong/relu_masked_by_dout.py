@@ -1,4 +1,4 @@
-"""A known mistake: masked by the upstream gradient's sign, not the input's."""
+"""Masked by the upstream gradient's sign, not the input's."""
 
 
 def relu_backward(dout, cache):

@@ -1,4 +1,4 @@
-"""A known mistake: the gradient passed through without the mask."""
+"""The gradient passed through without the mask."""
 
 
 def relu_backward(dout, cache):
