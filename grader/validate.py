@@ -50,6 +50,10 @@ class WrongAnswer:
     message: str = ""  # the first failing case, as a student would see it
     mismatched: bool = True  # some case ran and gave a wrong answer (not only errors)
     public: bool = True  # some public case catches it (a student can be shown the mistake)
+    # What a student who made exactly this mistake is told it is, judged on the public cases
+    # (grader.judge.mistakes): the known mistakes named, by name.
+    named: tuple[str, ...] = ()
+    name: str = ""  # its own name among the part's known mistakes
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,11 @@ class PartCheck:
     @property
     def wrong_caught(self) -> int:
         return sum(w.caught for w in self.wrong)
+
+    @property
+    def wrong_named(self) -> int:
+        """How many wrong answers, graded, are named as themselves on the public cases."""
+        return sum(w.name in w.named for w in self.wrong)
 
 
 @dataclass(frozen=True)
@@ -192,8 +201,14 @@ def _validate(assignment: Assignment, grader: Grader, options: RunOptions) -> Va
                              "mistake it stands for")
             if answer.caught and not answer.public and public:
                 notes.append(f"wrong answer {answer.ref} fails only hidden cases: a student "
-                             "who makes this mistake cannot see it in a self-check; add a "
-                             "public case that catches it")
+                             "who makes this mistake cannot see it in a self-check, nor be "
+                             "told its name; add a public case that catches it")
+            elif (answer.caught and answer.public and answer.mismatched
+                  and answer.name not in answer.named):
+                notes.append(f"wrong answer {answer.ref}, graded, is not named as the known "
+                             f"mistake {answer.name}: its output differs from the one computed "
+                             "for it on some failing public case, or it fails one in another "
+                             "way")
         if public == 0:
             notes.append("no public cases: students cannot self-check this part")
         if not part.wrong:
@@ -335,8 +350,10 @@ def _grade_wrong_answers(assignment: Assignment, grader: Grader, options: RunOpt
     results: dict[tuple[str, str], list[WrongAnswer]] = {}
     for prepared, ref, result in _grade_answers(assignment, grader, options,
                                                 assignment.wrong_dir, answers):
+        name = next(m.name for m in prepared.part.mistakes if m.ref == ref)
         results.setdefault((prepared.problem.id, prepared.part.id), []).append(
             WrongAnswer(ref, result.score < prepared.part.points, result.score,
                         result.message, any(c.status == "fail" for c in result.cases),
-                        any(c.public and not c.passed for c in result.cases)))
+                        any(c.public and not c.passed for c in result.cases),
+                        tuple(m.name for m in result.public_mistakes), name))
     return results

@@ -26,7 +26,8 @@ from ._mini import HW2, MINI_PROBLEM, MINI_REFERENCE, edited, make_assignment, w
 from ._reports import table_rows
 
 SUMMARY = re.compile(r"^(?P<name>.+): (?P<parts>\d+) parts, wrong answers caught "
-                     r"(?P<caught>\d+)/(?P<total>\d+), (?P<verdict>valid|NOT valid)$")
+                     r"(?P<caught>\d+)/(?P<total>\d+) \(named to students (?P<named>\d+)\), "
+                     r"(?P<verdict>valid|NOT valid)$")
 
 
 def run_validate(root: Path) -> Result:
@@ -120,13 +121,13 @@ def test_cli_prints_hw2s_calibration_with_float32_accepted_and_wrong_answers_far
                 if line.startswith("note:") and "float32" in line]
 
 
-def test_cli_summary_line_counts_every_wrong_answer_as_caught(validated_cli: Result,
-                                                             hw2: Assignment) -> None:
+def test_cli_summary_line_counts_every_wrong_answer_as_caught_and_named(
+        validated_cli: Result, hw2: Assignment) -> None:
     line = summary(validated_cli)
 
     wrong = sum(len(p.wrong) for q in hw2.problems for p in q.parts)
     assert (line["name"], line["parts"], line["verdict"]) == (hw2.name, "15", "valid")
-    assert int(line["caught"]) == int(line["total"]) == wrong
+    assert int(line["caught"]) == int(line["total"]) == int(line["named"]) == wrong
 
 
 def test_validate_function_on_hw2(validated: ValidationReport, hw2: Assignment) -> None:
@@ -381,5 +382,5 @@ def test_a_wrong_answer_caught_only_on_hidden_cases_is_noted(tmp_path: Path) -> 
     double = next(c for c in report.parts if c.part == "double")
     assert report.ok
     assert ("wrong answer w:double_later fails only hidden cases: a student who makes this "
-            "mistake cannot see it in a self-check; add a public case that catches it"
-            ) in double.notes
+            "mistake cannot see it in a self-check, nor be told its name; add a public case "
+            "that catches it") in double.notes

@@ -42,10 +42,11 @@ def render(name: str, report: ValidationReport) -> str:
         lines.append(f"reference solution not graded as a submission: {report.not_graded}")
     lines += [f"PROBLEM: {problem}" for problem in report.problems]
     caught = sum(c.wrong_caught for c in report.parts)
+    named = sum(c.wrong_named for c in report.parts)
     total = sum(len(c.wrong) for c in report.parts)
     verdict = "valid" if report.ok else "NOT valid"
-    lines.append(f"{name}: {len(report.parts)} parts, wrong answers caught {caught}/{total}, "
-                 f"{verdict}")
+    lines.append(f"{name}: {len(report.parts)} parts, wrong answers caught {caught}/{total} "
+                 f"(named to students {named}), {verdict}")
     return "\n".join([lines[0], *(printable(line) for line in lines[1:])]) + "\n"
 
 

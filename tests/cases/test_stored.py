@@ -50,6 +50,21 @@ def test_every_kind_of_value_round_trips(tmp_path: Path) -> None:
     assert not back.args["x"].flags.writeable  # shared by every build of the cases
 
 
+def test_known_mistakes_outputs_round_trip_with_gaps(tmp_path: Path) -> None:
+    case = StoredCase({"x": np.ones(2)}, index=0,
+                      expected=(StoredOutput({0: np.ones(2)}, None),),
+                      mistakes=(StoredOutput({0: np.zeros(2)}, None), None,
+                                StoredOutput({1: {"W": np.ones(1)}}, 2)))
+    write_cases(tmp_path / "c.npz", [case])
+
+    (back,) = read_cases(tmp_path / "c.npz")
+
+    first, gap, third = back.mistakes
+    np.testing.assert_array_equal(first.values[0], [0.0, 0.0])
+    assert gap is None
+    assert third.arity == 2 and list(third.values[1]) == ["W"]
+
+
 def test_a_file_without_indices_numbers_its_cases_in_the_part(tmp_path: Path) -> None:
     root = make_assignment(tmp_path / "hw")
     write_cases(root / "data.npz", [StoredCase({"x": np.array([1.0, 2.0])}),
