@@ -88,7 +88,8 @@ def _short(text: str) -> str:
 
 def _note(sub: SubmissionResult) -> str:
     """The submission's own error (an import that failed), or the parts that lost points to
-    a runtime failure and how, in the grader's words (``q1/f: raised an exception``)."""
+    a runtime failure and how, in the grader's words (``q1/f: raised an exception``), and
+    those named as a known mistake (``q2/f: known mistake unbiased_var``)."""
     # ("No module named ..." says what kind of failure it is: the reason gets the room)
     text = sub.error.replace("import failed: ModuleNotFoundError: ", "import failed: ", 1)
     if not text:
@@ -101,6 +102,9 @@ def _note(sub: SubmissionResult) -> str:
                     said = first.message if first.public and first.message else \
                         HIDDEN_STATUS.get(first.status, "failed")
                     failures.append(f"{problem.id}/{part.id}: {said}")
+                elif part.mistakes:  # (named on every case: the instructor's view)
+                    names = ", ".join(m.name for m in part.mistakes)
+                    failures.append(f"{problem.id}/{part.id}: known mistake {names}")
         text = "; ".join(failures)
     text = printable(text)
     return text if len(text) <= NOTE_WIDTH else text[: NOTE_WIDTH - 3] + "..."

@@ -219,6 +219,11 @@ def test_the_json_report_counts_each_mistake_across_the_class(tmp_path: Path) ->
     assert [(c["part"], c["name"], c["submissions"]) for c in counts] == [
         ("double", "triple", 2), ("double", "negated", 1)]
     assert counts[1]["explanation"] == "Flips the sign."
+    table = CliRunner().invoke(main, ["grade", str(root), str(tmp_path / "class")]).stdout
+    rows = {line.split()[0]: line for line in table.splitlines()[3:] if line.strip()}
+    assert rows["ann"].endswith("q1/double: known mistake triple")
+    assert rows["cat"].endswith("q1/double: known mistake negated")
+    assert "known mistake" not in rows["dan"]
 
 
 def test_a_student_bundle_names_mistakes_without_their_code(tmp_path: Path) -> None:
