@@ -207,3 +207,20 @@ def test_grading_the_correct_submission_is_quick(hw2: Assignment) -> None:
     assert sum(p.total for p in parts_of(result).values()) == sum(
         p.case_count for q in hw2.problems for p in q.parts)
     assert seconds < 5
+
+
+def test_the_handouts_table_states_each_parts_points_cases_tolerance_and_time(
+        hw2: Assignment) -> None:
+    """problems/hw2/README.md tells students each part's settings: they must be the specs'."""
+    text = (HW2 / "README.md").read_text(encoding="utf-8")
+    rows = {m["function"]: m for m in re.finditer(
+        r"^\| `(?P<function>\w+)` \| (?P<points>[\d.]+) \| (?P<public>\d+) / (?P<total>\d+) \| "
+        r"(?P<rtol>[\de.-]+) \| (?P<atol>[\de.-]+) \| (?P<timeout>[\d.]+) s \|", text, re.M)}
+    parts = [part for problem in hw2.problems for part in problem.parts]
+    assert sorted(rows) == sorted(p.function for p in parts)
+    for part in parts:
+        row = rows[part.function]
+        stated = (float(row["points"]), int(row["public"]), int(row["total"]),
+                  float(row["rtol"]), float(row["atol"]), float(row["timeout"]))
+        assert stated == (part.points, sum(g.public for g in part.groups), part.case_count,
+                          part.tolerance.rtol, part.tolerance.atol, part.timeout), part.function

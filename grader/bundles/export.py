@@ -118,7 +118,7 @@ def _part(assignment: Assignment, problem: Problem, part: Part, folder: Path,
         write_cases(folder / relative, [
             StoredCase(dict(zip(case.arg_names, case.args, strict=True)), dict(case.kwargs),
                        case.index, tuple(StoredOutput(o.values, o.arity) for o in outputs),
-                       tuple(None if o is None else StoredOutput(o.values, o.arity)
+                       tuple(None if o is None else StoredOutput(o.values, o.arity, o.warned)
                              for o in wrong))
             for case, outputs, wrong in chosen])
         groups.append({"name": group.name, "public": True, "stored": relative})

@@ -13,7 +13,8 @@ the arrays it uses::
        "args": [["z", {"array": "0.args.z"}]],        # positional, in order
        "kwargs": [["tol", {"number": "0.kwargs.tol"}]],              # optional
        "expected": {"arity": null, "outputs": [{"0": "0.expected.0.0"}]},  # optional
-       "mistakes": [{"arity": null, "outputs": [{"0": "0.mistakes.0.0"}]}, null]}  # optional
+       "mistakes": [{"arity": null, "outputs": [{"0": "0.mistakes.0.0"}], "warned": true},
+                    null]}                                             # optional
     ]}
 
 A value is ``{"array": key}``, ``{"number": key}`` (a 0-d array read back as a Python
@@ -25,7 +26,8 @@ reference, mapping each compared output index to its array's key, or, for a stru
 output (a dict of arrays, say), to a value written as an argument is; ``arity`` is null
 for a function that returns one value, or the length of the tuple it returns.
 ``mistakes`` (a student bundle's) holds each known mistake's output in the same form, in the
-order of the part's ``mistakes:``, or null where that wrong answer failed on the case.
+order of the part's ``mistakes:``, or null where that wrong answer failed on the case;
+``warned`` (optional) says that the wrong answer emitted a warning there.
 :func:`write_cases` writes the format; :func:`read_cases` checks all of it and says where a
 file is wrong.
 """
@@ -63,6 +65,7 @@ class StoredOutput:
 
     values: Mapping[int, Any]  # arrays, or structured values (grader.values)
     arity: int | None  # None: the function returns one value; n: a tuple of n
+    warned: bool = False  # a known mistake's output: its wrong answer emitted a warning
 
 
 @dataclass(frozen=True, eq=False)
@@ -114,7 +117,8 @@ def write_cases(path: Path, cases: Sequence[StoredCase]) -> None:
         if case.mistakes:
             item["mistakes"] = [
                 None if out is None else
-                {"arity": out.arity, "outputs": [_output(out, f"{k}.mistakes.{m}", arrays)]}
+                {"arity": out.arity, "outputs": [_output(out, f"{k}.mistakes.{m}", arrays)],
+                 **({"warned": True} if out.warned else {})}
                 for m, out in enumerate(case.mistakes)]
         described.append(item)
     meta = {"format": FORMAT, "version": VERSION, "cases": described}
@@ -354,10 +358,15 @@ class _Reader:
 
 
     def mistake(self, spec: Any, where: str) -> StoredOutput:
+        spec = dict(_mapping(spec, where, required=("arity", "outputs"), optional=("warned",)))
+        warned = spec.pop("warned", False)
+        if not isinstance(warned, bool):
+            raise StoredCasesError(f"{where}.warned: expected true or false, got "
+                                   f"{_short(warned)}")
         found = self.expected(spec, where)
         if len(found) != 1:
             raise StoredCasesError(f"{where}.outputs: expected one output set, got {len(found)}")
-        return found[0]
+        return StoredOutput(found[0].values, found[0].arity, warned)
 
 
 def _mapping(value: Any, where: str, required: Sequence[str] = (),

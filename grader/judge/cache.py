@@ -112,7 +112,8 @@ def encode(known: dict[int, Outputs]) -> bytes:
             if out is None:
                 described.append(None)
                 continue
-            described.append({"arity": out.arity, "outputs": sorted(out.values)})
+            described.append({"arity": out.arity, "outputs": sorted(out.values),
+                              **({"warned": True} if out.warned else {})})
             for o, value in out.values.items():
                 key = f"{index}.{r}.{o}"
                 if isinstance(value, np.ndarray):
@@ -138,7 +139,7 @@ def decode(data: bytes) -> dict[int, Outputs]:
                 found[int(index)] = tuple(
                     None if d is None else
                     Output({int(o): _read(arrays, f"{index}.{r}.{o}", trees)
-                            for o in d["outputs"]}, d["arity"])
+                            for o in d["outputs"]}, d["arity"], bool(d.get("warned")))
                     for r, d in enumerate(described))
     except (OSError, KeyError, ValueError, TypeError, AttributeError, wire.WireError,
             zipfile.BadZipFile, EOFError) as exc:

@@ -299,33 +299,55 @@ def _unflatten(arrays: Any) -> tuple[tuple[Errors, ...], ...]:
 
 def in_precision(answer: Any, dtype: Any) -> Any:
     """``answer`` computing in ``dtype``: a function whose floating inputs are cast to it
-    and whose outputs are cast back to float64, or a module whose functions are."""
+    and whose outputs are cast back to float64, or a module whose functions are, and whose
+    classes' methods are (in a subclass of each)."""
     if isinstance(answer, types.ModuleType):
         names = {name: _wrapped(value, dtype) if isinstance(value, types.FunctionType)
-                 else value for name, value in vars(answer).items()}
+                 else _class_in(value, dtype) if isinstance(value, type) else value
+                 for name, value in vars(answer).items()}
         return types.SimpleNamespace(**names)
     return _wrapped(answer, dtype)
 
 
+def _class_in(cls: type, dtype: Any) -> type:
+    """A subclass of ``cls`` whose methods (``__init__`` included) take their floating
+    inputs in ``dtype``, so that the state they keep is in ``dtype`` too; ``cls`` itself
+    where it cannot be subclassed."""
+    methods = {name: _wrapped(value, dtype) for name, value in vars(cls).items()
+               if isinstance(value, types.FunctionType)}
+    try:
+        return types.new_class(cls.__name__, (cls,), exec_body=lambda ns: ns.update(methods))
+    except TypeError:  # (a final class, a metaclass that refuses)
+        return cls
+
+
 def _wrapped(fn: Callable[..., Any], dtype: Any) -> Callable[..., Any]:
     def variant(*args: Any, **kwargs: Any) -> Any:
-        result = fn(*(_cast(a, dtype) for a in args),
-                    **{k: _cast(v, dtype) for k, v in kwargs.items()})
+        result = fn(*(_cast(a, dtype, True) for a in args),
+                    **{k: _cast(v, dtype, True) for k, v in kwargs.items()})
         return _cast(result, np.float64)
     return variant
 
 
-def _cast(value: Any, dtype: Any) -> Any:
-    """``value`` with its floating-point arrays and numbers in ``dtype`` (containers
-    rebuilt, anything else as it is)."""
+def _cast(value: Any, dtype: Any, in_place: bool = False) -> Any:
+    """``value`` with its floating-point arrays and numbers in ``dtype``; anything else as it
+    is. Dicts and lists are rebuilt, or with ``in_place`` (an argument: state the call may
+    update, such as batch norm's running statistics) changed where they are."""
     if isinstance(value, np.ndarray):
         return value.astype(dtype) if value.dtype.kind == "f" else value
     if isinstance(value, (float, np.floating)):
         return dtype(value)
     if isinstance(value, dict):
-        return {k: _cast(v, dtype) for k, v in value.items()}
+        cast = {k: _cast(v, dtype, in_place) for k, v in value.items()}
+        if not in_place:
+            return cast
+        value.update(cast)
+        return value
+    if isinstance(value, list) and in_place:
+        value[:] = [_cast(v, dtype, in_place) for v in value]
+        return value
     if isinstance(value, (list, tuple)) and not hasattr(value, "_fields"):
-        items = [_cast(v, dtype) for v in value]
+        items = [_cast(v, dtype, in_place) for v in value]
         return items if isinstance(value, list) else tuple(items)
     return value
 

@@ -29,6 +29,7 @@ class Output:
 
     values: dict[int, Any]  # arrays, or structured values (grader.values)
     arity: int | None  # None: the function returns one value; n: a tuple of n
+    warned: bool = False  # a known-wrong answer's: it emitted a warning (grader.judge.mistakes)
 
 
 def materialize(value: Any, public_dir: Path) -> Any:

@@ -8,10 +8,12 @@ with the expected outputs (:mod:`grader.judge.cache`). A student bundle stores t
 public cases, in place of the code.
 
 A case's answer *matches* a mistake when it equals that wrong answer's output within the
-part's tolerance. A part *names* a mistake when the answer matches it on every failing case
-considered, and on at least one (:func:`named`): every case for the instructor, the public
-cases only for a student, who could otherwise match a mistake on a hidden case on purpose
-and learn from its name whether the hidden case failed.
+part's tolerance (and, on a case that failed for a warning, the wrong answer warned there
+too). A part *names* a mistake when the answer matches it on every failing case considered,
+and on at least one, and the wrong answer passes every considered case that the answer
+passes (:func:`named`): every case for the instructor, the public cases only for a student,
+who could otherwise match a mistake on a hidden case on purpose and learn from its name
+whether the hidden case failed.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import threading
 import types
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -76,11 +79,14 @@ def compute(part: Part, cases: Sequence[Case], public_dir: Path,
 
 def _run(part: Part, answer: Any, case: Case, public_dir: Path) -> Output | None:
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"), time_limit(part.timeout):
-            warnings.simplefilter("ignore")
-            return run_answer(part, answer, case, public_dir)
+        # (numpy's default error handling, as a student's call gets: underflow is quiet)
+        with warnings.catch_warnings(record=True) as caught, \
+                np.errstate(all="warn", under="ignore"), time_limit(part.timeout):
+            warnings.simplefilter("always")
+            output = run_answer(part, answer, case, public_dir)
     except (Exception, SystemExit):  # (CallTimedOut too: no output on this case)
         return None
+    return replace(output, warned=bool(caught))
 
 
 def stored(part: Part, cases: Sequence[Case]) -> list[Outputs]:
@@ -91,7 +97,7 @@ def stored(part: Part, cases: Sequence[Case]) -> list[Outputs]:
             continue
         for index, stored_case in zip(indices, group.stored.cases, strict=True):
             by_index[index] = tuple(
-                None if out is None else Output(dict(out.values), out.arity)
+                None if out is None else Output(dict(out.values), out.arity, out.warned)
                 for out in stored_case.mistakes)
     nothing: Outputs = (None,) * len(part.mistakes)
     return [by_index.get(case.index) or nothing for case in cases]
@@ -117,23 +123,33 @@ class KnownOutputs:
 
 
 def matching(part: Part, outcome: CallOutcome, outputs: Outputs,
-             labels: Sequence[str] | None) -> tuple[str, ...]:
+             labels: Sequence[str] | None, warned: bool) -> tuple[str, ...]:
     """The names of the known mistakes whose output ``outcome`` (picked, as judged) equals
-    within the part's tolerance, in spec order."""
+    within the part's tolerance, in spec order. A case that failed for a warning
+    (``warned``) matches only the mistakes that warned there too."""
     if outcome.status is not Status.OK:
         return ()
     return tuple(
         mistake.name for mistake, out in zip(part.mistakes, outputs, strict=True)
-        if out is not None
+        if out is not None and (out.warned or not warned)
         and compare_output(outcome, out, part.tolerance, part.outputs, labels).passed)
 
 
-def named(mistakes: Sequence[KnownMistake], cases: Sequence[CaseResult],
-          public_only: bool) -> tuple[Mistake, ...]:
-    """The mistakes an answer matches on every failing case among ``cases`` (the public ones
-    only, with ``public_only``), and on at least one; in spec order."""
-    failing = [c for c in cases if not c.passed and (c.public or not public_only)]
+def named(mistakes: Sequence[KnownMistake], cases: Sequence[CaseResult], public_only: bool,
+          passing: Callable[[CaseResult], tuple[str, ...]]) -> tuple[Mistake, ...]:
+    """The mistakes an answer makes, judged on ``cases`` (the public ones only, with
+    ``public_only``), in spec order: those it matches on every failing case, and on at least
+    one, whose wrong answer also passes every case that the answer passes (``passing``: the
+    names of the mistakes that pass a case). An answer right where the mistake is wrong
+    is not making that mistake, whatever it does elsewhere."""
+    considered = [c for c in cases if c.public or not public_only]
+    failing = [c for c in considered if not c.passed]
     if not failing:
         return ()
-    return tuple(Mistake(m.name, m.explanation) for m in mistakes
-                 if all(m.name in c.mistakes for c in failing))
+    fits = {m.name for m in mistakes}
+    for case in failing:
+        fits.intersection_update(case.mistakes)
+    for case in considered:
+        if fits and case.passed:
+            fits.intersection_update(passing(case))
+    return tuple(Mistake(m.name, m.explanation) for m in mistakes if m.name in fits)

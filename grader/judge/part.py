@@ -8,6 +8,7 @@ property checks, the known mistakes it matches); :func:`part_result` scores the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from grader import scoring, values
@@ -35,6 +36,9 @@ class PreparedPart:
     as_reference: dict[int, Verdict] = field(default_factory=dict, compare=False, repr=False)
     # The known mistakes' outputs on these cases, made when an answer first fails one.
     known: KnownOutputs | None = field(default=None, compare=False, repr=False)
+    # Which known mistakes pass each case (by case index): the same for every submission.
+    mistakes_passing: dict[int, tuple[str, ...]] = field(default_factory=dict, compare=False,
+                                                          repr=False)
 
 
 
@@ -58,7 +62,8 @@ def case_result(prepared: PreparedPart, case: Case, outcome: CallOutcome,
     named: tuple[str, ...] = ()
     if status == "fail" and prepared.known is not None:
         picked = replace(outcome, outputs=part.picked(outcome.outputs))
-        named = mistakes.matching(part, picked, prepared.known.on(case), prepared.plan.labels)
+        named = mistakes.matching(part, picked, prepared.known.on(case), prepared.plan.labels,
+                                  warned=verdict.cause == "warning")
     # A failure has a place in the student's code when it raised, or when a warning failed it.
     located = not verdict.passed and (outcome.status is not Status.OK
                                       or verdict.cause == "warning")
@@ -118,6 +123,7 @@ def part_result(prepared: PreparedPart, cases: tuple[CaseResult, ...]) -> PartRe
         cases = scoring.one_reference(cases)
     passed = sum(c.passed for c in cases)
     first = next((c for c in cases if not c.passed), None)
+    passing = _mistakes_passing(prepared)
     if not cases:
         message = "no cases selected"
     elif first is None:
@@ -134,6 +140,31 @@ def part_result(prepared: PreparedPart, cases: tuple[CaseResult, ...]) -> PartRe
         message=message,
         scoring=part.scoring,
         cases=cases,
-        mistakes=mistakes.named(part.mistakes, cases, public_only=False),
-        public_mistakes=mistakes.named(part.mistakes, cases, public_only=True),
+        mistakes=mistakes.named(part.mistakes, cases, False, passing),
+        public_mistakes=mistakes.named(part.mistakes, cases, True, passing),
     )
+
+
+def _mistakes_passing(prepared: PreparedPart) -> Callable[[CaseResult], tuple[str, ...]]:
+    """The names of the known mistakes whose wrong answer passes a case, judged as a
+    student's answer would be (a warning fails it where the part fails warnings)."""
+    by_index = dict(zip((c.index for c in prepared.cases),
+                        zip(prepared.cases, prepared.expected, strict=True), strict=True))
+    known = prepared.known
+
+    def passing(result: CaseResult) -> tuple[str, ...]:
+        found = prepared.mistakes_passing.get(result.index)
+        if found is not None:
+            return found
+        if known is None:
+            return ()
+        case, expected = by_index[result.index]
+        found = prepared.mistakes_passing[result.index] = tuple(
+            mistake.name for mistake, out in zip(prepared.part.mistakes, known.on(case),
+                                                 strict=True)
+            if out is not None and _verdict(prepared, case, CallOutcome(
+                Status.OK, outputs=dict(out.values),
+                warnings=("a warning",) if out.warned else ()), expected).passed)
+        return found
+
+    return passing

@@ -151,6 +151,8 @@ def _known_mistakes(node: Node, function: str, by_module: bool, ctx: Context,
             if item.has("explanation"):
                 given = _one_line(item.child("explanation"))
         ref = at.string()
+        if ref in refs:
+            at.fail(f"{ref!r} is listed twice")
         if by_module:
             answer: Any = load_module_refs(at, [ref], ctx.wrong_dir)[0]
         else:

@@ -53,7 +53,7 @@ def test_every_kind_of_value_round_trips(tmp_path: Path) -> None:
 def test_known_mistakes_outputs_round_trip_with_gaps(tmp_path: Path) -> None:
     case = StoredCase({"x": np.ones(2)}, index=0,
                       expected=(StoredOutput({0: np.ones(2)}, None),),
-                      mistakes=(StoredOutput({0: np.zeros(2)}, None), None,
+                      mistakes=(StoredOutput({0: np.zeros(2)}, None, warned=True), None,
                                 StoredOutput({1: {"W": np.ones(1)}}, 2)))
     write_cases(tmp_path / "c.npz", [case])
 
@@ -61,6 +61,7 @@ def test_known_mistakes_outputs_round_trip_with_gaps(tmp_path: Path) -> None:
 
     first, gap, third = back.mistakes
     np.testing.assert_array_equal(first.values[0], [0.0, 0.0])
+    assert first.warned and not third.warned
     assert gap is None
     assert third.arity == 2 and list(third.values[1]) == ["W"]
 

@@ -49,6 +49,29 @@ def test_a_reference_in_float32_computes_in_float32_and_returns_float64() -> Non
     assert values.dtype == np.float64 and scale == pytest.approx(0.1, rel=1e-7)
 
 
+def test_a_module_in_float32_has_its_classes_and_in_place_state_in_float32() -> None:
+    import types
+
+    class Model:
+        def __init__(self, w: np.ndarray) -> None:
+            self.w = w
+
+        def step(self, x: np.ndarray, state: dict[str, Any]) -> np.ndarray:
+            state["seen"] = x.dtype
+            state["total"] = state["total"] + x.sum()
+            return self.w * x
+
+    module = types.ModuleType("layers")
+    module.Model = Model  # type: ignore[attr-defined]
+    variant = in_precision(module, np.float32)
+    model = variant.Model(np.ones(2))
+    state: dict[str, Any] = {"total": np.zeros(1)}
+    out = model.step(np.ones(2), state)
+    assert isinstance(model, Model) and model.w.dtype == np.float32
+    assert out.dtype == np.float64  # (outputs cast back)
+    assert state["seen"] == np.float32 and state["total"].dtype == np.float32  # (updated)
+
+
 def test_the_suggestion_separates_the_variants_from_the_wrong_answers() -> None:
     # float32 lands at relative error 1e-7, the nearest wrong answer at 1e-3.
     variant = Errors(np.array([1e-7]), np.array([1.0]))

@@ -57,6 +57,25 @@ WRONG = textwrap.dedent('''\
     def double_noisy(x):
         """Not the same twice."""
         return 2 * x + np.random.default_rng().normal(size=np.shape(x))
+
+
+    def quiet_overflows(x):
+        """Right values, but exp(1000) overflows on the way (a RuntimeWarning)."""
+        np.exp(np.float64(1000.0))
+        return 3 * x
+
+
+    def quiet_plus_zero(x):
+        return 3 * x + 0.0
+
+
+    _calls = []
+
+
+    def double_later(x):
+        """Right the first time (the public case, run first), three times x after."""
+        _calls.append(1)
+        return 2 * x if len(_calls) == 1 else 3 * x
     ''')
 
 # double: 3 cases, the first public.
@@ -130,22 +149,43 @@ def test_a_mistake_is_named_only_where_it_explains_every_failing_case(tmp_path: 
     assert [c.mistakes for c in part.cases] == [("triple",), (), ()]
 
 
-def test_a_mistake_made_only_on_hidden_cases_is_never_shown_to_the_student(
+def test_an_answer_right_where_the_mistake_is_wrong_is_not_that_mistake(
         tmp_path: Path) -> None:
     root = course(tmp_path, ["q1:double_triple"])
-    student = COUNTED.format(first=2, rest=3)  # the public case passes
+    # Right on the public case, where double_triple is wrong; triple on the hidden ones.
+    part = double(graded(root, COUNTED.format(first=2, rest=3), tmp_path))
+    assert [c.mistakes for c in part.cases] == [(), ("triple",), ("triple",)]
+    assert part.mistakes == part.public_mistakes == ()
+
+
+def test_a_mistake_made_only_on_hidden_cases_is_never_shown_to_the_student(
+        tmp_path: Path) -> None:
+    root = course(tmp_path, ["q1:double_later"])
+    student = COUNTED.format(first=2, rest=3)  # the public case passes, as double_later's
     part = double(graded(root, student, tmp_path))
-    assert part.mistakes == (Mistake("triple", "Multiplies by three, not two."),)
+    assert [m.name for m in part.mistakes] == ["later"]
     assert part.public_mistakes == ()
     write_student(tmp_path / "eve", extra=student)
     assert "known mistake" not in check_text(root, tmp_path / "eve", "--all")
     report = json.loads(check_text(root, tmp_path / "eve", "--all", "--format", "json"))
     part_json = report["submissions"][0]["problems"][0]["parts"][0]
-    assert [m["name"] for m in part_json["mistakes"]] == ["triple"]
+    assert [m["name"] for m in part_json["mistakes"]] == ["later"]
     assert part_json["public_mistakes"] == []
     for fmt in ("junit", "github", "gradescope", "markdown"):
         assert "known mistake" not in check_text(root, tmp_path / "eve", "--all",
                                                  "--format", fmt), fmt
+
+
+def test_a_failure_for_a_warning_matches_only_a_mistake_that_warned(tmp_path: Path) -> None:
+    # quiet (warnings: fail): both wrong answers give the reference's values; one warns.
+    problem = edited(MINI_PROBLEM, "parts[4].wrong", ["q1:quiet_overflows", "q1:quiet_plus_zero"])
+    root = make_assignment(tmp_path / "course", problems={"q1": problem})
+    (root / "wrong").mkdir()
+    (root / "wrong" / "q1.py").write_text(WRONG, encoding="utf-8")
+    student = "def quiet(x):\n    np.exp(np.float64(1000.0))\n    return 3 * x\n"
+    part = graded(root, student, tmp_path).problems[0].parts[4]
+    assert part.passed == 0
+    assert [m.name for m in part.mistakes] == ["overflows"]
 
 
 @pytest.mark.parametrize("fmt", ["junit", "github", "gradescope", "markdown"])
@@ -178,6 +218,8 @@ def test_the_spec_can_give_the_explanation(tmp_path: Path) -> None:
     ([{"answer": "q1:double_triple", "why": "x"}], "wrong[0].why", "unknown key"),
     ([{"explanation": "x"}], "wrong[0].answer", "missing required key"),
     (["q1:double_nothing"], "wrong[0]", "defines no function"),
+    (["q1:double_triple", {"answer": "q1:double_triple"}], "wrong[1].answer",
+     "'q1:double_triple' is listed twice"),
 ])
 def test_a_bad_wrong_entry_is_named(tmp_path: Path, wrong: Any, key: str,
                                     expected: str) -> None:

@@ -16,8 +16,10 @@ def _sigmoid(z):
 # --- sigmoid -----------------------------------------------------------------------------------
 
 def sigmoid_unstable(z):
-    """The textbook formula: exp(-z) overflows for z = -1000 (a RuntimeWarning the API forbids),
-    even though 1 / (1 + inf) = 0 happens to be the right value."""
+    """Right values, but exp(-z) is computed for z = -1000 and overflows (a RuntimeWarning the
+    API forbids): the textbook 1 / (1 + exp(-z)), or np.where, which evaluates both branches.
+
+    1 / (1 + inf) = 0 happens to be the right value; the warning is the mistake."""
     return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=float)))
 
 
