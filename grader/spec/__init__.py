@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from grader._schema import Node
@@ -116,7 +117,7 @@ def load_assignment(path: str | Path) -> Assignment:
         public_dir=public_dir.resolve(),
         wrong_dir=wrong_dir.resolve(),
         defaults=defaults,
-        digest=assignment_digest(root, reference_dir, public_dir, ids,
+        digest=assignment_digest(root, (reference_dir, public_dir, wrong_dir), ids,
                                  [g.stored.path for g in groups if g.stored is not None]),
         source_digest=source_digest,
         packages=_packages(node.child("packages")) if node.has("packages") else (),
@@ -145,12 +146,12 @@ def _packages(node: Node) -> tuple[Package, ...]:
     return tuple(packages)
 
 
-def assignment_digest(root: Path, reference_dir: Path, public_dir: Path, ids: list[str],
+def assignment_digest(root: Path, folders: Sequence[Path], ids: list[str],
                       stored: list[Path] | None = None) -> str:
-    """A digest of every file that decides the grades: specs, references, builders and
-    stored cases."""
+    """A digest of every file that decides the reports: specs, stored cases, and the Python
+    files in ``folders`` (references, builders, known-wrong answers)."""
     files = [root / "assignment.yaml", *(root / f"{pid}.yaml" for pid in ids)]
-    for folder in (reference_dir, public_dir):
+    for folder in folders:
         if folder.is_dir():
             files += sorted(folder.rglob("*.py"))
     files += sorted(set(stored or ()))

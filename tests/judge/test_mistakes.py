@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -246,6 +247,18 @@ def test_outputs_are_computed_once_then_read_from_the_cache(tmp_path: Path,
 
     monkeypatch.setattr(mistakes, "compute", refuse)
     assert [m.name for m in double(graded(root, TRIPLE, tmp_path)).mistakes] == ["triple"]
+
+
+def test_editing_a_wrong_answer_is_seen_through_the_cache(tmp_path: Path) -> None:
+    root = course(tmp_path, ["q1:double_triple"])
+    before = load_assignment(root).digest
+    assert [m.name for m in double(graded(root, TRIPLE, tmp_path)).mistakes] == ["triple"]
+    wrong = root / "wrong" / "q1.py"
+    wrong.write_text(wrong.read_text("utf-8").replace("return 3 * x", "return 4 * x"), "utf-8")
+    for name in [n for n in sys.modules if n.startswith("_grader_trusted_")]:
+        del sys.modules[name]  # (a new grader process would load the file afresh)
+    assert load_assignment(root).digest != before  # (which keys the cache)
+    assert double(graded(root, TRIPLE, tmp_path)).mistakes == ()
 
 
 def test_the_json_report_counts_each_mistake_across_the_class(tmp_path: Path) -> None:
