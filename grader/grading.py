@@ -215,7 +215,7 @@ class Grader:
             return KnownOutputs(cases, compute)
         known = self.cache
         return KnownOutputs(cases, lambda todo: known.outputs(problem, part, todo, compute,
-                                                              ".mistakes"))
+                                                              ".mistakes", len(part.mistakes)))
 
     @property
     def import_timeout(self) -> float:

@@ -224,6 +224,8 @@ class _Reader:
             doc = json.loads(meta.tobytes().decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
             raise StoredCasesError(f"{META}: not valid JSON: {exc}") from None
+        except RecursionError:
+            raise StoredCasesError(f"{META}: nested too deeply to read") from None
         top = _mapping(doc, META, required=("format", "version", "cases"))
         if top["format"] != FORMAT or top["version"] != VERSION:
             raise StoredCasesError(f"{META}: expected format {FORMAT!r} version {VERSION}, got "
@@ -343,7 +345,7 @@ class _Reader:
             values: dict[int, Any] = {}
             for o, key in keys.items():
                 limit = 1 if arity is None else arity
-                if not o.isdigit() or int(o) >= limit:
+                if not (o.isascii() and o.isdigit()) or int(o) >= limit:
                     raise StoredCasesError(f"{at}: output index {o!r} is not one of "
                                            f"0..{limit - 1}")
                 if isinstance(key, dict):  # a structured output, stored as an argument is

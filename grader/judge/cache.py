@@ -74,19 +74,21 @@ class ExpectedCache:
                  compute: Callable[[Sequence[Case]], list[tuple[Output, ...]]]
                  ) -> list[tuple[Output, ...]]:
         """The expected outputs of ``cases``, computing and storing only the missing ones."""
-        found = self.outputs(problem, part, cases, compute, "")
+        found = self.outputs(problem, part, cases, compute, "", len(part.references))
         if any(out is None for outputs in found for out in outputs):
             return compute(cases)  # (a damaged entry: computed again)
         return cast(list[tuple[Output, ...]], found)
 
     def outputs(self, problem: Problem, part: Part, cases: Sequence[Case],
-                compute: Callable[[Sequence[Case]], Sequence[Outputs]], kind: str
-                ) -> list[Outputs]:
-        """Outputs of ``cases`` (``kind``: "" the expected ones, else a name of their own),
-        computing and storing only the missing ones."""
+                compute: Callable[[Sequence[Case]], Sequence[Outputs]], kind: str,
+                width: int) -> list[Outputs]:
+        """Outputs of ``cases``, ``width`` per case (``kind``: "" the expected ones, else a
+        name of their own), computing and storing only the missing ones. An entry of another
+        width (a damaged file) counts as missing."""
         path = self._file(problem, part, kind)
         try:
-            known = decode(path.read_bytes())
+            known = {index: outputs for index, outputs in decode(path.read_bytes()).items()
+                     if len(outputs) == width}
         except (OSError, CacheUnreadable):
             known = {}
         missing = [c for c in cases if c.index not in known]

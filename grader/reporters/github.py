@@ -29,7 +29,7 @@ from grader.display import printable
 from grader.reporters import _visible
 from grader.reporters._format import points
 from grader.reporters._options import DEFAULT, ReportOptions
-from grader.results import CaseResult, GradeReport, PartResult, SubmissionResult
+from grader.results import CaseResult, GradeReport, Mistake, PartResult, SubmissionResult
 
 
 @dataclass
@@ -67,7 +67,7 @@ def render(report: GradeReport, options: ReportOptions = DEFAULT) -> str:
 def submission_annotations(sub: SubmissionResult,
                            options: ReportOptions = DEFAULT) -> list[Annotation]:
     """One error per failing part; parts failing at one place with one message share it."""
-    merged: dict[tuple[str, int, str], Annotation] = {}
+    merged: dict[tuple[str, int, str, tuple[Mistake, ...]], Annotation] = {}
     annotations: list[Annotation] = []
     for problem in sub.problems:
         for part in problem.parts:
@@ -81,7 +81,8 @@ def submission_annotations(sub: SubmissionResult,
                 message = "\n".join(_describe(part, options))
                 annotations.append(Annotation("error", title, message, parts=[name]))
                 continue
-            key = (case.file or "", case.line, _what(case))
+            # (parts named as different known mistakes say different things: not merged)
+            key = (case.file or "", case.line, _what(case), tuple(part.public_mistakes))
             if key in merged:
                 merged[key].parts.append(name)
                 continue

@@ -220,7 +220,7 @@ def _compare(node: Node) -> tuple[tuple[int, ...], tuple[tuple[int, tuple[tuple[
         if isinstance(item.value, str):
             head, _, rest = item.value.partition(".")
             keys = tuple(rest.split(".")) if rest else ()
-            if not head.isdigit() or not keys or not all(keys):
+            if not _index(head) or not keys or not all(keys):
                 item.fail(f"expected an output index or a path such as '1.W1', got "
                           f"{item.value!r}")
             index = int(head)
@@ -379,15 +379,20 @@ def _oracle_output(node: Node, returns: tuple[str, ...]) -> tuple[int, tuple[str
     may go on into a dict output by key (``1.W1``, ``grads.W1``)."""
     text = str(node.value)
     first, *keys = text.split(".")
-    if returns and not first.isdigit():
+    if returns and not _index(first):
         for index, name in enumerate(returns):
             if text == name or text.startswith(name + "."):
                 return index, tuple(text[len(name) + 1:].split(".")) if text != name else ()
         node.fail(f"expected an output index or one of returns ({', '.join(returns)}), "
                   f"got {node.value!r}")
-    if not first.isdigit() or not all(keys) or isinstance(node.value, bool):
+    if not _index(first) or not all(keys) or isinstance(node.value, bool):
         node.fail(f"expected an output index (0, 1, ...) or a path such as '1.W1', got "
                   f"{node.value!r}")
     if returns and int(first) >= len(returns):
         node.fail(f"expected an index into returns (0 to {len(returns) - 1}), got {first}")
     return int(first), tuple(keys)
+
+
+def _index(text: str) -> bool:
+    """Whether ``text`` is an output index: ASCII digits (``int`` would refuse ``²``)."""
+    return text.isascii() and text.isdigit()

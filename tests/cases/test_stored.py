@@ -204,6 +204,18 @@ BAD_FILES: dict[str, tuple[Callable[[], bytes], str]] = {
     "output index beyond the arity": (
         lambda: _with_meta(_doc({"args": ARG_X, "expected": {"arity": 2, "outputs": [
             {"2": "x"}]}}), **X), "cases[0].expected.outputs[0]: output index '2'"),
+    "an output index in other digits": (
+        lambda: _with_meta(_doc({"args": ARG_X, "expected": {"arity": 2, "outputs": [
+            {"\u00b2": "x"}]}}), **X), "cases[0].expected.outputs[0]: output index '²'"),
+    "a known mistake's output, two sets": (
+        lambda: _with_meta(_doc({"args": ARG_X, "mistakes": [{"arity": None, "outputs": [
+            {"0": "x"}, {"0": "x"}]}]}), **X),
+        "cases[0].mistakes[0].outputs: expected one output set, got 2"),
+    "a known mistake's warned, not a boolean": (
+        lambda: _with_meta(_doc({"args": ARG_X, "mistakes": [{"arity": None, "outputs": [
+            {"0": "x"}], "warned": 1}]}), **X), "cases[0].mistakes[0].warned: expected true"),
+    "JSON nested past reading": (lambda: _with_meta("[" * 100_000, **X),
+                                 "cases.json: nested too deeply to read"),
     "builder without a function": (
         lambda: _with_meta(_doc({"args": [["f", {"builder": "builders"}]]})),
         "cases[0].args.f.builder: expected 'module:function'"),

@@ -11,15 +11,20 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from grader.bundles.export import export_bundle
+from grader.cases.build import build_part_cases
 from grader.cli import main
 from grader.errors import SpecError
 from grader.grading import GradeOptions, Grader
 from grader.judge import mistakes
-from grader.results import Mistake, PartResult, SubmissionResult
+from grader.judge.cache import ExpectedCache
+from grader.judge.expected import Output
+from grader.reporters import github
+from grader.results import CaseResult, Mistake, PartResult, ProblemResult, SubmissionResult
 from grader.spec import load_assignment
 
 from .._mini import HW2, MINI_PROBLEM, edited, make_assignment, write_student
@@ -370,3 +375,32 @@ def test_every_hw2_wrong_answer_is_named_in_check_on_the_assignment_and_its_bund
             for function, name in expected:
                 assert name in _told(text, function), (where.name, student.name, function,
                                                        text)
+
+
+def test_parts_failing_alike_but_named_differently_get_annotations_of_their_own() -> None:
+    def part(name: str, mistake: str) -> PartResult:
+        case = CaseResult(f"q1/{name}/0", 0, True, "fail", "emitted RuntimeWarning",
+                          file="hw.py", line=3)
+        return PartResult(name, name, 0, 1, 0, 1, "", cases=(case,),
+                          public_mistakes=(Mistake(mistake, "why"),))
+
+    same = [part("f", "a"), part("g", "a")]
+    other = [part("f", "a"), part("g", "b")]
+    for parts, count in ((same, 1), (other, 2)):
+        sub = SubmissionResult("s", "s/hw.py", 0, 2, (ProblemResult("q1", "Q", 0, 2, "failed",
+                                                                    tuple(parts)),))
+        assert len(github.submission_annotations(sub)) == count
+
+
+def test_cached_outputs_of_another_width_are_computed_again(tmp_path: Path) -> None:
+    root = course(tmp_path, ["q1:double_triple"])
+    assignment = load_assignment(root)
+    problem = assignment.problems[0]
+    part = problem.parts[0]
+    cases = build_part_cases(part, problem, assignment.seed, assignment.key, True)
+    store = ExpectedCache(assignment, assignment.seed, tmp_path / "cache")
+    one = Output({0: np.zeros(1)}, None)
+    store.outputs(problem, part, cases, lambda todo: [(one,)] * len(todo), ".mistakes", 1)
+    again = store.outputs(problem, part, cases, lambda todo: [(one, None)] * len(todo),
+                          ".mistakes", 2)
+    assert again == [(one, None)] * len(cases)

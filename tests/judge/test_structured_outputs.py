@@ -221,6 +221,7 @@ def test_compare_paths_pick_parts_of_a_structured_output(tmp_path: Path) -> None
 @pytest.mark.parametrize("compare, message", [
     (["x.W1"], "expected an output index or a path such as '1.W1'"),
     (["1."], "expected an output index or a path such as '1.W1'"),
+    (["\u00b2.W1"], "expected an output index or a path such as '1.W1'"),
     ([1, "1.W1"], "output 1 is listed whole and by path"),
     (["1.W1", "1.W1"], "'1.W1' is listed twice"),
 ])
