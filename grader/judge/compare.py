@@ -42,15 +42,16 @@ def _shape_text(shape: tuple[int, ...]) -> str:
 
 
 def compare_array(got: np.ndarray, expected: np.ndarray, tol: Tolerance,
-                  label: str = "") -> Verdict:
+                  label: str = "", explain: bool = True) -> Verdict:
     """Compare one output array with its expected value. Arithmetic on answers near the
-    float range overflows quietly (to inf): judging prints no numpy warning."""
+    float range overflows quietly (to inf): judging prints no numpy warning. Without
+    ``explain``, a failing verdict says nothing (only whether they match is wanted)."""
     with np.errstate(all="ignore"):
-        return _compare_array(got, expected, tol, label)
+        return _compare_array(got, expected, tol, label, explain)
 
 
 def _compare_array(got: np.ndarray, expected: np.ndarray, tol: Tolerance,
-                   label: str) -> Verdict:
+                   label: str, explain: bool = True) -> Verdict:
     prefix = f"{label}: " if label else ""
     if got.shape != expected.shape:
         if tol.shape == "squeeze" and np.squeeze(got).shape == np.squeeze(expected).shape:
@@ -81,6 +82,8 @@ def _compare_array(got: np.ndarray, expected: np.ndarray, tol: Tolerance,
     ok = same_special | (both_finite & (err <= allowed))
     if ok.all():
         return Verdict(True)
+    if not explain:
+        return Verdict(False, cause="values")
     bad = ~ok
     ratio = np.where(both_finite, err / np.where(allowed > 0, allowed, np.inf), np.inf)
     ratio = np.where(both_finite & (allowed == 0) & (err > 0), np.inf, ratio)
@@ -144,10 +147,11 @@ def _exact_failure(got: np.ndarray, expected: np.ndarray, bad: np.ndarray,
 
 def compare_output(actual: CallOutcome, expected: Output, tol: Tolerance,
                    names: Sequence[str] | None = None,
-                   labels: Sequence[str] | None = None) -> Verdict:
+                   labels: Sequence[str] | None = None, explain: bool = True) -> Verdict:
     """Compare every selected output of a returned call with one reference's output.
     Messages name an output "output 1 (grads)" (``names``), or by its label in ``labels``
-    (a call sequence's "step 2 (model.loss) grads")."""
+    (a call sequence's "step 2 (model.loss) grads"); without ``explain``, the first
+    failure ends the comparison and says nothing."""
     failures: list[Verdict] = []
     for index, exp in expected.values.items():
         got = actual.outputs.get(index)
@@ -161,9 +165,11 @@ def compare_output(actual: CallOutcome, expected: Output, tol: Tolerance,
             failures.append(Verdict(False, f"{label or 'output'}: missing"))
             continue
         if isinstance(got, np.ndarray) and isinstance(exp, np.ndarray):
-            verdict = compare_array(got, exp, tol, label)
+            verdict = compare_array(got, exp, tol, label, explain)
         else:
-            verdict = compare_value(got, exp, tol, label)
+            verdict = compare_value(got, exp, tol, label, explain)
+        if not verdict.passed and not explain:
+            return verdict
         if not verdict.passed:
             failures.append(verdict)
     if not failures:
@@ -174,7 +180,8 @@ def compare_output(actual: CallOutcome, expected: Output, tol: Tolerance,
                    sum(f.mismatched for f in failures), max(f.excess for f in failures))
 
 
-def compare_value(got: Any, expected: Any, tol: Tolerance, label: str = "") -> Verdict:
+def compare_value(got: Any, expected: Any, tol: Tolerance, label: str = "",
+                  explain: bool = True) -> Verdict:
     """Compare a structured value (:mod:`grader.values`) with the expected one, leaf by leaf.
 
     Dict keys must match exactly (a missing or unexpected key is named); a list and a tuple
@@ -185,7 +192,7 @@ def compare_value(got: Any, expected: Any, tol: Tolerance, label: str = "") -> V
     others."""
     failures: list[Verdict] = []
     with np.errstate(all="ignore"):
-        _walk(got, expected, tol, label, "", failures)
+        _walk(got, expected, tol, label, "", failures, explain)
     if not failures:
         return Verdict(True)
     first = failures[0]
@@ -196,7 +203,7 @@ def compare_value(got: Any, expected: Any, tol: Tolerance, label: str = "") -> V
 
 
 def _walk(got: Any, want: Any, tol: Tolerance, label: str, path: str,
-          failures: list[Verdict]) -> None:
+          failures: list[Verdict], explain: bool = True) -> None:
     where = f"{label} {path}".strip() if path else label
     prefix = f"{where}: " if where else ""
     if isinstance(want, np.ndarray):
@@ -207,7 +214,7 @@ def _walk(got: Any, want: Any, tol: Tolerance, label: str, path: str,
                 f"expected {values.describe(want)}, got {values.describe(got)}"
             failures.append(Verdict(False, f"{prefix}{said}", cause="shape"))
             return
-        verdict = _compare_array(array, want, tol, where)
+        verdict = _compare_array(array, want, tol, where, explain)
         if not verdict.passed:
             failures.append(verdict)
         return
@@ -226,7 +233,7 @@ def _walk(got: Any, want: Any, tol: Tolerance, label: str, path: str,
         for key in want:
             if key in got:
                 _walk(got[key], want[key], tol, label, f"{path}{values.key_text(key)}",
-                      failures)
+                      failures, explain)
         return
     if isinstance(want, (list, tuple)):
         items = list(got) if isinstance(got, np.ndarray) and got.ndim >= 1 else got
@@ -235,7 +242,7 @@ def _walk(got: Any, want: Any, tol: Tolerance, label: str, path: str,
                                            f"{values.describe(got)}", cause="shape"))
             return
         for i, (g, w) in enumerate(zip(items, want, strict=True)):
-            _walk(g, w, tol, label, f"{path}[{i}]", failures)
+            _walk(g, w, tol, label, f"{path}[{i}]", failures, explain)
         return
     same = got is None if want is None else isinstance(got, str) and got == want
     if not same:

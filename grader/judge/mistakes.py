@@ -132,7 +132,8 @@ def matching(part: Part, outcome: CallOutcome, outputs: Outputs,
     return tuple(
         mistake.name for mistake, out in zip(part.mistakes, outputs, strict=True)
         if out is not None and (out.warned or not warned)
-        and compare_output(outcome, out, part.tolerance, part.outputs, labels).passed)
+        and compare_output(outcome, out, part.tolerance, part.outputs, labels,
+                           explain=False).passed)
 
 
 def named(mistakes: Sequence[KnownMistake], cases: Sequence[CaseResult], public_only: bool,
