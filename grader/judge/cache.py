@@ -86,14 +86,20 @@ class ExpectedCache:
         name of their own), computing and storing only the missing ones. An entry of another
         width (a damaged file) counts as missing."""
         path = self._file(problem, part, kind)
-        try:
-            known = {index: outputs for index, outputs in decode(path.read_bytes()).items()
-                     if len(outputs) == width}
-        except (OSError, CacheUnreadable):
-            known = {}
+
+        def read(only: set[int] | None) -> dict[int, Outputs]:
+            try:
+                return {index: outputs
+                        for index, outputs in decode(path.read_bytes(), only).items()
+                        if len(outputs) == width}
+            except (OSError, CacheUnreadable):
+                return {}
+
+        known = read({c.index for c in cases})  # (what is asked for: a check, the public)
         missing = [c for c in cases if c.index not in known]
         if missing:
             computed = compute(missing)
+            known = {**read(None), **known}  # (the file keeps every case it had)
             known.update({c.index: out for c, out in zip(missing, computed, strict=True)})
             _write(path, encode(known))
         return [known[c.index] for c in cases]
@@ -130,14 +136,17 @@ def encode(known: dict[int, Outputs]) -> bytes:
     return buffer.getvalue()
 
 
-def decode(data: bytes) -> dict[int, Outputs]:
-    """What :func:`encode` wrote; raises :class:`CacheUnreadable`."""
+def decode(data: bytes, only: set[int] | None = None) -> dict[int, Outputs]:
+    """What :func:`encode` wrote (the cases in ``only``, or all); raises
+    :class:`CacheUnreadable`."""
     found: dict[int, Outputs] = {}
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
             meta = json.loads(bytes(arrays["meta"]).decode())
             trees = meta["trees"]
             for index, described in meta["cases"].items():
+                if only is not None and int(index) not in only:
+                    continue
                 found[int(index)] = tuple(
                     None if d is None else
                     Output({int(o): _read(arrays, f"{index}.{r}.{o}", trees)
