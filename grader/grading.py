@@ -21,6 +21,7 @@ from grader import scoring, values
 from grader.batch.jobs import forking_supported, grade_in_processes
 from grader.cases.build import Case, build_part_cases, part_case_ids
 from grader.errors import GraderError, SpecError, UsageError
+from grader.intake import notebooks
 from grader.intake.submissions import Submission
 from grader.judge import mistakes
 from grader.judge.cache import ExpectedCache
@@ -276,6 +277,12 @@ class Grader:
 
     def _grade(self, submission: Submission, slot: int) -> SubmissionResult:
         judged: dict[str, CaseResult] = {}
+        cells = None
+        if submission.module is not None and submission.module.suffix == ".ipynb":
+            try:
+                cells = notebooks.read(submission.module, self.assignment.notebooks)
+            except notebooks.NotebookError as exc:
+                submission = replace(submission, module=None, problem=str(exc))
 
         def judge_now(item: tuple[Case, CallOutcome]) -> None:
             case, outcome = item
@@ -303,8 +310,11 @@ class Grader:
                         f"submission", seconds=outcome.seconds)))
 
             record = run_submission(
-                submission.module, self.schedule, self.import_timeout, run, self.isolation,
-                self.launcher, on_outcome=hold, between_phases=held.judge_all)
+                submission.module, self.schedule,
+                self.import_timeout if cells is None else self.assignment.notebooks.timeout,
+                run, self.isolation, self.launcher, on_outcome=hold,
+                between_phases=held.judge_all,
+                notebook=None if cells is None else cells.request())
             held.judge_all()
             outcomes, output, seconds = record.outcomes, record.output, record.seconds
         problems = self._score(judged)

@@ -58,7 +58,7 @@ _BLACKBOARD = re.compile(
     rf"(?P<assignment>.+?)_(?P<student>[^_]+)_attempt_(?P<attempt>{_STAMP})"
     r"(?:_(?P<file>.+)|\.txt)", re.DOTALL)
 _RESUBMITTED = re.compile(r"(?P<stem>.+)-(?P<n>\d{1,4})(?P<ext>\.(?:py|zip))", re.DOTALL)
-_UPLOADS = (".py", ".zip")
+_UPLOADS = (".py", ".ipynb", ".zip")
 
 
 @dataclass(frozen=True)
@@ -155,14 +155,15 @@ def _other(filename: str, module_file: str) -> Named | None:
     """A name that is no LMS's: ``<student>_<anything>_<module>``, or ``<id>.py``/``.zip``."""
     stem = module_file.removesuffix(".py")
     match = re.fullmatch(rf"(?P<student>[^_]+)_(?:.+_)?(?P<file>{re.escape(stem)}"
-                         r"(?:-\d{1,4})?\.(?:py|zip))", filename, re.DOTALL)
+                         r"(?:-\d{1,4})?\.(?:py|ipynb|zip))", filename, re.DOTALL)
     if match is not None:
         original, n = _version(match["file"])
         return Named(match["student"], "", original, "", n, "named")
     for ext in _UPLOADS:
         if filename.endswith(ext) and len(filename) > len(ext):
             # The file is the whole submission of the student it is named after.
-            return Named(filename[: -len(ext)], "", module_file if ext == ".py" else filename)
+            return Named(filename[: -len(ext)], "", module_file if ext == ".py" else
+                         f"{stem}.ipynb" if ext == ".ipynb" else filename)
     return None
 
 

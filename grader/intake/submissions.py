@@ -134,8 +134,21 @@ def _several(module_file: str, found: Iterable[str], where: str = "") -> str:
             "submit exactly one")
 
 
+def notebook_name(module_file: str) -> str:
+    """The notebook that stands for ``module_file``: ``hw2.ipynb`` for ``hw2.py``."""
+    return module_file.removesuffix(".py") + ".ipynb"
+
+
 def _in_tree(root: Path, module_file: str, where: str) -> tuple[Path | None, str]:
-    """The module in ``root`` or one folder down (links are never followed)."""
+    """The module in ``root`` or one folder down (links are never followed); failing that,
+    the notebook of the same name found the same way (a module beside it wins)."""
+    module, problem = _one_in_tree(root, module_file, where)
+    if module is None and not problem and module_file.endswith(".py"):
+        return _one_in_tree(root, notebook_name(module_file), where)
+    return module, problem
+
+
+def _one_in_tree(root: Path, module_file: str, where: str) -> tuple[Path | None, str]:
     direct = root / module_file
     if direct.is_symlink():
         return None, f"{module_file}{where} is a symbolic link; submit the file itself"
@@ -208,14 +221,17 @@ def _look_into(archive: Path, limits: ArchiveLimits, module_file: str
         files = list_files(archive, limits)
     except ArchiveError as exc:
         return None, 0, str(exc)
-    nested: list[tuple[str, ...]] = sorted(parts for parts in files
-                                           if len(parts) == 2 and parts[1] == module_file)
-    if (module_file,) in files:
-        nested = [(module_file,)]
-    if len(nested) > 1:
-        return None, 0, _several(module_file, ("/".join(p) for p in nested),
-                                 f" in {archive.name}")
-    return (nested[0], files[nested[0]], "") if nested else (None, 0, "")
+    for name in (module_file, notebook_name(module_file)):  # (a module wins)
+        nested: list[tuple[str, ...]] = sorted(parts for parts in files
+                                               if len(parts) == 2 and parts[1] == name)
+        if (name,) in files:
+            nested = [(name,)]
+        if len(nested) > 1:
+            return None, 0, _several(name, ("/".join(p) for p in nested),
+                                     f" in {archive.name}")
+        if nested:
+            return nested[0], files[nested[0]], ""
+    return None, 0, ""
 
 
 def _unpack(archive: Path, parts: tuple[str, ...], size: int, staging: Staging
@@ -300,10 +316,11 @@ def one_submission(path: Path, module_file: str, staging: Staging | None = None)
         module, problem, _ = _from_zips([path], staging, module_file, "")
         return Submission(sid, _absolute(path).parent, module, problem, _absolute(path))
     if path.is_file():
-        if path.suffix != ".py":
-            raise UsageError(f"{path}: expected a Python file, a zip or a folder")
+        if path.suffix not in (".py", ".ipynb"):
+            raise UsageError(f"{path}: expected a Python file, a notebook, a zip or a folder")
         folder = _absolute(path).parent
-        name = path.stem if path.name != module_file else folder.name or path.stem
+        own = path.name in (module_file, notebook_name(module_file))
+        name = path.stem if not own else folder.name or path.stem
         if path.is_symlink():
             return Submission(name, folder, None,
                               f"{path.name} is a symbolic link; submit the file itself")
@@ -322,7 +339,8 @@ def discover(path: Path, module_file: str, staging: Staging | None = None) -> li
     """
     if not path.exists():
         raise UsageError(f"submissions not found: {path}")
-    if path.is_file() or (path / module_file).is_file():
+    if path.is_file() or (path / module_file).is_file() \
+            or (path / notebook_name(module_file)).is_file():
         return [one_submission(path, module_file, staging)]
     try:
         entries = sorted(p for p in path.iterdir() if not p.name.startswith((".", "_")))
@@ -414,11 +432,14 @@ def _from_files(sid: str, files: list[tuple[Path, lms.Named]], module_file: str,
         return Submission(sid, class_folder, None,
                           f"found {sid}'s files named in more than one way ({listed}); keep one")
     latest = _latest(files)
-    modules = [p for p, named in latest if named.original == module_file]
+    wanted = module_file
+    modules = [p for p, named in latest if named.original == wanted]
+    if not modules:  # (a notebook, where there is no module)
+        wanted = notebook_name(module_file)
+        modules = [p for p, named in latest if named.original == wanted]
     zips = [p for p, named in latest if named.original.lower().endswith(".zip")]
     if len(modules) > 1:
-        return Submission(sid, class_folder, None,
-                          _several(module_file, (p.name for p in modules)))
+        return Submission(sid, class_folder, None, _several(wanted, (p.name for p in modules)))
     if not modules and zips:
         module, problem, source = _from_zips(zips, staging, module_file, f" for {sid}")
         return Submission(sid, class_folder, module, problem, source)
@@ -439,7 +460,7 @@ def _from_files(sid: str, files: list[tuple[Path, lms.Named]], module_file: str,
     if problem:
         shutil.rmtree(stage, ignore_errors=True)
         return Submission(sid, class_folder, None, problem)
-    return Submission(sid, class_folder, stage / module_file, "", _absolute(module))
+    return Submission(sid, class_folder, stage / wanted, "", _absolute(module))
 
 
 def _stage_files(module: Path, latest: list[tuple[Path, lms.Named]], zips: list[Path],

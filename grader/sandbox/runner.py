@@ -56,8 +56,10 @@ class SubmissionRun:
 
     def __init__(self, module: Path, functions: Sequence[str], import_timeout: float,
                  options: RunOptions, isolation: Isolation, cpu_seconds: int,
-                 launcher: TrackingLauncher, imports: dict[str, Any] | None = None) -> None:
+                 launcher: TrackingLauncher, imports: dict[str, Any] | None = None,
+                 notebook: dict[str, Any] | None = None) -> None:
         self.imports = imports  # what the submission may import (Schedule.imports)
+        self.notebook = notebook  # a notebook's cells to run as the module (Cells.request)
         self.launcher = launcher
         self.functions = list(dict.fromkeys(functions))
         self.import_timeout = import_timeout
@@ -114,6 +116,7 @@ class SubmissionRun:
                                             self.launcher.visible)
             load = {"op": "load", "path": module, "name": self.module.stem,
                     **({"imports": self.imports} if self.imports is not None else {}),
+                    **({"notebook": self.notebook} if self.notebook is not None else {}),
                     "functions": self.functions, "max_bytes": self.options.max_output_bytes}
             try:
                 # Both at once: a worker that fails to isolate itself never reads the second.
@@ -330,7 +333,8 @@ def _not_isolated(reason: str) -> CallOutcome:
 def run_submission(module: Path, schedule: Schedule, import_timeout: float,
                    options: RunOptions, isolation: Isolation, launcher: TrackingLauncher,
                    on_outcome: Callable[[Case, CallOutcome], None] | None = None,
-                   between_phases: Callable[[], None] | None = None) -> RunRecord:
+                   between_phases: Callable[[], None] | None = None,
+                   notebook: dict[str, Any] | None = None) -> RunRecord:
     """Run every scheduled call of one submission and collect the outcomes (without their
     values when ``on_outcome`` takes each as it arrives). ``between_phases`` is called once
     every call of a phase has been answered, as soon as the next phase's request is sent (so
@@ -345,7 +349,7 @@ def run_submission(module: Path, schedule: Schedule, import_timeout: float,
     budget = import_timeout + sum(p.timeout * len(p.cases) for p in plans)
     run = SubmissionRun(module, [n for p in plans for n in p.needs], import_timeout, options,
                         isolation, cpu_seconds=int(min(budget, 3600)) + 5, launcher=launcher,
-                        imports=schedule.imports)
+                        imports=schedule.imports, notebook=notebook)
     outcomes: dict[str, CallOutcome] = {}
 
     def record(item: Item, outcome: CallOutcome) -> None:

@@ -19,6 +19,7 @@ from grader.spec._common import SETTINGS, Context, display_path, read_settings, 
 from grader.spec.key import read_key
 from grader.spec.model import (
     MAX_TIMEOUT,
+    NOTEBOOK_CELLS,
     ORACLE_KINDS,
     SCORING,
     WARNINGS,
@@ -26,6 +27,7 @@ from grader.spec.model import (
     CaseGroup,
     Defaults,
     KnownMistake,
+    NotebookSettings,
     OracleSpec,
     Package,
     Part,
@@ -43,6 +45,7 @@ __all__ = [
     "CaseGroup",
     "Defaults",
     "KnownMistake",
+    "NotebookSettings",
     "OracleSpec",
     "Package",
     "Part",
@@ -65,7 +68,7 @@ def load_assignment(path: str | Path) -> Assignment:
     node.mapping(
         required=("name", "module", "problems"),
         optional=("seed", "defaults", "reference_dir", "public_dir", "wrong_dir",
-                  "source_digest", "packages"),
+                  "source_digest", "packages", "notebooks"),
     )
     defaults_node = node.child("defaults")
     if defaults_node.value is not None:
@@ -121,8 +124,25 @@ def load_assignment(path: str | Path) -> Assignment:
                                  [g.stored.path for g in groups if g.stored is not None]),
         source_digest=source_digest,
         packages=_packages(node.child("packages")) if node.has("packages") else (),
+        notebooks=_notebooks(node.child("notebooks")) if node.has("notebooks")
+        else NotebookSettings(),
         key=read_key(root),
     )
+
+
+def _notebooks(node: Node) -> NotebookSettings:
+    """``notebooks: {cells: all | definitions | tagged, tags: [graded], timeout: 60}``."""
+    node.mapping(optional=("cells", "tags", "timeout"))
+    default = NotebookSettings()
+    cells = node.child("cells").choice(NOTEBOOK_CELLS) if node.has("cells") else default.cells
+    tags = tuple(node.child("tags").string_list()) if node.has("tags") else default.tags
+    if node.has("tags") and cells != "tagged":
+        node.child("tags").fail("only with 'cells: tagged'")
+    timeout = node.child("timeout").number(positive=True) if node.has("timeout") \
+        else default.timeout
+    if timeout > MAX_TIMEOUT:
+        node.child("timeout").fail(f"expected at most {MAX_TIMEOUT:g} seconds, got {timeout:g}")
+    return NotebookSettings(cells, tags, timeout)
 
 
 def _packages(node: Node) -> tuple[Package, ...]:

@@ -33,6 +33,18 @@ class Tolerance:
         return f"rtol={self.rtol:g}, atol={self.atol:g}"
 
 
+NOTEBOOK_CELLS = ("all", "definitions", "tagged")
+
+
+@dataclass(frozen=True)
+class NotebookSettings:
+    """How a notebook submission runs (``notebooks:`` in assignment.yaml)."""
+
+    cells: str = "all"  # every code cell; "definitions": only what defines; "tagged"
+    tags: tuple[str, ...] = ("graded",)  # the tags of the cells that run, for "tagged"
+    timeout: float = 60.0  # seconds for running the cells (the notebook's import)
+
+
 @dataclass(frozen=True)
 class KnownMistake:
     """A known-wrong answer as students hear of it: a short name and one line on the mistake
@@ -237,6 +249,7 @@ class Assignment:
     digest: str
     source_digest: str | None = None  # a student bundle: the digest it was exported from
     packages: tuple[Package, ...] = ()  # what students may import beyond numpy and stdlib
+    notebooks: NotebookSettings = NotebookSettings()  # how a notebook submission runs
     # The secret key of the hidden cases (grader.spec.key), None when there is no key file.
     key: bytes | None = field(default=None, repr=False, compare=False)
 
@@ -252,6 +265,10 @@ class Assignment:
     @property
     def module_file(self) -> str:
         return f"{self.module}.py"
+
+    @property
+    def notebook_file(self) -> str:
+        return f"{self.module}.ipynb"
 
     def problem(self, problem_id: str) -> Problem:
         for problem in self.problems:

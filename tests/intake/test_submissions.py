@@ -92,7 +92,7 @@ def test_unusable_submissions_path_is_a_usage_error(tmp_path: Path, make: object
 
 
 def test_non_python_file_is_a_usage_error(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="expected a Python file, a zip or a folder"):
+    with pytest.raises(UsageError, match="expected a Python file, a notebook, a zip or a folder"):
         one_submission(touch(tmp_path / "hw.txt"), "hw.py")
 
 

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from grader.sandbox import wire
-from grader.sandbox.child import confine, container, held, imports, steps
+from grader.sandbox.child import confine, container, held, imports, notebook, steps
 from grader.sandbox.child.plain import BadOutput, convert, text
 from grader.sandbox.child.syscalls import SandboxError, die_with_parent
 
@@ -176,12 +176,16 @@ class Worker:
         name = header["name"]
         self.max_bytes = int(header.get("max_bytes", self.max_bytes))
         sys.dont_write_bytecode = True  # (a copy, imported once: no cache worth writing)
+        cells = header.get("notebook")
         try:
-            spec = importlib.util.spec_from_file_location(name, path)
-            assert spec is not None and spec.loader is not None
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[name] = module
-            spec.loader.exec_module(module)
+            if isinstance(cells, dict):  # a notebook's code cells, read by the grader
+                module = notebook.build(name, path, cells["cells"], cells["definitions"])
+            else:
+                spec = importlib.util.spec_from_file_location(name, path)
+                assert spec is not None and spec.loader is not None
+                module = importlib.util.module_from_spec(spec)
+                sys.modules[name] = module
+                spec.loader.exec_module(module)
         except BaseException as exc:
             error = self.describe(exc)
             self.send({"status": "error", "error": error})

@@ -1,0 +1,160 @@
+"""A notebook's code cells run as the submission's module, in the student's process.
+
+The grader reads the notebook (:mod:`grader.intake.notebooks`) and sends its code cells,
+numbered as the notebook shows them; here they become a module, in order, each compiled
+under its own name (``hw2.ipynb, cell 7``), so that a traceback or a syntax error points at
+the cell and the line inside it. Everything that parses the student's code happens here, in
+the student's process, never in the grader's.
+
+IPython syntax is not IPython here (:func:`python_lines`): a line magic (``%matplotlib
+inline``), a shell line (``!pip install``) and a help line (``np.mean?``) become ``pass``
+(an assignment from one, ``files = !ls``, assigns None); a cell magic whose body is Python
+(``%%time``, ``%%timeit``, ``%%capture``, ``%%prun``) runs its body once, and any other cell
+magic (``%%bash``, ``%%writefile``, ``%%html``, ...) skips its cell. ``display`` and
+``get_ipython`` are stand-ins that do nothing, as are the names ``IPython.display`` offers.
+
+With ``definitions``, each cell keeps only imports, function and class definitions, and
+assignments of a literal or of a name already defined (:func:`definitions`): top-level
+training loops, plots and data loading are skipped.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import os
+import re
+import sys
+import types
+from collections.abc import Sequence
+from typing import Any
+
+PYTHON_CELL_MAGICS = ("time", "timeit", "capture", "prun")
+_ASSIGNED = re.compile(r"^(\s*)([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=\s*[!%]")
+_HELP = re.compile(r"\s*(\?{1,2}[\w.]+|[\w.]+\?{1,2})\s*")
+
+
+def python_lines(source: str) -> str:
+    """A cell's source with IPython's syntax replaced by Python, line for line (so line
+    numbers stay the cell's)."""
+    lines = source.split("\n")
+    first = next((line.strip() for line in lines if line.strip()), "")
+    if first.startswith("%%"):
+        magic = first[2:].split(maxsplit=1)[0] if first[2:].strip() else ""
+        if magic not in PYTHON_CELL_MAGICS:
+            return "\n".join("" for _ in lines)  # (not Python: the cell is skipped)
+        at = next(i for i, line in enumerate(lines) if line.strip())
+        lines[at] = ""
+    return "\n".join(_python_line(line) for line in lines)
+
+
+def _python_line(line: str) -> str:
+    stripped = line.strip()
+    indent = line[: len(line) - len(line.lstrip())]
+    if stripped.startswith(("%", "!")) or _HELP.fullmatch(line):
+        return f"{indent}pass"
+    assigned = _ASSIGNED.match(line)
+    if assigned:
+        return f"{assigned[1]}{assigned[2]} = None"
+    return line
+
+
+def definitions(tree: ast.Module, defined: set[str]) -> ast.Module:
+    """The statements of ``tree`` that only define: imports, functions, classes, and
+    assignments of a literal or of a name already in ``defined`` (which grows)."""
+    kept: list[ast.stmt] = []
+    for stmt in tree.body:
+        names = _defines(stmt, defined)
+        if names is not None:
+            kept.append(stmt)
+            defined.update(names)
+    tree.body = kept
+    return tree
+
+
+def _defines(stmt: ast.stmt, defined: set[str]) -> list[str] | None:
+    """The names ``stmt`` defines, where it is a definition; None otherwise."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [stmt.name]
+    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        return [(alias.asname or alias.name).split(".")[0] for alias in stmt.names]
+    targets: list[ast.expr]
+    if isinstance(stmt, ast.Assign):
+        targets, value = stmt.targets, stmt.value
+    elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+        targets, value = [stmt.target], stmt.value
+    else:
+        return None
+    if not all(isinstance(t, ast.Name) for t in targets) or not _plain_value(value, defined):
+        return None
+    return [t.id for t in targets if isinstance(t, ast.Name)]
+
+
+def _plain_value(value: ast.expr, defined: set[str]) -> bool:
+    if isinstance(value, ast.Name):
+        return value.id in defined
+    try:
+        ast.literal_eval(value)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+class _Anything:
+    """A stand-in that accepts any call and any attribute, and does nothing."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def __call__(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def __getattr__(self, name: str) -> _Anything:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _Anything()
+
+
+def display(*objects: Any, **options: Any) -> None:
+    """IPython's ``display``, as a stand-in: shows nothing."""
+
+
+def get_ipython() -> _Anything:
+    """IPython's ``get_ipython``, as a stand-in: a shell whose every method does nothing."""
+    return _Anything()
+
+
+def _ipython_stand_ins() -> None:
+    """``import IPython`` and ``from IPython.display import display, HTML`` work, and do
+    nothing (unless IPython itself was imported already)."""
+    if "IPython" in sys.modules:
+        return
+    package = types.ModuleType("IPython")
+    shown = types.ModuleType("IPython.display")
+    shown.__getattr__ = lambda name: _Anything  # type: ignore[method-assign]
+    shown.display = display  # type: ignore[attr-defined]
+    package.display = shown  # type: ignore[attr-defined]
+    package.get_ipython = get_ipython  # type: ignore[attr-defined]
+    package.__path__ = []
+    sys.modules.update({"IPython": package, "IPython.display": shown})
+
+
+def build(name: str, path: str, cells: Sequence[Sequence[Any]], only_definitions: bool
+          ) -> types.ModuleType:
+    """The module ``name`` made of ``cells`` (``[number, source]`` pairs), run in order;
+    ``path`` is the notebook's, which names each cell (``hw2.ipynb, cell 7``). Raises what
+    a cell raises (a SyntaxError included) once the module is in ``sys.modules``."""
+    os.environ.setdefault("MPLBACKEND", "Agg")  # plots draw nowhere (matplotlib, if used)
+    _ipython_stand_ins()
+    module = types.ModuleType(name)
+    module.__file__ = path
+    module.__dict__.update(display=display, get_ipython=get_ipython)
+    sys.modules[name] = module
+    defined = set(dir(builtins)) if only_definitions else set()
+    for number, source in cells:
+        filename = f"{path}, cell {int(number)}"
+        tree = ast.parse(python_lines(str(source)), filename)
+        if only_definitions:
+            tree = definitions(tree, defined)
+        exec(compile(tree, filename, "exec"), module.__dict__)  # (the student's code)
+    return module
