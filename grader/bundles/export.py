@@ -91,7 +91,8 @@ def _write(assignment: Assignment, folder: Path) -> list[str]:
         "problems": [p.id for p in assignment.problems],
         "defaults": _settings(assignment.defaults),
         "source_digest": assignment.digest,
-        **({"packages": [{"import": p.name, "install": p.install}
+        **({"packages": [{"import": p.name, "install": p.install,
+                          **({"optional": True} if p.optional else {})}
                          for p in assignment.packages]} if assignment.packages else {}),
     }, header)
     if assignment.public_dir.is_dir():

@@ -54,7 +54,7 @@ def missing(packages: tuple[Package, ...], python: str) -> list[Package]:
 
 def require(assignment: Assignment, python: str) -> None:
     """Stop (SpecError, exit 2) if a declared package is missing, naming how to install it."""
-    absent = missing(assignment.packages, python)
+    absent = [p for p in missing(assignment.packages, python) if not p.optional]
     if absent:
         first = absent[0]
         more = f" (and {', '.join(p.name for p in absent[1:])})" if absent[1:] else ""
@@ -249,18 +249,18 @@ def _canonical(name: str) -> str:
 def probe(assignment: Assignment, run: Callable[[Path], str | None]) -> str | None:
     """Why the declared packages do not import in a student's process, or None. ``run``
     imports a module file there (isolated as students are) and says why it failed."""
-    if not assignment.packages:
+    required = [p for p in assignment.packages if not p.optional]
+    if not required:
         return None
     work = Path(tempfile.mkdtemp(prefix="grader-packages-"))
     try:
         path = work / assignment.module_file
-        path.write_text("".join(f"import {p.name}\n" for p in assignment.packages),
-                        encoding="utf-8")
+        path.write_text("".join(f"import {p.name}\n" for p in required), encoding="utf-8")
         failure = run(path)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if failure is None:
         return None
-    installs = " ".join(p.install for p in assignment.packages)
+    installs = " ".join(p.install for p in required)
     return (f"the declared packages do not import in a student's process: {failure}; check "
             f"that the student's Python has them (python -m pip install {installs})")

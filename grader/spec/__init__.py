@@ -146,14 +146,17 @@ def _notebooks(node: Node) -> NotebookSettings:
 
 
 def _packages(node: Node) -> tuple[Package, ...]:
-    """``packages: [scipy, {import: past, install: future}]``: import names, each with the
-    distribution that provides it where the two differ."""
+    """``packages: [scipy, {import: past, install: future}, {import: matplotlib, optional:
+    true}]``: import names, each with the distribution that provides it where the two
+    differ, and whether grading can do without it."""
     packages: list[Package] = []
     for item in node.elements():
+        optional = False
         if isinstance(item.value, dict):
-            item.mapping(required=("import",), optional=("install",))
+            item.mapping(required=("import",), optional=("install", "optional"))
             name = item.child("import").string()
             install = item.child("install").string() if item.has("install") else name
+            optional = item.child("optional").boolean() if item.has("optional") else False
         else:
             name = install = item.string()
         if not name.isidentifier():
@@ -162,7 +165,7 @@ def _packages(node: Node) -> tuple[Package, ...]:
             item.fail(f"expected a distribution name for pip, got {install!r}")
         if any(p.name == name for p in packages):
             item.fail(f"{name!r} is listed twice")
-        packages.append(Package(name, install))
+        packages.append(Package(name, install, optional))
     return tuple(packages)
 
 

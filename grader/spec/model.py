@@ -233,6 +233,7 @@ class Package:
 
     name: str
     install: str
+    optional: bool = False  # allowed where installed; grading does not need it (a plot)
 
 
 @dataclass(frozen=True)
