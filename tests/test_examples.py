@@ -67,6 +67,12 @@ EXPECTED: dict[str, dict[str, float]] = {
     },
 }
 
+# Notebooks score exactly as their .py twins (tools/example_notebooks.py writes them: the same
+# code in cells, and in notebook_plots magics, shell lines, a plot and display besides).
+NOTEBOOK_TWINS = {"notebook_correct": "correct", "notebook_buggy": "buggy",
+                  "notebook_syntax_error": "syntax_error", "notebook_plots": "correct"}
+EXPECTED.update({notebook: EXPECTED[twin] for notebook, twin in NOTEBOOK_TWINS.items()})
+
 # The groups of cases each answer-sheet part fails; every other case of the part passes.
 ANSWER_SHEET_FAILS = {
     "sigmoid": {"extreme logits", "extreme matrix"},
@@ -224,3 +230,11 @@ def test_the_handouts_table_states_each_parts_points_cases_tolerance_and_time(
                   float(row["rtol"]), float(row["atol"]), float(row["timeout"]))
         assert stated == (part.points, sum(g.public for g in part.groups), part.case_count,
                           part.tolerance.rtol, part.tolerance.atol, part.timeout), part.function
+
+
+def test_a_notebooks_failures_point_at_its_cells(graded: dict[str, SubmissionResult]) -> None:
+    broken = graded["notebook_syntax_error"]
+    assert broken.error == "import failed: SyntaxError: expected ':' (hw2.ipynb, cell 9, line 1)"
+    sigmoid = parts_of(graded["notebook_buggy"])["sigmoid"].first_failure
+    assert sigmoid is not None
+    assert (sigmoid.file, sigmoid.line) == ("hw2.ipynb, cell 3", 6)

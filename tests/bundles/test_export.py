@@ -234,9 +234,10 @@ def _verdicts(result: Result) -> dict[str, Any]:
 @pytest.mark.parametrize("name", SHIPPED)
 def test_check_against_the_bundle_gives_the_instructors_public_verdicts(
         bundle: Path, name: str, tmp_path: Path) -> None:
-    submission = tmp_path / name / "hw2.py"
+    shipped = next((SUBMISSIONS / name).glob("hw2.*"))  # a module or a notebook
+    submission = tmp_path / name / shipped.name
     submission.parent.mkdir()
-    shutil.copyfile(SUBMISSIONS / name / "hw2.py", submission)
+    shutil.copyfile(shipped, submission)
 
     theirs = _verdicts(run("check", bundle, submission, "--format", "json"))
     mine = _verdicts(run("check", HW2, submission, "--format", "json"))
