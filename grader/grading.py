@@ -278,6 +278,7 @@ class Grader:
     def _grade(self, submission: Submission, slot: int) -> SubmissionResult:
         judged: dict[str, CaseResult] = {}
         cells = None
+        notes = notebooks.beside(submission.module) if submission.module is not None else ()
         if submission.module is not None and submission.module.suffix == ".ipynb":
             try:
                 cells = notebooks.read(submission.module, self.assignment.notebooks)
@@ -333,6 +334,7 @@ class Grader:
             output=output,
             error=error,
             seconds=round(seconds, 3),
+            notes=notes,
         )
 
     def _score(self, judged: dict[str, CaseResult]) -> list[ProblemResult]:

@@ -157,12 +157,14 @@ class SubmissionResult:
     output: str = ""  # what the student's code printed (shortened)
     error: str = ""  # a problem with the submission as a whole (e.g. no hw2.py)
     seconds: float = 0.0
+    notes: tuple[str, ...] = ()  # what the student should know that cost nothing
 
     def problem(self, problem_id: str) -> ProblemResult | None:
         return next((p for p in self.problems if p.id == problem_id), None)
 
     def to_dict(self) -> dict[str, Any]:
         d = _shallow(self, skip="problems")
+        d["notes"] = list(self.notes)
         d["problems"] = [p.to_dict() for p in self.problems]
         return d
 
@@ -175,7 +177,7 @@ class SubmissionResult:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SubmissionResult:
         problems = tuple(ProblemResult.from_dict(p) for p in d["problems"])
-        return cls(**{**d, "problems": problems})
+        return cls(**{**d, "problems": problems, "notes": tuple(d.get("notes", ()))})
 
     @classmethod
     def from_json(cls, text: str) -> SubmissionResult:

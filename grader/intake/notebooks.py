@@ -79,6 +79,15 @@ def read(path: Path, settings: NotebookSettings) -> Cells:
     return Cells(name, tuple(chosen), settings.cells == "definitions")
 
 
+def beside(module: Path) -> tuple[str, ...]:
+    """A note for a module graded with a notebook of its name beside it (the module wins)."""
+    notebook = module.with_suffix(".ipynb")
+    if module.suffix != ".py" or not notebook.is_file():
+        return ()
+    return (f"{notebook.name} was not graded: {module.name} beside it was (where both are "
+            "handed in, the .py file wins)",)
+
+
 def _validated(document: Any, name: str) -> list[dict[str, Any]]:
     """The notebook's cells, once nbformat (version 4) accepts it, outputs dropped."""
     if not isinstance(document, dict):

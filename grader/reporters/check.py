@@ -85,6 +85,8 @@ def render_submission(sub: SubmissionResult, rerun: RerunCommand, cases: str,
     if sub.error:
         lines.append(click.style(printable(f"{sub.path}: {sub.error}"), fg="red"))
         lines.append("")
+    if sub.notes:
+        lines += [*(f"note: {printable(note)}" for note in sub.notes), ""]
     width = max((len(printable(_name(p))) for q in sub.problems for p in q.parts),
                 default=0)
     width = max(28, width)

@@ -2,7 +2,9 @@
 
 - ``::error file=F,line=L,title=T::MESSAGE`` where a failing public case knows where in the
   student's code it failed (``CaseResult.file`` and ``.line``; the file lies next to
-  ``SubmissionResult.path`` and is written relative to ``ReportOptions.root``, the checkout);
+  ``SubmissionResult.path`` and is written relative to ``ReportOptions.root``, the checkout).
+  In a notebook the line is its cell's, so the annotation names the file without a line and
+  its title says the cell and line (``q1 sigmoid: ... (cell 7, line 3)``);
   ``::error title=T::MESSAGE`` without a location otherwise. The title names the part, its
   cases and points; the message is the first failing public case with its explanation, or,
   when only hidden cases failed, what :mod:`grader.reporters._visible` lets a student see of
@@ -30,6 +32,8 @@ from grader.reporters import _visible
 from grader.reporters._format import points
 from grader.reporters._options import DEFAULT, ReportOptions
 from grader.results import CaseResult, GradeReport, Mistake, PartResult, SubmissionResult
+
+NOTEBOOK_CELL = ", cell "  # in a notebook's location: "hw2.ipynb, cell 7"
 
 
 @dataclass
@@ -88,8 +92,12 @@ def submission_annotations(sub: SubmissionResult,
                 continue
             message = "\n".join([*_visible.mistake_lines(part), _visible.headline(case),
                                  *_visible.explanation(case)])
-            merged[key] = Annotation("error", title, message, student_file(sub, case, options),
-                                     case.line, parts=[name])
+            file = student_file(sub, case, options)
+            line: int | None = case.line
+            if NOTEBOOK_CELL in (case.file or ""):  # a notebook's line is the cell's, not
+                file, line = file.split(NOTEBOOK_CELL)[0], None  # the file's: no line
+                title = f"{title} ({(case.file or '').split(', ', 1)[1]}, line {case.line})"
+            merged[key] = Annotation("error", title, message, file, line, parts=[name])
             annotations.append(merged[key])
     if sub.error and not annotations:
         annotations.append(Annotation("error", f"{sub.id}: submission", sub.error))

@@ -60,6 +60,7 @@ def results(report: GradeReport, sub: SubmissionResult,
              f"({scope}, seed {sub.seed})"]
     if sub.error:
         lines.append(sub.error)
+    lines += list(sub.notes)
     tests = [test for problem in sub.problems for part in problem.parts
              for test in part_tests(problem, part, options)]
     return {

@@ -18,6 +18,7 @@ from grader.errors import SpecError
 from grader.grading import Grader
 from grader.intake.notebooks import MAX_BYTES, NotebookError, read
 from grader.intake.submissions import discover, one_submission
+from grader.reporters import github
 from grader.results import SubmissionResult
 from grader.sandbox.child.notebook import definitions, python_lines
 from grader.spec import NotebookSettings, load_assignment
@@ -246,3 +247,26 @@ def test_a_bad_notebook_costs_only_its_student(tmp_path: Path) -> None:
     assert results["ann"].error.startswith("hw.ipynb is not a notebook: not valid JSON")
     assert results["bob"].score == 11
 
+
+
+def test_a_notebook_beside_the_module_is_noted_as_not_graded(tmp_path: Path) -> None:
+    root = make_assignment(tmp_path / "course")
+    notebook(tmp_path / "ann" / "hw.ipynb", "raise SystemExit")
+    (tmp_path / "ann" / "hw.py").write_text(MINI_REFERENCE, encoding="utf-8")
+    result = grade(root, tmp_path / "ann")
+    assert result.score == 11
+    assert result.notes == ("hw.ipynb was not graded: hw.py beside it was (where both are "
+                            "handed in, the .py file wins)",)
+    assert SubmissionResult.from_json(result.json).notes == result.notes
+
+
+def test_a_github_annotation_on_a_notebook_names_the_cell_not_a_line(tmp_path: Path) -> None:
+    root = make_assignment(tmp_path / "course")
+    # (double's first case is public: its location may be shown)
+    cells = [*MINI_CELLS[:2], "def double(x):\n    y = 2 * x\n    raise ValueError('no')",
+             *MINI_CELLS[3:7]]
+    result = grade(root, notebook(tmp_path / "eve" / "hw.ipynb", *cells))
+    (annotation,) = [a for a in github.submission_annotations(result)
+                     if a.title.startswith("q1 double")]
+    assert annotation.file is not None and annotation.file.endswith("eve/hw.ipynb")
+    assert annotation.line is None and annotation.title.endswith("(cell 3, line 3)")
