@@ -11,7 +11,8 @@ inline``), a shell line (``!pip install``) and a help line (``np.mean?``) become
 (an assignment from one, ``files = !ls``, assigns None); a cell magic whose body is Python
 (``%%time``, ``%%timeit``, ``%%capture``, ``%%prun``) runs its body once, and any other cell
 magic (``%%bash``, ``%%writefile``, ``%%html``, ...) skips its cell. ``display`` and
-``get_ipython`` are stand-ins that do nothing, as are the names ``IPython.display`` offers.
+``get_ipython`` are stand-ins that do nothing, as are the names ``IPython.display`` offers,
+and ``grader.notebook.check`` (a notebook that checks itself).
 
 With ``definitions``, each cell keeps only imports, function and class definitions, and
 assignments of a literal or of a name already defined (:func:`definitions`): top-level
@@ -129,9 +130,11 @@ def get_ipython() -> _Anything:
 class _IPythonStandIns(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """``import IPython`` and ``from IPython.display import display, HTML`` give stand-ins
     that do nothing (IPython itself never loads: it is no part of grading). Only once the
-    notebook asks: a library that looks for a running IPython finds none otherwise."""
+    notebook asks: a library that looks for a running IPython finds none otherwise. So does
+    ``from grader.notebook import check``: a notebook that checks itself does not check
+    again while it is graded."""
 
-    NAMES = ("IPython", "IPython.display")
+    NAMES = ("IPython", "IPython.display", "grader.notebook")
 
     def find_spec(self, name: str, path: Any = None, target: Any = None
                   ) -> importlib.machinery.ModuleSpec | None:
@@ -146,6 +149,8 @@ class _IPythonStandIns(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             module.get_ipython = get_ipython  # type: ignore[attr-defined]
             module.display = display  # type: ignore[attr-defined]
             module.version_info = (99, 0, 0)  # type: ignore[attr-defined]
+        elif spec.name == "grader.notebook":
+            module.check = _Anything()  # type: ignore[attr-defined]
         else:
             module.display = display  # type: ignore[attr-defined]
             module.__getattr__ = _any_name  # type: ignore[method-assign]
