@@ -325,8 +325,11 @@ def validate(assignment: Path, timeout: float | None, sandbox: str, memory: int)
 @main.command("export")
 @click.argument("assignment", type=click.Path(path_type=Path))
 @click.argument("out", type=click.Path(path_type=Path))
+@click.option("--notebook", is_flag=True,
+              help="Also write a starter notebook (OUT/hw2.ipynb): the handout, a stub of "
+                   "each function to write, and a cell that checks it.")
 @_handle_errors
-def export(assignment: Path, out: Path) -> None:
+def export(assignment: Path, out: Path, notebook: bool) -> None:
     """Write the student bundle of ASSIGNMENT to OUT, a new folder.
 
     OUT holds the specs without their hidden cases, the public cases' inputs and expected
@@ -334,7 +337,7 @@ def export(assignment: Path, out: Path) -> None:
     and no reference code, key or hidden case.
     """
     spec = load_assignment(assignment)
-    for note in export_bundle(spec, out):
+    for note in export_bundle(spec, out, notebook):
         click.echo(f"grader: note: {note}", err=True)
     click.echo(f"wrote {out} (the public cases of assignment {spec.digest})", err=True)
 

@@ -39,6 +39,7 @@ import yaml
 
 from grader import __version__, _modules
 from grader.bundles._files import regular_files
+from grader.bundles.starter import starter_notebook
 from grader.cases.build import Case, build_part_cases
 from grader.cases.stored import StoredCase, StoredOutput, write_cases
 from grader.errors import UsageError
@@ -50,8 +51,9 @@ from grader.spec import Assignment, Defaults, Part, Problem, Tolerance, load_ass
 HANDOUT = "README.md"
 
 
-def export_bundle(assignment: Assignment, out: Path) -> list[str]:
-    """Write the student bundle of ``assignment`` to the new folder ``out``.
+def export_bundle(assignment: Assignment, out: Path, notebook: bool = False) -> list[str]:
+    """Write the student bundle of ``assignment`` to the new folder ``out``, with a starter
+    notebook (:mod:`grader.bundles.starter`) where ``notebook`` asks for one.
 
     The folder appears whole or not at all. Returns notes on what the bundle leaves out that
     students' checks would otherwise run (custom property checks).
@@ -64,6 +66,12 @@ def export_bundle(assignment: Assignment, out: Path) -> list[str]:
     work = Path(tempfile.mkdtemp(dir=parent, prefix=f".{out.name}.", suffix=".tmp"))
     try:
         notes = _write(assignment, work)
+        if notebook:
+            import nbformat
+
+            handout = assignment.root / HANDOUT
+            text = handout.read_text(encoding="utf-8") if handout.is_file() else ""
+            nbformat.write(starter_notebook(assignment, text), work / assignment.notebook_file)
         load_assignment(work)  # the bundle must stand on its own
         work.chmod(0o755)
         os.rename(work, out)

@@ -105,7 +105,7 @@ def _validated(document: Any, name: str) -> list[dict[str, Any]]:
     import nbformat  # (imported when a notebook is read: 0.2 s of every CLI start)
 
     try:
-        nbformat.validate(nbformat.from_dict(document), version=4)  # type: ignore[no-untyped-call]
+        nbformat.validate(nbformat.from_dict(document), version=4)
     except nbformat.ValidationError as exc:
         raise NotebookError(f"{name} is not a valid notebook: {_short(exc.message)}") \
             from None
