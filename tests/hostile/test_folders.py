@@ -78,7 +78,42 @@ def symlink_loop_next_to_module(lab: Lab, folder: Path) -> None:
     (folder / "b").symlink_to("a")
 
 
+# Notebooks (hw.ipynb, where no hw.py is): read by the grader's own process, as data.
+
+def _notebook(folder: Path, *cells: str) -> None:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    folder.mkdir(parents=True)
+    nbformat.write(new_notebook(cells=[new_code_cell(c) for c in cells]), folder / "hw.ipynb")
+
+
+def notebook_nested_json(lab: Lab, folder: Path) -> None:
+    folder.mkdir(parents=True)
+    (folder / "hw.ipynb").write_text("[" * (6 << 20), encoding="utf-8")  # 6 MiB deep
+
+
+def notebook_of_gigabytes(lab: Lab, folder: Path) -> None:
+    folder.mkdir(parents=True)
+    with open(folder / "hw.ipynb", "wb") as f:
+        f.truncate(5 << 30)  # (sparse)
+
+
+def notebook_reaching_a_shell(lab: Lab, folder: Path) -> None:
+    marker = lab.substitute("@@REPO@@/notebook-reached-a-shell")
+    _notebook(folder, lab.substitute(correct_source()),
+              f"!touch {marker}-bang\nfiles = !ls /", f"%%bash\ntouch {marker}-bash",
+              f"get_ipython().system('touch {marker}-ipython')",
+              f"import os, subprocess\nos.system('touch {marker}-system')\n"
+              f"try:\n    subprocess.run(['touch', '{marker}-run'])\nexcept OSError:\n"
+              "    pass")
+
+
 FOLDERS: dict[str, FolderCase] = {
+    "notebook_nested_json": FolderCase(notebook_nested_json, reason="nested too deeply"),
+    "notebook_of_gigabytes": FolderCase(notebook_of_gigabytes, reason="the limit is 8 MiB"),
+    "notebook_reaching_a_shell": FolderCase(notebook_reaching_a_shell,
+                                            full_only="writing outside the scratch space"),
     "hw_symlink_to_reference": FolderCase(hw_symlink_to_reference, reason="link"),
     "hw_relative_symlink_to_reference": FolderCase(hw_relative_symlink_to_reference,
                                                    reason="link"),
