@@ -61,6 +61,7 @@ RUN_AUTOGRADER = """\
 set -uo pipefail
 ROOT="${{GRADER_AUTOGRADER_ROOT:-/autograder}}"
 MODULE={module_q}
+NOTEBOOK={notebook_q}
 RESULTS="$ROOT/results/results.json"
 mkdir -p "$ROOT/results"
 # The references, the specs, the key and the results are the grader's alone (it runs as
@@ -80,22 +81,29 @@ EOF
     exit 0
 }}
 # The student's file: the one nearest the top of the submission (it may sit in a folder),
-# the first by name among those as near. Names are read whole (NUL-separated): a folder
-# name may hold a newline, and must not choose another file.
+# the first by name among those as near; the module, else the notebook of its name. Names
+# are read whole (NUL-separated): a folder name may hold a newline, and must not choose
+# another file.
 FOUND=""
-DEPTH=0
-while IFS= read -r -d '' path; do
-    inner="${{path#"$ROOT/submission/"}}"
-    slashes="${{inner//[!\\/]/}}"
-    if [ -z "$FOUND" ] || [ "${{#slashes}}" -lt "$DEPTH" ] \\
-            || {{ [ "${{#slashes}}" -eq "$DEPTH" ] && [[ "$path" < "$FOUND" ]]; }}; then
-        FOUND="$path"
-        DEPTH="${{#slashes}}"
-    fi
-done < <(find "$ROOT/submission" -type f -name "$MODULE" -not -path '*/__MACOSX/*' \\
-         -print0 2>/dev/null)
+nearest() {{
+    local path inner slashes depth=0
+    while IFS= read -r -d '' path; do
+        inner="${{path#"$ROOT/submission/"}}"
+        slashes="${{inner//[!\\/]/}}"
+        if [ -z "$FOUND" ] || [ "${{#slashes}}" -lt "$depth" ] \\
+                || {{ [ "${{#slashes}}" -eq "$depth" ] && [[ "$path" < "$FOUND" ]]; }}; then
+            FOUND="$path"
+            depth="${{#slashes}}"
+        fi
+    done < <(find "$ROOT/submission" -type f -name "$1" -not -path '*/__MACOSX/*' \\
+             -print0 2>/dev/null)
+}}
+nearest "$MODULE"
 if [ -z "$FOUND" ]; then
-    fail "No $MODULE in your submission: upload your file named $MODULE."
+    nearest "$NOTEBOOK"
+fi
+if [ -z "$FOUND" ]; then
+    fail "No $MODULE in your submission: upload your file named $MODULE (or $NOTEBOOK)."
 fi
 # --sandbox {sandbox}: {sandbox_why}
 ERRORS="$(mktemp)"
@@ -146,7 +154,9 @@ def write_gradescope_zip(assignment: Assignment, out: Path,
                         "--hidden-detail", hidden_detail])
     sandbox = "auto" if allow_limits_only else "confined"
     public = assignment.public_dir.relative_to(assignment.root).as_posix()
-    run = RUN_AUTOGRADER.format(module=module, module_q=shlex.quote(module), report_flags=flags,
+    run = RUN_AUTOGRADER.format(module=module, module_q=shlex.quote(module),
+                                notebook_q=shlex.quote(assignment.notebook_file),
+                                report_flags=flags,
                                 sandbox=sandbox, sandbox_why=SANDBOX_WHY[sandbox],
                                 public_q=shlex.quote(public))
     buffer = io.BytesIO()

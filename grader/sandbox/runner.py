@@ -177,7 +177,11 @@ class SubmissionRun:
             child.kill()
             self.import_failure = CallOutcome(
                 Status.IMPORT_ERROR,
-                f"importing {name} timed out after {self.import_timeout:g}s")
+                f"importing {name} timed out after {self.import_timeout:g}s"
+                if self.notebook is None else
+                f"running the cells of {name} timed out after {self.import_timeout:g}s (every "
+                "code cell runs when a notebook is graded, training loops and data loading "
+                "included)")
             return
         except wire.WireError:
             reason = child.exit_description()

@@ -203,7 +203,16 @@ def test_run_autograder_without_the_module_scores_zero_and_says_why(
     results = autograde(source, tmp_path, {"homework2.py": SUBMISSIONS / "correct" / "hw2.py"})
 
     assert results == {"score": 0, "output": "No hw2.py in your submission: upload your file "
-                                             "named hw2.py."}
+                                             "named hw2.py (or hw2.ipynb)."}
+
+
+@needs_grader
+def test_run_autograder_grades_a_notebook_where_there_is_no_module(
+        source: Path, tmp_path: Path) -> None:
+    results = autograde(source, tmp_path, {
+        "work/hw2.ipynb": SUBMISSIONS / "notebook_buggy" / "hw2.ipynb"})
+
+    assert results["score"] == pytest.approx(43.57, abs=0.01)  # (buggy's, every case)
 
 
 # In a container like Gradescope's (root, namespaces refused): a student's hw2.py whose
