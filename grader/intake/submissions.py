@@ -14,6 +14,10 @@ or a student's zip) or a class folder holding, in any mix:
 - a zip per student (``alice.zip``, or an LMS-named zip), with the module at its top or one
   folder down.
 
+Wherever the module file (``hw2.py``) is looked for, the notebook of its name (``hw2.ipynb``)
+is found the same way where there is no module (:func:`notebook_name`; a module beside a
+notebook wins, :mod:`grader.intake.notebooks` reads the notebook).
+
 A zip is opened only when no module file is found outside zips, and then lazily: each of the
 student's zips is looked into by its directory alone, and only the one holding the module is
 unpacked, and of it only the module's folder. That folder, or the LMS files copied under their
