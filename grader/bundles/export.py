@@ -46,7 +46,15 @@ from grader.errors import UsageError
 from grader.judge import mistakes
 from grader.judge.expected import compute_expected
 from grader.judge.properties import PropertyCheck
-from grader.spec import Assignment, Defaults, Part, Problem, Tolerance, load_assignment
+from grader.spec import (
+    Assignment,
+    Defaults,
+    NotebookSettings,
+    Part,
+    Problem,
+    Tolerance,
+    load_assignment,
+)
 
 HANDOUT = "README.md"
 
@@ -99,6 +107,8 @@ def _write(assignment: Assignment, folder: Path) -> list[str]:
         "problems": [p.id for p in assignment.problems],
         "defaults": _settings(assignment.defaults),
         "source_digest": assignment.digest,
+        **({"notebooks": _notebooks(assignment.notebooks)}
+           if assignment.notebooks != NotebookSettings() else {}),
         **({"packages": [{"import": p.name, "install": p.install,
                           **({"optional": True} if p.optional else {})}
                          for p in assignment.packages]} if assignment.packages else {}),
@@ -209,6 +219,13 @@ def _instructor_files(assignment: Assignment) -> set[Path]:
         if file:
             files.add(Path(file).resolve())
     return files
+
+
+def _notebooks(settings: NotebookSettings) -> dict[str, Any]:
+    out: dict[str, Any] = {"cells": settings.cells, "timeout": _number(settings.timeout)}
+    if settings.cells == "tagged":
+        out["tags"] = list(settings.tags)
+    return out
 
 
 def _settings(settings: Defaults) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 every function and class they must write, and a cell that checks their answers.
 
 Stubs show the names and signatures students must define (what the handout says anyway),
-never a reference's body or docstring: each body raises NotImplementedError.
+never a reference's body or docstring: each body raises NotImplementedError. Where the
+assignment grades tagged cells only, the stubs' cells carry the first of its tags.
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ def starter_notebook(assignment: Assignment, handout: str) -> Any:
                 if name not in seen:
                     seen.add(name)
                     cells.append(v4.new_code_cell(stub(name, obj)))
+    if assignment.notebooks.cells == "tagged":  # (what is graded: the stubs and the import)
+        tag = assignment.notebooks.tags[0]
+        for cell in cells:
+            if cell.cell_type == "code":
+                cell.metadata["tags"] = [tag]
     cells += [v4.new_markdown_cell("## Check your answers\n\nSave the notebook first: the "
                                    "check reads the file, not this kernel."),
               v4.new_code_cell("from grader.notebook import check\n\ncheck()")]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,9 +36,12 @@ class Cells:
     cells: tuple[tuple[int, str], ...]
     definitions: bool  # keep only definitions (NotebookSettings.cells == "definitions")
 
+    skipped: str = ""  # what of the notebook does not run, said where a name is missing
+
     def request(self) -> dict[str, Any]:
         """What the worker's ``load`` request carries."""
-        return {"cells": [list(cell) for cell in self.cells], "definitions": self.definitions}
+        return {"cells": [list(cell) for cell in self.cells], "definitions": self.definitions,
+                "skipped": self.skipped}
 
 
 def read(path: Path, settings: NotebookSettings) -> Cells:
@@ -76,7 +80,11 @@ def read(path: Path, settings: NotebookSettings) -> Cells:
     if sum(len(source) for _, source in chosen) > MAX_CODE_BYTES:
         raise NotebookError(f"{name}'s code cells hold more than {MAX_CODE_BYTES >> 20} MiB "
                             "of code")
-    return Cells(name, tuple(chosen), settings.cells == "definitions")
+    skipped = {"definitions": "this assignment runs only the imports, definitions and plain "
+                              "assignments at the top level of each cell",
+               "tagged": f"this assignment runs only the cells tagged "
+                         f"{' or '.join(settings.tags)}"}.get(settings.cells, "")
+    return Cells(name, tuple(chosen), settings.cells == "definitions", skipped)
 
 
 def beside(module: Path) -> tuple[str, ...]:
@@ -105,7 +113,9 @@ def _validated(document: Any, name: str) -> list[dict[str, Any]]:
     import nbformat  # (imported when a notebook is read: 0.2 s of every CLI start)
 
     try:
-        nbformat.validate(nbformat.from_dict(document), version=4)
+        with warnings.catch_warnings():  # (a missing cell id, say: harmless, and not stderr's)
+            warnings.simplefilter("ignore")
+            nbformat.validate(nbformat.from_dict(document), version=4)
     except nbformat.ValidationError as exc:
         raise NotebookError(f"{name} is not a valid notebook: {_short(exc.message)}") \
             from None

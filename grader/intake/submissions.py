@@ -44,7 +44,7 @@ from pathlib import Path
 from types import TracebackType
 
 from grader.errors import UsageError
-from grader.intake import lms
+from grader.intake import lms, notebooks
 from grader.intake.archives import ArchiveError, ArchiveLimits, extract, list_files
 from grader.sandbox.scratch import COPY_BUDGET, COPY_FILE_LIMIT, copy_cost, copy_size
 
@@ -173,8 +173,16 @@ def _mebibytes(n: int) -> str:
     return f"{-(-n * 10 // (1 << 20)) / 10:g} MiB"
 
 
-def _too_large(name: str, size: int) -> str:
-    return f"{name} is {_mebibytes(size)}; the limit is {_mebibytes(COPY_FILE_LIMIT)}"
+def _limit(name: str) -> int:
+    """How large the module (or notebook) ``name`` may be: a notebook is read, outputs and
+    all, but never copied for the student process (its code cells travel by themselves)."""
+    return notebooks.MAX_BYTES if name.endswith(".ipynb") else COPY_FILE_LIMIT
+
+
+def _too_large(name: str, size: int, file: str) -> str:
+    """``name`` (the module ``file``, as the student knows it) is over its limit."""
+    hint = " (clear its outputs)" if file.endswith(".ipynb") else ""
+    return f"{name} is {_mebibytes(size)}; the limit is {_mebibytes(_limit(file))}{hint}"
 
 
 def _over_budget(what: str, staged: int, copied: int, budget: int) -> str:
@@ -189,7 +197,7 @@ def _size_problem(module: Path) -> str:
         size = module.stat().st_size
     except OSError as exc:
         return f"cannot read {module.name} ({exc.strerror})"
-    return _too_large(module.name, size) if size > COPY_FILE_LIMIT else ""
+    return _too_large(module.name, size, module.name) if size > _limit(module.name) else ""
 
 
 def _admit(module: Path, staged: int, budget: int, what: str) -> str:
@@ -242,8 +250,8 @@ def _unpack(archive: Path, parts: tuple[str, ...], size: int, staging: Staging
             ) -> tuple[Path | None, str]:
     """Unpack the module at ``parts`` in ``archive`` (declaring ``size`` bytes), with the
     folder it is in: (module, "") or (None, why not), leaving nothing staged then."""
-    if size > COPY_FILE_LIMIT:
-        return None, _too_large(f"{'/'.join(parts)} in {archive.name}", size)
+    if size > _limit(parts[-1]):
+        return None, _too_large(f"{'/'.join(parts)} in {archive.name}", size, parts[-1])
     dest = staging.new_folder()
     try:
         staged = extract(archive, dest, staging.limits, under=parts[:-1],

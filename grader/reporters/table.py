@@ -105,6 +105,6 @@ def _note(sub: SubmissionResult) -> str:
                 elif part.mistakes:  # (named on every case: the instructor's view)
                     names = ", ".join(m.name for m in part.mistakes)
                     failures.append(f"{problem.id}/{part.id}: known mistake {names}")
-        text = "; ".join([*failures, *sub.notes])
+        text = "; ".join([*sub.notes, *failures])
     text = printable(text)
     return text if len(text) <= NOTE_WIDTH else text[: NOTE_WIDTH - 3] + "..."

@@ -3,6 +3,7 @@ write, a cell that checks it; never a line of the reference's code."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -73,3 +74,22 @@ def test_a_starter_for_classes_stubs_their_methods(tmp_path: Path) -> None:
     assert "    def loss(self, X, y):" in net
     for cell in code:
         compile(cell, "cell", "exec")  # (every stub is Python)
+
+
+def test_a_bundle_keeps_the_notebook_settings_and_tags_the_starters_stubs(
+        tmp_path: Path) -> None:
+    course = tmp_path / "hw2"
+    shutil.copytree(HW2, course)
+    with (course / "assignment.yaml").open("a", encoding="utf-8") as f:
+        f.write("notebooks: {cells: tagged, tags: [graded, answer]}\n")
+    out = tmp_path / "bundle"
+    result = CliRunner().invoke(main, ["export", str(course), str(out), "--notebook"])
+    assert result.exit_code == 0, result.output
+    assert load_assignment(out).notebooks == load_assignment(course).notebooks
+    notebook = nbformat.read(out / "hw2.ipynb", as_version=4)
+    tagged = [c for c in notebook.cells if c.metadata.get("tags") == ["graded"]]
+    assert len(tagged) == 16  # (the import and the 15 stubs; not the check)
+    with Grader(load_assignment(course)) as grader:
+        graded = grader.grade(one_submission(out / "hw2.ipynb", "hw2.py"))
+    assert graded.error == "" and graded.problems[0].parts[0].cases[0].message.startswith(
+        "NotImplementedError: sigmoid")

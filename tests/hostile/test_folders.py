@@ -111,7 +111,7 @@ def notebook_reaching_a_shell(lab: Lab, folder: Path) -> None:
 
 FOLDERS: dict[str, FolderCase] = {
     "notebook_nested_json": FolderCase(notebook_nested_json, reason="nested too deeply"),
-    "notebook_of_gigabytes": FolderCase(notebook_of_gigabytes, reason="the limit is 8 MiB"),
+    "notebook_of_gigabytes": FolderCase(notebook_of_gigabytes, reason="the limit is 64 MiB"),
     "notebook_reaching_a_shell": FolderCase(notebook_reaching_a_shell,
                                             full_only="writing outside the scratch space"),
     "hw_symlink_to_reference": FolderCase(hw_symlink_to_reference, reason="link"),

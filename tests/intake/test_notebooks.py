@@ -272,3 +272,24 @@ def test_a_github_annotation_on_a_notebook_names_the_cell_not_a_line(tmp_path: P
                      if a.title.startswith("q1 double")]
     assert annotation.file is not None and annotation.file.endswith("eve/hw.ipynb")
     assert annotation.line is None and annotation.title.endswith("(cell 3, line 3)")
+
+
+def test_a_name_in_a_cell_that_does_not_run_is_said_to_be_skipped(tmp_path: Path) -> None:
+    root = make_assignment(tmp_path / "course", {**MINI_ASSIGNMENT, "notebooks": {
+        "cells": "tagged", "tags": ["graded"]}})
+    cells = [(c, ["graded"]) if isinstance(c, str) and not c.startswith("def double") else c
+             for c in MINI_CELLS[:7]]
+    result = grade(root, notebook(tmp_path / "eve" / "hw.ipynb", *cells))
+    assert result.problems[0].parts[0].cases[0].message == (
+        "hw.ipynb does not define double() (this assignment runs only the cells tagged "
+        "graded)")
+
+
+def test_a_notebook_with_large_outputs_is_graded(tmp_path: Path) -> None:
+    root = make_assignment(tmp_path / "course")
+    path = notebook(tmp_path / "eve" / "hw.ipynb", *MINI_CELLS)
+    document = json.loads(path.read_text("utf-8"))
+    document["cells"][1]["outputs"] = [{"output_type": "display_data", "metadata": {},
+                                        "data": {"image/png": "A" * (12 << 20)}}]
+    path.write_text(json.dumps(document), encoding="utf-8")  # (12 MiB: over a module's 8)
+    assert grade(root, path.parent).score == 11

@@ -198,7 +198,9 @@ class Worker:
             except BaseException:
                 obj = None
             if obj is None:
-                missing[fn] = f"{os.path.basename(path)} does not define {fn}()"
+                skipped = cells.get("skipped") if isinstance(cells, dict) else ""
+                missing[fn] = f"{os.path.basename(path)} does not define {fn}()" + (
+                    f" ({skipped})" if isinstance(skipped, str) and skipped else "")
             elif not callable(obj):
                 missing[fn] = f"{fn} is a {type(obj).__name__}, not a function"
         self.send({"status": "ready", "missing": missing})
