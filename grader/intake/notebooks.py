@@ -18,10 +18,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from grader.sandbox.scratch import COPY_FILE_LIMIT
 from grader.spec import NotebookSettings
 
 MAX_BYTES = 64 << 20  # a notebook's file, outputs included
 MAX_CODE_BYTES = 4 << 20  # its code cells' sources together
+
+
+def name_for(module_file: str) -> str:
+    """The notebook that stands for ``module_file``: ``hw2.ipynb`` for ``hw2.py``."""
+    return module_file.removesuffix(".py") + ".ipynb"
+
+
+def file_limit(name: str) -> int:
+    """How large the module (or notebook) ``name`` may be: a notebook is read, outputs and
+    all, but never copied for the student process (its code cells travel by themselves)."""
+    return MAX_BYTES if name.endswith(".ipynb") else COPY_FILE_LIMIT
 
 
 class NotebookError(Exception):

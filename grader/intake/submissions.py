@@ -15,8 +15,8 @@ or a student's zip) or a class folder holding, in any mix:
   folder down.
 
 Wherever the module file (``hw2.py``) is looked for, the notebook of its name (``hw2.ipynb``)
-is found the same way where there is no module (:func:`notebook_name`; a module beside a
-notebook wins, :mod:`grader.intake.notebooks` reads the notebook).
+is found the same way where there is no module (a module beside a notebook wins;
+:mod:`grader.intake.notebooks` reads the notebook).
 
 A zip is opened only when no module file is found outside zips, and then lazily: each of the
 student's zips is looked into by its directory alone, and only the one holding the module is
@@ -46,7 +46,7 @@ from types import TracebackType
 from grader.errors import UsageError
 from grader.intake import lms, notebooks
 from grader.intake.archives import ArchiveError, ArchiveLimits, extract, list_files
-from grader.sandbox.scratch import COPY_BUDGET, COPY_FILE_LIMIT, copy_cost, copy_size
+from grader.sandbox.scratch import COPY_BUDGET, copy_cost, copy_size
 
 DISK_BUDGET = 64 << 20  # bytes per student: staged for them plus the copy made for grading
 
@@ -138,17 +138,12 @@ def _several(module_file: str, found: Iterable[str], where: str = "") -> str:
             "submit exactly one")
 
 
-def notebook_name(module_file: str) -> str:
-    """The notebook that stands for ``module_file``: ``hw2.ipynb`` for ``hw2.py``."""
-    return module_file.removesuffix(".py") + ".ipynb"
-
-
 def _in_tree(root: Path, module_file: str, where: str) -> tuple[Path | None, str]:
     """The module in ``root`` or one folder down (links are never followed); failing that,
     the notebook of the same name found the same way (a module beside it wins)."""
     module, problem = _one_in_tree(root, module_file, where)
     if module is None and not problem and module_file.endswith(".py"):
-        return _one_in_tree(root, notebook_name(module_file), where)
+        return _one_in_tree(root, notebooks.name_for(module_file), where)
     return module, problem
 
 
@@ -173,16 +168,11 @@ def _mebibytes(n: int) -> str:
     return f"{-(-n * 10 // (1 << 20)) / 10:g} MiB"
 
 
-def _limit(name: str) -> int:
-    """How large the module (or notebook) ``name`` may be: a notebook is read, outputs and
-    all, but never copied for the student process (its code cells travel by themselves)."""
-    return notebooks.MAX_BYTES if name.endswith(".ipynb") else COPY_FILE_LIMIT
-
-
 def _too_large(name: str, size: int, file: str) -> str:
     """``name`` (the module ``file``, as the student knows it) is over its limit."""
     hint = " (clear its outputs)" if file.endswith(".ipynb") else ""
-    return f"{name} is {_mebibytes(size)}; the limit is {_mebibytes(_limit(file))}{hint}"
+    limit = _mebibytes(notebooks.file_limit(file))
+    return f"{name} is {_mebibytes(size)}; the limit is {limit}{hint}"
 
 
 def _over_budget(what: str, staged: int, copied: int, budget: int) -> str:
@@ -197,7 +187,8 @@ def _size_problem(module: Path) -> str:
         size = module.stat().st_size
     except OSError as exc:
         return f"cannot read {module.name} ({exc.strerror})"
-    return _too_large(module.name, size, module.name) if size > _limit(module.name) else ""
+    too_large = size > notebooks.file_limit(module.name)
+    return _too_large(module.name, size, module.name) if too_large else ""
 
 
 def _admit(module: Path, staged: int, budget: int, what: str) -> str:
@@ -233,7 +224,7 @@ def _look_into(archive: Path, limits: ArchiveLimits, module_file: str
         files = list_files(archive, limits)
     except ArchiveError as exc:
         return None, 0, str(exc)
-    for name in (module_file, notebook_name(module_file)):  # (a module wins)
+    for name in (module_file, notebooks.name_for(module_file)):  # (a module wins)
         nested: list[tuple[str, ...]] = sorted(parts for parts in files
                                                if len(parts) == 2 and parts[1] == name)
         if (name,) in files:
@@ -250,7 +241,7 @@ def _unpack(archive: Path, parts: tuple[str, ...], size: int, staging: Staging
             ) -> tuple[Path | None, str]:
     """Unpack the module at ``parts`` in ``archive`` (declaring ``size`` bytes), with the
     folder it is in: (module, "") or (None, why not), leaving nothing staged then."""
-    if size > _limit(parts[-1]):
+    if size > notebooks.file_limit(parts[-1]):
         return None, _too_large(f"{'/'.join(parts)} in {archive.name}", size, parts[-1])
     dest = staging.new_folder()
     try:
@@ -331,7 +322,7 @@ def one_submission(path: Path, module_file: str, staging: Staging | None = None)
         if path.suffix not in (".py", ".ipynb"):
             raise UsageError(f"{path}: expected a Python file, a notebook, a zip or a folder")
         folder = _absolute(path).parent
-        own = path.name in (module_file, notebook_name(module_file))
+        own = path.name in (module_file, notebooks.name_for(module_file))
         name = path.stem if not own else folder.name or path.stem
         if path.is_symlink():
             return Submission(name, folder, None,
@@ -352,7 +343,7 @@ def discover(path: Path, module_file: str, staging: Staging | None = None) -> li
     if not path.exists():
         raise UsageError(f"submissions not found: {path}")
     if path.is_file() or (path / module_file).is_file() \
-            or (path / notebook_name(module_file)).is_file():
+            or (path / notebooks.name_for(module_file)).is_file():
         return [one_submission(path, module_file, staging)]
     try:
         entries = sorted(p for p in path.iterdir() if not p.name.startswith((".", "_")))
@@ -447,7 +438,7 @@ def _from_files(sid: str, files: list[tuple[Path, lms.Named]], module_file: str,
     wanted = module_file
     modules = [p for p, named in latest if named.original == wanted]
     if not modules:  # (a notebook, where there is no module)
-        wanted = notebook_name(module_file)
+        wanted = notebooks.name_for(module_file)
         modules = [p for p, named in latest if named.original == wanted]
     zips = [p for p, named in latest if named.original.lower().endswith(".zip")]
     if len(modules) > 1:
