@@ -1,5 +1,5 @@
-"""The pytest plugin (grader.pytest_plugin): a submission's parts, or public cases, as test
-items once configured; nothing at all otherwise."""
+"""The pytest plugin (grader.selfcheck.pytest_plugin): a submission's parts, or its public
+cases, as test items once configured; nothing at all otherwise."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from grader.bundles.export import export_bundle
 from grader.cases.build import part_case_ids
 from grader.spec import load_assignment
 
-from ._mini import HW2, REPO_ROOT, SUBMISSIONS
+from .._mini import HW2, REPO_ROOT, SUBMISSIONS
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +83,7 @@ def test_unconfigured_it_collects_nothing(student: Path) -> None:
                           "no:cacheprovider", "tests/test_scoring.py"], cwd=REPO_ROOT,
                          capture_output=True, text=True, timeout=300, check=False)
     assert own.returncode == 0 and "::q1::" not in own.stdout
-    assert "grader.pytest_plugin" in subprocess.run(
+    assert "grader.selfcheck.pytest_plugin" in subprocess.run(
         [sys.executable, "-m", "pytest", "--trace-config", "--collect-only", "-q", "-p",
          "no:cacheprovider", "tests/test_scoring.py"], cwd=REPO_ROOT, capture_output=True,
         text=True, timeout=300, check=False).stdout  # (registered: the entry point)
