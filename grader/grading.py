@@ -24,7 +24,7 @@ from grader.errors import GraderError, SpecError, UsageError
 from grader.intake import notebooks
 from grader.intake.submissions import Submission
 from grader.judge import mistakes
-from grader.judge.cache import ExpectedCache
+from grader.judge.cache import ExpectedCache, Outputs
 from grader.judge.expected import Output, compute_expected
 from grader.judge.held import Held
 from grader.judge.mistakes import KnownOutputs
@@ -209,7 +209,7 @@ class Grader:
             return KnownOutputs(cases, lambda todo: mistakes.stored(part, todo))
         wrong_dir, public_dir = self.assignment.wrong_dir, self.assignment.public_dir
 
-        def compute(todo: Sequence[Case]) -> list[mistakes.Outputs]:
+        def compute(todo: Sequence[Case]) -> list[Outputs]:
             return mistakes.compute(part, todo, public_dir, mistakes.answers(part, wrong_dir))
 
         if self.cache is None:

@@ -110,14 +110,19 @@ def make_assignment(
     assignment: dict[str, Any] | None = None,
     problems: dict[str, Any] | None = None,
     reference: str = MINI_REFERENCE,
+    wrong: dict[str, str] | None = None,
 ) -> Path:
-    """Write an assignment folder (assignment.yaml, one yaml per problem, the reference)."""
+    """Write an assignment folder (assignment.yaml, one yaml per problem, the reference, and
+    ``wrong``: known-wrong modules by name, written to wrong/<name>.py)."""
     root.mkdir(parents=True, exist_ok=True)
     write_yaml(root / "assignment.yaml", assignment or MINI_ASSIGNMENT)
     for pid, data in (problems or {"q1": MINI_PROBLEM}).items():
         write_yaml(root / f"{pid}.yaml", data)
     (root / "reference").mkdir(exist_ok=True)
     (root / "reference" / "solution.py").write_text(reference, encoding="utf-8")
+    for name, source in (wrong or {}).items():
+        (root / "wrong").mkdir(exist_ok=True)
+        (root / "wrong" / f"{name}.py").write_text(source, encoding="utf-8")
     write_key(root)
     return root
 

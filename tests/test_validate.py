@@ -321,11 +321,9 @@ def test_a_wrong_answer_that_kills_its_process_hides_no_other(tmp_path: Path) ->
     # Both wrong answers run in one child process; the first exits on its first call.
     problem = edited(MINI_PROBLEM, "parts[0].wrong", ["w:double_exits"])
     problem = edited(problem, "parts[1].wrong", ["w:halve_in_disguise"])
-    root = make_assignment(tmp_path / "mini", problems={"q1": problem})
-    (root / "wrong").mkdir()
-    (root / "wrong" / "w.py").write_text(
-        "import os\n\n\ndef double_exits(x):\n    os._exit(3)\n\n\n"
-        "def halve_in_disguise(x):\n    return 0.5 * x\n", encoding="utf-8")
+    root = make_assignment(tmp_path / "mini", problems={"q1": problem}, wrong={
+        "w": "import os\n\n\ndef double_exits(x):\n    os._exit(3)\n\n\n"
+             "def halve_in_disguise(x):\n    return 0.5 * x\n"})
 
     report = validate(load_assignment(root))
 
@@ -371,11 +369,9 @@ def test_a_bundle_says_why_its_reference_is_not_graded(tmp_path: Path) -> None:
 def test_a_wrong_answer_caught_only_on_hidden_cases_is_noted(tmp_path: Path) -> None:
     # Right on its first call (the public case runs first), wrong on every later one.
     problem = edited(MINI_PROBLEM, "parts[0].wrong", ["w:double_later"])
-    root = make_assignment(tmp_path / "mini", problems={"q1": problem})
-    (root / "wrong").mkdir()
-    (root / "wrong" / "w.py").write_text(
-        "calls = []\n\n\ndef double_later(x):\n    calls.append(1)\n"
-        "    return 2 * x if len(calls) == 1 else 2.5 * x\n", encoding="utf-8")
+    root = make_assignment(tmp_path / "mini", problems={"q1": problem}, wrong={
+        "w": "calls = []\n\n\ndef double_later(x):\n    calls.append(1)\n"
+             "    return 2 * x if len(calls) == 1 else 2.5 * x\n"})
 
     report = validate(load_assignment(root))
 

@@ -44,6 +44,7 @@ from grader.cases.build import Case, build_part_cases
 from grader.cases.stored import StoredCase, StoredOutput, write_cases
 from grader.errors import UsageError
 from grader.judge import mistakes
+from grader.judge.cache import Outputs
 from grader.judge.expected import compute_expected
 from grader.judge.properties import PropertyCheck
 from grader.spec import (
@@ -194,7 +195,7 @@ def _part(assignment: Assignment, problem: Problem, part: Part, folder: Path,
 
 
 def _mistake_outputs(assignment: Assignment, part: Part, public: Sequence[Case]
-                     ) -> list[mistakes.Outputs]:
+                     ) -> list[Outputs]:
     """The known mistakes' outputs on the public cases, so that students' checks name them
     (grader.judge.mistakes); none where the part has none."""
     if not part.wrong:

@@ -31,6 +31,7 @@ import numpy as np
 from grader import _modules
 from grader.cases.build import Case
 from grader.judge import cache
+from grader.judge.cache import Outputs
 from grader.judge.compare import compare_output
 from grader.judge.expected import Output, run_answer
 from grader.judge.forked import run_forked, time_limit
@@ -38,7 +39,7 @@ from grader.outcomes import CallOutcome, Status
 from grader.results import CaseResult, Mistake
 from grader.spec import KnownMistake, Part
 
-Outputs = tuple[Output | None, ...]  # one per known mistake; None where it failed to run
+# (cache.Outputs: one per known mistake here; None where its wrong answer failed to run)
 
 
 def answers(part: Part, wrong_dir: Path) -> list[tuple[str, Any]]:

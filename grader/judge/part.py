@@ -8,7 +8,7 @@ property checks, the known mistakes it matches); :func:`part_result` scores the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
 from dataclasses import dataclass, field, replace
 
 from grader import scoring, values
@@ -123,7 +123,7 @@ def part_result(prepared: PreparedPart, cases: tuple[CaseResult, ...]) -> PartRe
         cases = scoring.one_reference(cases)
     passed = sum(c.passed for c in cases)
     first = next((c for c in cases if not c.passed), None)
-    passing = _mistakes_passing(prepared)
+    passing = functools.partial(_mistakes_passing, prepared)
     if not cases:
         message = "no cases selected"
     elif first is None:
@@ -145,26 +145,21 @@ def part_result(prepared: PreparedPart, cases: tuple[CaseResult, ...]) -> PartRe
     )
 
 
-def _mistakes_passing(prepared: PreparedPart) -> Callable[[CaseResult], tuple[str, ...]]:
-    """The names of the known mistakes whose wrong answer passes a case, judged as a
-    student's answer would be (a warning fails it where the part fails warnings)."""
-    by_index = dict(zip((c.index for c in prepared.cases),
-                        zip(prepared.cases, prepared.expected, strict=True), strict=True))
-    known = prepared.known
-
-    def passing(result: CaseResult) -> tuple[str, ...]:
-        found = prepared.mistakes_passing.get(result.index)
-        if found is not None:
-            return found
-        if known is None:
-            return ()
-        case, expected = by_index[result.index]
-        found = prepared.mistakes_passing[result.index] = tuple(
-            mistake.name for mistake, out in zip(prepared.part.mistakes, known.on(case),
-                                                 strict=True)
-            if out is not None and _verdict(prepared, case, CallOutcome(
-                Status.OK, outputs=dict(out.values),
-                warnings=("a warning",) if out.warned else ()), expected).passed)
+def _mistakes_passing(prepared: PreparedPart, result: CaseResult) -> tuple[str, ...]:
+    """The names of the known mistakes whose wrong answer passes ``result``'s case, judged as
+    a student's answer would be (a warning fails it where the part fails warnings); the same
+    for every submission, so made once per case."""
+    found = prepared.mistakes_passing.get(result.index)
+    if found is not None:
         return found
-
-    return passing
+    if prepared.known is None:
+        return ()
+    at = next(i for i, case in enumerate(prepared.cases) if case.index == result.index)
+    case, expected = prepared.cases[at], prepared.expected[at]
+    found = prepared.mistakes_passing[result.index] = tuple(
+        mistake.name for mistake, out in zip(prepared.part.mistakes, prepared.known.on(case),
+                                             strict=True)
+        if out is not None and _verdict(prepared, case, CallOutcome(
+            Status.OK, outputs=dict(out.values),
+            warnings=("a warning",) if out.warned else ()), expected).passed)
+    return found

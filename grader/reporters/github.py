@@ -32,8 +32,7 @@ from grader.reporters import _visible
 from grader.reporters._format import points
 from grader.reporters._options import DEFAULT, ReportOptions
 from grader.results import CaseResult, GradeReport, Mistake, PartResult, SubmissionResult
-
-NOTEBOOK_CELL = ", cell "  # in a notebook's location: "hw2.ipynb, cell 7"
+from grader.sandbox.child.notebook import CELL  # (a notebook's location: hw2.ipynb, cell 7)
 
 
 @dataclass
@@ -94,8 +93,8 @@ def submission_annotations(sub: SubmissionResult,
                                  *_visible.explanation(case)])
             file = student_file(sub, case, options)
             line: int | None = case.line
-            if NOTEBOOK_CELL in (case.file or ""):  # a notebook's line is the cell's, not
-                file, line = file.split(NOTEBOOK_CELL)[0], None  # the file's: no line
+            if CELL in (case.file or ""):  # a notebook's line is the cell's, not
+                file, line = file.split(CELL)[0], None  # the file's: no line
                 title = f"{title} ({(case.file or '').split(', ', 1)[1]}, line {case.line})"
             merged[key] = Annotation("error", title, message, file, line, parts=[name])
             annotations.append(merged[key])

@@ -107,11 +107,8 @@ def test_a_property_checks_excess_is_its_error_over_its_tolerance() -> None:
 def mini_with_a_tight_part(tmp_path: Path, tolerance: dict[str, Any]) -> Path:
     problem = edited(MINI_PROBLEM, "parts[1].tolerance", tolerance)  # halve
     problem = edited(problem, "parts[1].wrong", ["mistakes:halve"])
-    root = make_assignment(tmp_path / "hw", MINI_ASSIGNMENT, {"q1": problem})
-    (root / "wrong").mkdir()
-    (root / "wrong" / "mistakes.py").write_text(
-        "def halve(x):\n    return x / 2.001\n", encoding="utf-8")
-    return root
+    return make_assignment(tmp_path / "hw", MINI_ASSIGNMENT, {"q1": problem},
+                           wrong={"mistakes": "def halve(x):\n    return x / 2.001\n"})
 
 
 def calibration_row(root: Path, part: str) -> str:
@@ -151,11 +148,9 @@ def test_an_underflow_does_not_count_as_a_warning_that_catches_a_wrong_answer(
     # quiet fails cases on warnings; numpy's underflow is silent for students, so it must be
     # for the calibration too: this wrong answer is caught by its values, 33x out.
     problem = edited(MINI_PROBLEM, "parts[4].wrong", ["mistakes:quiet"])
-    root = make_assignment(tmp_path / "hw", MINI_ASSIGNMENT, {"q1": problem})
-    (root / "wrong").mkdir()
-    (root / "wrong" / "mistakes.py").write_text(
-        "import numpy as np\n\n\ndef quiet(x):\n"
-        "    return 3.0001 * x + 0 * np.exp(-1000 + 0 * x)\n", encoding="utf-8")
+    root = make_assignment(tmp_path / "hw", MINI_ASSIGNMENT, {"q1": problem}, wrong={
+        "mistakes": "import numpy as np\n\n\ndef quiet(x):\n"
+                    "    return 3.0001 * x + 0 * np.exp(-1000 + 0 * x)\n"})
     report = validate(load_assignment(root))
     quiet = next(c for c in report.parts if c.part == "quiet")
     assert quiet.calibration is not None

@@ -100,10 +100,7 @@ def course(tmp_path: Path, wrong: Any, **part: Any) -> Path:
     problem = edited(MINI_PROBLEM, "parts[0].wrong", wrong)
     for key, value in part.items():
         problem = edited(problem, f"parts[0].{key}", value)
-    root = make_assignment(tmp_path / "course", problems={"q1": problem})
-    (root / "wrong").mkdir()
-    (root / "wrong" / "q1.py").write_text(WRONG, encoding="utf-8")
-    return root
+    return make_assignment(tmp_path / "course", problems={"q1": problem}, wrong={"q1": WRONG})
 
 
 def graded(root: Path, student: str, tmp_path: Path, public_only: bool = False,
@@ -185,9 +182,7 @@ def test_a_mistake_made_only_on_hidden_cases_is_never_shown_to_the_student(
 def test_a_failure_for_a_warning_matches_only_a_mistake_that_warned(tmp_path: Path) -> None:
     # quiet (warnings: fail): both wrong answers give the reference's values; one warns.
     problem = edited(MINI_PROBLEM, "parts[4].wrong", ["q1:quiet_overflows", "q1:quiet_plus_zero"])
-    root = make_assignment(tmp_path / "course", problems={"q1": problem})
-    (root / "wrong").mkdir()
-    (root / "wrong" / "q1.py").write_text(WRONG, encoding="utf-8")
+    root = make_assignment(tmp_path / "course", problems={"q1": problem}, wrong={"q1": WRONG})
     student = "def quiet(x):\n    np.exp(np.float64(1000.0))\n    return 3 * x\n"
     part = graded(root, student, tmp_path).problems[0].parts[4]
     assert part.passed == 0

@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from typing import Any
 
 PYTHON_CELL_MAGICS = ("time", "timeit", "capture", "prun")
+CELL = ", cell "  # between the notebook's path and a cell's number, in the cell's name
 _ASSIGNED = re.compile(r"^(\s*)([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=\s*[!%]")
 _HELP = re.compile(r"\s*(\?{1,2}[\w.]+|[\w.]+\?{1,2})\s*")
 
@@ -181,9 +182,11 @@ def build(name: str, path: str, cells: Sequence[Sequence[Any]], only_definitions
     sys.modules[name] = module
     defined = set(dir(builtins)) if only_definitions else set()
     for number, source in cells:
-        filename = f"{path}, cell {int(number)}"
+        filename = f"{path}{CELL}{int(number)}"
         tree = ast.parse(python_lines(str(source)), filename)
         if only_definitions:
             tree = definitions(tree, defined)
-        exec(compile(tree, filename, "exec"), module.__dict__)  # (the student's code)
+        # The notebook's import: the student's own code, run in the student's process as
+        # importing hw2.py runs it (nothing here ever reaches the grader's process).
+        exec(compile(tree, filename, "exec"), module.__dict__)
     return module
