@@ -4,6 +4,8 @@ table makes for that level, the probe falls back and says so where Landlock is o
 missing, and ``--sandbox confined`` refuses below it.
 
 Each run is a separate pytest (or grader) process started inside tools/dockerlike/run.sh.
+The two whole-suite runs leave out what reads the same at every level (:func:`same_at_every_level`):
+the main suite runs it, at the full level.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests import _dockerlike
+from tests.hostile.test_corpus import EXPECTED
 
 HW2 = _dockerlike.REPO / "problems" / "hw2"
 SUBMISSIONS = _dockerlike.REPO / "submissions"
@@ -25,10 +28,32 @@ def _harness() -> None:
     _dockerlike.require()
 
 
+# Hostile tests whose outcome no isolation level changes: what a student is shown
+# (grader-side reporting), how hidden cases are drawn (the key), and the timing of judging.
+_PROTOCOL_FILES = ("test_student_facing.py", "test_hidden_cases.py", "test_timing.py")
+# Corpus categories that attack the reply format or fail at import: the grader reads the
+# reply, and the worker imports and converts, with the same code at every level.
+_PROTOCOL_CATEGORIES = ("forge_", "import_")
+
+
+def same_at_every_level() -> list[str]:
+    """The node ids of tests/hostile that the whole-suite runs here leave out: the protocol
+    files, and the corpus entries of the protocol categories whose expectation names no
+    level (no ``full_only``, ``confined``, ``no_uid`` or ``root_only``)."""
+    entries = [name for name, expect in EXPECTED.items()
+               if name.startswith(_PROTOCOL_CATEGORIES) and not (
+                   expect.full_only or expect.confined or expect.no_uid or expect.root_only)]
+    return [f"tests/hostile/{name}" for name in _PROTOCOL_FILES] + [
+        f"tests/hostile/test_corpus.py::test_hostile_submission[{name}]" for name in entries]
+
+
 def hostile_suite(env: dict[str, str], *selection: str) -> str:
-    """Run tests/hostile (or ``selection`` of it) in the harness; return its report."""
+    """Run tests/hostile (or ``selection`` of it) in the harness; return its report. A whole
+    run leaves out :func:`same_at_every_level`."""
+    chosen = list(selection) or ["tests/hostile", *(
+        option for node in same_at_every_level() for option in ("--deselect", node))]
     done = _dockerlike.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p",
-                            "no:cacheprovider", *(selection or ["tests/hostile"])], env)
+                            "no:cacheprovider", "-p", "no:hypothesispytest", *chosen], env)
     report = done.stdout + done.stderr
     assert done.returncode == 0, report[-6000:]
     assert re.search(r"\d+ passed", report), report[-2000:]
@@ -49,6 +74,18 @@ def test_as_root_the_hostile_suite_holds_at_the_confined_level_with_a_uid() -> N
     assert re.search(r"isolation: confined, Landlock ABI \d+, a uid per job slot", stderr)
     report = hostile_suite({})
     assert "this machine has 'confined-uid'" in report  # (the skipped full-only entries)
+    assert re.search(r"\d+ deselected", report), report[-2000:]
+
+
+def test_what_the_whole_suite_runs_leave_out_exists() -> None:
+    """(``--deselect`` matches by prefix: a name that is wrong would leave out nothing.)"""
+    hostile = _dockerlike.REPO / "tests" / "hostile"
+    for node in same_at_every_level():
+        path, _, name = node.partition("::")
+        assert (_dockerlike.REPO / path).is_file(), node
+        if name:
+            entry = name.partition("[")[2].rstrip("]")
+            assert (hostile / "corpus" / entry).is_dir(), node
 
 
 def test_without_root_the_hostile_suite_holds_at_the_confined_level() -> None:

@@ -28,8 +28,11 @@ def student(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def pytest_in(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """A student's pytest run in ``folder`` (without Hypothesis's plugin, if installed: it
+    costs a second a run and has no part here)."""
     return subprocess.run([sys.executable, "-m", "pytest", "-q", "-rA", "-p",
-                           "no:cacheprovider", *args], cwd=folder, capture_output=True,
+                           "no:cacheprovider", "-p", "no:hypothesispytest", *args],
+                          cwd=folder, capture_output=True,
                           text=True, timeout=300, check=False)
 
 
@@ -79,11 +82,9 @@ def test_ini_settings_configure_it_too(student: Path) -> None:
 def test_unconfigured_it_collects_nothing(student: Path) -> None:
     done = pytest_in(student, "--collect-only")
     assert done.returncode == 5, done.stdout  # (no tests collected)
-    own = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p",
-                          "no:cacheprovider", "tests/test_scoring.py"], cwd=REPO_ROOT,
-                         capture_output=True, text=True, timeout=300, check=False)
+    own = subprocess.run([sys.executable, "-m", "pytest", "--trace-config", "--collect-only",
+                          "-q", "-p", "no:cacheprovider", "-p", "no:hypothesispytest",
+                          "tests/test_scoring.py"], cwd=REPO_ROOT, capture_output=True,
+                         text=True, timeout=300, check=False)
     assert own.returncode == 0 and "::q1::" not in own.stdout
-    assert "grader.selfcheck.pytest_plugin" in subprocess.run(
-        [sys.executable, "-m", "pytest", "--trace-config", "--collect-only", "-q", "-p",
-         "no:cacheprovider", "tests/test_scoring.py"], cwd=REPO_ROOT, capture_output=True,
-        text=True, timeout=300, check=False).stdout  # (registered: the entry point)
+    assert "grader.selfcheck.pytest_plugin" in own.stdout  # (registered: the entry point)
