@@ -46,7 +46,7 @@ class JobError(GraderError):
 
 
 def forking_supported() -> bool:
-    return sys.platform.startswith("linux")
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
 def _job(grader: _Grades, submissions: Sequence[Submission], slot: int, tasks: int,

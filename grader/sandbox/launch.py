@@ -5,7 +5,9 @@ ms, mostly importing numpy). :class:`ZygoteLauncher` keeps a warm fork server
 (:mod:`grader.sandbox.child.zygote`) and forks workers from it (about 1.5 ms here); for full
 isolation the zygote is also the container its workers run in. :class:`TrackingLauncher` keeps
 one launcher per job slot and every live worker. Fork is used only on Linux; elsewhere the
-grader spawns, with resource limits only.
+grader spawns, with resource limits only. Where a process can be handed no pipes but its
+standard streams, and ``poll`` cannot watch pipes (Windows: :func:`passes_pipes`), the worker
+talks over its standard input and output and threads read them (:mod:`grader.sandbox.pumps`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import contextlib
 import itertools
 import json
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -31,7 +34,9 @@ from typing import Any, Protocol
 from grader.sandbox.child import cgroup
 from grader.sandbox.scratch import remove_tree
 
-_ENV_ALLOW = ("PATH", "LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "TZ")
+# (SYSTEMROOT and its kin: Python on Windows cannot start without them.)
+_ENV_ALLOW = ("PATH", "LANG", "LC_ALL", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "TZ",
+              "SYSTEMROOT", "WINDIR", "PATHEXT", "COMSPEC")
 _THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
             "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 
@@ -41,7 +46,17 @@ def worker_env(home: str) -> dict[str, str]:
     env = {k: os.environ[k] for k in _ENV_ALLOW if k in os.environ}
     env.update({k: "1" for k in _THREADS})  # no BLAS threads, before numpy is imported
     env.update(HOME=home, TMPDIR=home, PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0")
+    if os.name == "nt":  # (where Windows looks for a home and a temporary folder)
+        env.update(USERPROFILE=home, TEMP=home, TMP=home)
     return env
+
+
+def passes_pipes() -> bool:
+    """Whether a worker can be handed pipes besides its standard streams, and the grader
+    wait on them with ``poll`` (POSIX). Elsewhere (Windows) the worker gets its requests on
+    standard input, writes its replies to standard output and what it prints to standard
+    error, and threads read them (:mod:`grader.sandbox.pumps`)."""
+    return os.name == "posix" and hasattr(select, "poll") and hasattr(os, "set_blocking")
 
 
 # The worker's exit code when the student's code broke its pipes (child/worker.py's own copy:
@@ -56,7 +71,7 @@ def describe_status(code: int | None, out_of_memory: bool = False) -> str:
         return "stopped responding"
     if code == CHANNEL_LOST:
         return "lost its connection to the grader (the code closed or broke the worker's pipes)"
-    if code == -signal.SIGKILL and out_of_memory:
+    if code == -_SIGKILL and out_of_memory:
         return ("was killed for using too much memory (all of the student's processes and "
                 "files together are capped by --memory)")
     if code < 0:
@@ -64,7 +79,15 @@ def describe_status(code: int | None, out_of_memory: bool = False) -> str:
             return f"was killed by signal {signal.Signals(-code).name}"
         except ValueError:
             return f"was killed by signal {-code}"
+    if code in _WINDOWS_CRASHES:
+        return f"crashed ({_WINDOWS_CRASHES[code]}, exit code {code:#x})"
     return f"exited with code {code}"
+
+
+_SIGKILL = getattr(signal, "SIGKILL", 9)  # (Windows has no signals to kill with)
+# How a process that crashed ends on Windows: an exception code as its exit code.
+_WINDOWS_CRASHES = {0xC0000005: "an access violation", 0xC00000FD: "a stack overflow",
+                    0xC0000409: "a fast-fail abort", 0xC000001D: "an illegal instruction"}
 
 
 class ContainerUnavailable(OSError):
@@ -95,16 +118,18 @@ class Process(Protocol):
 @dataclass(frozen=True)
 class _Pipes:
     """The worker's ends of its pipes: requests in, replies out, printed output, and the
-    wake-ups that say replies are waiting (see :class:`grader.sandbox.wire.FrameReader`)."""
+    wake-ups that say replies are waiting (see :class:`grader.sandbox.wire.FrameReader`;
+    None where the worker gets its standard streams only: :func:`passes_pipes`)."""
 
     request_r: int
     reply_w: int
     output_w: int
-    notify_w: int
+    notify_w: int | None
 
     @property
     def passed(self) -> tuple[int, int, int]:
         """The pipes the worker gets as arguments, in the order it expects them."""
+        assert self.notify_w is not None
         return self.request_r, self.reply_w, self.notify_w
 
 
@@ -116,9 +141,16 @@ class SpawnLauncher:
         self.kind = kind
 
     def start(self, pipes: _Pipes, cwd: str, env: dict[str, str]) -> Process:
+        worker = [self.python, "-I", "-m", "grader.sandbox.child.worker"]
+        if pipes.notify_w is None:  # standard streams only (Windows)
+            return _Popen(subprocess.Popen(
+                [*worker, "--stdio"], stdin=pipes.request_r, stdout=pipes.reply_w,
+                stderr=pipes.output_w, cwd=cwd, env=env,
+                # (out of the console's Ctrl-C: the grader ends its workers itself)
+                creationflags=getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0),
+            ))
         return _Popen(subprocess.Popen(
-            [self.python, "-I", "-m", "grader.sandbox.child.worker", *map(str, pipes.passed)],
-            pass_fds=pipes.passed,
+            [*worker, *map(str, pipes.passed)], pass_fds=pipes.passed,
             stdin=subprocess.DEVNULL, stdout=pipes.output_w, stderr=pipes.output_w,
             cwd=cwd, env=env, start_new_session=True,
         ))
@@ -141,8 +173,9 @@ class _Popen:
             return None
 
     def kill(self) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.pid, signal.SIGKILL)
+        if hasattr(os, "killpg"):  # its process group; elsewhere (Windows) itself only
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.pid, _SIGKILL)
         with contextlib.suppress(ProcessLookupError):
             self.proc.kill()
         self.proc.wait()
@@ -496,4 +529,5 @@ class _Tracked:
 
 def zygote_supported() -> bool:
     """Fork is safe and cheap only on Linux (macOS forks badly with threaded libraries)."""
-    return sys.platform.startswith("linux") and hasattr(socket, "send_fds")
+    return sys.platform.startswith("linux") and hasattr(os, "fork") \
+        and hasattr(socket, "send_fds") and passes_pipes()

@@ -88,8 +88,8 @@ def _probe_reason() -> str | None:
     """Why full isolation cannot work on this platform, or None if it may: a forked child
     tries to make the namespaces a container needs (the container itself may still fail
     later, and then says why). Asked once per process."""
-    if not sys.platform.startswith("linux"):
-        return f"namespaces are Linux-only (this is {sys.platform})"
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
+        return f"namespaces are Linux-only (this is {_platform()})"
     from grader.sandbox.child import syscalls as sc
 
     flags = sc.CLONE_NEWNS | sc.CLONE_NEWNET | sc.CLONE_NEWUTS
@@ -106,6 +106,23 @@ def _probe_reason() -> str | None:
     _, status = os.waitpid(pid, 0)
     code = os.waitstatus_to_exitcode(status)
     return None if code == 0 else f"{what}: {os.strerror(code)}"
+
+
+def _platform() -> str:
+    """This platform, in words: its name, or what it lacks where it calls itself Linux."""
+    if sys.platform.startswith("linux") and not hasattr(os, "fork"):
+        return "a Linux without os.fork"
+    return {"win32": "Windows", "darwin": "macOS"}.get(sys.platform, sys.platform)
+
+
+def limits_here() -> str:
+    """What the limits level gives on this platform, in words."""
+    try:
+        import resource  # noqa: F401  (Windows has none)
+    except ImportError:
+        return "a separate process and timeouts only (no resource limits on this platform)"
+    linux = sys.platform.startswith("linux")
+    return "resource limits only" + ("" if linux else f" (those {_platform()} enforces)")
 
 
 def _others_can_read(path: str, search_only: bool = False) -> bool:
@@ -149,8 +166,8 @@ def probe_confined(read: Iterable[str]) -> tuple[Confinement | None, str]:
     """Whether the confined level can work here: (what it has, "") or (None, why not).
     ``read``: what a student process must be able to read (checked against the
     unprivileged uid's file permissions when the grader is root)."""
-    if not sys.platform.startswith("linux"):
-        return None, f"Landlock is Linux-only (this is {sys.platform})"
+    if not sys.platform.startswith("linux") or not hasattr(os, "geteuid"):
+        return None, f"Landlock is Linux-only (this is {_platform()})"
     from grader.sandbox.child import landlock
 
     abi = landlock.abi_version()
@@ -274,7 +291,7 @@ class Isolation:
                     f"{self.unavailable.get('full', '?')}); it lacks "
                     + "; ".join(self.confinement.lacks))
         if level == "limits":
-            return (f"isolation: resource limits only (full: {self.unavailable.get('full')}; "
+            return (f"isolation: {limits_here()} (full: {self.unavailable.get('full')}; "
                     f"confined: {self.unavailable.get('confined')}): student code can read "
                     "the references, the hidden cases' key and the cache, reach the "
                     "network, and import whatever is installed (--sandbox confined refuses "

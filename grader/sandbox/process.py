@@ -9,13 +9,18 @@ request: see :meth:`StudentProcess.reply`.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
 from typing import Any
 
-from grader.sandbox import wire
-from grader.sandbox.launch import TrackingLauncher, _Pipes, describe_status, worker_env
+from grader.sandbox import pumps, wire
+from grader.sandbox.launch import (
+    TrackingLauncher,
+    _Pipes,
+    describe_status,
+    passes_pipes,
+    worker_env,
+)
 
 
 class CapturedOutput:
@@ -44,26 +49,33 @@ class StudentProcess:
 
     def __init__(self, cwd: str, home: str, output: CapturedOutput, launcher: TrackingLauncher,
                  level: str, slot: int, max_bytes: int) -> None:
+        streams_only = not passes_pipes()
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         out_r, out_w = os.pipe()
-        notify_r, notify_w = os.pipe()
+        notify_r, notify_w = (-1, -1) if streams_only else os.pipe()
+        ours, theirs = (to_child_w, from_child_r, out_r, notify_r), \
+            (to_child_r, from_child_w, out_w, notify_w)
         try:
-            self.proc = launcher.start(_Pipes(to_child_r, from_child_w, out_w, notify_w),
-                                       cwd, worker_env(home), slot, level)
+            self.proc = launcher.start(
+                _Pipes(to_child_r, from_child_w, out_w, None if streams_only else notify_w),
+                cwd, worker_env(home), slot, level)
         except BaseException:
-            for fd in (to_child_w, from_child_r, out_r, notify_r):
-                os.close(fd)
+            _close(ours)
             raise
         finally:
-            for fd in (to_child_r, from_child_w, out_w, notify_w):
-                os.close(fd)
+            _close(theirs)
         self.write_fd = to_child_w
-        os.set_blocking(self.write_fd, False)
-        self.output_fd = out_r
-        self.notify_fd = notify_r
-        self.reader = wire.FrameReader(from_child_r, max_bytes,
-                                       drain_fd=out_r, drain=output.feed, notify_fd=notify_r)
+        self.reader: wire.Frames
+        if streams_only:  # (Windows: threads wait on the pipes)
+            self.reader = pumps.PumpedReader(from_child_r, max_bytes, drain_fd=out_r,
+                                             drain=output.feed)
+            self._write = pumps.write_all
+        else:
+            os.set_blocking(self.write_fd, False)
+            self.reader = wire.FrameReader(from_child_r, max_bytes, drain_fd=out_r,
+                                           drain=output.feed, notify_fd=notify_r)
+            self._write = wire.write_all
         self.sent = 0  # requests written so far; the worker numbers its replies the same way
 
     def request(self, headers: list[dict[str, Any]], timeout: float
@@ -76,7 +88,7 @@ class StudentProcess:
 
     def send(self, data: bytes, frames: int, deadline: float) -> int:
         """Write ``frames`` requests (``data``, encoded); the number of the last of them."""
-        wire.write_all(self.write_fd, data, deadline)
+        self._write(self.write_fd, data, deadline)
         self.sent += frames
         return self.sent
 
@@ -119,6 +131,10 @@ class StudentProcess:
         self.proc.kill()
         self.reader.drain_now()
         self.end_requests()
-        for fd in (self.reader.fd, self.output_fd, self.notify_fd):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        self.reader.close()
+
+
+def _close(fds: tuple[int, ...]) -> None:
+    for fd in fds:
+        if fd >= 0:
+            os.close(fd)

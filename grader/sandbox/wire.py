@@ -14,6 +14,7 @@ it too.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -290,57 +291,22 @@ def parse_header(data: bytes) -> dict[str, Any]:
 
 # --- reading with deadlines (grader side) ---------------------------------------------------
 
-class FrameReader:
-    """Reads frames from a pipe with a deadline and a total size cap.
+class Frames:
+    """Frames from a byte stream as it arrives, with a deadline and a total size cap: the
+    part of reading that does not depend on how one waits for bytes. :class:`FrameReader`
+    polls a pipe (POSIX); :class:`grader.sandbox.pumps.PumpedReader` takes what a thread
+    read (Windows)."""
 
-    The student process writes its replies to the data pipe as they are ready, but wakes the
-    grader only now and then, through ``notify_fd`` (after a request is done, and at most
-    every few milliseconds while it runs): one wake-up per batch of replies rather than one
-    per reply. Replies already written are never lost, since they sit in the data pipe even
-    if the process then hangs. Without ``notify_fd`` every write wakes the reader.
-
-    While it waits it also drains ``drain_fd`` (the student's captured output) into
-    ``drain``, so a process that prints a lot never blocks on a full pipe.
-    """
-
-    CHECK = 0.25  # longest sleep without looking at the data pipe (a safety net)
-
-    def __init__(self, fd: int, max_message: int, drain_fd: int | None = None,
-                 drain: Callable[[bytes], None] | None = None,
-                 notify_fd: int | None = None) -> None:
-        self.fd = fd
+    def __init__(self, max_message: int) -> None:
         self.max_message = max_message
-        self.drain_fd = drain_fd
-        self.drain = drain
-        self.notify_fd = notify_fd
-        for own in (fd, notify_fd, drain_fd):
-            if own is not None:
-                os.set_blocking(own, False)
         self._buf = bytearray()
         self._pos = 0  # where the unread part of _buf starts
         self._header: dict[str, Any] | None = None  # of the frame being received
         self._need = 0  # bytes the frame being received needs, once its header is in
 
-    def idle(self) -> bool:
-        """Whether nothing is waiting to be read: no byte in the buffer or the pipe."""
-        if len(self._buf) > self._pos or self._header is not None:
-            return False
-        return not select.select([self.fd], [], [], 0)[0]
-
-    def drain_now(self) -> None:
-        """Read whatever output is waiting, without blocking."""
-        if self.drain_fd is None:
-            return
-        while True:
-            try:
-                chunk = os.read(self.drain_fd, 1 << 16)
-            except (BlockingIOError, OSError):
-                return
-            if not chunk:
-                self.drain_fd = None
-                return
-            if self.drain is not None:
-                self.drain(chunk)
+    def _partial(self) -> bool:
+        """Whether bytes are waiting in the buffer, or a frame is half received."""
+        return len(self._buf) > self._pos or self._header is not None
 
     def _frame(self) -> tuple[dict[str, Any], list[bytes]] | None:
         """The next complete frame in the buffer, if there is one. Frames are read from
@@ -381,6 +347,95 @@ class FrameReader:
         self._pos = pos
         return header, blobs
 
+    def read(self, deadline: float) -> tuple[dict[str, Any], list[bytes]]:
+        """The next frame, reading and waiting as needed; Timeout after ``deadline``, also
+        while data keeps coming (a frame that never ends)."""
+        read = False
+        while True:
+            frame = self._frame()
+            if frame is not None:
+                return frame
+            if read and time.monotonic() > deadline:
+                raise Timeout("no complete reply before the deadline")
+            read = self._read_some()
+            if not read:
+                self._wait(deadline)
+
+    def _read_some(self) -> bool:
+        """Move what has arrived into the buffer; False if nothing has. :class:`Closed`
+        once the stream has ended."""
+        raise NotImplementedError
+
+    def _wait(self, deadline: float) -> None:
+        """Sleep until more may have arrived, or raise :class:`Timeout` at ``deadline``."""
+        raise NotImplementedError
+
+    def idle(self) -> bool:
+        """Whether nothing is waiting to be read."""
+        raise NotImplementedError
+
+    def drain_now(self) -> None:
+        """Collect whatever captured output is waiting, without blocking for long."""
+
+    def close(self) -> None:
+        """Let go of the pipes read."""
+
+
+class FrameReader(Frames):
+    """Reads frames from a pipe with ``poll``, a deadline and a total size cap.
+
+    The student process writes its replies to the data pipe as they are ready, but wakes the
+    grader only now and then, through ``notify_fd`` (after a request is done, and at most
+    every few milliseconds while it runs): one wake-up per batch of replies rather than one
+    per reply. Replies already written are never lost, since they sit in the data pipe even
+    if the process then hangs. Without ``notify_fd`` every write wakes the reader.
+
+    While it waits it also drains ``drain_fd`` (the student's captured output) into
+    ``drain``, so a process that prints a lot never blocks on a full pipe.
+    """
+
+    CHECK = 0.25  # longest sleep without looking at the data pipe (a safety net)
+
+    def __init__(self, fd: int, max_message: int, drain_fd: int | None = None,
+                 drain: Callable[[bytes], None] | None = None,
+                 notify_fd: int | None = None) -> None:
+        super().__init__(max_message)
+        self.fd = fd
+        self.drain_fd = drain_fd
+        self.drain = drain
+        self.notify_fd = notify_fd
+        for own in (fd, notify_fd, drain_fd):
+            if own is not None:
+                os.set_blocking(own, False)
+        self._own = [own for own in (fd, notify_fd, drain_fd) if own is not None]
+
+    def idle(self) -> bool:
+        """Whether nothing is waiting to be read: no byte in the buffer or the pipe."""
+        if self._partial():
+            return False
+        return not select.select([self.fd], [], [], 0)[0]
+
+    def close(self) -> None:
+        for fd in self._own:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._own = []
+
+    def drain_now(self) -> None:
+        """Read whatever output is waiting, without blocking."""
+        if self.drain_fd is None:
+            return
+        while True:
+            try:
+                chunk = os.read(self.drain_fd, 1 << 16)
+            except (BlockingIOError, OSError):
+                return
+            if not chunk:
+                self.drain_fd = None
+                return
+            if self.drain is not None:
+                self.drain(chunk)
+
     def _read_some(self) -> bool:
         """Read what the data pipe holds now; False if it holds nothing."""
         try:
@@ -398,7 +453,7 @@ class FrameReader:
         if remaining <= 0:
             raise Timeout("timed out")
         poller = select.poll()
-        partial = len(self._buf) > self._pos or self._header is not None
+        partial = self._partial()
         # Without a notification pipe, or in the middle of a frame, any data wakes us;
         # otherwise only a hang-up of the data pipe does (poll always reports POLLHUP).
         data_events = select.POLLIN if partial or self.notify_fd is None else 0
@@ -418,20 +473,6 @@ class FrameReader:
                 self.notify_fd = None
         if self.drain_fd is not None and self.drain_fd in events:
             self.drain_now()
-
-    def read(self, deadline: float) -> tuple[dict[str, Any], list[bytes]]:
-        """The next frame, reading and waiting as needed; Timeout after ``deadline``, also
-        while data keeps coming (a frame that never ends)."""
-        read = False
-        while True:
-            frame = self._frame()
-            if frame is not None:
-                return frame
-            if read and time.monotonic() > deadline:
-                raise Timeout("no complete reply before the deadline")
-            read = self._read_some()
-            if not read:
-                self._wait(deadline)
 
 
 def write_all(fd: int, data: bytes, deadline: float) -> None:

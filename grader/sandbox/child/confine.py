@@ -24,8 +24,8 @@ import ctypes
 import errno
 import os
 import platform
-import resource
 import sys
+from types import ModuleType
 from typing import Any
 
 from grader.sandbox.child.syscalls import (
@@ -48,8 +48,43 @@ def first_to_die() -> None:
         write_file("/proc/self/oom_score_adj", "1000")
 
 
-def apply_limits(limits: dict[str, int]) -> None:
-    """Set resource limits on this process (inherited by anything it starts)."""
+def _resource_module() -> ModuleType | None:
+    """The ``resource`` module, where the platform has one (not Windows)."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    return resource
+
+
+def apply_limits(limits: dict[str, int]) -> list[str]:
+    """Set resource limits on this process (inherited by anything it starts). The limits
+    not set are returned: all of them where there is no ``resource`` module (Windows), and
+    those the system refuses outside Linux (macOS ignores some and refuses others); on
+    Linux a refusal raises."""
+    resource = _resource_module()
+    if resource is None:
+        return sorted(limits)
+    strict = sys.platform.startswith("linux")
+    missing: list[str] = []
+    try:
+        _set_limits(resource, limits, strict, missing)
+    except (ValueError, OSError):
+        if strict:
+            raise
+    return missing
+
+
+def _set_limits(resource: Any, limits: dict[str, int], strict: bool,
+                missing: list[str]) -> None:
+    def setrlimit(key: str, which: int, soft: int, hard: int) -> None:
+        try:
+            resource.setrlimit(which, (soft, hard))
+        except (ValueError, OSError):
+            if strict:
+                raise
+            missing.append(key)
+
     table = {
         "memory": resource.RLIMIT_AS,
         "fsize": resource.RLIMIT_FSIZE,
@@ -62,7 +97,7 @@ def apply_limits(limits: dict[str, int]) -> None:
             _, hard = resource.getrlimit(which)
             if hard != resource.RLIM_INFINITY:
                 value = min(value, hard)
-            resource.setrlimit(which, (value, value))
+            setrlimit(key, which, value, value)
     if "cpu" in limits:
         # SIGXCPU at the soft limit, SIGKILL at the hard one: a loop that ignores SIGXCPU
         # still dies.
@@ -70,10 +105,10 @@ def apply_limits(limits: dict[str, int]) -> None:
         _, hard = resource.getrlimit(resource.RLIMIT_CPU)
         if hard != resource.RLIM_INFINITY:
             cpu = min(cpu, max(hard - 1, 0))
-            resource.setrlimit(resource.RLIMIT_CPU, (cpu, min(cpu + 1, hard)))
+            setrlimit("cpu", resource.RLIMIT_CPU, cpu, min(cpu + 1, hard))
         else:
-            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+            setrlimit("cpu", resource.RLIMIT_CPU, cpu, cpu + 1)
+    setrlimit("core", resource.RLIMIT_CORE, 0, 0)
 
 
 _SYS_KEYCTL = {"x86_64": 250, "aarch64": 219, "arm64": 219}

@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
-import resource
 import select
 import signal
 import time
@@ -202,6 +201,8 @@ def _start_reaper(proc: str, close: tuple[int, ...], watch_state: bool) -> tuple
 def _own_state() -> list[Any]:
     """What a worker (same uid) can change in the reaper: limits, niceness, policy,
     affinity, OOM score, autogroup niceness."""
+    import resource  # (here: the worker imports this module everywhere, Windows included)
+
     proc = []
     for name in ("oom_score_adj", "autogroup"):  # (autogroup: the zygote's too)
         with contextlib.suppress(OSError), open(f"/proc/self/{name}") as f:

@@ -75,7 +75,7 @@ def write_file(path: str, text: str) -> None:
 
 def die_with_parent() -> None:
     """Ask the kernel to SIGKILL this process when its parent dies (best effort)."""
-    if sys.platform.startswith("linux"):
+    if sys.platform.startswith("linux") and hasattr(signal, "SIGKILL"):
         with contextlib.suppress(SandboxError):
             prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 

@@ -1,8 +1,9 @@
 """The student side: runs in a child process, imports the submission and calls it.
 
 Started by :class:`grader.sandbox.launch.SpawnLauncher` as ``python -I -m
-grader.sandbox.child.worker IN_FD OUT_FD``, or forked by the zygote. It reads requests from
-IN_FD and writes replies to OUT_FD, using :mod:`grader.sandbox.wire`. It receives case
+grader.sandbox.child.worker IN_FD OUT_FD NOTIFY_FD`` (or ``--stdio``, where it gets its
+standard streams only), or forked by the zygote. It reads requests from IN_FD and writes
+replies to OUT_FD, using :mod:`grader.sandbox.wire`. It receives case
 inputs only; it never sees expected outputs, references or other cases. Whatever the student
 code returns is converted to plain numeric arrays here, before it leaves the process, and
 the grader checks it again on arrival, since this whole process is untrusted.
@@ -99,6 +100,10 @@ class Worker:
         """Write one reply, tagged with the number of the request it answers; wake the
         grader if it has not been woken for a while."""
         data = memoryview(wire.encode_frame({**header, "rid": self.requests}, blobs))
+        if self.notify_fd is None:  # (nobody to wake: the grader wakes on every write)
+            while data:
+                data = data[os.write(self.out_fd, data):]
+            return
         if self._waiting + len(data) > NOTIFY_BYTES:
             self.notify()
         self._waiting += len(data)
@@ -398,10 +403,26 @@ def _setup(worker: Worker, header: dict[str, Any]) -> bool:
     return True
 
 
+def _standard_streams() -> tuple[int, int]:
+    """``--stdio``: take the request and reply pipes off standard input and output; what
+    the student prints (file descriptor 1 and ``sys.stdout`` on it) goes to standard error,
+    the captured output, and standard input is empty."""
+    in_fd, out_fd = os.dup(0), os.dup(1)
+    os.dup2(2, 1)
+    empty = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(empty, 0)
+    os.close(empty)
+    return in_fd, out_fd
+
+
 def main(argv: list[str]) -> int:
-    """``worker IN_FD OUT_FD [NOTIFY_FD]``: serve requests until IN_FD is closed."""
-    in_fd, out_fd = int(argv[1]), int(argv[2])
-    notify_fd = int(argv[3]) if len(argv) > 3 else None
+    """``worker IN_FD OUT_FD [NOTIFY_FD]`` or ``worker --stdio``: serve requests until the
+    request pipe is closed."""
+    if argv[1] == "--stdio":
+        (in_fd, out_fd), notify_fd = _standard_streams(), None
+    else:
+        in_fd, out_fd = int(argv[1]), int(argv[2])
+        notify_fd = int(argv[3]) if len(argv) > 3 else None
     die_with_parent()
     stream = os.fdopen(in_fd, "rb", buffering=1 << 16)
     if notify_fd is not None:
