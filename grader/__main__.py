@@ -10,7 +10,7 @@ import sys
 
 def main() -> None:
     if sys.argv[1:2] in (["check"], ["grade"]):
-        from grader.sandbox.launch import prestart
+        from grader.sandbox.zygotes import prestart
 
         prestart()
     from grader.cli import main as cli

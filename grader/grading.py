@@ -39,18 +39,11 @@ from grader.results import (
     SubmissionResult,
 )
 from grader.sandbox import packages
-from grader.sandbox.launch import (
-    ContainerUnavailable,
-    Launcher,
-    SpawnLauncher,
-    TrackingLauncher,
-    ZygoteLauncher,
-    end_prestarted,
-    zygote_supported,
-)
+from grader.sandbox.launch import ContainerUnavailable, Launcher, SpawnLauncher, TrackingLauncher
 from grader.sandbox.policy import Isolation
 from grader.sandbox.runner import RunOptions, SubmissionRun, run_submission
 from grader.sandbox.schedule import Schedule, plan_for
+from grader.sandbox.zygotes import ZygoteLauncher, end_prestarted, zygote_supported
 from grader.spec import Assignment, Part, Problem, display_path
 from grader.spec.key import missing_key
 

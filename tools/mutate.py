@@ -1,21 +1,21 @@
 """Mutation testing of the judging code: would the tests notice a small wrong change?
 
 Each mutant is one small change to ``grader/judge/compare.py``, ``grader/judge/properties.py``,
-``grader/scoring.py`` or the grader side's decoder in ``grader/sandbox/wire.py``: an operator
-flipped (``<``/``<=``, ``==``/``!=``, ``and``/``or``, ``+``/``-``, ...), a constant changed
-(``n + 1``, ``n * 2``, ``True``/``False``), an ``if`` guard forced true or false, ``not``
-dropped, ``max``/``min`` or ``any``/``all`` swapped, a character dropped from a dtype-kind
-string. The module's own tests run against each mutant, one at a time, with a time limit: a
-mutant they fail on is *killed*; one they pass is a *survivor*, either a gap in the tests or a
-change that makes no difference (an *equivalent* mutant, listed with its reason in
-``EQUIVALENT``).
+``grader/scoring.py``, the grader side's decoder in ``grader/sandbox/wire.py`` or its frame
+reader in ``grader/sandbox/pipes.py``: an operator flipped (``<``/``<=``, ``==``/``!=``,
+``and``/``or``, ``+``/``-``, ...), a constant changed (``n + 1``, ``n * 2``,
+``True``/``False``), an ``if`` guard forced true or false, ``not`` dropped, ``max``/``min`` or
+``any``/``all`` swapped, a character dropped from a dtype-kind string. The module's own tests
+run against each mutant, one at a time, with a time limit: a mutant they fail on is *killed*;
+one they pass is a *survivor*, either a gap in the tests or a change that makes no difference
+(an *equivalent* mutant, listed with its reason in ``EQUIVALENT``).
 
 The working tree is never touched: the repository is copied to a temporary folder, mutants
 are written there and the tests run there (``python -m pytest`` imports the copy's
 ``grader``), and the folder is removed at the end, Ctrl-C included. Student workers
 (``python -I -m grader.sandbox.child.worker``) import the installed grader rather than the
 copy, so only code that runs in the grader's own process is mutated: of ``wire.py``, the
-decoder.
+decoder; of ``pipes.py``, the frame reader.
 
     python tools/mutate.py                     # every module
     python tools/mutate.py scoring wire        # some modules
@@ -58,7 +58,9 @@ TARGETS = {
     "scoring": Target("grader/scoring.py", ("tests/test_scoring.py",)),
     "wire": Target("grader/sandbox/wire.py", ("tests/sandbox/test_wire.py",),
                    ("MAX_HEADER_BYTES", "MAX_NPY_HEADER", "ALLOWED_KINDS", "decode_array",
-                    "_parse_npy_header", "parse_header", "FrameReader._frame")),
+                    "_parse_npy_header", "parse_header")),
+    "pipes": Target("grader/sandbox/pipes.py", ("tests/sandbox/test_pipes.py",),
+                    ("Frames._frame",)),
 }
 
 # Survivors judged equivalent, by module and the mutated line (stripped, the change in
@@ -130,10 +132,10 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     ("wire", "if len(blob) < [10 -> 20] or blob[:6] != _MAGIC:"): _SHORT_BLOB,
     ("wire", "if [parsed is None -> True]:"):
         "the header is parsed again rather than taken from the cache, with the same result",
-    ("wire", "elif [pos >= 1 << 16 -> True]:"): _CUT,
-    ("wire", "elif pos [>= -> >] 1 << 16:"):
+    ("pipes", "elif [pos >= 1 << 16 -> True]:"): _CUT,
+    ("pipes", "elif pos [>= -> >] 1 << 16:"):
         "the buffer is cut at 64 KiB + 1 rather than 64 KiB: the same frames",
-    ("wire", "elif pos >= 1 [<< -> >>] 16:"): _CUT,
+    ("pipes", "elif pos >= 1 [<< -> >>] 16:"): _CUT,
 }
 
 _COMPARE = {ast.Lt: ("<", "<="), ast.LtE: ("<=", "<"), ast.Gt: (">", ">="),

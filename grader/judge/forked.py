@@ -2,8 +2,9 @@
 
 A known-wrong answer is trusted code, but it stands for a mistake, and some mistakes exit,
 crash or loop for ever. Run in a fork, one that does costs only its own result. The fork
-sends bytes back (an ``.npz`` archive of plain arrays, read without pickle); where there is
-no fork (Windows), the work runs in a thread of this process, given up after its time.
+sends bytes back (an ``.npz`` archive of plain arrays, read without pickle). Off Linux the
+work runs in a thread of this process instead, given up after its time: Windows has no fork,
+and on macOS a fork of a process that has used Accelerate's BLAS may crash or hang.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import contextlib
 import os
 import select
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,7 +22,7 @@ from collections.abc import Callable, Iterator
 def run_forked(work: Callable[[], bytes], timeout: float) -> bytes | None:
     """``work()`` in a fork of this process: the bytes it returns, or None if the fork died,
     failed, or ran past ``timeout`` seconds."""
-    if not hasattr(os, "fork"):
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
         return _in_a_thread(work, timeout)
     read, write = os.pipe()
     pid = os.fork()

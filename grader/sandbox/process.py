@@ -13,7 +13,7 @@ import os
 import time
 from typing import Any
 
-from grader.sandbox import pumps, wire
+from grader.sandbox import pipes, wire
 from grader.sandbox.launch import (
     TrackingLauncher,
     _Pipes,
@@ -66,16 +66,16 @@ class StudentProcess:
         finally:
             _close(theirs)
         self.write_fd = to_child_w
-        self.reader: wire.Frames
+        self.reader: pipes.Frames
         if streams_only:  # (Windows: threads wait on the pipes)
-            self.reader = pumps.PumpedReader(from_child_r, max_bytes, drain_fd=out_r,
+            self.reader = pipes.PumpedReader(from_child_r, max_bytes, drain_fd=out_r,
                                              drain=output.feed)
-            self._write = pumps.write_all
+            self._write = pipes.pumped_write_all
         else:
             os.set_blocking(self.write_fd, False)
-            self.reader = wire.FrameReader(from_child_r, max_bytes, drain_fd=out_r,
-                                           drain=output.feed, notify_fd=notify_r)
-            self._write = wire.write_all
+            self.reader = pipes.FrameReader(from_child_r, max_bytes, drain_fd=out_r,
+                                            drain=output.feed, notify_fd=notify_r)
+            self._write = pipes.write_all
         self.sent = 0  # requests written so far; the worker numbers its replies the same way
 
     def request(self, headers: list[dict[str, Any]], timeout: float

@@ -14,21 +14,17 @@ it too.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
-import os
 import re
-import select
 import struct
-import time
 from collections.abc import Callable
 from typing import Any, BinaryIO
 
 import numpy as np
 import numpy.lib.format as npy_format
 
-_LEN = struct.Struct(">I")
+LENGTH = struct.Struct(">I")  # before each frame: the byte length of its JSON header
 
 MAX_HEADER_BYTES = 1 << 20  # JSON header of one message
 MAX_NPY_HEADER = 4096  # the dict literal at the start of an .npy blob
@@ -93,7 +89,7 @@ _to_json, _scan_json = _json_coders()
 def encode_frame(header: dict[str, Any], blobs: list[bytes] | None = None) -> bytes:
     blobs = blobs or []
     data = _to_json({**header, "blobs": [len(b) for b in blobs]}).encode()
-    return b"".join([_LEN.pack(len(data)), data, *blobs])
+    return b"".join([LENGTH.pack(len(data)), data, *blobs])
 
 
 # --- decoding arrays (the grader's side of the trust boundary) ------------------------------
@@ -289,221 +285,12 @@ def parse_header(data: bytes) -> dict[str, Any]:
     return header
 
 
-# --- reading with deadlines (grader side) ---------------------------------------------------
-
-class Frames:
-    """Frames from a byte stream as it arrives, with a deadline and a total size cap: the
-    part of reading that does not depend on how one waits for bytes. :class:`FrameReader`
-    polls a pipe (POSIX); :class:`grader.sandbox.pumps.PumpedReader` takes what a thread
-    read (Windows)."""
-
-    def __init__(self, max_message: int) -> None:
-        self.max_message = max_message
-        self._buf = bytearray()
-        self._pos = 0  # where the unread part of _buf starts
-        self._header: dict[str, Any] | None = None  # of the frame being received
-        self._need = 0  # bytes the frame being received needs, once its header is in
-
-    def _partial(self) -> bool:
-        """Whether bytes are waiting in the buffer, or a frame is half received."""
-        return len(self._buf) > self._pos or self._header is not None
-
-    def _frame(self) -> tuple[dict[str, Any], list[bytes]] | None:
-        """The next complete frame in the buffer, if there is one. Frames are read from
-        ``_pos`` on, and the buffer is cut only when it has been read to the end (or much of
-        it has), not once per frame."""
-        buf, pos = self._buf, self._pos
-        if self._header is None:
-            if len(buf) - pos < _LEN.size:
-                return None
-            (size,) = _LEN.unpack_from(buf, pos)
-            if size > MAX_HEADER_BYTES:
-                raise WireError(f"message header too large ({size} bytes)")
-            pos += _LEN.size
-            if len(buf) - pos < size:
-                return None
-            with memoryview(buf) as view:
-                header = parse_header(view[pos:pos + size].tobytes())
-            lengths: list[int] = header.get("blobs", [])
-            if sum(lengths) > self.max_message:
-                raise WireError(
-                    f"output too large ({sum(lengths)} bytes, limit {self.max_message} bytes)")
-            self._pos = pos = pos + size
-            self._header, self._need = header, sum(lengths)
-        if len(buf) - pos < self._need:
-            return None
-        header, self._header = self._header, None
-        blobs = []
-        with memoryview(buf) as view:
-            for n in header.get("blobs", []):
-                blobs.append(view[pos:pos + n].tobytes())
-                pos += n
-        if pos == len(buf):
-            buf.clear()
-            pos = 0
-        elif pos >= 1 << 16:
-            del buf[:pos]
-            pos = 0
-        self._pos = pos
-        return header, blobs
-
-    def read(self, deadline: float) -> tuple[dict[str, Any], list[bytes]]:
-        """The next frame, reading and waiting as needed; Timeout after ``deadline``, also
-        while data keeps coming (a frame that never ends)."""
-        read = False
-        while True:
-            frame = self._frame()
-            if frame is not None:
-                return frame
-            if read and time.monotonic() > deadline:
-                raise Timeout("no complete reply before the deadline")
-            read = self._read_some()
-            if not read:
-                self._wait(deadline)
-
-    def _read_some(self) -> bool:
-        """Move what has arrived into the buffer; False if nothing has. :class:`Closed`
-        once the stream has ended."""
-        raise NotImplementedError
-
-    def _wait(self, deadline: float) -> None:
-        """Sleep until more may have arrived, or raise :class:`Timeout` at ``deadline``."""
-        raise NotImplementedError
-
-    def idle(self) -> bool:
-        """Whether nothing is waiting to be read."""
-        raise NotImplementedError
-
-    def drain_now(self) -> None:
-        """Collect whatever captured output is waiting, without blocking for long."""
-
-    def close(self) -> None:
-        """Let go of the pipes read."""
-
-
-class FrameReader(Frames):
-    """Reads frames from a pipe with ``poll``, a deadline and a total size cap.
-
-    The student process writes its replies to the data pipe as they are ready, but wakes the
-    grader only now and then, through ``notify_fd`` (after a request is done, and at most
-    every few milliseconds while it runs): one wake-up per batch of replies rather than one
-    per reply. Replies already written are never lost, since they sit in the data pipe even
-    if the process then hangs. Without ``notify_fd`` every write wakes the reader.
-
-    While it waits it also drains ``drain_fd`` (the student's captured output) into
-    ``drain``, so a process that prints a lot never blocks on a full pipe.
-    """
-
-    CHECK = 0.25  # longest sleep without looking at the data pipe (a safety net)
-
-    def __init__(self, fd: int, max_message: int, drain_fd: int | None = None,
-                 drain: Callable[[bytes], None] | None = None,
-                 notify_fd: int | None = None) -> None:
-        super().__init__(max_message)
-        self.fd = fd
-        self.drain_fd = drain_fd
-        self.drain = drain
-        self.notify_fd = notify_fd
-        for own in (fd, notify_fd, drain_fd):
-            if own is not None:
-                os.set_blocking(own, False)
-        self._own = [own for own in (fd, notify_fd, drain_fd) if own is not None]
-
-    def idle(self) -> bool:
-        """Whether nothing is waiting to be read: no byte in the buffer or the pipe."""
-        if self._partial():
-            return False
-        return not select.select([self.fd], [], [], 0)[0]
-
-    def close(self) -> None:
-        for fd in self._own:
-            with contextlib.suppress(OSError):
-                os.close(fd)
-        self._own = []
-
-    def drain_now(self) -> None:
-        """Read whatever output is waiting, without blocking."""
-        if self.drain_fd is None:
-            return
-        while True:
-            try:
-                chunk = os.read(self.drain_fd, 1 << 16)
-            except (BlockingIOError, OSError):
-                return
-            if not chunk:
-                self.drain_fd = None
-                return
-            if self.drain is not None:
-                self.drain(chunk)
-
-    def _read_some(self) -> bool:
-        """Read what the data pipe holds now; False if it holds nothing."""
-        try:
-            chunk = os.read(self.fd, 1 << 20)
-        except BlockingIOError:
-            return False
-        if not chunk:
-            raise Closed("the process closed its channel")
-        self._buf += chunk
-        return True
-
-    def _wait(self, deadline: float) -> None:
-        """Sleep until a notification, output, a hang-up, CHECK seconds or the deadline."""
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise Timeout("timed out")
-        poller = select.poll()
-        partial = self._partial()
-        # Without a notification pipe, or in the middle of a frame, any data wakes us;
-        # otherwise only a hang-up of the data pipe does (poll always reports POLLHUP).
-        data_events = select.POLLIN if partial or self.notify_fd is None else 0
-        poller.register(self.fd, data_events)
-        if self.notify_fd is not None:
-            poller.register(self.notify_fd, select.POLLIN)
-        if self.drain_fd is not None:
-            poller.register(self.drain_fd, select.POLLIN)
-        events = dict(poller.poll(max(1, int(min(remaining, self.CHECK) * 1000))))
-        if self.notify_fd is not None and self.notify_fd in events:
-            try:
-                if not os.read(self.notify_fd, 4096):
-                    self.notify_fd = None  # closed: fall back to waking on data
-            except BlockingIOError:
-                pass
-            except OSError:
-                self.notify_fd = None
-        if self.drain_fd is not None and self.drain_fd in events:
-            self.drain_now()
-
-
-def write_all(fd: int, data: bytes, deadline: float) -> None:
-    """Write ``data`` to a non-blocking-safe pipe, giving up at ``deadline``."""
-    view = memoryview(data)
-    poller = select.poll()
-    poller.register(fd, select.POLLOUT | select.POLLERR | select.POLLHUP)
-    while view:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise Timeout("timed out sending input")
-        events = poller.poll(max(1, int(remaining * 1000)))
-        if not events:
-            continue
-        if any(ev & (select.POLLERR | select.POLLHUP) for _, ev in events):
-            raise Closed("the process closed its channel")
-        try:
-            written = os.write(fd, view[: 1 << 16])
-        except BlockingIOError:
-            continue
-        except BrokenPipeError:
-            raise Closed("the process closed its channel") from None
-        view = view[written:]
-
-
 # --- blocking reads (student side) ----------------------------------------------------------
 
 def read_frame_blocking(stream: BinaryIO) -> tuple[dict[str, Any], list[bytes]] | None:
-    raw = stream.read(_LEN.size)
-    if len(raw) < _LEN.size:
+    raw = stream.read(LENGTH.size)
+    if len(raw) < LENGTH.size:
         return None
-    (size,) = _LEN.unpack(raw)
+    (size,) = LENGTH.unpack(raw)
     header = parse_header(stream.read(size))
     return header, [stream.read(n) for n in header["blobs"]]

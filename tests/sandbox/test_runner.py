@@ -25,7 +25,7 @@ from grader.cli import main
 from grader.grading import GradeOptions, Grader
 from grader.intake.submissions import one_submission
 from grader.results import PartResult, SubmissionResult
-from grader.sandbox import launch, runner
+from grader.sandbox import runner, zygotes
 from grader.sandbox.launch import describe_status
 from grader.sandbox.policy import Limits
 from grader.sandbox.runner import RunOptions
@@ -600,19 +600,19 @@ def test_an_ended_workers_pid_is_never_signalled(mini_grader: Grader, tmp_path: 
 @pytest.fixture
 def spare_pid() -> Iterator[int]:
     """The pid of a zygote prestarted by this process (ended afterwards if still unused)."""
-    if not launch.zygote_supported():
+    if not zygotes.zygote_supported():
         pytest.skip("zygotes need Linux")
-    launch.prestart()
-    assert launch._spare is not None
-    yield launch._spare[3][0].pid
-    launch.end_prestarted()
+    zygotes.prestart()
+    assert zygotes._spare is not None
+    yield zygotes._spare[3][0].pid
+    zygotes.end_prestarted()
 
 
 def test_a_prestarted_zygote_serves_the_first_launcher_of_its_process(spare_pid: int) -> None:
-    zygote = launch.ZygoteLauncher()
+    zygote = zygotes.ZygoteLauncher()
     try:
         assert zygote.proc.pid == spare_pid
-        assert launch._spare is None
+        assert zygotes._spare is None
     finally:
         zygote.close()
 
@@ -621,14 +621,14 @@ def test_a_forked_process_never_takes_its_parents_prestarted_zygote(spare_pid: i
     read, write = os.pipe()
     child = os.fork()
     if child == 0:  # the job processes of grader.batch.jobs are forked like this
-        taken = launch._take_spare(sys.executable, "/")
+        taken = zygotes._take_spare(sys.executable, "/")
         os.write(write, b"taken" if taken is not None else b"left")
         os._exit(0)
     os.close(write)
     answer = os.read(read, 16)
     os.close(read)
     os.waitpid(child, 0)
-    zygote = launch.ZygoteLauncher()  # the parent's own first launcher still gets it
+    zygote = zygotes.ZygoteLauncher()  # the parent's own first launcher still gets it
     try:
         assert answer == b"left"
         assert zygote.proc.pid == spare_pid
@@ -637,11 +637,11 @@ def test_a_forked_process_never_takes_its_parents_prestarted_zygote(spare_pid: i
 
 
 def test_an_unused_prestarted_zygote_ends_with_its_process() -> None:
-    if not launch.zygote_supported():
+    if not zygotes.zygote_supported():
         pytest.skip("zygotes need Linux")
-    script = ("from grader.sandbox import launch\n"
-              "launch.prestart()\n"
-              "print(launch._spare[3][0].pid)\n")
+    script = ("from grader.sandbox import zygotes\n"
+              "zygotes.prestart()\n"
+              "print(zygotes._spare[3][0].pid)\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=30, check=True)
     pid = int(done.stdout)
@@ -652,7 +652,7 @@ def test_the_zygote_is_prestarted_before_numpy_loads_in_the_grader() -> None:
     # ``grader check`` starts the zygote first so that its numpy import overlaps the CLI's:
     # the launcher must not load numpy itself before it can start one.
     script = ("import sys\n"
-              "import grader.__main__, grader.sandbox.launch\n"
+              "import grader.__main__, grader.sandbox.zygotes\n"
               "print('numpy' in sys.modules)\n")
     done = subprocess.run([sys.executable, "-I", "-c", script], capture_output=True,
                           text=True, timeout=30, check=True)
@@ -668,7 +668,7 @@ def test_a_worker_that_kills_its_zygote_is_still_killed(mini: Assignment,
                                                        tmp_path: Path) -> None:
     # Without a container nothing stops a worker from killing its zygote (its parent) and
     # giving up its parent-death signal; its timeout must still end it.
-    if not launch.zygote_supported():
+    if not zygotes.zygote_supported():
         pytest.skip("zygotes need Linux")
     marker = tmp_path / "pid"
     options = GradeOptions(run=RunOptions(sandbox="off", timeout=1.0))
@@ -697,7 +697,7 @@ def test_closing_the_grader_mid_run_ends_what_the_student_started(mini: Assignme
                                                                   tmp_path: Path) -> None:
     # Without a container, a worker's children die with its process group: closing the
     # grader while the worker runs (as an interrupt does) must still reach them.
-    if not launch.zygote_supported():
+    if not zygotes.zygote_supported():
         pytest.skip("zygotes need Linux")
     marker = tmp_path / "pid"
     submission = write_student(tmp_path / "s", f"""

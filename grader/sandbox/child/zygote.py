@@ -1,6 +1,6 @@
 """The fork server ("zygote"): a warm process that forks student workers on request.
 
-Started by :class:`grader.sandbox.launch.ZygoteLauncher` as ``python -I -m
+Started by :class:`grader.sandbox.zygotes.ZygoteLauncher` as ``python -I -m
 grader.sandbox.child.zygote SOCKET_FD`` with the same allow-listed environment as a worker, BLAS
 threads pinned to 1 before numpy is imported. It imports numpy and the worker once; each request
 then costs a ``fork`` instead of a new interpreter. It holds no secrets: it never receives case
