@@ -126,7 +126,8 @@ class Grader:
                     if warn is not None:
                         warn(f"grader: warning: no warm workers ({exc}); "
                              "starting a fresh interpreter per submission")
-            return SpawnLauncher(run.python, kind)
+            return SpawnLauncher(run.python, kind,
+                                 None if isolation.mode == "off" else isolation.limits)
 
         return TrackingLauncher(new, visible)
 

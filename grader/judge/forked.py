@@ -78,9 +78,12 @@ class CallTimedOut(Exception):
 @contextlib.contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
     """Raise :class:`CallTimedOut` in the block after ``seconds``, by a timer signal: for use
-    in a fork only, where no other code owns SIGALRM. Where there is no such timer, no
-    limit."""
-    if not hasattr(signal, "setitimer"):
+    in a fork only, where no other code owns SIGALRM. Where there is no such timer, or
+    off the main thread, no limit."""
+    # (A handler can be set from the main thread only: off Linux the work runs in a thread,
+    # and that thread's overall timeout stands in.)
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not \
+            threading.main_thread():
         yield
         return
 

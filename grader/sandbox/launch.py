@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from grader.sandbox import winjob
+from grader.sandbox.policy import Limits
 from grader.sandbox.scratch import remove_tree
 
 # (SYSTEMROOT and its kin: Python on Windows cannot start without them.)
@@ -126,21 +128,32 @@ class _Pipes:
 
 
 class SpawnLauncher:
-    """One new interpreter per worker (no container: the confined level or limits only)."""
+    """One new interpreter per worker (no container: the confined level or limits only).
+    On Windows each worker gets a job (:mod:`grader.sandbox.winjob`) with ``limits``' memory
+    and process caps (None: ``--sandbox off``, no caps)."""
 
-    def __init__(self, python: str = sys.executable, kind: str = "limits") -> None:
+    def __init__(self, python: str = sys.executable, kind: str = "limits",
+                 limits: Limits | None = None) -> None:
         self.python = python
         self.kind = kind
+        self.limits = limits
 
     def start(self, pipes: _Pipes, cwd: str, env: dict[str, str]) -> Process:
         worker = [self.python, "-I", "-m", "grader.sandbox.child.worker"]
         if pipes.notify_w is None:  # standard streams only (Windows)
-            return _Popen(subprocess.Popen(
-                [*worker, "--stdio"], stdin=pipes.request_r, stdout=pipes.reply_w,
-                stderr=pipes.output_w, cwd=cwd, env=env,
+            proc = subprocess.Popen(
+                # (UTF-8 on its pipes: a Windows console's code page cannot print everything)
+                [self.python, "-I", "-X", "utf8", *worker[2:], "--stdio"],
+                stdin=pipes.request_r, stdout=pipes.reply_w, stderr=pipes.output_w, cwd=cwd,
+                env=env,
                 # (out of the console's Ctrl-C: the grader ends its workers itself)
                 creationflags=getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0),
-            ))
+            )
+            handle = getattr(proc, "_handle", None)  # (Windows: the process's handle)
+            caps = (None, None) if self.limits is None else \
+                (self.limits.memory, self.limits.nproc)
+            job = None if handle is None else winjob.contain(int(handle), *caps)
+            return _Popen(proc, job)
         return _Popen(subprocess.Popen(
             [*worker, *map(str, pipes.passed)], pass_fds=pipes.passed,
             stdin=subprocess.DEVNULL, stdout=pipes.output_w, stderr=pipes.output_w,
@@ -154,18 +167,24 @@ class SpawnLauncher:
 class _Popen:
     out_of_memory = False  # (no memory cgroup without a container)
 
-    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+    def __init__(self, proc: subprocess.Popen[bytes], job: winjob.Job | None = None) -> None:
         self.proc = proc
         self.pid = proc.pid
+        self.job = job
 
     def wait(self, timeout: float | None = None) -> int | None:
         try:
-            return self.proc.wait(timeout=timeout)
+            code = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             return None
+        if self.job is not None:  # (what it started and left: ended with its job)
+            self.job.kill()
+        return code
 
     def kill(self) -> None:
-        if hasattr(os, "killpg"):  # its process group; elsewhere (Windows) itself only
+        if self.job is not None:  # everything in its job (Windows)
+            self.job.kill()
+        if hasattr(os, "killpg"):  # its process group (POSIX)
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.pid, _SIGKILL)
         with contextlib.suppress(ProcessLookupError):

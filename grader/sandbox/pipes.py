@@ -1,12 +1,12 @@
 """The grader's side of a worker's pipes: frames read, and requests written, with deadlines.
 
 On POSIX the grader waits on the pipes with ``poll`` and reads and writes them without
-blocking (:class:`FrameReader`, :func:`write_all`). Windows has neither for pipes, so there a
-:class:`Pump` thread per pipe reads it to its end with blocking reads, :class:`PumpedReader`
-takes frames from what the pump has read, and a write runs in a thread that the caller waits
-for until the deadline (:func:`pumped_write_all`). Both share :class:`Frames`: the same size
-caps, and the same checks (:mod:`grader.sandbox.wire`) on every frame; only the waiting
-differs.
+blocking (:class:`FrameReader`, :class:`PolledWriter`). Windows has neither for pipes, so
+there a :class:`Pump` thread per pipe reads it to its end with blocking reads,
+:class:`PumpedReader` takes frames from what the pump has read, and a write runs in a thread
+that the caller waits for until the deadline (:class:`PumpedWriter`). The readers share
+:class:`Frames`: the same size caps, and the same checks (:mod:`grader.sandbox.wire`) on every
+frame; only the waiting differs.
 """
 
 from __future__ import annotations
@@ -208,27 +208,39 @@ class FrameReader(Frames):
             self.drain_now()
 
 
-def write_all(fd: int, data: bytes, deadline: float) -> None:
-    """Write ``data`` to a non-blocking-safe pipe, giving up at ``deadline``."""
-    view = memoryview(data)
-    poller = select.poll()
-    poller.register(fd, select.POLLOUT | select.POLLERR | select.POLLHUP)
-    while view:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise Timeout("timed out sending input")
-        events = poller.poll(max(1, int(remaining * 1000)))
-        if not events:
-            continue
-        if any(ev & (select.POLLERR | select.POLLHUP) for _, ev in events):
-            raise Closed("the process closed its channel")
-        try:
-            written = os.write(fd, view[: 1 << 16])
-        except BlockingIOError:
-            continue
-        except BrokenPipeError:
-            raise Closed("the process closed its channel") from None
-        view = view[written:]
+class PolledWriter:
+    """Requests written to a pipe made non-blocking, waiting with ``poll`` until the
+    deadline."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        os.set_blocking(fd, False)
+
+    def write(self, data: bytes, deadline: float) -> None:
+        view = memoryview(data)
+        poller = select.poll()
+        poller.register(self.fd, select.POLLOUT | select.POLLERR | select.POLLHUP)
+        while view:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise Timeout("timed out sending input")
+            events = poller.poll(max(1, int(remaining * 1000)))
+            if not events:
+                continue
+            if any(ev & (select.POLLERR | select.POLLHUP) for _, ev in events):
+                raise Closed("the process closed its channel")
+            try:
+                written = os.write(self.fd, view[: 1 << 16])
+            except BlockingIOError:
+                continue
+            except BrokenPipeError:
+                raise Closed("the process closed its channel") from None
+            view = view[written:]
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
 
 
 # --- Windows: threads ------------------------------------------------------------------------
@@ -323,23 +335,57 @@ class PumpedReader(Frames):
         took its number.)"""
 
 
-def pumped_write_all(fd: int, data: bytes, deadline: float) -> None:
-    """Write ``data`` to a blocking pipe in a thread, giving up at ``deadline`` (the thread
-    then waits on until the process is killed and the pipe breaks)."""
-    failed: list[BaseException] = []
+class PumpedWriter:
+    """Requests written to a blocking pipe by a thread, waited for until the deadline.
 
-    def write() -> None:
+    A write that misses its deadline stays blocked until the process is killed and the pipe
+    breaks. Until then its pipe is not closed under it (on Windows a close waits for the
+    write to end, and elsewhere the pipe's number could go to another file meanwhile):
+    :meth:`close` leaves the closing to that thread."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self._lock = threading.Lock()
+        self._writing = False
+        self._close_after = False
+
+    def write(self, data: bytes, deadline: float) -> None:
+        with self._lock:
+            if self._writing:  # (an earlier request is still blocked)
+                raise Timeout("timed out sending input")
+            self._writing = True
+        failed: list[BaseException] = []
+        thread = threading.Thread(target=self._write, args=(data, failed), name="grader-write",
+                                  daemon=True)
+        thread.start()
+        thread.join(max(0.0, deadline - time.monotonic()))
+        if thread.is_alive():
+            raise Timeout("timed out sending input")
+        if failed:
+            raise Closed("the process closed its channel")
+
+    def _write(self, data: bytes, failed: list[BaseException]) -> None:
         view = memoryview(data)
         try:
             while view:
-                view = view[os.write(fd, view[: 1 << 16]):]
+                view = view[os.write(self.fd, view[: 1 << 16]):]
         except OSError as exc:  # a broken pipe: the process ended or closed its end
             failed.append(exc)
+        finally:
+            with self._lock:
+                self._writing = False
+                if self._close_after:
+                    self._close_now()
 
-    thread = threading.Thread(target=write, name="grader-write", daemon=True)
-    thread.start()
-    thread.join(max(0.0, deadline - time.monotonic()))
-    if thread.is_alive():
-        raise Timeout("timed out sending input")
-    if failed:
-        raise Closed("the process closed its channel")
+    def close(self) -> None:
+        with self._lock:
+            if self._writing:
+                self._close_after = True
+            else:
+                self._close_now()
+
+    def _close_now(self) -> None:
+        if self.fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self.fd)
+            self.fd = -1

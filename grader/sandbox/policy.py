@@ -115,12 +115,27 @@ def _platform() -> str:
     return {"win32": "Windows", "darwin": "macOS"}.get(sys.platform, sys.platform)
 
 
-def limits_here() -> str:
-    """What the limits level gives on this platform, in words."""
+_NO_LIMITS = "a separate process and timeouts only (no resource limits on this platform)"
+_WINDOWS_JOBS = ("a Windows job per worker (the memory and number of its processes capped) "
+                 "and timeouts (no other resource limits on Windows)")
+_WINDOWS: bool = sys.platform == "win32"  # (a plain bool: type-checked on every platform)
+_LIMIT_WORDS = {"memory": "memory (address space)", "fsize": "file size",
+                "nofile": "open files", "nproc": "processes", "cpu": "CPU time",
+                "core": "core dumps"}
+
+
+def _has_resource_limits() -> bool:
     try:
         import resource  # noqa: F401  (Windows has none)
     except ImportError:
-        return "a separate process and timeouts only (no resource limits on this platform)"
+        return False
+    return True
+
+
+def limits_here() -> str:
+    """What the limits level gives on this platform, in words."""
+    if not _has_resource_limits():
+        return _WINDOWS_JOBS if _WINDOWS else _NO_LIMITS
     linux = sys.platform.startswith("linux")
     return "resource limits only" + ("" if linux else f" (those {_platform()} enforces)")
 
@@ -267,6 +282,7 @@ class Isolation:
         self.confinement: Confinement | None = None
         self._uids: dict[int, tuple[int, int]] = {}  # slot -> (uid, claim's descriptor)
         self.proven = False  # a worker has run at the current level in this run
+        self._said_unenforced = False
         if mode != "off":
             reason = _probe_reason()
             if reason:
@@ -297,6 +313,20 @@ class Isolation:
                     "network, and import whatever is installed (--sandbox confined refuses "
                     "to grade so)")
         return f"isolation: {level}"
+
+    def unenforced(self, names: object) -> None:
+        """A worker's report of the limits its platform did not apply (macOS refuses some):
+        said once, in one line, where the platform has resource limits at all (on Windows
+        the isolation line says there are none)."""
+        known = sorted({n for n in names if n in _LIMIT_WORDS}) if isinstance(names, list) \
+            else []
+        with self._lock:
+            if not known or self._said_unenforced or not _has_resource_limits():
+                return
+            self._said_unenforced = True
+        if self._warn is not None:
+            self._warn("grader: warning: this platform did not apply these resource limits: "
+                       + ", ".join(_LIMIT_WORDS[n] for n in known))
 
     def confirm(self) -> None:
         """A worker is running at the current level: from now on it is known to work."""

@@ -65,17 +65,16 @@ class StudentProcess:
             raise
         finally:
             _close(theirs)
-        self.write_fd = to_child_w
         self.reader: pipes.Frames
+        self.writer: pipes.PumpedWriter | pipes.PolledWriter
         if streams_only:  # (Windows: threads wait on the pipes)
             self.reader = pipes.PumpedReader(from_child_r, max_bytes, drain_fd=out_r,
                                              drain=output.feed)
-            self._write = pipes.pumped_write_all
+            self.writer = pipes.PumpedWriter(to_child_w)
         else:
-            os.set_blocking(self.write_fd, False)
             self.reader = pipes.FrameReader(from_child_r, max_bytes, drain_fd=out_r,
                                             drain=output.feed, notify_fd=notify_r)
-            self._write = pipes.write_all
+            self.writer = pipes.PolledWriter(to_child_w)
         self.sent = 0  # requests written so far; the worker numbers its replies the same way
 
     def request(self, headers: list[dict[str, Any]], timeout: float
@@ -88,7 +87,7 @@ class StudentProcess:
 
     def send(self, data: bytes, frames: int, deadline: float) -> int:
         """Write ``frames`` requests (``data``, encoded); the number of the last of them."""
-        self._write(self.write_fd, data, deadline)
+        self.writer.write(data, deadline)
         self.sent += frames
         return self.sent
 
@@ -123,9 +122,7 @@ class StudentProcess:
 
     def end_requests(self) -> None:
         """Close the request pipe: the worker exits once it has answered what it has."""
-        if self.write_fd >= 0:
-            os.close(self.write_fd)
-            self.write_fd = -1
+        self.writer.close()
 
     def kill(self) -> None:
         self.proc.kill()

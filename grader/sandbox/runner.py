@@ -130,6 +130,7 @@ class SubmissionRun:
             if reply.get("status") == "sandboxed":
                 if level in ("full", "confined"):
                     self.isolation.confirm()
+                self.isolation.unenforced(reply.get("missing"))
                 return child
             child.kill()
             reason = clean_text(reply.get("reason", "unknown reason"))

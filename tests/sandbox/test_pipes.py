@@ -235,7 +235,7 @@ def test_frames_of_any_size_arrive_whole_and_in_order() -> None:
     read_fd, write_fd = os.pipe()
     big = np.arange(300_000, dtype=np.float64)  # 2.4 MB: many times what a pipe holds
     data = encode_frame({"n": 1}, [encode_array(big)]) + encode_frame({"n": 2})
-    writer = threading.Thread(target=pipes.pumped_write_all, args=(write_fd, data, soon()))
+    writer = threading.Thread(target=pipes.PumpedWriter(write_fd).write, args=(data, soon()))
     reader = pipes.PumpedReader(read_fd, 1 << 24)
     writer.start()
 
@@ -277,20 +277,30 @@ def test_printed_output_is_drained_as_it_comes_and_to_the_end() -> None:
     os.close(write_fd)
 
 
-def test_a_write_nobody_reads_gives_up_at_its_deadline() -> None:
+def test_a_write_nobody_reads_gives_up_at_its_deadline_and_closes_only_once_done() -> None:
     read_fd, write_fd = os.pipe()
+    writer = pipes.PumpedWriter(write_fd)
     start = time.monotonic()
     with pytest.raises(Timeout):
-        pipes.pumped_write_all(write_fd, b"\0" * (1 << 20), time.monotonic() + 0.2)
+        writer.write(b"\0" * (1 << 20), time.monotonic() + 0.2)
     assert time.monotonic() - start < 2.0
-    os.close(read_fd)  # (the writer thread, still blocked, ends with a broken pipe)
-    time.sleep(0.05)
-    os.close(write_fd)
+    with pytest.raises(Timeout):  # (the first is still blocked: no second write beside it)
+        writer.write(b"more", soon())
+    writer.close()  # under the blocked write: left to its thread
+    assert writer.fd == write_fd and os.fstat(write_fd)
+    os.close(read_fd)  # (the process died: the blocked write breaks, and its thread closes)
+    for _ in range(200):
+        if writer.fd == -1:
+            break
+        time.sleep(0.01)
+    assert writer.fd == -1
 
 
 def test_a_write_to_a_closed_pipe_is_a_closed_channel() -> None:
     read_fd, write_fd = os.pipe()
     os.close(read_fd)
+    writer = pipes.PumpedWriter(write_fd)
     with pytest.raises(Closed):
-        pipes.pumped_write_all(write_fd, b"hello", soon())
-    os.close(write_fd)
+        writer.write(b"hello", soon())
+    writer.close()
+    assert writer.fd == -1

@@ -145,3 +145,51 @@ def test_export_and_the_pytest_plugin_work(python: Path, tmp_path: Path) -> None
     assert done.returncode == 1, done.stdout[-3000:]
     assert re.search(r"^PASSED hw2\.py::q1::gradient_descent_step$", done.stdout, re.M)
     assert re.search(r"^FAILED hw2\.py::q2::batchnorm_forward", done.stdout, re.M)
+
+
+class _Refusing:
+    """A ``resource`` module as macOS has it: the address-space cap refused."""
+
+    RLIMIT_AS, RLIMIT_FSIZE, RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_CPU, RLIMIT_CORE = range(6)
+    RLIM_INFINITY = -1
+
+    def __init__(self) -> None:
+        self.set: dict[int, tuple[int, int]] = {}
+
+    def getrlimit(self, which: int) -> tuple[int, int]:
+        return (self.RLIM_INFINITY, self.RLIM_INFINITY)
+
+    def setrlimit(self, which: int, value: tuple[int, int]) -> None:
+        if which == self.RLIMIT_AS:
+            raise ValueError("current limit exceeds maximum limit")
+        self.set[which] = value
+
+
+def test_off_linux_a_limit_refused_is_skipped_and_the_rest_applied(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from grader.sandbox.child import confine
+
+    fake = _Refusing()
+    monkeypatch.setattr(confine, "_resource_module", lambda: fake)
+    monkeypatch.setattr(confine.sys, "platform", "darwin")
+    limits = {"memory": 1 << 30, "fsize": 1 << 20, "nofile": 64, "nproc": 32, "cpu": 10}
+    assert confine.apply_limits(limits) == ["memory"]
+    assert fake.set == {fake.RLIMIT_FSIZE: (1 << 20, 1 << 20), fake.RLIMIT_NOFILE: (64, 64),
+                        fake.RLIMIT_NPROC: (32, 32), fake.RLIMIT_CPU: (10, 11),
+                        fake.RLIMIT_CORE: (0, 0)}
+    monkeypatch.setattr(confine.sys, "platform", "linux")  # (on Linux a refusal is an error)
+    with pytest.raises(ValueError):
+        confine.apply_limits(limits)
+
+
+def test_limits_a_platform_did_not_apply_are_said_once() -> None:
+    from grader.sandbox.policy import Isolation
+
+    said: list[str] = []
+    isolation = Isolation("auto", warn=said.append)
+    said.clear()  # (what the level line said)
+    isolation.unenforced(["memory", "not a limit"])
+    isolation.unenforced(["nproc"])
+    isolation.unenforced("memory")  # (a malformed report: nothing)
+    assert said == ["grader: warning: this platform did not apply these resource limits: "
+                    "memory (address space)"]

@@ -22,9 +22,11 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import functools
 import os
 import platform
 import sys
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
@@ -67,48 +69,40 @@ def apply_limits(limits: dict[str, int]) -> list[str]:
         return sorted(limits)
     strict = sys.platform.startswith("linux")
     missing: list[str] = []
-    try:
-        _set_limits(resource, limits, strict, missing)
-    except (ValueError, OSError):
-        if strict:
-            raise
-    return missing
 
-
-def _set_limits(resource: Any, limits: dict[str, int], strict: bool,
-                missing: list[str]) -> None:
-    def setrlimit(key: str, which: int, soft: int, hard: int) -> None:
+    def attempt(key: str, apply: Callable[[], None]) -> None:
         try:
-            resource.setrlimit(which, (soft, hard))
+            apply()
         except (ValueError, OSError):
             if strict:
                 raise
             missing.append(key)
 
-    table = {
-        "memory": resource.RLIMIT_AS,
-        "fsize": resource.RLIMIT_FSIZE,
-        "nofile": resource.RLIMIT_NOFILE,
-        "nproc": resource.RLIMIT_NPROC,
-    }
-    for key, which in table.items():
-        if key in limits:
-            value = int(limits[key])
-            _, hard = resource.getrlimit(which)
-            if hard != resource.RLIM_INFINITY:
-                value = min(value, hard)
-            setrlimit(key, which, value, value)
-    if "cpu" in limits:
+    def cap(which: int, value: int) -> None:
+        _, hard = resource.getrlimit(which)
+        if hard != resource.RLIM_INFINITY:
+            value = min(value, hard)
+        resource.setrlimit(which, (value, value))
+
+    def cpu(seconds: int) -> None:
         # SIGXCPU at the soft limit, SIGKILL at the hard one: a loop that ignores SIGXCPU
         # still dies.
-        cpu = int(limits["cpu"])
         _, hard = resource.getrlimit(resource.RLIMIT_CPU)
         if hard != resource.RLIM_INFINITY:
-            cpu = min(cpu, max(hard - 1, 0))
-            setrlimit("cpu", resource.RLIMIT_CPU, cpu, min(cpu + 1, hard))
+            seconds = min(seconds, max(hard - 1, 0))
+            resource.setrlimit(resource.RLIMIT_CPU, (seconds, min(seconds + 1, hard)))
         else:
-            setrlimit("cpu", resource.RLIMIT_CPU, cpu, cpu + 1)
-    setrlimit("core", resource.RLIMIT_CORE, 0, 0)
+            resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
+
+    table = {"memory": resource.RLIMIT_AS, "fsize": resource.RLIMIT_FSIZE,
+             "nofile": resource.RLIMIT_NOFILE, "nproc": resource.RLIMIT_NPROC}
+    for key, which in table.items():
+        if key in limits:
+            attempt(key, functools.partial(cap, which, int(limits[key])))
+    if "cpu" in limits:
+        attempt("cpu", functools.partial(cpu, int(limits["cpu"])))
+    attempt("core", functools.partial(resource.setrlimit, resource.RLIMIT_CORE, (0, 0)))
+    return missing
 
 
 _SYS_KEYCTL = {"x86_64": 250, "aarch64": 219, "arm64": 219}

@@ -386,9 +386,10 @@ def _setup(worker: Worker, header: dict[str, Any]) -> bool:
     if level == "limits":
         confine.new_session_keyring()  # (best effort here: limits are best effort anyway)
         confine.first_to_die()
+    missing: list[str] = []  # the limits this platform does not have or refused
     if level in ("full", "confined", "limits"):
         try:
-            confine.apply_limits(header.get("limits", {}))
+            missing = confine.apply_limits(header.get("limits", {}))
         except (ValueError, OSError) as exc:
             report(f"resource limits: {exc}")
             return False
@@ -399,7 +400,7 @@ def _setup(worker: Worker, header: dict[str, Any]) -> bool:
             report(str(exc))
             return False
     worker.level = level
-    worker.send({"status": "sandboxed", "level": level})
+    worker.send({"status": "sandboxed", "level": level, "missing": missing})
     return True
 
 
