@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from grader.reporters import csv, github, gradescope, json, junit, markdown, table
+from grader.reporters import csv, github, gradescope, html, json, junit, markdown, table
 from grader.reporters._options import (
     COLUMNS,
     DEFAULT,
@@ -42,11 +42,12 @@ FORMATS: dict[str, Renderer] = {
     "junit": junit.render,
     "markdown": markdown.render,
     "github": github.render,
+    "html": _plain(html.render),
 }
 
 # The formats a student may read: they show hidden cases only in the grader's words
 # (grader.reporters._visible), as ReportOptions.hidden_detail allows. The others (table,
-# json, csv) are the instructor's.
+# json, csv, html) are the instructor's.
 STUDENT_FACING = ("gradescope", "junit", "markdown", "github")
 
 __all__ = ["COLUMNS", "FORMATS", "HIDDEN_DETAILS", "STUDENT_FACING", "VISIBILITIES", "Renderer",

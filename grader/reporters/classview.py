@@ -1,0 +1,265 @@
+"""A class at a glance: the figures the HTML report (:mod:`grader.reporters.html`) shows,
+worked out from a :class:`~grader.results.GradeReport` and nothing else.
+
+Totals and each question's scores as histograms, each part's pass rates, its most common
+kinds of failure and its named mistakes, the submissions that timed out, crashed, ran out of
+memory or did not import, and each student's failures. Values only: the template draws them.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+
+from grader.results import CaseResult, GradeReport, PartResult, SubmissionResult
+
+BINS = 10
+MESSAGE_CHARS = 300  # of a failure's message in a student's section
+OUTPUT_CHARS = 1000  # of what a student's code printed
+TOP_KINDS = 5  # failure kinds shown per part
+
+# How each failing status reads, where the message adds nothing to the kind.
+_STATUS_WORDS = {
+    "timeout": "timed out", "crash": "crashed", "missing": "not defined",
+    "import_error": "did not import", "bad_output": "returned something that is not data",
+    "not_run": "not run (after a timeout or crashes)",
+}
+_TROUBLE = ("timeout", "crash", "import_error")
+_LOCATION = re.compile(r"\s*\([^()]*\bline \d+\)$")
+_COUNT = re.compile(r"\b\d+ of \d+ ")
+
+
+@dataclass(frozen=True)
+class Bin:
+    low: float
+    high: float
+    count: int
+
+
+@dataclass(frozen=True)
+class Histogram:
+    title: str
+    top: float  # the most points there are
+    bins: tuple[Bin, ...]
+
+    @property
+    def tallest(self) -> int:
+        return max((b.count for b in self.bins), default=0)
+
+
+@dataclass(frozen=True)
+class Kind:
+    words: str
+    submissions: int
+
+
+@dataclass(frozen=True)
+class NamedMistake:
+    name: str
+    explanation: str
+    submissions: int
+
+
+@dataclass(frozen=True)
+class PartStats:
+    id: str  # "q1/sigmoid"
+    points: float
+    full_marks: int  # submissions with every point of the part
+    graded: int  # submissions that have the part
+    cases_passed: int
+    cases: int
+    kinds: tuple[Kind, ...]
+    mistakes: tuple[NamedMistake, ...]
+
+    @property
+    def full_rate(self) -> float:
+        return self.full_marks / self.graded if self.graded else 0.0
+
+    @property
+    def case_rate(self) -> float:
+        return self.cases_passed / self.cases if self.cases else 0.0
+
+
+@dataclass(frozen=True)
+class Trouble:
+    submission: str
+    anchor: str
+    where: str  # a part, or "import"
+    kind: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Failure:
+    part: str
+    score: float
+    max_score: float
+    case: str
+    hidden: bool
+    kind: str
+    message: str
+    inputs: str
+    mistakes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Student:
+    id: str
+    anchor: str
+    score: float
+    max_score: float
+    problems: tuple[float, ...]  # each question's score, in the assignment's order
+    error: str
+    notes: tuple[str, ...]
+    output: str
+    failures: tuple[Failure, ...]
+
+
+@dataclass(frozen=True)
+class ClassView:
+    name: str
+    digest: str
+    cases: str  # "all" or "public"
+    max_score: float
+    problems: tuple[tuple[str, str, float], ...]  # (id, title, points)
+    mean: float
+    median: float
+    totals: Histogram
+    per_problem: tuple[Histogram, ...]
+    parts: tuple[PartStats, ...]
+    troubles: tuple[Trouble, ...]
+    students: tuple[Student, ...]
+
+
+def histogram(title: str, values: list[float], top: float, bins: int = BINS) -> Histogram:
+    """``values`` in ``bins`` equal bins from 0 to ``top``; the last holds ``top`` itself."""
+    width = top / bins if top > 0 else 1.0
+    counts = [0] * bins
+    for value in values:
+        counts[min(bins - 1, max(0, int(value / width)))] += 1
+    return Histogram(title, top, tuple(Bin(i * width, (i + 1) * width, n)
+                                       for i, n in enumerate(counts)))
+
+
+def kind(case: CaseResult) -> str:
+    """A failure in a few words shared by the submissions that fail the same way: a wrong
+    answer's first clause without its counts and place, an exception's class, or the
+    status."""
+    if case.status == "error":
+        return case.message.split(":", 1)[0][:60] or "raised an exception"
+    if case.status != "fail":
+        return _STATUS_WORDS.get(case.status, case.status)
+    words = _LOCATION.sub("", case.message.split(";", 1)[0])
+    if " does not hold" in words:
+        words = words.split(" does not hold", 1)[0] + " does not hold"
+    return "wrong: " + _COUNT.sub("", words)[:80]
+
+
+def class_view(report: GradeReport) -> ClassView:
+    subs = report.submissions
+    info = report.assignment
+    totals = [s.score for s in subs]
+    per_problem = tuple(
+        histogram(f"{pid}: {title}", [_problem_score(s, pid) for s in subs], points)
+        for pid, title, points in info.problems)
+    return ClassView(
+        name=info.name, digest=info.digest, cases=report.cases, max_score=info.max_score,
+        problems=info.problems,
+        mean=statistics.fmean(totals) if totals else 0.0,
+        median=statistics.median(totals) if totals else 0.0,
+        totals=histogram("Totals", totals, info.max_score),
+        per_problem=per_problem, parts=_parts(report), troubles=_troubles(subs),
+        students=tuple(_student(s, i, info.problems) for i, s in enumerate(subs)))
+
+
+def anchor(index: int) -> str:
+    """A student's section's anchor: by position, since ids are the students' own text."""
+    return f"s{index}"
+
+
+def _problem_score(sub: SubmissionResult, problem_id: str) -> float:
+    problem = sub.problem(problem_id)
+    return problem.score if problem is not None else 0.0
+
+
+def _parts(report: GradeReport) -> tuple[PartStats, ...]:
+    order: list[str] = []
+    found: dict[str, list[PartResult]] = {}
+    for sub in report.submissions:
+        for problem in sub.problems:
+            for part in problem.parts:
+                key = f"{problem.id}/{part.id}"
+                if key not in found:
+                    order.append(key)
+                found.setdefault(key, []).append(part)
+    named: dict[str, list[NamedMistake]] = {}
+    for m in report.mistake_counts():  # (most common first)
+        named.setdefault(f"{m['problem']}/{m['part']}", []).append(
+            NamedMistake(m["name"], m["explanation"], m["submissions"]))
+    stats = []
+    for key in order:
+        parts = found[key]
+        kinds = Counter(k for part in parts
+                        for k in {kind(c) for c in part.cases if not c.passed})
+        stats.append(PartStats(
+            id=key, points=parts[0].max_score,
+            full_marks=sum(p.score >= p.max_score for p in parts), graded=len(parts),
+            cases_passed=sum(p.passed for p in parts), cases=sum(p.total for p in parts),
+            kinds=tuple(Kind(words, n) for words, n in kinds.most_common(TOP_KINDS)),
+            mistakes=tuple(named.get(key, ()))))
+    return tuple(stats)
+
+
+def _troubles(subs: tuple[SubmissionResult, ...]) -> tuple[Trouble, ...]:
+    """Each submission's first timeout, crash, out-of-memory and failed import."""
+    out = []
+    for index, sub in enumerate(subs):
+        seen: set[str] = set()
+        if sub.error:  # (the submission as a whole: no module, a failed import, ...)
+            imported = not any(c.status == "import_error" for problem in sub.problems
+                               for part in problem.parts for c in part.cases)
+            out.append(Trouble(sub.id, anchor(index), "import" if not imported else
+                               "submission", "not graded" if imported else "did not import",
+                               sub.error[:MESSAGE_CHARS]))
+            continue
+        for problem in sub.problems:
+            for part in problem.parts:
+                for case in part.cases:
+                    trouble = _trouble(case)
+                    if trouble and trouble not in seen:
+                        seen.add(trouble)
+                        where = "import" if trouble == "did not import" else \
+                            f"{problem.id}/{part.id}"
+                        out.append(Trouble(sub.id, anchor(index), where, trouble,
+                                           case.message[:MESSAGE_CHARS]))
+    return tuple(out)
+
+
+def _trouble(case: CaseResult) -> str | None:
+    if "memory" in case.message.lower() and case.status in ("crash", "error"):
+        return "ran out of memory"
+    return _STATUS_WORDS[case.status] if case.status in _TROUBLE else None
+
+
+def _student(sub: SubmissionResult, index: int,
+             problems: tuple[tuple[str, str, float], ...]) -> Student:
+    failures: list[Failure] = []
+    for problem in sub.problems:
+        for part in problem.parts:
+            case = part.first_failure
+            if case is None or part.score >= part.max_score:
+                continue
+            if case.status == "import_error" and failures and \
+                    failures[-1].message == case.message[:MESSAGE_CHARS]:
+                continue  # (one failed import fails every part alike: said once)
+            failures.append(Failure(
+                part=f"{problem.id}/{part.id}", score=part.score, max_score=part.max_score,
+                case=case.id, hidden=not case.public, kind=kind(case),
+                message=case.message[:MESSAGE_CHARS], inputs=case.inputs[:MESSAGE_CHARS],
+                mistakes=tuple(m.name for m in part.mistakes)))
+    output = sub.output[:OUTPUT_CHARS] + ("\n..." if len(sub.output) > OUTPUT_CHARS else "")
+    return Student(id=sub.id, anchor=anchor(index), score=sub.score, max_score=sub.max_score,
+                   problems=tuple(_problem_score(sub, pid) for pid, _, _ in problems),
+                   error=sub.error, notes=sub.notes, output=output, failures=tuple(failures))
