@@ -93,7 +93,8 @@ class Grader:
         run = self.options.run
         self.isolation = Isolation(run.sandbox, run.limits, warn=self.options.warn,
                                    extra=(assignment.public_dir, *run.extra_paths),
-                                   site_view=packages.view(assignment))
+                                   site_view=packages.view(assignment),
+                                   bundle=assignment.source_digest is not None)
         self._launcher: TrackingLauncher | None = None
         self._launcher_lock = threading.Lock()
         self._packages_checked = False

@@ -268,10 +268,12 @@ class Isolation:
 
     def __init__(self, mode: str = "auto", limits: Limits | None = None,
                  warn: Callable[[str], None] | None = None, extra: Iterable[Path] = (),
-                 site_view: Mapping[str, Sequence[str]] | None = None) -> None:
+                 site_view: Mapping[str, Sequence[str]] | None = None,
+                 bundle: bool = False) -> None:
         if mode not in MODES:
             raise ValueError(f"unknown sandbox mode {mode!r}")
         self.mode = mode
+        self.bundle = bundle  # a student bundle: no references or hidden key to protect
         self.limits = limits or Limits()
         self._warn = warn
         self._lock = threading.Lock()
@@ -306,6 +308,11 @@ class Isolation:
             return (f"isolation: confined, {self.confinement.describe()} (no namespaces: "
                     f"{self.unavailable.get('full', '?')}); it lacks "
                     + "; ".join(self.confinement.lacks))
+        if level == "limits" and self.bundle:  # (a student checking their own code)
+            return (f"isolation: {limits_here()}; the code runs with your permissions, as "
+                    "in your own Python (full: "
+                    f"{self.unavailable.get('full')}; confined: "
+                    f"{self.unavailable.get('confined')})")
         if level == "limits":
             return (f"isolation: {limits_here()} (full: {self.unavailable.get('full')}; "
                     f"confined: {self.unavailable.get('confined')}): student code can read "

@@ -135,6 +135,11 @@ def test_export_and_the_pytest_plugin_work(python: Path, tmp_path: Path) -> None
     bundle = tmp_path / "hw2-bundle"
     done = run(python, "-m", "grader", "export", str(HW2), str(bundle))
     assert done.returncode == 0, done.stderr
+    done = run(python, "-m", "grader", "check", str(bundle), str(SUBMISSIONS / "correct"))
+    assert done.returncode == 0 and "Score: 100 / 100" in done.stdout, done.stderr
+    # (a student's own check: nothing to protect, and the line says so plainly)
+    assert "the code runs with your permissions" in done.stderr
+    assert "hidden cases' key" not in done.stderr
     shutil.copyfile(SUBMISSIONS / "buggy" / "hw2.py", tmp_path / "hw2.py")
     # Only this plugin: others installed here may be fooled by the stand-in (it takes calls
     # away but still says it is Linux). Its registration is tests/selfcheck's business.

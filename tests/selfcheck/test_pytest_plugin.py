@@ -88,3 +88,35 @@ def test_unconfigured_it_collects_nothing(student: Path) -> None:
                          text=True, timeout=300, check=False)
     assert own.returncode == 0 and "::q1::" not in own.stdout
     assert "grader.selfcheck.pytest_plugin" in own.stdout  # (registered: the entry point)
+
+
+def test_an_editor_runs_one_part_or_one_question_by_its_id(student: Path,
+                                                           tmp_path: Path) -> None:
+    # (the submission, named on the command line, is not also imported as a test module)
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    source = (student / "hw2.py").read_text()
+    (folder / "hw2.py").write_text("open('IMPORTED_BY_PYTEST', 'w').close()\n" + source)
+    options = ("--grader-assignment", str(student / "hw2-bundle"),  # (elsewhere: absolute)
+               "--grader-submission", "hw2.py")
+    done = pytest_in(folder, *options, "hw2.py::q1::sigmoid")
+    assert outcomes(done.stdout) == {"hw2.py::q1::sigmoid": "FAILED"}, done.stdout[-3000:]
+    done = pytest_in(folder, *options, "hw2.py::q1")
+    assert set(outcomes(done.stdout)) == {"hw2.py::q1::sigmoid", "hw2.py::q1::neuron_gradients",
+                                          "hw2.py::q1::gradient_descent_step"}
+    assert not (folder / "IMPORTED_BY_PYTEST").exists()
+
+
+@pytest.mark.parametrize(("options", "said"), [
+    (["--grader-assignment", "hw2-bundle"],
+     "--grader-assignment is set but not --grader-submission"),
+    (["--grader-assignment", "nope", "--grader-submission", "hw2.py"],
+     "grader plugin: --grader-assignment nope: "),
+    (["--grader-assignment", "hw2-bundle", "--grader-submission", "hw3.py"],
+     "grader plugin: --grader-submission hw3.py: no such file"),
+])
+def test_a_setting_half_given_or_naming_nothing_is_a_usage_error(
+        student: Path, options: list[str], said: str) -> None:
+    done = pytest_in(student, *options)
+    assert done.returncode == 4, done.stdout[-2000:]  # (pytest's usage error)
+    assert said in done.stderr and "Traceback" not in done.stderr, done.stderr
