@@ -33,6 +33,7 @@ from grader.grading import GradeOptions, Grader
 from grader.intake.submissions import Staging, discover, one_submission
 from grader.reporters import COLUMNS, FORMATS, HIDDEN_DETAILS, VISIBILITIES, ReportOptions
 from grader.reporters import check as check_reporter
+from grader.reporters import diff as diff_reporter
 from grader.reporters import validation as validation_reporter
 from grader.results import GradeReport
 from grader.sandbox.policy import MODES, Limits
@@ -320,6 +321,27 @@ def validate(assignment: Path, timeout: float | None, sandbox: str, memory: int)
     if not report.ok:
         click.echo("grader: validation failed", err=True)
         sys.exit(1)
+
+
+@main.command("diff")
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Report format.")
+@_handle_errors
+def diff(old: Path, new: Path, fmt: str) -> None:
+    """Compare two runs of a class: who changed score, by how much, in which parts.
+
+    OLD and NEW are run folders or JSON reports of `grader grade`. Exits 0 when no score
+    changed and 1 when some did (or a submission is in one of them only), as diff does.
+    """
+    (before, old_digest), (after, new_digest) = rundir.load_results(old), \
+        rundir.load_results(new)
+    found = diff_reporter.compare(before, after, (display_path(old), display_path(new)),
+                                  (old_digest, new_digest))
+    render = diff_reporter.render_json if fmt == "json" else diff_reporter.render_text
+    click.echo(render(found), nl=False)
+    sys.exit(1 if found.any else 0)
 
 
 @main.command("export")

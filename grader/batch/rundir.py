@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import UsageError
-from grader.results import SubmissionResult
+from grader.results import GradeReport, SubmissionResult
 
 RESULTS = "results.jsonl"
 META = "run.json"
@@ -68,8 +68,14 @@ class RunDir:
 
     def done(self) -> dict[str, SubmissionResult]:
         """Results already recorded, by submission id (a torn last line is ignored)."""
+        return self.read(self.path / RESULTS)
+
+    @staticmethod
+    def read(results: Path) -> dict[str, SubmissionResult]:
+        """The results in a ``results.jsonl``, by submission id (a torn last line is
+        ignored; a submission graded twice, by a resume, counts once, as graded last)."""
         found: dict[str, SubmissionResult] = {}
-        with open(self.path / RESULTS, encoding="utf-8") as f:
+        with open(results, encoding="utf-8") as f:
             for line in f:
                 try:
                     result = SubmissionResult.from_dict(json.loads(line))
@@ -85,3 +91,26 @@ class RunDir:
 
     def close(self) -> None:
         self._file.close()
+
+
+def load_results(path: Path) -> tuple[list[SubmissionResult], str]:
+    """The results of a finished run and its assignment's digest: from a run folder (its
+    ``results.jsonl``) or a JSON report (``grader grade --format json``). One line's
+    :class:`~grader.errors.UsageError` if ``path`` is neither."""
+    if path.is_dir():
+        if not (path / META).is_file():
+            raise UsageError(f"{path}: not a run folder (no {META})")
+        try:
+            meta = json.loads((path / META).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"{path / META}: unreadable ({exc})") from None
+        results = path / RESULTS
+        found = RunDir.read(results) if results.is_file() else {}
+        return list(found.values()), str(meta.get("digest", ""))
+    try:
+        report = GradeReport.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such run folder or report") from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UsageError(f"{path}: not a JSON report of grader grade ({exc})") from None
+    return list(report.submissions), report.assignment.digest
