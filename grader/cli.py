@@ -34,6 +34,7 @@ from grader.intake.submissions import Staging, discover, one_submission
 from grader.reporters import COLUMNS, FORMATS, HIDDEN_DETAILS, VISIBILITIES, ReportOptions
 from grader.reporters import check as check_reporter
 from grader.reporters import diff as diff_reporter
+from grader.reporters import feedback as feedback_pages
 from grader.reporters import validation as validation_reporter
 from grader.results import GradeReport
 from grader.sandbox.policy import MODES, Limits
@@ -180,6 +181,12 @@ def main() -> None:
                    "[default: a new folder under $XDG_STATE_HOME/grader/runs].")
 @click.option("--resume", type=click.Path(file_okay=False, path_type=Path), default=None,
               metavar="RUN_DIR", help="Continue an interrupted run from its folder.")
+@click.option("--feedback-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None,
+              help="Also write a feedback file per student to this folder, ready to upload to "
+                   "an LMS (student-facing: hidden cases as --hidden-detail says).")
+@click.option("--feedback-format", type=click.Choice(feedback_pages.FORMATS), default="html",
+              show_default=True, help="The feedback files' format.")
 @click.option("--vary-by-student", is_flag=True,
               help="Give each submission its own public seed, derived from the assignment's "
                    "seed and the submission id, and hidden cases from the key and that seed, so "
@@ -189,7 +196,8 @@ def main() -> None:
 def grade(assignment: Path, submissions: Path, fmt: str, output: Path | None,
           also: list[tuple[str, Path]], hidden_visibility: str, hidden_detail: str,
           columns: str, jobs: int | None, run_dir: Path | None, resume: Path | None,
-          vary_by_student: bool, timeout: float | None, sandbox: str, memory: int) -> None:
+          feedback_dir: Path | None, feedback_format: str, vary_by_student: bool,
+          timeout: float | None, sandbox: str, memory: int) -> None:
     """Grade every submission in SUBMISSIONS against ASSIGNMENT.
 
     SUBMISSIONS is a class folder (a folder per student, an LMS download such as Canvas's
@@ -199,6 +207,8 @@ def grade(assignment: Path, submissions: Path, fmt: str, output: Path | None,
     if run_dir is not None and resume is not None:
         raise UsageError("give --run-dir or --resume, not both")
     spec = load_assignment(assignment)
+    if feedback_dir is not None:  # (before grading: a folder that cannot be, said at once)
+        _make_folder(feedback_dir, "--feedback-dir")
     staging = Staging()  # zips and LMS-named files, unpacked for this run only
     click.get_current_context().call_on_close(staging.close)
     found = discover(submissions, spec.module_file, staging)
@@ -229,6 +239,25 @@ def grade(assignment: Path, submissions: Path, fmt: str, output: Path | None,
     _emit(FORMATS[fmt](report, options), output)
     for name, path in also:
         _emit(FORMATS[name](report, options), path)
+    if feedback_dir is not None:
+        _write_feedback(report, feedback_dir, feedback_format, options)
+
+
+def _make_folder(folder: Path, option: str) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{option} {folder}: {exc.strerror or exc}") from None
+
+
+def _write_feedback(report: GradeReport, folder: Path, fmt: str,
+                    options: ReportOptions) -> None:
+    try:
+        for name, text in feedback_pages.pages(report, fmt, options):
+            (folder / name).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"--feedback-dir {folder}: {exc.strerror or exc}") from None
+    click.echo(f"wrote {len(report.submissions)} feedback file(s) to {folder}", err=True)
 
 
 def _rerun_command(assignment: Path, submission: Path, seed: int | None) -> Callable[[str], str]:

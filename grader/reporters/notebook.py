@@ -12,6 +12,7 @@ import html
 
 from grader.reporters import _visible
 from grader.reporters._format import points
+from grader.reporters._options import DEFAULT, ReportOptions
 from grader.reporters.check import RerunCommand
 from grader.results import GradeReport, PartResult, SubmissionResult
 
@@ -24,7 +25,7 @@ def _e(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def _part_row(part: PartResult, rerun: RerunCommand) -> str:
+def _part_row(part: PartResult, rerun: RerunCommand, options: ReportOptions) -> str:
     ok = part.total > 0 and part.passed == part.total
     mark = '<span class="pass">PASS</span>' if ok else '<span class="fail">FAIL</span>'
     name = part.function if part.id == part.function else f"{part.id} ({part.function})"
@@ -39,23 +40,27 @@ def _part_row(part: PartResult, rerun: RerunCommand) -> str:
         if len(failures) > 1:
             lines.append(f"({len(failures) - 1} more failing public case(s))")
     if any(not c.passed for c in _visible.hidden_cases(part)):
-        lines.append(_visible.hidden_count(part))
+        lines += _visible.hidden_lines(part, options)
     detail = f"<pre>{_e(chr(10).join(lines))}</pre>" if lines else ""
     return (f"<tr><td>{mark}</td><td><code>{_e(name)}</code></td>"
             f"<td>{part.passed}/{part.total}</td>"
             f"<td>{points(part.score)} / {points(part.max_score)}</td><td>{detail}</td></tr>")
 
 
-def render_submission(sub: SubmissionResult, rerun: RerunCommand, saved: str = "") -> str:
-    """One submission's feedback as an HTML fragment; ``saved`` says when the file was."""
+def render_submission(sub: SubmissionResult, rerun: RerunCommand, saved: str = "",
+                      cases: str = "public", options: ReportOptions = DEFAULT) -> str:
+    """One submission's feedback as an HTML fragment; ``saved`` says when the file was,
+    ``cases`` which were run ("public" or "all"), ``options`` how much of the hidden ones
+    to show."""
     rows = []
     for problem in sub.problems:
         rows.append(f"<tr><th colspan='3'>{_e(problem.id)} {_e(problem.title)}</th>"
                     f"<th>{points(problem.score)} / {points(problem.max_score)}</th>"
                     "<th></th></tr>")
-        rows += [_part_row(part, rerun) for part in problem.parts]
+        rows += [_part_row(part, rerun, options) for part in problem.parts]
+    scope = "public cases" if cases == "public" else "all cases"
     head = [f"<p><b>Score: {points(sub.score)} / {points(sub.max_score)}</b> "
-            "(public cases)</p>"]
+            f"({scope})</p>"]
     if saved:
         head.append(f"<p>{_e(saved)}</p>")
     if sub.error:

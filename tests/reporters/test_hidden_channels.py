@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from grader.reporters import FORMATS, HIDDEN_DETAILS, STUDENT_FACING, ReportOptions
+from grader.reporters import FORMATS, HIDDEN_DETAILS, STUDENT_FACING, ReportOptions, feedback
 from grader.reporters import check as check_reporter
 from grader.reporters import markdown as markdown_reporter
 from grader.reporters import validation as validation_reporter
@@ -85,6 +85,9 @@ def student_views(report: GradeReport, detail: str) -> dict[str, str]:
         views[f"text v={verbose} full={full}"] = check_reporter.render(
             report, lambda case: f"grader check --case {case}", verbose=verbose, full=full,
             options=options)
+    for fmt in feedback.FORMATS:  # (grader grade --feedback-dir)
+        views[f"feedback {fmt}"] = "".join(text for _, text in
+                                           feedback.pages(report, fmt, options))
     return views
 
 
