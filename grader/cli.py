@@ -209,15 +209,30 @@ def grade(assignment: Path, submissions: Path, fmt: str, output: Path | None,
     spec = load_assignment(assignment)
     if feedback_dir is not None:  # (before grading: a folder that cannot be, said at once)
         _make_folder(feedback_dir, "--feedback-dir")
+    report = _grade_class(assignment, spec, submissions, _run(timeout, sandbox, memory),
+                          jobs, run_dir, resume, vary_by_student,
+                          frozenset({fmt, *(name for name, _ in also)}))
+    options = _report_options(hidden_visibility, hidden_detail, columns)
+    _emit(FORMATS[fmt](report, options), output)
+    for name, path in also:
+        _emit(FORMATS[name](report, options), path)
+    if feedback_dir is not None:
+        _write_feedback(report, feedback_dir, feedback_format, options)
+
+
+def _grade_class(assignment: Path, spec: Any, submissions: Path, run: RunOptions,
+                 jobs: int | None, run_dir: Path | None, resume: Path | None,
+                 vary_by_student: bool, formats: frozenset[str] = frozenset()) -> GradeReport:
+    """Grade SUBMISSIONS into a run folder, with progress on stderr (``grade``, and
+    ``validate --against``); on Ctrl-C, say how to resume and exit 130."""
     staging = Staging()  # zips and LMS-named files, unpacked for this run only
     click.get_current_context().call_on_close(staging.close)
     found = discover(submissions, spec.module_file, staging)
-    if "gradescope" in {fmt, *(name for name, _ in also)} and len(found) != 1:
+    if "gradescope" in formats and len(found) != 1:
         raise UsageError(f"the gradescope format is one submission's results.json; "
                          f"{submissions} holds {len(found)} submissions")
     grader_class = VaryingGrader if vary_by_student else Grader
-    with grader_class(spec, GradeOptions(run=_run(timeout, sandbox, memory),
-                                         warn=_warn)) as grader:
+    with grader_class(spec, GradeOptions(run=run, warn=_warn)) as grader:
         folder = RunDir(resume or run_dir or rundir.default_path(), run_meta(grader),
                         resume=resume is not None)
         previous = len(folder.done())
@@ -235,12 +250,7 @@ def grade(assignment: Path, submissions: Path, fmt: str, output: Path | None,
         finally:
             folder.close()
     progress.finish(f"; results in {folder.path}")
-    options = _report_options(hidden_visibility, hidden_detail, columns)
-    _emit(FORMATS[fmt](report, options), output)
-    for name, path in also:
-        _emit(FORMATS[name](report, options), path)
-    if feedback_dir is not None:
-        _write_feedback(report, feedback_dir, feedback_format, options)
+    return report
 
 
 def _make_folder(folder: Path, option: str) -> None:
@@ -333,22 +343,56 @@ def check(assignment: Path, submission: Path, run_all: bool, case_ids: tuple[str
 
 @main.command()
 @click.argument("assignment", type=click.Path(path_type=Path))
+@click.option("--against", type=click.Path(path_type=Path), default=None,
+              metavar="SUBMISSIONS",
+              help="Also grade a stored class (last term's, say) and show its scores.")
+@click.option("--baseline", type=click.Path(path_type=Path), default=None,
+              metavar="RUN",
+              help="With --against: an earlier run of that class (a run folder or JSON "
+                   "report): say who changed score, as grader diff does.")
+@click.option("--fail-on-change", is_flag=True,
+              help="With --baseline: exit 1 when a score changed (else changes are news).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="With --against: submissions graded at once [default: the cores].")
 @run_options
 @_handle_errors
-def validate(assignment: Path, timeout: float | None, sandbox: str, memory: int) -> None:
+def validate(assignment: Path, against: Path | None, baseline: Path | None,
+             fail_on_change: bool, jobs: int | None, timeout: float | None, sandbox: str,
+             memory: int) -> None:
     """Check ASSIGNMENT's specs, cases, references and known-wrong answers.
 
     Exits 1 when a reference is nondeterministic or disagrees with an oracle, or when a
-    known-wrong answer would still earn a part's full points.
+    known-wrong answer would still earn a part's full points. With --against, it also
+    replays a stored class: the score distribution, and with --baseline who changed.
     """
+    if baseline is not None and against is None:
+        raise UsageError("--baseline needs --against (the class to grade again)")
+    if fail_on_change and baseline is None:
+        raise UsageError("--fail-on-change needs --baseline (what a change is measured from)")
+    earlier = rundir.load_results(baseline) if baseline is not None else None
     spec, created = ensure_key(load_assignment(assignment))
     if created is not None:
         click.echo(f"grader: created {display_path(created)}, the secret key of the hidden "
                    "cases: keep it out of public repositories (add it to .gitignore)", err=True)
     report = validate_assignment(spec, _run(timeout, sandbox, memory), warn=_warn)
     click.echo(validation_reporter.render(spec.name, report), nl=False)
+    changed = False
+    if against is not None:
+        graded = _grade_class(assignment, spec, against, _run(timeout, sandbox, memory), jobs,
+                              None, None, False)
+        click.echo(validation_reporter.render_replay(display_path(against), graded),
+                   nl=False)
+        if earlier is not None:
+            found = diff_reporter.compare(earlier[0], graded.submissions,
+                                          (display_path(baseline or against), "this run"),
+                                          (earlier[1], spec.digest))
+            click.echo(diff_reporter.render_text(found), nl=False)
+            changed = found.any
     if not report.ok:
         click.echo("grader: validation failed", err=True)
+        sys.exit(1)
+    if changed and fail_on_change:
+        click.echo("grader: scores changed (--fail-on-change)", err=True)
         sys.exit(1)
 
 

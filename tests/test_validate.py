@@ -380,3 +380,29 @@ def test_a_wrong_answer_caught_only_on_hidden_cases_is_noted(tmp_path: Path) -> 
     assert ("wrong answer w:double_later fails only hidden cases: a student who makes this "
             "mistake cannot see it in a self-check, nor be told its name; add a public case "
             "that catches it") in double.notes
+
+
+def test_a_stored_class_is_replayed_and_compared_with_an_earlier_run(tmp_path: Path) -> None:
+    """``validate --against CLASS --baseline RUN``: the class's distribution, then who
+    changed; a change is news, or exit 1 with --fail-on-change."""
+    root = make_assignment(tmp_path / "mini")
+    for name, source in (("ann", MINI_REFERENCE),
+                         ("bob", MINI_REFERENCE.replace("return 2 * x", "return 3 * x"))):
+        (tmp_path / "class" / name).mkdir(parents=True)
+        (tmp_path / "class" / name / "hw.py").write_text(source)
+    runner = CliRunner()
+    base = tmp_path / "base"
+    assert runner.invoke(main, ["grade", str(root), str(tmp_path / "class"), "--run-dir",
+                                str(base)]).exit_code == 0
+    (tmp_path / "class" / "bob" / "hw.py").write_text(MINI_REFERENCE)  # (bob fixed it)
+
+    args = ["validate", str(root), "--against", str(tmp_path / "class"), "--baseline",
+            str(base)]
+    done = runner.invoke(main, args)
+    assert done.exit_code == 0, done.output
+    assert "replayed 2 submission(s)" in done.stdout and "full marks 2" in done.stdout
+    assert re.search(r"1 changed \(1 up, 0 down\), 1 unchanged", done.stdout)
+    assert re.search(r"^  bob .*\(\+", done.stdout, re.M)
+    assert runner.invoke(main, [*args, "--fail-on-change"]).exit_code == 1
+    done = runner.invoke(main, ["validate", str(root), "--baseline", str(base)])
+    assert done.exit_code == 2 and "--baseline needs --against" in done.output

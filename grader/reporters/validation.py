@@ -6,8 +6,13 @@ every line is shown inert for a terminal (:func:`grader.display.printable`).
 
 from __future__ import annotations
 
+import statistics
+
 from grader.display import printable
 from grader.judge.calibrate import Calibration
+from grader.reporters._format import points
+from grader.reporters.classview import histogram
+from grader.results import GradeReport
 from grader.validate import ValidationReport
 
 
@@ -67,3 +72,22 @@ def _distance(value: float | None) -> str:
     if value is None:
         return "-"
     return "inf" if value == float("inf") else f"{value:.2g}"
+
+
+def render_replay(name: str, report: GradeReport, width: int = 40) -> str:
+    """``validate --against``: the class's scores, as counts and a histogram in text."""
+    totals = [s.score for s in report.submissions]
+    top = report.assignment.max_score
+    lines = ["", f"replayed {len(totals)} submission(s) of {printable(name)}:"]
+    if totals:
+        lines.append(f"  mean {points(statistics.fmean(totals))}, median "
+                     f"{points(statistics.median(totals))}, min {points(min(totals))}, max "
+                     f"{points(max(totals))} (of {points(top)}); full marks "
+                     f"{sum(t >= top for t in totals)}, zero {sum(t <= 0 for t in totals)}")
+        bins = histogram("totals", totals, top).bins
+        most = max(b.count for b in bins) or 1
+        for b in bins:
+            bar = "#" * round(width * b.count / most)
+            lines.append(f"  {points(b.low):>6} to {points(b.high):<6} {b.count:>5}  {bar}"
+                         .rstrip())
+    return "\n".join(lines) + "\n"
