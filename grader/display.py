@@ -90,3 +90,12 @@ def printable(text: str, keep: str = "") -> str:
     if text.isprintable():
         return text  # the common case, fast
     return "".join(ch if ch.isprintable() or ch in keep else repr(ch)[1:-1] for ch in text)
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` if it fits in ``width`` characters, else its start and end around
+    ``...`` (an id's beginning and its end tell ids apart best)."""
+    if len(text) <= width:
+        return text
+    keep = width - 3
+    return text[: keep - keep // 3] + "..." + text[-(keep // 3):]

@@ -13,12 +13,14 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass
 
+from grader.display import shorten
 from grader.results import CaseResult, GradeReport, PartResult, SubmissionResult
 
 BINS = 10
 MESSAGE_CHARS = 300  # of a failure's message in a student's section
 OUTPUT_CHARS = 1000  # of what a student's code printed
 TOP_KINDS = 5  # failure kinds shown per part
+ID_WIDTH = 40  # characters of an id in the summary table (the section's heading has it all)
 
 # How each failing status reads, where the message adds nothing to the kind.
 _STATUS_WORDS = {
@@ -107,6 +109,7 @@ class Failure:
 @dataclass(frozen=True)
 class Student:
     id: str
+    shown: str  # the id, shortened in the middle where long (the table's width)
     anchor: str
     score: float
     max_score: float
@@ -126,6 +129,7 @@ class ClassView:
     problems: tuple[tuple[str, str, float], ...]  # (id, title, points)
     mean: float
     median: float
+    full_marks: int
     totals: Histogram
     per_problem: tuple[Histogram, ...]
     parts: tuple[PartStats, ...]
@@ -152,8 +156,9 @@ def kind(case: CaseResult) -> str:
     if case.status != "fail":
         return _STATUS_WORDS.get(case.status, case.status)
     words = _LOCATION.sub("", case.message.split(";", 1)[0])
-    if " does not hold" in words:
-        words = words.split(" does not hold", 1)[0] + " does not hold"
+    for cut in (" does not hold", ": expected", ", got"):  # (the case's own shapes, values)
+        if cut in words:
+            words = words.split(cut, 1)[0] + (cut if cut == " does not hold" else "")
     return "wrong: " + _COUNT.sub("", words)[:80]
 
 
@@ -169,6 +174,7 @@ def class_view(report: GradeReport) -> ClassView:
         problems=info.problems,
         mean=statistics.fmean(totals) if totals else 0.0,
         median=statistics.median(totals) if totals else 0.0,
+        full_marks=sum(t >= info.max_score for t in totals),
         totals=histogram("Totals", totals, info.max_score),
         per_problem=per_problem, parts=_parts(report), troubles=_troubles(subs),
         students=tuple(_student(s, i, info.problems) for i, s in enumerate(subs)))
@@ -202,12 +208,14 @@ def _parts(report: GradeReport) -> tuple[PartStats, ...]:
     for key in order:
         parts = found[key]
         kinds = Counter(k for part in parts
-                        for k in {kind(c) for c in part.cases if not c.passed})
+                        for k in {kind(c) for c in part.cases
+                                  if not c.passed and c.status != "not_run"})
+        ranked = sorted(kinds.items(), key=lambda item: (-item[1], item[0]))
         stats.append(PartStats(
             id=key, points=parts[0].max_score,
             full_marks=sum(p.score >= p.max_score for p in parts), graded=len(parts),
             cases_passed=sum(p.passed for p in parts), cases=sum(p.total for p in parts),
-            kinds=tuple(Kind(words, n) for words, n in kinds.most_common(TOP_KINDS)),
+            kinds=tuple(Kind(words, n) for words, n in ranked[:TOP_KINDS]),
             mistakes=tuple(named.get(key, ()))))
     return tuple(stats)
 
@@ -238,7 +246,8 @@ def _troubles(subs: tuple[SubmissionResult, ...]) -> tuple[Trouble, ...]:
 
 
 def _trouble(case: CaseResult) -> str | None:
-    if "memory" in case.message.lower() and case.status in ("crash", "error"):
+    if (case.status == "crash" and "too much memory" in case.message) or (
+            case.status == "error" and case.message.startswith("MemoryError")):
         return "ran out of memory"
     return _STATUS_WORDS[case.status] if case.status in _TROUBLE else None
 
@@ -246,20 +255,20 @@ def _trouble(case: CaseResult) -> str | None:
 def _student(sub: SubmissionResult, index: int,
              problems: tuple[tuple[str, str, float], ...]) -> Student:
     failures: list[Failure] = []
-    for problem in sub.problems:
+    for problem in () if sub.error else sub.problems:  # (its error says why: every part 0)
         for part in problem.parts:
             case = part.first_failure
             if case is None or part.score >= part.max_score:
                 continue
-            if case.status == "import_error" and failures and \
-                    failures[-1].message == case.message[:MESSAGE_CHARS]:
-                continue  # (one failed import fails every part alike: said once)
             failures.append(Failure(
                 part=f"{problem.id}/{part.id}", score=part.score, max_score=part.max_score,
                 case=case.id, hidden=not case.public, kind=kind(case),
                 message=case.message[:MESSAGE_CHARS], inputs=case.inputs[:MESSAGE_CHARS],
                 mistakes=tuple(m.name for m in part.mistakes)))
-    output = sub.output[:OUTPUT_CHARS] + ("\n..." if len(sub.output) > OUTPUT_CHARS else "")
-    return Student(id=sub.id, anchor=anchor(index), score=sub.score, max_score=sub.max_score,
+    output = sub.output[:OUTPUT_CHARS]
+    if len(sub.output) > OUTPUT_CHARS:
+        output += f"\n... [{len(sub.output) - OUTPUT_CHARS} more characters in the JSON report]"
+    return Student(id=sub.id, shown=shorten(sub.id, ID_WIDTH), anchor=anchor(index),
+                   score=sub.score, max_score=sub.max_score,
                    problems=tuple(_problem_score(sub, pid) for pid, _, _ in problems),
                    error=sub.error, notes=sub.notes, output=output, failures=tuple(failures))

@@ -14,7 +14,7 @@ the terminal or draw rows of its own.
 
 from __future__ import annotations
 
-from grader.display import printable
+from grader.display import printable, shorten
 from grader.reporters._format import points
 from grader.reporters._options import DEFAULT, ReportOptions
 from grader.reporters._visible import HIDDEN_STATUS
@@ -80,10 +80,7 @@ def _shown_ids(ids: list[str]) -> list[str]:
 
 
 def _short(text: str) -> str:
-    if len(text) <= ID_WIDTH:
-        return text
-    keep = ID_WIDTH - 3
-    return text[: keep - keep // 3] + "..." + text[-(keep // 3):]
+    return shorten(text, ID_WIDTH)
 
 
 def _note(sub: SubmissionResult) -> str:

@@ -4,9 +4,13 @@ a real browser is tests/reporters/test_html_browser.py."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from dataclasses import replace
 from html.parser import HTMLParser
+from pathlib import Path
 
 from grader.reporters import FORMATS
 from grader.reporters.classview import class_view, histogram, kind
@@ -121,7 +125,36 @@ def test_troubles_and_each_students_failures(hw2_report: GradeReport) -> None:
     assert ("syntax_error", "did not import") in troubles
     students = {s.id: s for s in view.students}
     assert students["correct"].failures == ()
-    import_failures = [f for f in students["syntax_error"].failures]
-    assert len(import_failures) == 1  # (one failed import: said once, not per part)
+    assert students["syntax_error"].error and students["syntax_error"].failures == ()
+    # (its error says why every part is 0: no row per part)
     buggy = {f.part: f for f in students["buggy"].failures}
     assert "unstable" in buggy["q1/sigmoid"].mistakes
+
+
+def test_the_same_results_give_the_same_page_in_any_process(
+        hw2_report: GradeReport, tmp_path: Path) -> None:
+    # (ties between failure kinds are broken by their words, not by a set's order, which
+    # string hashing makes differ from one process to the next)
+    report = tmp_path / "report.json"
+    report.write_text(FORMATS["json"](hw2_report))
+    script = ("import json, sys; from grader.reporters import FORMATS; "
+              "from grader.results import GradeReport; sys.stdout.write(FORMATS['html']("
+              f"GradeReport.from_dict(json.load(open({str(report)!r})))))")
+    pages = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            check=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+             for seed in ("1", "2", "3")}
+    assert len(pages) == 1
+
+
+def test_a_case_s_own_shapes_and_a_word_memory_do_not_make_a_kind() -> None:
+    def case(status: str, message: str) -> CaseResult:
+        return CaseResult(id="q1/f/0", index=0, public=True, status=status, message=message)
+
+    shapes = {kind(case("fail", f"output 1 (db): shape mismatch: expected a scalar (shape "
+                                f"()), got shape ({n},)")) for n in (1, 2, 6)}
+    assert shapes == {"wrong: output 1 (db): shape mismatch"}
+    from grader.reporters.classview import _trouble
+
+    assert _trouble(case("error", "KeyError: 'memory'")) is None
+    assert _trouble(case("error", "MemoryError: Unable to allocate 8 GiB")) == \
+        "ran out of memory"
