@@ -383,9 +383,10 @@ def validate(assignment: Path, against: Path | None, baseline: Path | None,
         click.echo(validation_reporter.render_replay(display_path(against), graded),
                    nl=False)
         if earlier is not None:
-            found = diff_reporter.compare(earlier[0], graded.submissions,
-                                          (display_path(baseline or against), "this run"),
-                                          (earlier[1], spec.digest))
+            now = rundir.Loaded(list(graded.submissions), spec.digest, spec.name,
+                                graded.cases, False)
+            found = diff_reporter.compare(earlier, now,
+                                          (display_path(baseline or against), "this run"))
             click.echo(diff_reporter.render_text(found), nl=False)
             changed = found.any
     if not report.ok:
@@ -408,10 +409,8 @@ def diff(old: Path, new: Path, fmt: str) -> None:
     OLD and NEW are run folders or JSON reports of `grader grade`. Exits 0 when no score
     changed and 1 when some did (or a submission is in one of them only), as diff does.
     """
-    (before, old_digest), (after, new_digest) = rundir.load_results(old), \
-        rundir.load_results(new)
-    found = diff_reporter.compare(before, after, (display_path(old), display_path(new)),
-                                  (old_digest, new_digest))
+    found = diff_reporter.compare(rundir.load_results(old), rundir.load_results(new),
+                                  (display_path(old), display_path(new)))
     render = diff_reporter.render_json if fmt == "json" else diff_reporter.render_text
     click.echo(render(found), nl=False)
     sys.exit(1 if found.any else 0)

@@ -12,6 +12,7 @@ import json
 import os
 import secrets
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -93,10 +94,21 @@ class RunDir:
         self._file.close()
 
 
-def load_results(path: Path) -> tuple[list[SubmissionResult], str]:
-    """The results of a finished run and its assignment's digest: from a run folder (its
-    ``results.jsonl``) or a JSON report (``grader grade --format json``). One line's
-    :class:`~grader.errors.UsageError` if ``path`` is neither."""
+@dataclass(frozen=True)
+class Loaded:
+    """A finished run's results, and what they are results of (for ``grader diff``)."""
+
+    results: list[SubmissionResult]
+    digest: str
+    name: str
+    cases: str  # "all" or "public"
+    varied: bool  # each submission had its own seed (--vary-by-student)
+
+
+def load_results(path: Path) -> Loaded:
+    """The results of a finished run: from a run folder (its ``results.jsonl``) or a JSON
+    report (``grader grade --format json``). One line's :class:`~grader.errors.UsageError`
+    if ``path`` is neither."""
     if path.is_dir():
         if not (path / META).is_file():
             raise UsageError(f"{path}: not a run folder (no {META})")
@@ -106,11 +118,15 @@ def load_results(path: Path) -> tuple[list[SubmissionResult], str]:
             raise UsageError(f"{path / META}: unreadable ({exc})") from None
         results = path / RESULTS
         found = RunDir.read(results) if results.is_file() else {}
-        return list(found.values()), str(meta.get("digest", ""))
+        return Loaded(list(found.values()), str(meta.get("digest", "")),
+                      str(meta.get("assignment", "")), str(meta.get("cases", "all")),
+                      bool(meta.get("vary_by_student")))
     try:
         report = GradeReport.from_dict(json.loads(path.read_text(encoding="utf-8")))
     except FileNotFoundError:
         raise UsageError(f"{path}: no such run folder or report") from None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise UsageError(f"{path}: not a JSON report of grader grade ({exc})") from None
-    return list(report.submissions), report.assignment.digest
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        raise UsageError(f"{path}: not a run folder or a JSON report of grader grade") \
+            from None
+    return Loaded(list(report.submissions), report.assignment.digest, report.assignment.name,
+                  report.cases, bool(report.meta.get("vary_by_student")))

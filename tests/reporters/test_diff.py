@@ -8,10 +8,11 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
+from grader.batch.rundir import Loaded
 from grader.grading import GradeOptions, Grader
 from grader.intake.submissions import discover
 from grader.reporters import FORMATS
-from grader.reporters.diff import compare
+from grader.reporters.diff import compare, render_text
 from grader.results import GradeReport
 from grader.sandbox.runner import RunOptions
 from grader.spec import load_assignment
@@ -56,6 +57,7 @@ def test_a_changed_tolerance_names_exactly_the_students_it_affects(
 
     text = run("diff", tmp_path / "old.json", tmp_path / "new.json").stdout
     assert "2 changed (2 up, 0 down)" in text and "q4/numerical_hessian: 3.64 -> 10" in text
+    assert "note: the assignment changed: " in text
 
 
 def test_no_change_exits_0_and_a_run_folder_reads_as_its_report(
@@ -75,7 +77,8 @@ def test_noise_is_no_change_and_a_submission_on_one_side_is_one(
         hw2_report: GradeReport) -> None:
     first, second, *rest = hw2_report.submissions
     noisy = replace(first, score=first.score + 1e-9)
-    found = compare([first, second], [noisy, *rest[:1]])
+    found = compare(Loaded([first, second], "d", "A", "all", False),
+                    Loaded([noisy, *rest[:1]], "d", "A", "all", False))
     assert found.changed == () and found.unchanged == 1
     assert found.only_old == (second.id,) and found.only_new == (rest[0].id,) and found.any
 
@@ -85,3 +88,30 @@ def test_what_is_neither_a_run_folder_nor_a_report_is_one_line(tmp_path: Path) -
     done = run("diff", tmp_path / "notes.txt", tmp_path / "missing")
     assert done.exit_code == 2
     assert one_line(done).startswith("grader: error: ") and "notes.txt" in done.output
+
+
+def test_a_removed_part_a_new_maximum_and_unlike_runs_are_said(
+        hw2_report: GradeReport) -> None:
+    sub = next(s for s in hw2_report.submissions if s.id == "correct")
+    q7 = sub.problems[-1]
+    fewer = replace(sub, score=sub.score - q7.score, max_score=sub.max_score - q7.max_score,
+                    problems=sub.problems[:-1])
+    found = compare(Loaded([sub], "d1", "hw2", "all", False),
+                    Loaded([fewer], "d2", "layers", "public", True))
+    (change,) = found.changed
+    assert (change.old_max, change.new_max) == (100, 85)
+    assert [(p.part, p.old, p.new) for p in change.parts] == [
+        ("q7/cross_entropy_hessian", 15, None)]
+    text = render_text(found)
+    assert "q7/cross_entropy_hessian: removed (was 15)" in text
+    assert "(out of 100 -> 85)" in text
+    assert "different assignments" in text and "public cases only" in text
+    assert "--vary-by-student" in text
+
+
+def test_a_students_id_cannot_move_the_cursor(hw2_report: GradeReport) -> None:
+    sub = hw2_report.submissions[0]
+    hostile = replace(sub, id="e\x1b[31mRED\x1b[0m\rX" + "y" * 100)
+    text = render_text(compare(Loaded([hostile], "d", "A", "all", False),
+                               Loaded([], "d", "A", "all", False)))
+    assert "\r" not in text and "\x1b" not in text
