@@ -9,6 +9,7 @@ from __future__ import annotations
 import shlex
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,6 +31,7 @@ from grader.bundles.gradescope import write_gradescope_zip
 from grader.display import printable
 from grader.errors import GraderError, UsageError
 from grader.grading import GradeOptions, Grader
+from grader.intake import notebooks
 from grader.intake.submissions import Staging, discover, one_submission
 from grader.reporters import COLUMNS, FORMATS, HIDDEN_DETAILS, VISIBILITIES, ReportOptions
 from grader.reporters import check as check_reporter
@@ -39,6 +41,8 @@ from grader.reporters import validation as validation_reporter
 from grader.results import GradeReport
 from grader.sandbox.policy import MODES, Limits
 from grader.sandbox.runner import RunOptions
+from grader.similarity import code as code_similarity
+from grader.similarity import report as similarity_report
 from grader.spec import display_path, load_assignment
 from grader.spec.key import ensure_key
 from grader.validate import validate as validate_assignment
@@ -187,6 +191,9 @@ def main() -> None:
                    "an LMS (student-facing: hidden cases as --hidden-detail says).")
 @click.option("--feedback-format", type=click.Choice(feedback_pages.FORMATS), default="html",
               show_default=True, help="The feedback files' format.")
+@click.option("--starter", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The starter code students were given (.py or .ipynb): left out of the "
+                   "code similarity the json and html reports show.")
 @click.option("--vary-by-student", is_flag=True,
               help="Give each submission its own public seed, derived from the assignment's "
                    "seed and the submission id, and hidden cases from the key and that seed, so "
@@ -196,8 +203,8 @@ def main() -> None:
 def grade(assignment: Path, submissions: Path, fmt: str, output: Path | None,
           also: list[tuple[str, Path]], hidden_visibility: str, hidden_detail: str,
           columns: str, jobs: int | None, run_dir: Path | None, resume: Path | None,
-          feedback_dir: Path | None, feedback_format: str, vary_by_student: bool,
-          timeout: float | None, sandbox: str, memory: int) -> None:
+          feedback_dir: Path | None, feedback_format: str, starter: Path | None,
+          vary_by_student: bool, timeout: float | None, sandbox: str, memory: int) -> None:
     """Grade every submission in SUBMISSIONS against ASSIGNMENT.
 
     SUBMISSIONS is a class folder (a folder per student, an LMS download such as Canvas's
@@ -209,9 +216,12 @@ def grade(assignment: Path, submissions: Path, fmt: str, output: Path | None,
     spec = load_assignment(assignment)
     if feedback_dir is not None:  # (before grading: a folder that cannot be, said at once)
         _make_folder(feedback_dir, "--feedback-dir")
+    given = _starter_fingerprints(starter, spec) if starter is not None else ()
     report = _grade_class(assignment, spec, submissions, _run(timeout, sandbox, memory),
                           jobs, run_dir, resume, vary_by_student,
                           frozenset({fmt, *(name for name, _ in also)}))
+    if given:
+        report = replace(report, meta={**report.meta, similarity_report.STARTER: list(given)})
     options = _report_options(hidden_visibility, hidden_detail, columns)
     _emit(FORMATS[fmt](report, options), output)
     for name, path in also:
@@ -251,6 +261,18 @@ def _grade_class(assignment: Path, spec: Any, submissions: Path, run: RunOptions
             folder.close()
     progress.finish(f"; results in {folder.path}")
     return report
+
+
+def _starter_fingerprints(path: Path, spec: Any) -> tuple[int, ...]:
+    if not path.is_file():
+        raise UsageError(f"--starter {path}: no such file")
+    cells = None
+    if path.suffix == ".ipynb":
+        try:
+            cells = [src for _, src in notebooks.read(path, spec.notebooks).cells]
+        except notebooks.NotebookError as exc:
+            raise UsageError(f"--starter {path}: {exc}") from None
+    return code_similarity.of_file(path, cells)
 
 
 def _make_folder(folder: Path, option: str) -> None:

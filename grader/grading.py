@@ -44,6 +44,7 @@ from grader.sandbox.policy import Isolation
 from grader.sandbox.runner import RunOptions, SubmissionRun, run_submission
 from grader.sandbox.schedule import Schedule, plan_for
 from grader.sandbox.zygotes import ZygoteLauncher, end_prestarted, zygote_supported
+from grader.similarity import code as code_similarity
 from grader.spec import Assignment, Part, Problem, display_path
 from grader.spec.key import missing_key
 
@@ -330,6 +331,8 @@ class Grader:
             error=error,
             seconds=round(seconds, 3),
             notes=notes,
+            fingerprints=code_similarity.of_file(
+                submission.module, None if cells is None else [src for _, src in cells.cells]),
         )
 
     def _score(self, judged: dict[str, CaseResult]) -> list[ProblemResult]:

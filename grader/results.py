@@ -158,6 +158,9 @@ class SubmissionResult:
     error: str = ""  # a problem with the submission as a whole (e.g. no hw2.py)
     seconds: float = 0.0
     notes: tuple[str, ...] = ()  # what the student should know that cost nothing
+    # The code's winnowed fingerprints (grader.similarity.code), kept so that similarity can
+    # be measured from results alone (a run folder, a merge of shards) without the sources.
+    fingerprints: tuple[int, ...] = ()
 
     def problem(self, problem_id: str) -> ProblemResult | None:
         return next((p for p in self.problems if p.id == problem_id), None)
@@ -165,6 +168,7 @@ class SubmissionResult:
     def to_dict(self) -> dict[str, Any]:
         d = _shallow(self, skip="problems")
         d["notes"] = list(self.notes)
+        d["fingerprints"] = list(self.fingerprints)
         d["problems"] = [p.to_dict() for p in self.problems]
         return d
 
@@ -177,7 +181,8 @@ class SubmissionResult:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SubmissionResult:
         problems = tuple(ProblemResult.from_dict(p) for p in d["problems"])
-        return cls(**{**d, "problems": problems, "notes": tuple(d.get("notes", ()))})
+        return cls(**{**d, "problems": problems, "notes": tuple(d.get("notes", ())),
+                      "fingerprints": tuple(d.get("fingerprints", ()))})
 
     @classmethod
     def from_json(cls, text: str) -> SubmissionResult:

@@ -3,7 +3,8 @@ worked out from a :class:`~grader.results.GradeReport` and nothing else.
 
 Totals and each question's scores as histograms, each part's pass rates, its most common
 kinds of failure and its named mistakes, the submissions that timed out, crashed, ran out of
-memory or did not import, and each student's failures. Values only: the template draws them.
+memory or did not import, the similarity signals, and each student's failures. Values only:
+the template draws them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 from grader.display import shorten
 from grader.results import CaseResult, GradeReport, PartResult, SubmissionResult
+from grader.similarity.report import Signals, signals
 
 BINS = 10
 MESSAGE_CHARS = 300  # of a failure's message in a student's section
@@ -135,6 +137,8 @@ class ClassView:
     parts: tuple[PartStats, ...]
     troubles: tuple[Trouble, ...]
     students: tuple[Student, ...]
+    similarity: Signals
+    anchors: dict[str, str]  # submission id -> its section's anchor
 
 
 def histogram(title: str, values: list[float], top: float, bins: int = BINS) -> Histogram:
@@ -177,7 +181,8 @@ def class_view(report: GradeReport) -> ClassView:
         full_marks=sum(t >= info.max_score for t in totals),
         totals=histogram("Totals", totals, info.max_score),
         per_problem=per_problem, parts=_parts(report), troubles=_troubles(subs),
-        students=tuple(_student(s, i, info.problems) for i, s in enumerate(subs)))
+        students=tuple(_student(s, i, info.problems) for i, s in enumerate(subs)),
+        similarity=signals(report), anchors={s.id: anchor(i) for i, s in enumerate(subs)})
 
 
 def anchor(index: int) -> str:
