@@ -224,6 +224,10 @@ class GradeReport:
         if submissions:
             d["submissions"] = [s.to_dict() for s in self.submissions]
         d["mistakes"] = self.mistake_counts()
+        if len(self.submissions) > 1:  # (a class: who looks alike; derived, never read back)
+            from grader.similarity.report import signals
+
+            d["similarity"] = signals(self).to_dict()
         d["meta"] = dict(self.meta)
         return d
 

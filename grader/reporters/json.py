@@ -2,8 +2,7 @@
 
 A report of one submission is indented throughout. A class report keeps each submission on
 one line, so that it stays readable with ``grep`` and is written by the C encoder (an
-indented report of 500 submissions takes seconds to write, this takes a fraction), and has
-the class's similarity signals (:mod:`grader.similarity.report`).
+indented report of 500 submissions takes seconds to write, this takes a fraction).
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from __future__ import annotations
 import json
 
 from grader.results import GradeReport
-from grader.similarity.report import signals
 
 
 def render(report: GradeReport) -> str:
@@ -19,7 +17,6 @@ def render(report: GradeReport) -> str:
         return _dumps(report.to_dict(), indent=2) + "\n"
     head = report.to_dict(submissions=False)
     meta = head.pop("meta")
-    head["similarity"] = signals(report).to_dict()  # (evidence to look at, not a verdict)
     rows = ",\n".join(f"    {s.json}" for s in report.submissions)
     fields = [*(f"  {_dumps(key)}: {_dumps(value)}" for key, value in head.items()),
               f'  "submissions": [\n{rows}\n  ]', f'  "meta": {_dumps(meta)}']

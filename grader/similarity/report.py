@@ -22,7 +22,8 @@ class Signals:
 
     def to_dict(self) -> dict[str, Any]:
         return {"code": [asdict(p) for p in self.pairs],
-                "outputs": [asdict(g) for g in self.groups],
+                "outputs": [{**asdict(g), "submissions": list(g.submissions),
+                             "mistakes": list(g.mistakes)} for g in self.groups],
                 "note": self.note, "starter_excluded": self.starter}
 
 
