@@ -20,6 +20,7 @@ from pathlib import Path
 from grader import scoring, values
 from grader.batch.jobs import forking_supported, grade_in_processes
 from grader.cases.build import Case, build_part_cases, part_case_ids
+from grader.display import shorten
 from grader.errors import GraderError, SpecError, UsageError
 from grader.intake import notebooks
 from grader.intake.submissions import Submission
@@ -47,6 +48,8 @@ from grader.sandbox.zygotes import ZygoteLauncher, end_prestarted, zygote_suppor
 from grader.similarity import code as code_similarity
 from grader.spec import Assignment, Part, Problem, display_path
 from grader.spec.key import missing_key
+
+PROBLEM = 1000  # characters of what is wrong with a submission as a whole
 
 
 @dataclass(frozen=True)
@@ -287,7 +290,9 @@ class Grader:
             judged[case.id] = case_result(prepared, case, outcome, expected)
 
         if submission.module is None:
-            failure = CallOutcome(Status.IMPORT_ERROR, submission.problem)
+            # (a problem can quote the student's file names: kept to a paragraph, not
+            # repeated at full length in every case of the report)
+            failure = CallOutcome(Status.IMPORT_ERROR, shorten(submission.problem, PROBLEM))
             outcomes = {c.id: failure for p in self.parts for c in p.cases}
             for prepared in self.parts:
                 for case in prepared.cases:

@@ -373,11 +373,17 @@ def discover(path: Path, module_file: str, staging: Staging | None = None) -> li
 def _distinct_ids(found: list[Submission]) -> list[Submission]:
     """Results are kept by id: two submissions that ended up with one id (a folder named like
     another student's LMS id) get ``#2``, ``#3``, ... rather than sharing a result."""
-    seen: dict[str, int] = {}
+    taken = {sub.id for sub in found}
+    seen: set[str] = set()
     out = []
     for sub in found:
-        seen[sub.id] = seen.get(sub.id, 0) + 1
-        out.append(sub if seen[sub.id] == 1 else replace(sub, id=f"{sub.id}#{seen[sub.id]}"))
+        sid, n = sub.id, 1
+        # (and never an id another submission has: "x#2" may be a folder's own name)
+        while sid in seen or (sid != sub.id and sid in taken):
+            n += 1
+            sid = f"{sub.id}#{n}"
+        seen.add(sid)
+        out.append(sub if sid == sub.id else replace(sub, id=sid))
     return out
 
 

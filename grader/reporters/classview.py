@@ -14,7 +14,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass
 
-from grader.display import shorten
+from grader.display import printable, shorten
 from grader.results import CaseResult, GradeReport, PartResult, SubmissionResult
 from grader.similarity.report import Signals, signals
 
@@ -220,7 +220,7 @@ def _parts(report: GradeReport) -> tuple[PartStats, ...]:
             id=key, points=parts[0].max_score,
             full_marks=sum(p.score >= p.max_score for p in parts), graded=len(parts),
             cases_passed=sum(p.passed for p in parts), cases=sum(p.total for p in parts),
-            kinds=tuple(Kind(words, n) for words, n in ranked[:TOP_KINDS]),
+            kinds=tuple(Kind(printable(words), n) for words, n in ranked[:TOP_KINDS]),
             mistakes=tuple(named.get(key, ()))))
     return tuple(stats)
 
@@ -233,9 +233,9 @@ def _troubles(subs: tuple[SubmissionResult, ...]) -> tuple[Trouble, ...]:
         if sub.error:  # (the submission as a whole: no module, a failed import, ...)
             imported = not any(c.status == "import_error" for problem in sub.problems
                                for part in problem.parts for c in part.cases)
-            out.append(Trouble(sub.id, anchor(index), "import" if not imported else
-                               "submission", "not graded" if imported else "did not import",
-                               sub.error[:MESSAGE_CHARS]))
+            out.append(Trouble(printable(sub.id), anchor(index), "import" if not imported
+                               else "submission", "not graded" if imported else
+                               "did not import", printable(sub.error[:MESSAGE_CHARS])))
             continue
         for problem in sub.problems:
             for part in problem.parts:
@@ -245,8 +245,8 @@ def _troubles(subs: tuple[SubmissionResult, ...]) -> tuple[Trouble, ...]:
                         seen.add(trouble)
                         where = "import" if trouble == "did not import" else \
                             f"{problem.id}/{part.id}"
-                        out.append(Trouble(sub.id, anchor(index), where, trouble,
-                                           case.message[:MESSAGE_CHARS]))
+                        out.append(Trouble(printable(sub.id), anchor(index), where, trouble,
+                                           printable(case.message[:MESSAGE_CHARS])))
     return tuple(out)
 
 
@@ -267,13 +267,17 @@ def _student(sub: SubmissionResult, index: int,
                 continue
             failures.append(Failure(
                 part=f"{problem.id}/{part.id}", score=part.score, max_score=part.max_score,
-                case=case.id, hidden=not case.public, kind=kind(case),
-                message=case.message[:MESSAGE_CHARS], inputs=case.inputs[:MESSAGE_CHARS],
+                case=case.id, hidden=not case.public, kind=printable(kind(case)),
+                message=printable(case.message[:MESSAGE_CHARS]),
+                inputs=printable(case.inputs[:MESSAGE_CHARS]),
                 mistakes=tuple(m.name for m in part.mistakes)))
     output = sub.output[:OUTPUT_CHARS]
     if len(sub.output) > OUTPUT_CHARS:
         output += f"\n... [{len(sub.output) - OUTPUT_CHARS} more characters in the JSON report]"
-    return Student(id=sub.id, shown=shorten(sub.id, ID_WIDTH), anchor=anchor(index),
+    return Student(id=printable(sub.id), shown=printable(shorten(sub.id, ID_WIDTH)),
+                   anchor=anchor(index),
                    score=sub.score, max_score=sub.max_score,
                    problems=tuple(_problem_score(sub, pid) for pid, _, _ in problems),
-                   error=sub.error, notes=sub.notes, output=output, failures=tuple(failures))
+                   error=printable(sub.error[:MESSAGE_CHARS]),
+                   notes=tuple(printable(n) for n in sub.notes),
+                   output=printable(output, keep="\n\t"), failures=tuple(failures))

@@ -11,9 +11,11 @@ writes them.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 import shlex
+from collections import Counter
 from dataclasses import replace
 from pathlib import PurePath
 
@@ -27,17 +29,21 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _MAX_NAME = 80
 
 
-def file_name(sub_id: str, taken: set[str], suffix: str) -> str:
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+             *(f"LPT{i}" for i in range(1, 10))}  # (Windows: names no file may have)
+
+
+def file_name(sub_id: str, clashing: set[str], suffix: str) -> str:
     """A file name for ``sub_id``: only letters, digits, ``.``, ``_`` and ``-``, at most
-    80 characters before the suffix, never starting with a dot, and unlike any in
-    ``taken`` (which it joins)."""
+    80 characters before the suffix, never starting with a dot. An id that is not already
+    such a name, or that differs from another only in case (``clashing``: those ids,
+    lowercased), or that Windows reserves, also gets 8 hex digits of its hash: the name is
+    the id's own, whatever order the ids come in, and no id can take another's."""
     stem = _UNSAFE.sub("_", sub_id).strip("._")[:_MAX_NAME] or "submission"
-    name, n = f"{stem}{suffix}", 1
-    while name.lower() in taken:  # (case-insensitive file systems: macOS, Windows)
-        n += 1
-        name = f"{stem}-{n}{suffix}"
-    taken.add(name.lower())
-    return name
+    if stem != sub_id or sub_id.lower() in clashing or stem.upper() in _RESERVED:
+        digest = hashlib.sha256(sub_id.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+        stem = f"{stem}-{digest}"
+    return f"{stem}{suffix}"
 
 
 def _rerun(handed_in: str, seed: int | None) -> RerunCommand:
@@ -67,7 +73,8 @@ def _html(report: GradeReport, sub: SubmissionResult, options: ReportOptions) ->
 
 def pages(report: GradeReport, fmt: str, options: ReportOptions) -> list[tuple[str, str]]:
     """(file name, text) for each submission of ``report``."""
-    taken: set[str] = set()
+    lowered = Counter(sub.id.lower() for sub in report.submissions)
+    clashing = {sid for sid, n in lowered.items() if n > 1}
     suffix = ".html" if fmt == "html" else ".md"
     out = []
     for sub in report.submissions:
@@ -75,5 +82,7 @@ def pages(report: GradeReport, fmt: str, options: ReportOptions) -> list[tuple[s
             text = _html(report, sub, options)
         else:
             text = markdown.render(replace(report, submissions=(sub,)), options)
-        out.append((file_name(sub.id, taken, suffix), text))
+        # (a file name out of a legacy zip's bytes: no lone surrogate reaches the file)
+        out.append((file_name(sub.id, clashing, suffix),
+                    text.encode("utf-8", "replace").decode("utf-8")))
     return out

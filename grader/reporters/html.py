@@ -17,6 +17,7 @@ import hashlib
 import jinja2
 from markupsafe import Markup
 
+from grader.display import printable
 from grader.reporters._format import points
 from grader.reporters.classview import class_view
 from grader.results import GradeReport
@@ -49,10 +50,12 @@ def _template() -> jinja2.Template:
     env = jinja2.Environment(loader=jinja2.PackageLoader("grader.reporters", "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined)
     env.globals["points"] = points
+    env.globals["printable"] = printable  # (a student's id: no direction overrides)
     return env.get_template("class.html.j2")
 
 
 def render(report: GradeReport) -> str:
     digest = base64.b64encode(hashlib.sha256(SCRIPT.encode()).digest()).decode()
-    return _template().render(view=class_view(report), script=Markup(SCRIPT),  # (ours)
+    page = _template().render(view=class_view(report), script=Markup(SCRIPT),  # (ours)
                               script_hash=f"sha256-{digest}") + "\n"
+    return page.encode("utf-8", "replace").decode("utf-8")  # (no lone surrogate survives)

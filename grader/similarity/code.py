@@ -27,8 +27,8 @@ MIN_FINGERPRINTS = 8  # a submission with fewer is too small to compare
 
 _TOKEN = re.compile(r"""
     (?P<comment>\#[^\n]*)
-  | (?P<string>[rRbBuUfF]{0,2}(?:'''[\s\S]*?'''|\"\"\"[\s\S]*?\"\"\"
-        |'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"))
+  | (?P<string>[rRbBuUfF]{0,2}(?:'''[\s\S]*?(?:'''|\Z)|\"\"\"[\s\S]*?(?:\"\"\"|\Z)
+        |'(?:\\.|[^'\\\n])*'?|"(?:\\.|[^"\\\n])*"?))
   | (?P<name>[^\W\d]\w*)
   | (?P<number>0[xXoObB][0-9a-fA-F_]+|(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d+)?[jJ]?)
   | (?P<newline>\n)
@@ -39,7 +39,9 @@ _OPEN, _CLOSE = "([{", ")]}"
 
 def tokens(source: str) -> list[str]:
     """The normalized tokens of ``source``, by a regular expression (several times faster
-    than Python's tokenizer, and it reads broken code too)."""
+    than Python's tokenizer, and it reads broken code too). Linear in the source: a string
+    left open runs to the end of its line (or of the file) in one step, so a line of open
+    quotes is not read again from each of them."""
     out: list[str] = []
     depth = 0  # brackets open: a line break inside them ends no statement
     for match in _TOKEN.finditer(source):

@@ -350,3 +350,11 @@ def test_two_submissions_that_end_up_with_one_id_keep_separate_ids(tmp_path: Pat
 
     assert len(ids) == len(set(ids)) == 3
     assert "smithjohn_12345#2" in ids
+
+
+def test_a_second_id_never_takes_a_name_another_submission_has() -> None:
+    from grader.intake.submissions import Submission, _distinct_ids
+
+    subs = [Submission("x_1", Path("a"), None), Submission("x_1", Path("b"), None),
+            Submission("x_1#2", Path("c"), None)]
+    assert [s.id for s in _distinct_ids(subs)] == ["x_1", "x_1#3", "x_1#2"]

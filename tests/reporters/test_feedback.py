@@ -4,6 +4,7 @@ not see of hidden cases: tests/reporters/test_hidden_channels.py renders them to
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from grader.reporters import ReportOptions
@@ -27,12 +28,21 @@ def test_a_page_per_submission_in_either_format(hw2_report: GradeReport) -> None
     assert "grader check BUNDLE hw2.py --case q" in page
 
 
-def test_file_names_are_safe_and_never_clash() -> None:
-    taken: set[str] = set()
-    names = [file_name(sid, taken, ".html") for sid in
-             ("../../etc/passwd", "<b>x</b>", "Alice", "alice", ".hidden", "", "a" * 300)]
-    assert names == ["etc_passwd.html", "b_x_b.html", "Alice.html", "alice-2.html",
-                     "hidden.html", "submission.html", "a" * 80 + ".html"]
+def test_file_names_are_safe_and_nobody_can_take_anothers() -> None:
+    ids = ["../../etc/passwd", "<b>x</b>", "Alice", "alice", ".hidden", "", "a" * 300, "bob",
+           "!bob", "CON", "张伟", "李娜"]
+    clashing = {"alice"}
+    names = [file_name(sid, clashing, ".html") for sid in ids]
+    assert len(set(map(str.lower, names))) == len(names)  # (one each, in any case)
+    assert names[ids.index("bob")] == "bob.html"  # (an id that is a safe name keeps it)
+    assert names[ids.index("!bob")].startswith("bob-")  # (and no other id can take it)
+    assert names[ids.index("Alice")].startswith("Alice-")  # (a case-only twin: both hashed)
+    assert names[ids.index("CON")].startswith("CON-")
+    for name in names:
+        assert re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9._-]*\.html", name), name
+        assert len(name) <= 80 + 9 + 5
+    # (the same id, the same name, whatever else is in the class)
+    assert file_name("!bob", set(), ".html") == names[ids.index("!bob")]
 
 
 def test_the_cli_writes_them_and_says_so(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ grouped (and say nothing under per-student seeds), and the signals reach the rep
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -72,3 +73,12 @@ def test_grade_leaves_the_starter_out(tmp_path: Path) -> None:
     assert data["similarity"]["starter_excluded"] is True
     done = run("grade", HW2, SUBMISSIONS / "correct", "--starter", tmp_path / "missing.py")
     assert done.exit_code == 2 and "--starter" in one_line(done)
+
+
+def test_a_line_of_open_quotes_is_read_once() -> None:
+    # (valid Python: the quotes sit in a string the pattern closes early; were each open
+    # quote read to the end of the line again, 64 KiB took the grader 27 s)
+    payload = "_NOTES = '''\\'''" + "'\\'" * 30_000 + "\n'''\ndef f(x):\n    return x\n"
+    start = time.perf_counter()
+    code.fingerprints(payload)
+    assert time.perf_counter() - start < 1.0
