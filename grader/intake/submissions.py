@@ -372,16 +372,12 @@ def discover(path: Path, module_file: str, staging: Staging | None = None) -> li
 
 def _distinct_ids(found: list[Submission]) -> list[Submission]:
     """Results are kept by id: two submissions that ended up with one id (a folder named like
-    another student's LMS id) get ``#2``, ``#3``, ... rather than sharing a result."""
-    taken = {sub.id for sub in found}
-    seen: set[str] = set()
-    out = []
+    another student's LMS id) get ``#2``, ``#3``, ... (never an id another one has)."""
+    taken, seen, out = {sub.id for sub in found}, set(), []
     for sub in found:
         sid, n = sub.id, 1
-        # (and never an id another submission has: "x#2" may be a folder's own name)
         while sid in seen or (sid != sub.id and sid in taken):
-            n += 1
-            sid = f"{sub.id}#{n}"
+            n, sid = n + 1, f"{sub.id}#{n + 1}"
         seen.add(sid)
         out.append(sub if sid == sub.id else replace(sub, id=sid))
     return out
