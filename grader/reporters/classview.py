@@ -231,11 +231,12 @@ def _troubles(subs: tuple[SubmissionResult, ...]) -> tuple[Trouble, ...]:
     for index, sub in enumerate(subs):
         seen: set[str] = set()
         if sub.error:  # (the submission as a whole: no module, a failed import, ...)
-            imported = not any(c.status == "import_error" for problem in sub.problems
-                               for part in problem.parts for c in part.cases)
-            out.append(Trouble(printable(sub.id), anchor(index), "import" if not imported
-                               else "submission", "not graded" if imported else
-                               "did not import", printable(sub.error[:MESSAGE_CHARS])))
+            failed_import = any(c.status == "import_error" for problem in sub.problems
+                                for part in problem.parts for c in part.cases)
+            where, what = ("import", "did not import") if failed_import else \
+                ("submission", "not graded")
+            out.append(Trouble(printable(sub.id), anchor(index), where, what,
+                               printable(sub.error[:MESSAGE_CHARS])))
             continue
         for problem in sub.problems:
             for part in problem.parts:

@@ -12,7 +12,6 @@ to be so before the changes.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 from grader.batch.rundir import Loaded
@@ -88,15 +87,8 @@ def _notes(old: Loaded, new: Loaded) -> tuple[str, ...]:
 
 
 def compare(old: Loaded, new: Loaded, names: tuple[str, str] = ("OLD", "NEW")) -> ReportDiff:
-    return _compare(old.results, new.results, names, (old.digest, new.digest),
-                    _notes(old, new))
-
-
-def _compare(old: Iterable[SubmissionResult], new: Iterable[SubmissionResult],
-             names: tuple[str, str], digests: tuple[str, str],
-             notes: tuple[str, ...] = ()) -> ReportDiff:
-    before = {s.id: s for s in old}
-    after = {s.id: s for s in new}
+    before = {s.id: s for s in old.results}
+    after = {s.id: s for s in new.results}
     changed, unchanged = [], 0
     for sid in sorted(before.keys() & after.keys()):
         a, b = before[sid], after[sid]
@@ -110,9 +102,9 @@ def _compare(old: Iterable[SubmissionResult], new: Iterable[SubmissionResult],
         else:
             unchanged += 1
     changed.sort(key=lambda c: (c.delta, c.submission))
-    return ReportDiff(names[0], names[1], digests[0], digests[1], tuple(changed), unchanged,
+    return ReportDiff(names[0], names[1], old.digest, new.digest, tuple(changed), unchanged,
                       tuple(sorted(before.keys() - after.keys())),
-                      tuple(sorted(after.keys() - before.keys())), notes)
+                      tuple(sorted(after.keys() - before.keys())), _notes(old, new))
 
 
 def _signed(value: float) -> str:
