@@ -13,7 +13,7 @@ import grader
 
 PACKAGE = Path(grader.__file__).resolve().parent
 SUBSYSTEMS = ("spec", "cases", "judge", "sandbox", "sandbox/child", "intake", "batch",
-              "bundles", "reporters", "selfcheck", "similarity")
+              "bundles", "reporters", "selfcheck", "similarity", "cli")
 
 
 def test_the_top_level_keeps_only_what_ties_the_subsystems_together() -> None:

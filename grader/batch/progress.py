@@ -36,6 +36,7 @@ class Progress:
         self.done = already
         self.new = 0
         self.trouble = 0
+        self.reused = 0  # of the new results: taken from the result cache (--reuse)
         self.start = time.monotonic()
 
     def update(self, result: SubmissionResult) -> None:
@@ -58,7 +59,8 @@ class Progress:
         if self.live:
             self.stream.write("\r\x1b[K")
         elapsed = time.monotonic() - self.start
-        self.stream.write(f"graded {self.new} submission(s) in {elapsed:.1f}s"
-                          f" ({self.done}/{self.total} done, {self.trouble} not run cleanly)"
-                          f"{note}\n")
+        reused = f", {self.reused} reused unchanged (--reuse)" if self.reused else ""
+        self.stream.write(f"graded {self.new - self.reused} submission(s) in {elapsed:.1f}s"
+                          f" ({self.done}/{self.total} done, {self.trouble} not run cleanly"
+                          f"{reused}){note}\n")
         self.stream.flush()

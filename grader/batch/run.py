@@ -23,6 +23,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from grader import __version__
+from grader.batch.reuse import ResultCache
 from grader.batch.rundir import RunDir
 from grader.grading import Grader
 from grader.intake.submissions import Submission
@@ -88,6 +90,7 @@ def run_meta(grader: Grader) -> dict[str, Any]:
     """What a run folder must agree on before its results can be reused."""
     options = grader.options
     return {
+        "grader": __version__,
         "assignment": grader.assignment.name,
         "digest": grader.assignment.digest,
         "seed": grader.seed,
@@ -111,15 +114,23 @@ class Interrupted(Exception):
         super().__init__(f"interrupted after {done} of {total} submissions")
 
 
+Executor = Callable[[Sequence[Submission], Callable[[SubmissionResult], None]], None]
+
+
 def grade_class(grader: Grader, submissions: Sequence[Submission], jobs: int,
                 run_dir: RunDir | None = None,
                 on_result: Callable[[SubmissionResult], None] | None = None,
-                release: Callable[[Submission], None] | None = None) -> GradeReport:
+                release: Callable[[Submission], None] | None = None,
+                reuse: ResultCache | None = None,
+                executor: Executor | None = None) -> GradeReport:
     """Grade every submission not already in ``run_dir``; record each as it finishes.
     ``release`` is called with each submission once it is graded (or found graded): what
-    was unpacked for it can go."""
+    was unpacked for it can go. ``reuse``: results of unchanged submissions are taken from
+    it, and new ones stored. ``executor(submissions, finished)`` grades elsewhere (a Dask
+    cluster) instead of ``grader.grade_all`` here."""
     done = run_dir.done() if run_dir is not None else {}
     todo = [s for s in submissions if s.id not in done]
+    keys = {s.id: reuse.key(s) for s in todo} if reuse is not None else {}
     if release is not None:
         for submission in submissions:
             if submission.id in done:
@@ -131,19 +142,30 @@ def grade_class(grader: Grader, submissions: Sequence[Submission], jobs: int,
     random.Random(secrets.randbits(128)).shuffle(todo)
     by_id = {s.id: s for s in todo}
 
-    def finished(result: SubmissionResult) -> None:
+    def finished(result: SubmissionResult, stored: bool = False) -> None:
         if result.id in by_id:
             result = as_handed_in(result, by_id[result.id])
             if release is not None:
                 release(by_id[result.id])
+            if reuse is not None and not stored:
+                reuse.put(keys[result.id], result)
         if run_dir is not None:
             run_dir.record(result)
         done[result.id] = result
         if on_result is not None:
             on_result(result)
 
+    if reuse is not None:
+        for submission in list(todo):
+            found = reuse.get(submission, keys[submission.id])
+            if found is not None:
+                todo.remove(submission)
+                finished(found, stored=True)
     try:
-        grader.grade_all(todo, jobs=jobs, on_result=finished)
+        if executor is not None:
+            executor(todo, finished)
+        else:
+            grader.grade_all(todo, jobs=jobs, on_result=finished)
     except KeyboardInterrupt:
         raise Interrupted(run_dir.path if run_dir else None, len(done),
                           len(submissions)) from None

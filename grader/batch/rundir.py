@@ -32,10 +32,16 @@ def default_path() -> Path:
 
 
 class RunDir:
-    def __init__(self, path: Path, meta: dict[str, Any], resume: bool = False) -> None:
+    """``meta``: what the run grades and how, which a resume must agree with; ``record``:
+    what ``run.json`` also keeps of the run as it is now (the class's ids, the report's
+    header, for :mod:`grader.batch.shards`), rewritten by a resume."""
+
+    def __init__(self, path: Path, meta: dict[str, Any], resume: bool = False,
+                 record: dict[str, Any] | None = None) -> None:
         self.path = path
         self.meta = meta
         meta_file = path / META
+        recorded: dict[str, Any] = {}
         if resume:
             if not meta_file.is_file():
                 raise UsageError(f"{path}: not a run folder (no {META})")
@@ -43,11 +49,15 @@ class RunDir:
                 recorded = json.loads(meta_file.read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:
                 raise UsageError(f"{meta_file}: unreadable ({exc})") from None
+            if not isinstance(recorded, dict):
+                raise UsageError(f"{meta_file}: not a run folder's {META}")
             for key, value in meta.items():
                 if recorded.get(key) != value:
                     raise UsageError(
                         f"{path}: cannot resume: this run's {key} is {value!r}, the folder's "
                         f"is {recorded.get(key)!r}")
+            if record:
+                _write_json(meta_file, {**recorded, **meta, **record})
         else:
             try:
                 path.mkdir(parents=True, exist_ok=False)
@@ -56,7 +66,7 @@ class RunDir:
                     from None
             except OSError as exc:
                 raise UsageError(f"cannot create run folder {path}: {exc.strerror}") from None
-            meta_file.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+            _write_json(meta_file, {**meta, **(record or {})})
         results = path / RESULTS
         if resume and results.is_file() and results.stat().st_size:
             with open(results, "rb") as f:
@@ -92,6 +102,13 @@ class RunDir:
 
     def close(self) -> None:
         self._file.close()
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write ``path`` whole or not at all (a new file, renamed over the old one)."""
+    part = path.with_name(path.name + ".part")
+    part.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    os.replace(part, path)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ of folders a student could write to.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import stat
@@ -95,6 +96,59 @@ def copy_submission(module: Path, dest: Path) -> Path:
                 shutil.copyfile(source, path, follow_symlinks=False)
                 os.chmod(path, 0o644)
     return dest / module.name
+
+
+def read_files(module: Path) -> list[tuple[str, int, bytes]]:
+    """What :func:`copy_submission` would copy, as values to send elsewhere: each entry's
+    path in the copy, its ``stat`` file type and its bytes (a link's target); see
+    :func:`write_files`."""
+    return [(relative, kind, _content(source, kind)) for source, relative, kind, _
+            in _copies(module)]
+
+
+def write_files(entries: list[tuple[str, int, bytes]], dest: Path) -> None:
+    """Make the folder ``dest`` hold what :func:`read_files` read (paths are checked to stay
+    inside it)."""
+    os.mkdir(dest)
+    root = os.path.realpath(dest)
+    for relative, kind, data in entries:
+        path = os.path.realpath(os.path.join(root, relative))
+        if os.path.commonpath([root, path]) != root or path == root:
+            raise ValueError(f"a path outside the submission: {relative!r}")
+        if kind == stat.S_IFLNK:
+            os.symlink(os.fsdecode(data), path)
+        elif kind == stat.S_IFDIR:
+            os.mkdir(path)
+        elif kind == stat.S_IFREG:
+            with open(path, "xb") as f:
+                f.write(data)
+
+
+def _content(source: str, kind: int) -> bytes:
+    """A copied entry's bytes: a file's (never blocking on a pipe put in its place), a
+    link's target, nothing for a folder; a note of the error where it cannot be read."""
+    try:
+        if kind == stat.S_IFLNK:
+            return os.fsencode(os.readlink(source))
+        if kind == stat.S_IFREG:
+            fd = os.open(source, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+                         | getattr(os, "O_NOFOLLOW", 0))
+            with os.fdopen(fd, "rb") as f:
+                return f.read(COPY_FILE_LIMIT + 1)
+    except OSError as exc:
+        return f"unreadable: {exc.errno}".encode()
+    return b""
+
+
+def content_digest(module: Path) -> str:
+    """A digest of what :func:`copy_submission` would copy for ``module`` as its folder is
+    now: each entry's path, kind and bytes (a link's target), in the copy's order."""
+    h = hashlib.sha256()
+    for source, relative, kind, _ in _copies(module):
+        h.update(f"{len(relative)}:{relative}:{kind}:".encode("utf-8", "surrogateescape"))
+        data = _content(source, kind)
+        h.update(len(data).to_bytes(8, "big") + data)
+    return h.hexdigest()
 
 
 def copy_size(module: Path) -> int:

@@ -40,6 +40,7 @@ import pytest
 from grader.grading import GradeOptions, Grader
 from grader.intake.submissions import one_submission
 from grader.results import SubmissionResult
+from grader.sandbox import zygotes
 from grader.sandbox.runner import RunOptions
 from grader.spec import Assignment, load_assignment
 
@@ -460,6 +461,9 @@ class Lab:
         remove_sysv(ipc_left)
         left_runs = [str(p) for p in self.tmpdir.iterdir()] + _hostile_runs_in_tmp()
         self._clean(left_procs, changed, left_runs)
+        # The next grading's zygote starts now, beside this test's checks: counted as there
+        # before that grading, and ended with its grader (or at exit, unused).
+        zygotes.prestart()
         return Observation(graded, seconds, changed, left_runs, left_procs, raised)
 
     def _clean(self, procs: list[Proc], changed: list[str], runs: list[str]) -> None:

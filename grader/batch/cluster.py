@@ -1,0 +1,330 @@
+"""Grading on a Dask cluster (``grader grade ... --dask ADDRESS``): the optional ``dask`` extra.
+
+The grader that runs the command stays the trusted side of the run: it discovers the class,
+keeps the run folder and writes the report. Each submission becomes one Dask task. A Dask
+worker (a trusted grader process of the instructor's, on its own node) keeps one prepared
+:class:`~grader.grading.Grader` per assignment and options, and grades the task's
+submission with the isolation of its node, exactly as ``grader grade`` would there. The
+result comes back as the grader's JSON record (a string), never a pickled object, and goes
+into the local run folder the moment it arrives, so ``--resume`` works as it does locally.
+
+What reaches the workers (``--dask-files``):
+
+- ``shipped`` (the default): the assignment folder once, as a tar archive that each worker
+  unpacks into a private folder and loads (its digest must match), and each submission's
+  files as :func:`grader.sandbox.scratch.copy_submission` would copy them;
+- ``shared``: paths only, for a filesystem every worker mounts at the same place (NFS,
+  Lustre); submissions unpacked from zips or LMS downloads are shipped all the same.
+
+Isolation: Dask's own protocol trusts its peers, so student code must never get near it.
+Workers grade at full isolation or at the confined level, where student processes have no
+network (Landlock and seccomp, no root or namespaces needed): ``--sandbox auto`` becomes
+``confined`` on the workers, which refuses below it. Before anything is sent, every worker
+is asked what its node has (:func:`probe`), and the run refuses, naming the worker and what
+it lacks, unless ``allow_limits`` accepts resource limits only.
+
+A worker that dies mid-task costs only the submissions it was grading: the scheduler
+runs them again on another worker. A task that fails (a worker that died more often than
+the scheduler allows, a worker that refused) is sent again once; failing twice, its
+submission gets the grader's "not graded: grade it again" result, and the run goes on.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import hashlib
+import io
+import itertools
+import json
+import queue
+import shutil
+import sys
+import tarfile
+import tempfile
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from grader.errors import GraderError, UsageError
+from grader.intake.submissions import Submission
+from grader.results import SubmissionResult
+from grader.sandbox import scratch
+from grader.sandbox.policy import Isolation, Limits
+
+FILES = ("shipped", "shared")
+RETRIES = 1  # a failed task is sent once more, then its submission is not graded
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a worker needs to make the same grader as the local one."""
+
+    sandbox: str  # as the workers run it: strict, confined or auto (with allow_limits)
+    timeout: float | None
+    memory: int
+    public_only: bool
+    case_ids: tuple[str, ...] | None
+    seed: int | None
+    vary_by_student: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"sandbox": self.sandbox, "timeout": self.timeout, "memory": self.memory,
+                "public_only": self.public_only, "case_ids": self.case_ids,
+                "seed": self.seed, "vary_by_student": self.vary_by_student}
+
+
+def worker_sandbox(mode: str, allow_limits: bool) -> str:
+    """The sandbox mode the workers run: ``auto`` becomes ``confined`` (which refuses below
+    it) unless resource limits only are accepted; ``off`` is refused."""
+    if mode == "off":
+        raise UsageError("--dask cannot run with --sandbox off: student code would run "
+                         "beside the Dask worker, whose protocol trusts its peers")
+    return "auto" if mode == "auto" and allow_limits else \
+        ("confined" if mode == "auto" else mode)
+
+
+# --- the worker's side ----------------------------------------------------------------------
+
+_graders: dict[str, tuple[Any, queue.SimpleQueue[int]]] = {}
+_graders_lock = threading.Lock()
+_slots = itertools.count()
+_folders: list[str] = []
+
+
+def probe(mode: str) -> dict[str, str]:
+    """On a worker: the isolation level its node gives for ``mode`` (or why it gives none)."""
+    try:
+        isolation = Isolation(mode, Limits())
+        return {"level": isolation.level, "summary": isolation.summary}
+    except GraderError as exc:
+        return {"level": "none", "summary": str(exc)}
+
+
+def _prepared(assignment: bytes | str, digest: str, settings: dict[str, Any]) -> Any:
+    """This worker process's grader for the assignment and settings: made on first use."""
+    from grader.batch.run import VaryingGrader
+    from grader.grading import GradeOptions, Grader
+    from grader.sandbox.runner import RunOptions
+    from grader.spec import load_assignment
+
+    name = hashlib.sha256(digest.encode() + json.dumps(settings, sort_keys=True).encode()
+                          ).hexdigest()
+    with _graders_lock:
+        if name not in _graders:
+            if isinstance(assignment, bytes):
+                folder = tempfile.mkdtemp(prefix="grader-dask-assignment-")
+                _folders.append(folder)
+                _unpack_tar(assignment, Path(folder))
+                root = Path(folder) / "assignment"
+            else:
+                root = Path(assignment)
+            spec = load_assignment(root)
+            if spec.digest != digest:
+                raise UsageError(f"the assignment on this worker ({root}) has digest "
+                                 f"{spec.digest}, not {digest}: not the same assignment")
+            run = RunOptions(timeout=settings["timeout"], sandbox=settings["sandbox"],
+                             limits=Limits(memory=settings["memory"]))
+            case_ids = settings["case_ids"]
+            options = GradeOptions(run=run, public_only=settings["public_only"],
+                                   case_ids=frozenset(case_ids) if case_ids is not None
+                                   else None, seed=settings["seed"],
+                                   warn=lambda line: print(line, file=sys.stderr))
+            kind = VaryingGrader if settings["vary_by_student"] else Grader
+            _graders[name] = (kind(spec, options), queue.SimpleQueue())
+        return _graders[name]
+
+
+@atexit.register
+def _close_workers() -> None:
+    with _graders_lock:
+        for grader, _ in _graders.values():
+            with contextlib.suppress(Exception):
+                grader.close()
+        _graders.clear()
+        for folder in _folders:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def grade_remote(assignment: bytes | str, digest: str, settings: dict[str, Any],
+                 submission: dict[str, Any]) -> str:
+    """On a worker: grade one submission; its result as the grader's JSON record."""
+    grader, free = _prepared(assignment, digest, settings)
+    try:
+        slot = free.get_nowait()
+    except queue.Empty:
+        slot = next(_slots)
+    staged = None
+    try:
+        if "files" in submission:
+            staged = tempfile.mkdtemp(prefix="grader-dask-submission-")
+            folder = Path(staged) / "submission"
+            scratch.write_files(submission["files"], folder)
+        else:
+            folder = Path(submission["folder"])
+        module = folder / submission["module"] if submission["module"] else None
+        sub = Submission(submission["id"], folder, module, submission["problem"])
+        result: SubmissionResult = grader.grade(sub, slot)
+        return result.json
+    finally:
+        free.put(slot)
+        if staged is not None:
+            scratch.remove_tree(Path(staged))
+
+
+# --- the trusted side -----------------------------------------------------------------------
+
+def _distributed() -> Any:
+    """The ``distributed`` package (untyped here: only this module talks to it)."""
+    import importlib
+
+    return importlib.import_module("distributed")
+
+
+def _pack_tar(root: Path) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        tar.add(root, arcname="assignment",
+                filter=lambda info: None if info.name.endswith("__pycache__") else info)
+    return buffer.getvalue()
+
+
+def _unpack_tar(data: bytes, dest: Path) -> None:
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        if hasattr(tarfile, "data_filter"):
+            tar.extractall(dest, filter="data")
+        else:  # (Python without extraction filters: the archive is the grader's own)
+            tar.extractall(dest)
+
+
+def _shipped_assignment(assignment: Any) -> bytes:
+    root = Path(assignment.root).resolve()
+    for folder in (assignment.reference_dir, assignment.public_dir, assignment.wrong_dir):
+        resolved = Path(folder).resolve()
+        if resolved.exists() and not resolved.is_relative_to(root):
+            raise UsageError(f"--dask-files shipped sends the assignment folder {root}, but "
+                             f"{folder} is outside it: use --dask-files shared")
+    return _pack_tar(root)
+
+
+def _task(submission: Submission, files: str) -> dict[str, Any]:
+    entry: dict[str, Any] = {"id": submission.id, "problem": submission.problem,
+                             "module": submission.module.name if submission.module else None}
+    if submission.module is None:
+        entry["files"] = []
+    elif files == "shared" and submission.source is None:
+        entry["folder"] = str(submission.module.parent.resolve())
+    else:
+        entry["files"] = scratch.read_files(submission.module)
+    return entry
+
+
+class DaskExecutor:
+    """Grades submissions on the Dask cluster at ``address`` for ``grader``, the local
+    grader of the same assignment and options (which makes the "not graded" results and
+    the report). ``address`` "local" starts a ``LocalCluster`` of ``workers`` processes."""
+
+    def __init__(self, grader: Any, address: str, settings: Settings, files: str = "shipped",
+                 allow_limits: bool = False, workers: int = 1,
+                 warn: Callable[[str], None] | None = None) -> None:
+        try:
+            distributed = _distributed()
+        except ImportError:
+            raise UsageError("--dask needs the dask extra: pip install 'grader[dask]'") \
+                from None
+        self.grader = grader
+        self.settings = settings
+        self.files = files
+        self._warn = warn or (lambda line: None)
+        self._cluster = None
+        try:
+            if address == "local":
+                self._cluster = distributed.LocalCluster(
+                    n_workers=workers, threads_per_worker=1, processes=True,
+                    dashboard_address=None)
+                self.client = distributed.Client(self._cluster)
+            else:
+                self.client = distributed.Client(address, timeout="30s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            self.close()
+            raise UsageError(f"--dask {address}: cannot reach the scheduler ({exc})") \
+                from None
+        try:
+            self._check_workers(allow_limits)
+        except BaseException:
+            self.close()
+            raise
+
+    def _check_workers(self, allow_limits: bool) -> None:
+        found = self.client.run(probe, self.settings.sandbox)
+        if not found:
+            raise UsageError("--dask: the cluster has no workers")
+        for address, seen in sorted(found.items()):
+            level = seen.get("level")
+            if level in ("full", "confined") or (level == "limits" and allow_limits):
+                continue
+            raise UsageError(
+                f"--dask: worker {address} cannot isolate student code: {seen.get('summary')}"
+                + ("" if allow_limits else "; give --allow-limits-only to grade there with "
+                   "resource limits only"))
+        levels = sorted({seen["level"] for seen in found.values()})
+        self._warn(f"grader: {len(found)} Dask worker(s); isolation there: "
+                   f"{', '.join(levels)}")
+
+    def __call__(self, submissions: Sequence[Submission],
+                 finished: Callable[[SubmissionResult], None]) -> None:
+        distributed = _distributed()
+        if not submissions:
+            return
+        client, digest = self.client, self.grader.assignment.digest
+        if self.files == "shared":
+            assignment: Any = str(Path(self.grader.assignment.root).resolve())
+        else:
+            [assignment] = client.scatter([_shipped_assignment(self.grader.assignment)],
+                                          broadcast=True, hash=False)
+        settings = self.settings.to_dict()
+        attempts: dict[str, int] = {}
+        by_key: dict[Any, Submission] = {}
+
+        def submit(submission: Submission) -> Any:
+            attempts[submission.id] = attempts.get(submission.id, 0) + 1
+            future = client.submit(grade_remote, assignment, digest, settings,
+                                   _task(submission, self.files), pure=False)
+            by_key[future.key] = submission
+            return future
+
+        outstanding = {submit(s) for s in submissions}
+        pending = distributed.as_completed(list(outstanding))
+        try:
+            for future in pending:
+                outstanding.discard(future)
+                submission = by_key.pop(future.key)
+                try:
+                    result = SubmissionResult.from_json(future.result())
+                    if result.id != submission.id:
+                        raise ValueError(f"a result for {result.id!r}")
+                except Exception as exc:  # (a worker's failure, of any kind)
+                    if attempts[submission.id] <= RETRIES:
+                        again = submit(submission)
+                        outstanding.add(again)
+                        pending.add(again)
+                        continue
+                    result = self.grader.not_graded(
+                        submission, f"the Dask cluster could not grade it "
+                                    f"({type(exc).__name__}: {str(exc)[:200]})")
+                finished(replace(result, path=submission.shown_path))
+        except BaseException:
+            client.cancel(list(outstanding))
+            raise
+
+    def close(self) -> None:
+        client = getattr(self, "client", None)
+        with contextlib.suppress(Exception):
+            if client is not None:
+                client.close()
+        with contextlib.suppress(Exception):
+            if self._cluster is not None:
+                self._cluster.close()
+

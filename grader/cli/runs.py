@@ -1,0 +1,77 @@
+"""Commands over finished runs: ``diff`` (who changed between two) and ``merge`` (shards
+into one report).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from grader.batch import rundir, shards
+from grader.cli.grading import feedback_options, write_reports
+from grader.cli.options import (
+    also_option,
+    handle_errors,
+    hidden_detail_option,
+    hidden_visibility_option,
+    make_folder,
+    output_option,
+    report_options,
+)
+from grader.reporters import COLUMNS, FORMATS
+from grader.reporters import diff as diff_reporter
+from grader.spec import display_path
+
+
+@click.command("diff")
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Report format.")
+@handle_errors
+def diff(old: Path, new: Path, fmt: str) -> None:
+    """Compare two runs of a class: who changed score, by how much, in which parts.
+
+    OLD and NEW are run folders or JSON reports of `grader grade`. Exits 0 when no score
+    changed and 1 when some did (or a submission is in one of them only), as diff does.
+    """
+    found = diff_reporter.compare(rundir.load_results(old), rundir.load_results(new),
+                                  (display_path(old), display_path(new)))
+    render = diff_reporter.render_json if fmt == "json" else diff_reporter.render_text
+    click.echo(render(found), nl=False)
+    sys.exit(1 if found.any else 0)
+
+
+@click.command("merge")
+@click.argument("run_dirs", nargs=-1, required=True,
+                type=click.Path(file_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="table",
+              show_default=True, help="Report format.")
+@output_option
+@also_option(sorted(FORMATS))
+@hidden_visibility_option
+@hidden_detail_option
+@click.option("--columns", type=click.Choice(COLUMNS), default="questions", show_default=True,
+              help="The table's score columns: one per question, or one per part.")
+@feedback_options
+@handle_errors
+def merge(run_dirs: tuple[Path, ...], fmt: str, output: Path | None,
+          also: list[tuple[str, Path]], hidden_visibility: str, hidden_detail: str,
+          columns: str, feedback_dir: Path | None, feedback_format: str) -> None:
+    """Report the run whose shards (`grader grade --shard K/N`) graded into RUN_DIRS.
+
+    The report is the one a single run of the whole class would have given, in any format.
+    It refuses, in one line with exit code 2, run folders of another assignment, seed, key,
+    grader version, class or options, and a shard that is missing, given twice or not
+    finished. One run folder of a whole run (no --shard) reports that run again.
+    """
+    report = shards.merge(list(run_dirs))
+    if feedback_dir is not None:
+        make_folder(feedback_dir, "--feedback-dir")
+    write_reports(report, fmt, output, also, report_options(hidden_visibility, hidden_detail,
+                                                            columns), feedback_dir,
+                  feedback_format)
+    click.echo(f"merged {len(run_dirs)} run folder(s): {len(report.submissions)} "
+               "submission(s)", err=True)
