@@ -44,6 +44,7 @@ import tarfile
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -148,9 +149,19 @@ def _close_workers() -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+# Grading runs in threads of this module's own, never in Dask's: a zygote dies with the
+# thread that started it (PR_SET_PDEATHSIG), and these threads live as long as the worker.
+_pool = ThreadPoolExecutor(max_workers=256, thread_name_prefix="grader-dask")
+
+
 def grade_remote(assignment: bytes | str, digest: str, settings: dict[str, Any],
                  submission: dict[str, Any]) -> str:
     """On a worker: grade one submission; its result as the grader's JSON record."""
+    return _pool.submit(_grade_here, assignment, digest, settings, submission).result()
+
+
+def _grade_here(assignment: bytes | str, digest: str, settings: dict[str, Any],
+                submission: dict[str, Any]) -> str:
     grader, free = _prepared(assignment, digest, settings)
     try:
         slot = free.get_nowait()
@@ -246,7 +257,7 @@ class DaskExecutor:
                     dashboard_address=None)
                 self.client = distributed.Client(self._cluster)
             else:
-                self.client = distributed.Client(address, timeout="30s")
+                self.client = distributed.Client(address)
         except (OSError, TimeoutError, ValueError) as exc:
             self.close()
             raise UsageError(f"--dask {address}: cannot reach the scheduler ({exc})") \

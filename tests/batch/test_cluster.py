@@ -1,0 +1,162 @@
+"""The Dask executor against a real ``distributed.LocalCluster`` of worker processes: the
+report equals a local run's, also when a worker is killed mid-run; workers that cannot
+isolate student code are refused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import threading
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from grader.batch import cluster
+from grader.errors import UsageError
+from grader.grading import GradeOptions, Grader
+from grader.intake.submissions import discover
+from grader.results import SubmissionResult
+from grader.spec import load_assignment
+
+from .._mini import make_assignment, write_student
+
+distributed = pytest.importorskip(
+    "distributed", reason="the dask extra is not installed: pip install -e '.[dask]'")
+
+SLOW = """
+import time
+
+
+def halve(x):
+    time.sleep(0.3)
+    return x / 2
+"""
+WRONG = """
+def double(x):
+    return 3 * x
+"""
+
+
+def without_timings(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: without_timings(v) for k, v in value.items() if k != "seconds"}
+    if isinstance(value, list):
+        return [without_timings(v) for v in value]
+    return value
+
+
+def _class(root: Path, n: int, slow: bool = True) -> tuple[Path, Path]:
+    assignment = make_assignment(root / "assignment")
+    subs = root / "subs"
+    for i in range(n):
+        write_student(subs / f"s{i}", (SLOW if slow else "") + (WRONG if i % 2 else ""))
+    return assignment, subs
+
+
+def test_a_local_cluster_grades_as_a_local_run(tmp_path: Path) -> None:
+    assignment, subs = _class(tmp_path, 4, slow=False)
+    with zipfile.ZipFile(subs / "zipped.zip", "w") as archive:  # (unpacked here, shipped)
+        archive.write(subs / "s1" / "hw.py", "hw.py")
+    (subs / "bad.zip").write_bytes(b"not a zip")  # (a problem of intake, not of a worker)
+    reports = {}
+    for name, options in (("here", []), ("dask", ["--dask", "local", "-j", "2"])):
+        done = subprocess.run(["grader", "grade", str(assignment), str(subs), "--format",
+                               "json", "-o", str(tmp_path / name), *options],
+                              capture_output=True, text=True, timeout=180)
+        assert done.returncode == 0, done.stderr
+        reports[name] = json.loads((tmp_path / name).read_text(encoding="utf-8"))
+    assert "2 Dask worker(s); isolation there: full" in done.stderr \
+        or "isolation there: confined" in done.stderr
+    assert without_timings(reports["dask"]) == without_timings(reports["here"])
+    assert len(reports["dask"]["submissions"]) == 6
+
+
+def test_a_worker_killed_mid_run_costs_nothing(tmp_path: Path) -> None:
+    assignment, subs = _class(tmp_path, 6)
+    spec = load_assignment(assignment)
+    found = discover(subs, spec.module_file)
+    with Grader(spec, GradeOptions()) as grader:
+        here = {r.id: r for r in grader.grade_all(found, jobs=2)}
+        settings = cluster.Settings(sandbox="confined", timeout=None, memory=2 << 30,
+                                    public_only=False, case_ids=None, seed=None,
+                                    vary_by_student=False)
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                      dashboard_address=None) as local:
+            executor = cluster.DaskExecutor(grader, local.scheduler_address, settings)
+            killed: list[str] = []
+            results: list[SubmissionResult] = []
+
+            def kill_one() -> None:  # a worker busy with a submission, by SIGKILL
+                processing = executor.client.processing()
+                busy = next(addr for addr, keys in sorted(processing.items()) if keys)
+                pid = executor.client.run(os.getpid, workers=[busy])[busy]
+                os.kill(pid, signal.SIGKILL)
+                killed.append(busy)
+
+            def finished(result: SubmissionResult) -> None:
+                results.append(result)
+                if len(results) == 1:
+                    threading.Thread(target=kill_one).start()
+
+            try:
+                executor(found, finished)
+            finally:
+                executor.close()
+    assert killed, "no worker was killed"
+    assert sorted(r.id for r in results) == sorted(here)
+    for result in results:
+        assert without_timings(result.to_dict()) == without_timings(here[result.id].to_dict())
+
+
+class _Client:
+    def __init__(self, levels: dict[str, str]) -> None:
+        self.levels = levels
+
+    def run(self, function: Any, *args: Any) -> dict[str, dict[str, str]]:
+        return {address: {"level": level, "summary": f"isolation: {level} (as probed)"}
+                for address, level in self.levels.items()}
+
+
+def _executor(levels: dict[str, str]) -> cluster.DaskExecutor:
+    executor = cluster.DaskExecutor.__new__(cluster.DaskExecutor)
+    executor.client = _Client(levels)
+    executor.settings = cluster.Settings("confined", None, 1 << 30, False, None, None, False)
+    executor._warn = lambda line: None
+    return executor
+
+
+def test_a_worker_without_isolation_is_refused_unless_accepted() -> None:
+    executor = _executor({"tcp://10.0.0.5:4001": "full", "tcp://10.0.0.7:4001": "limits"})
+    with pytest.raises(UsageError, match=r"worker tcp://10\.0\.0\.7:4001 cannot isolate "
+                                         r"student code: isolation: limits .*; give "
+                                         r"--allow-limits-only"):
+        executor._check_workers(allow_limits=False)
+    executor._check_workers(allow_limits=True)
+    with pytest.raises(UsageError, match="has no workers"):
+        _executor({})._check_workers(allow_limits=True)
+
+
+def test_the_workers_never_run_below_the_confined_level_unless_told() -> None:
+    assert cluster.worker_sandbox("auto", allow_limits=False) == "confined"
+    assert cluster.worker_sandbox("auto", allow_limits=True) == "auto"
+    assert cluster.worker_sandbox("strict", allow_limits=True) == "strict"
+    with pytest.raises(UsageError, match="--sandbox off"):
+        cluster.worker_sandbox("off", allow_limits=True)
+
+
+def test_an_unreachable_scheduler_is_one_line(tmp_path: Path) -> None:
+    assignment, subs = _class(tmp_path, 1, slow=False)
+    done = subprocess.run(["grader", "grade", str(assignment), str(subs), "--dask",
+                           "tcp://127.0.0.1:9", "-o", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"})
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert lines[-1].startswith("grader: error: --dask tcp://127.0.0.1:9: cannot reach the "
+                                "scheduler"), done.stderr
+    assert "Traceback" not in done.stderr
