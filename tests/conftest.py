@@ -28,6 +28,7 @@ LINUX_ONLY = {
     "sandbox/test_runner.py": "fork servers, pidfds, cgroups and /proc",
     "batch/test_containment.py": "job processes forked from the grader",
     "batch/test_run.py": "runs killed with signals and resumed",
+    "batch/test_cluster.py": "Dask workers grade at full or confined isolation only",
 }
 _TESTS = Path(__file__).resolve().parent
 

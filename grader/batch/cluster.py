@@ -1,12 +1,14 @@
 """Grading on a Dask cluster (``grader grade ... --dask ADDRESS``): the optional ``dask`` extra.
 
 The grader that runs the command stays the trusted side of the run: it discovers the class,
-keeps the run folder and writes the report. Each submission becomes one Dask task. A Dask
-worker (a trusted grader process of the instructor's, on its own node) keeps one prepared
+keeps the run folder and writes the report. The submissions go out in batches, one Dask
+task each (about four per worker, at most :data:`BATCH` submissions). A Dask worker (a
+trusted grader process of the instructor's, on its own node) keeps one prepared
 :class:`~grader.grading.Grader` per assignment and options, and grades the task's
-submission with the isolation of its node, exactly as ``grader grade`` would there. The
+submissions with the isolation of its node, exactly as ``grader grade`` would there. Each
 result comes back as the grader's JSON record (a string), never a pickled object, and goes
-into the local run folder the moment it arrives, so ``--resume`` works as it does locally.
+into the local run folder the moment its batch arrives, so ``--resume`` works as it does
+locally.
 
 What reaches the workers (``--dask-files``):
 
@@ -23,8 +25,8 @@ network (Landlock and seccomp, no root or namespaces needed): ``--sandbox auto``
 is asked what its node has (:func:`probe`), and the run refuses, naming the worker and what
 it lacks, unless ``allow_limits`` accepts resource limits only.
 
-A worker that dies mid-task costs only the submissions it was grading: the scheduler
-runs them again on another worker. A task that fails (a worker that died more often than
+A worker that dies mid-task costs only the batch it was grading: the scheduler runs that
+task again on another worker. A task that fails (a worker that died more often than
 the scheduler allows, a worker that refused) is sent again once; failing twice, its
 submission gets the grader's "not graded: grade it again" result, and the run goes on.
 """
@@ -49,6 +51,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from grader.display import shorten
 from grader.errors import GraderError, UsageError
 from grader.intake.submissions import Submission
 from grader.results import SubmissionResult
@@ -57,6 +60,7 @@ from grader.sandbox.policy import Isolation, Limits
 
 FILES = ("shipped", "shared")
 RETRIES = 1  # a failed task is sent once more, then its submission is not graded
+BATCH = 32  # submissions per task at most
 
 
 @dataclass(frozen=True)
@@ -155,18 +159,32 @@ _pool = ThreadPoolExecutor(max_workers=256, thread_name_prefix="grader-dask")
 
 
 def grade_remote(assignment: bytes | str, digest: str, settings: dict[str, Any],
-                 submission: dict[str, Any]) -> str:
-    """On a worker: grade one submission; its result as the grader's JSON record."""
-    return _pool.submit(_grade_here, assignment, digest, settings, submission).result()
+                 batch: list[dict[str, Any]]) -> list[str]:
+    """On a worker: grade a batch of submissions. For each, its result as the grader's JSON
+    record, or ``!`` and why it could not be graded here (sent elsewhere, once)."""
+    return _pool.submit(_grade_batch, assignment, digest, settings, batch).result()
 
 
-def _grade_here(assignment: bytes | str, digest: str, settings: dict[str, Any],
-                submission: dict[str, Any]) -> str:
+def _grade_batch(assignment: bytes | str, digest: str, settings: dict[str, Any],
+                 batch: list[dict[str, Any]]) -> list[str]:
     grader, free = _prepared(assignment, digest, settings)
     try:
         slot = free.get_nowait()
     except queue.Empty:
         slot = next(_slots)
+    try:
+        texts = []
+        for submission in batch:
+            try:
+                texts.append(_grade_one(grader, slot, submission))
+            except Exception as exc:  # (the grader's own trouble here, e.g. no isolation)
+                texts.append(f"!{type(exc).__name__}: {exc}")
+        return texts
+    finally:
+        free.put(slot)
+
+
+def _grade_one(grader: Any, slot: int, submission: dict[str, Any]) -> str:
     staged = None
     try:
         if "files" in submission:
@@ -180,9 +198,14 @@ def _grade_here(assignment: bytes | str, digest: str, settings: dict[str, Any],
         result: SubmissionResult = grader.grade(sub, slot)
         return result.json
     finally:
-        free.put(slot)
         if staged is not None:
             scratch.remove_tree(Path(staged))
+
+
+def batch_size(submissions: int, workers: int) -> int:
+    """Submissions per task: about four tasks per worker, so that the work evens out, and
+    at most :data:`BATCH` (a worker lost mid-task costs its whole batch a second try)."""
+    return max(1, min(BATCH, submissions // (4 * max(1, workers))))
 
 
 # --- the trusted side -----------------------------------------------------------------------
@@ -297,38 +320,60 @@ class DaskExecutor:
                                           broadcast=True, hash=False)
         settings = self.settings.to_dict()
         attempts: dict[str, int] = {}
-        by_key: dict[Any, Submission] = {}
+        by_key: dict[Any, list[Submission]] = {}
 
-        def submit(submission: Submission) -> Any:
-            attempts[submission.id] = attempts.get(submission.id, 0) + 1
+        def submit(batch: list[Submission]) -> Any:
+            for submission in batch:
+                attempts[submission.id] = attempts.get(submission.id, 0) + 1
             future = client.submit(grade_remote, assignment, digest, settings,
-                                   _task(submission, self.files), pure=False)
-            by_key[future.key] = submission
+                                   [_task(s, self.files) for s in batch], pure=False)
+            by_key[future.key] = batch
             return future
 
-        outstanding = {submit(s) for s in submissions}
+        size = batch_size(len(submissions), len(client.scheduler_info()["workers"]))
+        outstanding = {submit(list(submissions[i:i + size]))
+                       for i in range(0, len(submissions), size)}
         pending = distributed.as_completed(list(outstanding))
         try:
             for future in pending:
                 outstanding.discard(future)
-                submission = by_key.pop(future.key)
-                try:
-                    result = SubmissionResult.from_json(future.result())
-                    if result.id != submission.id:
-                        raise ValueError(f"a result for {result.id!r}")
-                except Exception as exc:  # (a worker's failure, of any kind)
-                    if attempts[submission.id] <= RETRIES:
-                        again = submit(submission)
-                        outstanding.add(again)
-                        pending.add(again)
-                        continue
-                    result = self.grader.not_graded(
-                        submission, f"the Dask cluster could not grade it "
-                                    f"({type(exc).__name__}: {str(exc)[:200]})")
-                finished(replace(result, path=submission.shown_path))
+                batch = by_key.pop(future.key)
+                for submission in self._collect(future, batch, finished, attempts):
+                    again = submit([submission])
+                    outstanding.add(again)
+                    pending.add(again)
         except BaseException:
             client.cancel(list(outstanding))
             raise
+
+    def _collect(self, future: Any, batch: list[Submission],
+                 finished: Callable[[SubmissionResult], None],
+                 attempts: dict[str, int]) -> list[Submission]:
+        """Hand each result of a finished task to ``finished``; return the submissions to
+        send again (a failure's first), after giving a second failure its "not graded"."""
+        try:
+            texts = future.result()
+            if not (isinstance(texts, list) and len(texts) == len(batch)
+                    and all(isinstance(t, str) for t in texts)):
+                raise ValueError("a reply that is not one record per submission")
+        except Exception as exc:  # (a worker's failure, of any kind)
+            texts = [f"!{type(exc).__name__}: {exc}"] * len(batch)
+        again = []
+        for submission, text in zip(batch, texts, strict=True):
+            try:
+                if text.startswith("!"):
+                    raise RuntimeError(text[1:])
+                result = SubmissionResult.from_json(text)
+                if result.id != submission.id:
+                    raise ValueError(f"a result for {result.id!r}")
+            except Exception as exc:
+                if attempts[submission.id] <= RETRIES:
+                    again.append(submission)
+                    continue
+                result = self.grader.not_graded(
+                    submission, f"the Dask cluster could not grade it ({shorten(str(exc), 300)})")
+            finished(replace(result, path=submission.shown_path))
+        return again
 
     def close(self) -> None:
         client = getattr(self, "client", None)

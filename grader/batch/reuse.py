@@ -75,7 +75,7 @@ class ResultCache:
         self._grader = grader
         self._seed_for = seed_for
         self._run = json.dumps({"format": FORMAT, "options": options,
-                                "isolation": grader.isolation.level}, sort_keys=True)
+                                "isolation": grader.isolation.summary}, sort_keys=True)
         self.reused = 0
 
     def key(self, submission: Submission) -> str:

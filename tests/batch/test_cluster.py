@@ -74,9 +74,28 @@ def test_a_local_cluster_grades_as_a_local_run(tmp_path: Path) -> None:
         or "isolation there: confined" in done.stderr
     assert without_timings(reports["dask"]) == without_timings(reports["here"])
     assert len(reports["dask"]["submissions"]) == 6
+    # Results stream into the local run folder: a run cut short resumes on the cluster.
+    done = subprocess.run(["grader", "grade", str(assignment), str(subs), "--dask", "local",
+                           "-j", "2", "--run-dir", str(tmp_path / "run"), "-o", os.devnull],
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    kept = (tmp_path / "run" / "results.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(kept) == 6
+    (tmp_path / "run" / "results.jsonl").write_text("\n".join(kept[:2]) + "\n",
+                                                    encoding="utf-8")
+    done = subprocess.run(["grader", "grade", str(assignment), str(subs), "--dask", "local",
+                           "-j", "2", "--resume", str(tmp_path / "run"), "--format", "json",
+                           "-o", str(tmp_path / "resumed")],
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    assert "graded 4 submission(s)" in done.stderr
+    resumed = json.loads((tmp_path / "resumed").read_text(encoding="utf-8"))
+    assert without_timings(resumed) == without_timings(reports["here"])
 
 
-def test_a_worker_killed_mid_run_costs_nothing(tmp_path: Path) -> None:
+def test_a_worker_killed_mid_run_costs_nothing(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cluster, "batch_size", lambda submissions, workers: 2)
     assignment, subs = _class(tmp_path, 6)
     spec = load_assignment(assignment)
     found = discover(subs, spec.module_file)
@@ -91,7 +110,7 @@ def test_a_worker_killed_mid_run_costs_nothing(tmp_path: Path) -> None:
             killed: list[str] = []
             results: list[SubmissionResult] = []
 
-            def kill_one() -> None:  # a worker busy with a submission, by SIGKILL
+            def kill_one() -> None:  # a worker busy with a batch, by SIGKILL
                 processing = executor.client.processing()
                 busy = next(addr for addr, keys in sorted(processing.items()) if keys)
                 pid = executor.client.run(os.getpid, workers=[busy])[busy]
@@ -100,7 +119,7 @@ def test_a_worker_killed_mid_run_costs_nothing(tmp_path: Path) -> None:
 
             def finished(result: SubmissionResult) -> None:
                 results.append(result)
-                if len(results) == 1:
+                if len(results) == 2:  # (one batch in: the next ones are in flight)
                     threading.Thread(target=kill_one).start()
 
             try:
@@ -160,3 +179,39 @@ def test_an_unreachable_scheduler_is_one_line(tmp_path: Path) -> None:
     assert lines[-1].startswith("grader: error: --dask tcp://127.0.0.1:9: cannot reach the "
                                 "scheduler"), done.stderr
     assert "Traceback" not in done.stderr
+
+
+class _Done:
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def result(self) -> Any:
+        if isinstance(self.value, BaseException):
+            raise self.value
+        return self.value
+
+
+def test_a_failed_task_is_sent_again_once_then_not_graded(tmp_path: Path) -> None:
+    assignment, subs = _class(tmp_path, 2, slow=False)
+    spec = load_assignment(assignment)
+    found = discover(subs, spec.module_file)
+    with Grader(spec, GradeOptions()) as grader:
+        good = grader.grade(found[0])
+        executor = _executor({})
+        executor.grader = grader
+        results: list[SubmissionResult] = []
+        attempts = {s.id: 1 for s in found}
+        again = executor._collect(_Done([good.json, "!SandboxUnavailable: no Landlock"]),
+                                  found, results.append, attempts)
+        assert [r.id for r in results] == ["s0"] and again == [found[1]]
+        attempts["s1"] = 2
+        assert executor._collect(_Done(OSError("worker lost")), [found[1]], results.append,
+                                 attempts) == []
+        assert executor._collect(_Done(["not json"]), [found[0]], results.append,
+                                 {"s0": 2}) == []
+    assert results[1].id == "s1" and results[1].score == 0
+    assert results[1].error.startswith("not graded: the Dask cluster could not grade it "
+                                       "(OSError: worker lost); grade it again")
+    assert results[2].error.startswith("not graded: the Dask cluster could not grade it")
+    assert cluster.batch_size(300, 2) == 32 and cluster.batch_size(16, 2) == 2
+    assert cluster.batch_size(5, 64) == 1
