@@ -29,6 +29,7 @@ LINUX_ONLY = {
     "batch/test_containment.py": "job processes forked from the grader",
     "batch/test_run.py": "runs killed with signals and resumed",
     "batch/test_cluster.py": "Dask workers grade at full or confined isolation only",
+    "batch/test_scheduler_examples.py": "the Slurm, Kubernetes and Actions examples' bash",
 }
 _TESTS = Path(__file__).resolve().parent
 

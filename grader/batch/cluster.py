@@ -93,10 +93,12 @@ def worker_sandbox(mode: str, allow_limits: bool) -> str:
 
 # --- the worker's side ----------------------------------------------------------------------
 
-_graders: dict[str, tuple[Any, queue.SimpleQueue[int]]] = {}
+# This worker process's graders, by assignment and settings, oldest first: at most KEEP, so
+# that a cluster serving a whole term does not keep every assignment's zygotes.
+KEEP = 4
+_graders: dict[str, tuple[Any, queue.SimpleQueue[int], str | None]] = {}
 _graders_lock = threading.Lock()
 _slots = itertools.count()
-_folders: list[str] = []
 
 
 def probe(mode: str) -> dict[str, str]:
@@ -118,10 +120,13 @@ def _prepared(assignment: bytes | str, digest: str, settings: dict[str, Any]) ->
     name = hashlib.sha256(digest.encode() + json.dumps(settings, sort_keys=True).encode()
                           ).hexdigest()
     with _graders_lock:
-        if name not in _graders:
+        if name in _graders:
+            _graders[name] = _graders.pop(name)  # (the most recently used, last)
+            return _graders[name][:2]
+        folder = None
+        try:
             if isinstance(assignment, bytes):
                 folder = tempfile.mkdtemp(prefix="grader-dask-assignment-")
-                _folders.append(folder)
                 _unpack_tar(assignment, Path(folder))
                 root = Path(folder) / "assignment"
             else:
@@ -138,19 +143,30 @@ def _prepared(assignment: bytes | str, digest: str, settings: dict[str, Any]) ->
                                    else None, seed=settings["seed"],
                                    warn=lambda line: print(line, file=sys.stderr))
             kind = VaryingGrader if settings["vary_by_student"] else Grader
-            _graders[name] = (kind(spec, options), queue.SimpleQueue())
-        return _graders[name]
+            grader = kind(spec, options)
+        except BaseException:
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
+            raise
+        _graders[name] = (grader, queue.SimpleQueue(), folder)
+        while len(_graders) > KEEP:
+            _drop(next(iter(_graders)))
+        return _graders[name][:2]
+
+
+def _drop(name: str) -> None:
+    grader, _, folder = _graders.pop(name)
+    with contextlib.suppress(Exception):
+        grader.close()
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @atexit.register
 def _close_workers() -> None:
     with _graders_lock:
-        for grader, _ in _graders.values():
-            with contextlib.suppress(Exception):
-                grader.close()
-        _graders.clear()
-        for folder in _folders:
-            shutil.rmtree(folder, ignore_errors=True)
+        for name in list(_graders):
+            _drop(name)
 
 
 # Grading runs in threads of this module's own, never in Dask's: a zygote dies with the

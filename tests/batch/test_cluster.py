@@ -215,3 +215,24 @@ def test_a_failed_task_is_sent_again_once_then_not_graded(tmp_path: Path) -> Non
     assert results[2].error.startswith("not graded: the Dask cluster could not grade it")
     assert cluster.batch_size(300, 2) == 32 and cluster.batch_size(16, 2) == 2
     assert cluster.batch_size(5, 64) == 1
+
+
+def test_a_worker_keeps_a_few_graders_and_checks_the_assignment(tmp_path: Path) -> None:
+    assignment, _ = _class(tmp_path, 1, slow=False)
+    spec = load_assignment(assignment)
+    base = cluster.Settings("auto", None, 1 << 30, False, None, None, False).to_dict()
+    shipped = cluster._shipped_assignment(spec)
+    made = [cluster._prepared(shipped, spec.digest, {**base, "timeout": float(t)})[0]
+            for t in range(1, cluster.KEEP + 2)]
+    try:
+        assert len(cluster._graders) == cluster.KEEP
+        assert all(g.assignment.digest == spec.digest for g in made)
+        assert cluster._prepared(shipped, spec.digest, {**base, "timeout": 5.0})[0] is made[-1]
+        folders = [f for *_, f in cluster._graders.values()]
+        with pytest.raises(UsageError, match="not the same assignment"):
+            cluster._prepared(shipped, "0" * 16, base)
+        assert [f for *_, f in cluster._graders.values()] == folders
+        assert all(f is not None and Path(f).is_dir() for f in folders)
+    finally:
+        cluster._close_workers()
+    assert not any(Path(f).exists() for f in folders if f)
