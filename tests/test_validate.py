@@ -86,6 +86,7 @@ def validated(hw2: Assignment) -> ValidationReport:
 def test_cli_validates_hw2_with_every_oracle_verified(validated_cli: Result,
                                                      hw2: Assignment) -> None:
     assert validated_cli.exit_code == 0, validated_cli.output
+    assert "Homework 2" in validated_cli.stdout and "Traceback" not in validated_cli.output
     rows = table_rows(validated_cli.stdout)
 
     assert list(rows) == part_ids(hw2)

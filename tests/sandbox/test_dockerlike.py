@@ -32,9 +32,11 @@ def _harness() -> None:
 # Hostile tests whose outcome no isolation level changes: what a student is shown
 # (grader-side reporting), how hidden cases are drawn (the key), and the timing of judging.
 _PROTOCOL_FILES = ("test_student_facing.py", "test_hidden_cases.py", "test_timing.py")
-# Corpus categories that attack the reply format or fail at import: the grader reads the
-# reply, and the worker imports and converts, with the same code at every level.
-_PROTOCOL_CATEGORIES = ("forge_", "import_")
+# Corpus categories that attack the reply format, fail at import or patch what runs in the
+# student's own process (numpy, builtins, the import system, the worker's step interpreter):
+# the grader reads the reply, and the worker imports, defends itself and converts, with the
+# same code at every level.
+_PROTOCOL_CATEGORIES = ("forge_", "import_", "fool_")
 
 
 def same_at_every_level() -> list[str]:
@@ -50,10 +52,10 @@ def same_at_every_level() -> list[str]:
 
 # What a separate uid cannot change, left out of the run without root (where the workers keep
 # the grader's uid) since the run as root with a uid per slot has shown it at this level:
-# crashes and in-process patching, and the limits each process has of its own (time, memory,
+# crashes, and the limits each process has of its own (time, memory,
 # output, recursion). The limits counted per uid (processes, threads), files and priorities
 # stay in.
-_UID_BLIND_CATEGORIES = ("crash_", "fool_")
+_UID_BLIND_CATEGORIES = ("crash_",)
 _UID_BLIND = ("res_cpu_spin", "res_deep_recursion", "res_huge_output", "res_memory_50gb",
               "res_memory_growth", "res_recursion_error", "res_reply_flood",
               "res_scenario_sleep", "res_sleep_forever", "res_step_sleep")
