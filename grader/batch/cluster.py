@@ -39,6 +39,7 @@ import hashlib
 import io
 import itertools
 import json
+import os
 import queue
 import shutil
 import sys
@@ -116,6 +117,7 @@ def _prepared(assignment: bytes | str, digest: str, settings: dict[str, Any]) ->
     from grader.grading import GradeOptions, Grader
     from grader.sandbox.runner import RunOptions
     from grader.spec import load_assignment
+    from grader.spec.key import key_path
 
     name = hashlib.sha256(digest.encode() + json.dumps(settings, sort_keys=True).encode()
                           ).hexdigest()
@@ -127,8 +129,13 @@ def _prepared(assignment: bytes | str, digest: str, settings: dict[str, Any]) ->
         try:
             if isinstance(assignment, bytes):
                 folder = tempfile.mkdtemp(prefix="grader-dask-assignment-")
+                # (readable by the student uids of the confined level, as an assignment
+                # folder is: its public/ is what they import; the key keeps its own mode)
+                os.chmod(folder, 0o755)
                 _unpack_tar(assignment, Path(folder))
                 root = Path(folder) / "assignment"
+                with contextlib.suppress(FileNotFoundError):
+                    os.chmod(key_path(root), 0o600)  # (its owner's, whatever it was)
             else:
                 root = Path(assignment)
             spec = load_assignment(root)
@@ -319,9 +326,11 @@ class DaskExecutor:
                 f"--dask: worker {address} cannot isolate student code: {seen.get('summary')}"
                 + ("" if allow_limits else "; give --allow-limits-only to grade there with "
                    "resource limits only"))
-        levels = sorted({seen["level"] for seen in found.values()})
-        self._warn(f"grader: {len(found)} Dask worker(s); isolation there: "
-                   f"{', '.join(levels)}")
+        lines = sorted({str(seen.get("summary")) for seen in found.values()})
+        self.isolation = f"dask, {self.settings.sandbox}: " + " | ".join(lines)
+        self.limits_only = any(seen.get("level") != "full" and seen.get("level") != "confined"
+                               for seen in found.values())
+        self._warn(f"grader: {len(found)} Dask worker(s); " + "; or ".join(lines))
 
     def __call__(self, submissions: Sequence[Submission],
                  finished: Callable[[SubmissionResult], None]) -> None:
@@ -346,18 +355,30 @@ class DaskExecutor:
             by_key[future.key] = batch
             return future
 
-        size = batch_size(len(submissions), len(client.scheduler_info()["workers"]))
-        outstanding = {submit(list(submissions[i:i + size]))
-                       for i in range(0, len(submissions), size)}
-        pending = distributed.as_completed(list(outstanding))
+        workers = len(client.scheduler_info()["workers"])
+        size = batch_size(len(submissions), workers)
+        # Batches are read and sent a few at a time (each worker's, and as many queued), so
+        # that the class's files are never all in memory here at once.
+        waiting = [list(submissions[i:i + size]) for i in range(0, len(submissions), size)]
+        waiting.reverse()
+        outstanding: set[Any] = set()
+        pending = distributed.as_completed()
+
+        def send(batch: list[Submission]) -> None:
+            future = submit(batch)
+            outstanding.add(future)
+            pending.add(future)
+
+        while waiting and len(outstanding) < 2 * max(1, workers):
+            send(waiting.pop())
         try:
             for future in pending:
                 outstanding.discard(future)
                 batch = by_key.pop(future.key)
                 for submission in self._collect(future, batch, finished, attempts):
-                    again = submit([submission])
-                    outstanding.add(again)
-                    pending.add(again)
+                    send([submission])
+                while waiting and len(outstanding) < 2 * max(1, workers):
+                    send(waiting.pop())
         except BaseException:
             client.cancel(list(outstanding))
             raise
@@ -373,7 +394,8 @@ class DaskExecutor:
                     and all(isinstance(t, str) for t in texts)):
                 raise ValueError("a reply that is not one record per submission")
         except Exception as exc:  # (a worker's failure, of any kind)
-            texts = [f"!{type(exc).__name__}: {exc}"] * len(batch)
+            # (Dask's own words can name the cluster's machines: the kind of failure only)
+            texts = [f"!{type(exc).__name__} on the cluster"] * len(batch)
         again = []
         for submission, text in zip(batch, texts, strict=True):
             try:

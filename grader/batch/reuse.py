@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 
 from grader.judge.cache import cache_key
 from grader.results import SubmissionResult
+from grader.sandbox.runner import import_failure_repeats
 from grader.sandbox.scratch import content_digest
 
 if TYPE_CHECKING:
@@ -51,13 +52,16 @@ def default_dir() -> Path:
 
 def repeatable(result: SubmissionResult) -> bool:
     """Whether grading the same submission again must give this result: not when the
-    grader could not grade it, nor when a case timed out, crashed or ran out of memory."""
+    grader could not grade it, nor when a case (or the import) timed out, crashed or ran out
+    of memory."""
     if result.error.startswith("not graded"):
         return False
     for problem in result.problems:
         for part in problem.parts:
             for case in part.cases:
                 if case.status in _UNREPEATABLE or "MemoryError" in case.message:
+                    return False
+                if case.status == "import_error" and not import_failure_repeats(case.message):
                     return False
     return True
 
@@ -66,25 +70,32 @@ class ResultCache:
     """Results of one grader's run (its assignment, options and isolation), by submission.
 
     ``seed_for`` gives a submission's public seed (each student's own under
-    ``--vary-by-student``); ``options`` is what the run folder records of the options."""
+    ``--vary-by-student``); ``options`` is what the run folder records of the options;
+    ``isolation`` says where and how the results are computed (this machine's isolation
+    line, or the Dask workers')."""
 
     def __init__(self, grader: Grader, options: dict[str, object],
-                 seed_for: Callable[[Submission], int],
+                 seed_for: Callable[[Submission], int], isolation: str,
                  folder: Path | None = None) -> None:
         self.folder = folder or default_dir()
         self._grader = grader
         self._seed_for = seed_for
         self._run = json.dumps({"format": FORMAT, "options": options,
-                                "isolation": grader.isolation.summary}, sort_keys=True)
+                                "isolation": isolation}, sort_keys=True)
         self.reused = 0
 
-    def key(self, submission: Submission) -> str:
+    def key(self, submission: Submission) -> str | None:
+        """The key of the submission's result as its files are now; None when a file cannot
+        be read (nothing is reused or stored for it then)."""
         module = submission.module
+        files = content_digest(module) if module is not None else ""
+        if files is None:
+            return None
         parts = [
             self._run,
             cache_key(self._grader.assignment, self._seed_for(submission)),
             json.dumps([submission.id, module.name if module else None, submission.problem]),
-            content_digest(module) if module is not None else "",
+            files,
         ]
         data = "\0".join(parts).encode("utf-8", "surrogateescape")
         return hashlib.sha256(data).hexdigest()

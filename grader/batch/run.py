@@ -130,7 +130,8 @@ def grade_class(grader: Grader, submissions: Sequence[Submission], jobs: int,
     cluster) instead of ``grader.grade_all`` here."""
     done = run_dir.done() if run_dir is not None else {}
     todo = [s for s in submissions if s.id not in done]
-    keys = {s.id: reuse.key(s) for s in todo} if reuse is not None else {}
+    keys = {s.id: key for s in todo if reuse is not None
+            and (key := reuse.key(s)) is not None}
     if release is not None:
         for submission in submissions:
             if submission.id in done:
@@ -147,7 +148,7 @@ def grade_class(grader: Grader, submissions: Sequence[Submission], jobs: int,
             result = as_handed_in(result, by_id[result.id])
             if release is not None:
                 release(by_id[result.id])
-            if reuse is not None and not stored:
+            if reuse is not None and not stored and result.id in keys:
                 reuse.put(keys[result.id], result)
         if run_dir is not None:
             run_dir.record(result)
@@ -156,7 +157,7 @@ def grade_class(grader: Grader, submissions: Sequence[Submission], jobs: int,
             on_result(result)
 
     if reuse is not None:
-        for submission in list(todo):
+        for submission in [s for s in todo if s.id in keys]:
             found = reuse.get(submission, keys[submission.id])
             if found is not None:
                 todo.remove(submission)

@@ -86,12 +86,12 @@ class RunDir:
         """The results in a ``results.jsonl``, by submission id (a torn last line is
         ignored; a submission graded twice, by a resume, counts once, as graded last)."""
         found: dict[str, SubmissionResult] = {}
-        with open(results, encoding="utf-8") as f:
+        with open(results, "rb") as f:
             for line in f:
                 try:
-                    result = SubmissionResult.from_dict(json.loads(line))
-                except (ValueError, KeyError, TypeError):
-                    continue  # the line being written when the run was killed
+                    result = SubmissionResult.from_dict(json.loads(line.decode("utf-8")))
+                except (ValueError, KeyError, TypeError, AttributeError):
+                    continue  # the line being written when the run was killed (or damaged)
                 found[result.id] = result
         return found
 

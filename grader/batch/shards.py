@@ -135,7 +135,11 @@ def merge(paths: list[Path]) -> GradeReport:
                 f"{printable(unfinished[0])!r} not; finish it with grader grade ... "
                 f"--resume {folder.path}")
         results.update({i: found[i] for i in wanted})
-    header = GradeReport.from_dict({**first.header, "submissions": []})
+    try:
+        header = GradeReport.from_dict({**first.header, "submissions": []})
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise UsageError(f"{first.path / META}: its {HEADER!r} is not a report's header; "
+                         "grade that shard again") from None
     return replace(header, submissions=tuple(results[i] for i in first.ids))
 
 

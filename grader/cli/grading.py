@@ -17,7 +17,6 @@ from grader.batch import cluster, rundir, shards
 from grader.batch.progress import Progress
 from grader.batch.reuse import ResultCache
 from grader.batch.run import (
-    Executor,
     Interrupted,
     VaryingGrader,
     default_jobs,
@@ -205,8 +204,7 @@ def grade_class_folder(assignment: Path, spec: Any, submissions: Path, how: Clas
                         record={shards.CLASS: [s.id for s in everyone],
                                 shards.HEADER: shards.header(header)})
         stack.callback(folder.close)
-        reuse = ResultCache(grader, meta, getattr(grader, "seed_for", lambda s: grader.seed)) \
-            if how.reuse else None
+        reuse = _result_cache(grader, meta, executor) if how.reuse else None
         previous = len(folder.done())
         progress = Progress(len(found), sys.stderr, already=min(previous, len(found)))
         try:
@@ -224,7 +222,24 @@ def grade_class_folder(assignment: Path, spec: Any, submissions: Path, how: Clas
     return replace(report, meta={**report.meta, **dict(how.meta)})
 
 
-def _executor(grader: Grader, how: ClassRun, stack: contextlib.ExitStack) -> Executor | None:
+def _result_cache(grader: Grader, meta: dict[str, Any],
+                  executor: cluster.DaskExecutor | None) -> ResultCache | None:
+    """The result cache of ``--reuse``, keyed by the isolation that grades (this machine's
+    or the Dask workers'); none, said once, where that is resource limits only."""
+    if executor is not None:
+        isolation, weak = executor.isolation, executor.limits_only
+    else:
+        isolation, weak = grader.isolation.summary, grader.isolation.level in ("limits", "off")
+    if weak:
+        warn("grader: warning: --reuse is off for this run: student code runs with resource "
+             "limits only, and could write the result cache")
+        return None
+    return ResultCache(grader, meta, getattr(grader, "seed_for", lambda s: grader.seed),
+                       isolation)
+
+
+def _executor(grader: Grader, how: ClassRun,
+              stack: contextlib.ExitStack) -> cluster.DaskExecutor | None:
     """The Dask executor ``how`` asks for (closed with ``stack``), or None."""
     if how.dask is None:
         return None

@@ -335,6 +335,19 @@ def _not_isolated(reason: str) -> CallOutcome:
                                             f"isolated ({reason}); grade it again")
 
 
+# How the import failures that may not repeat begin: a timeout, a crash or a kill (memory
+# among them), a worker that could not start. Any other import failure is the student's
+# exception, or a problem of the submission's files, and repeats.
+_UNREPEATABLE_IMPORTS = ("importing ", "running the cells of ", "the process ",
+                         "the student process failed to start", "not graded")
+
+
+def import_failure_repeats(message: str) -> bool:
+    """Whether an import failure with this message would be the same on another run."""
+    return not (message.startswith(_UNREPEATABLE_IMPORTS)
+                or "failed to import again after a crash" in message)
+
+
 def run_submission(module: Path, schedule: Schedule, import_timeout: float,
                    options: RunOptions, isolation: Isolation, launcher: TrackingLauncher,
                    on_outcome: Callable[[Case, CallOutcome], None] | None = None,

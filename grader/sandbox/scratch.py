@@ -98,12 +98,33 @@ def copy_submission(module: Path, dest: Path) -> Path:
     return dest / module.name
 
 
+MODULE_LIMIT = 64 << 20  # bytes of the module file itself (a notebook's outputs included)
+
+
+def _grading_files(module: Path) -> Iterator[tuple[str, str, int]]:
+    """What grading reads of a submission: :func:`_copies` (source, path in the copy, file
+    type), and the module file itself where the copy leaves it out (a notebook over
+    :data:`COPY_FILE_LIMIT`, which the grader reads but the student's process never gets)."""
+    copied = False
+    for source, relative, kind, _ in _copies(module):
+        copied = copied or relative == module.name
+        yield source, relative, kind
+    if not copied:
+        yield str(module), module.name, stat.S_IFREG
+
+
 def read_files(module: Path) -> list[tuple[str, int, bytes]]:
-    """What :func:`copy_submission` would copy, as values to send elsewhere: each entry's
-    path in the copy, its ``stat`` file type and its bytes (a link's target); see
-    :func:`write_files`."""
-    return [(relative, kind, _content(source, kind)) for source, relative, kind, _
-            in _copies(module)]
+    """What grading reads of the submission (:func:`_grading_files`), as values to send
+    elsewhere: each entry's path in the copy, its ``stat`` file type and its bytes (a link's
+    target); see :func:`write_files`. An entry that cannot be read is left out, as
+    :func:`copy_submission` leaves it out."""
+    entries = []
+    for source, relative, kind in _grading_files(module):
+        data = _content(source, kind, MODULE_LIMIT if relative == module.name
+                        else COPY_FILE_LIMIT)
+        if data is not None:
+            entries.append((relative, kind, data))
+    return entries
 
 
 def write_files(entries: list[tuple[str, int, bytes]], dest: Path) -> None:
@@ -124,9 +145,9 @@ def write_files(entries: list[tuple[str, int, bytes]], dest: Path) -> None:
                 f.write(data)
 
 
-def _content(source: str, kind: int) -> bytes:
-    """A copied entry's bytes: a file's (never blocking on a pipe put in its place), a
-    link's target, nothing for a folder; a note of the error where it cannot be read."""
+def _content(source: str, kind: int, limit: int = COPY_FILE_LIMIT) -> bytes | None:
+    """An entry's bytes: a file's, at most ``limit`` + 1 (never blocking on a pipe put in
+    its place), a link's target, nothing for a folder; None where it cannot be read."""
     try:
         if kind == stat.S_IFLNK:
             return os.fsencode(os.readlink(source))
@@ -134,19 +155,23 @@ def _content(source: str, kind: int) -> bytes:
             fd = os.open(source, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
                          | getattr(os, "O_NOFOLLOW", 0))
             with os.fdopen(fd, "rb") as f:
-                return f.read(COPY_FILE_LIMIT + 1)
-    except OSError as exc:
-        return f"unreadable: {exc.errno}".encode()
+                return f.read(limit + 1)
+    except OSError:
+        return None
     return b""
 
 
-def content_digest(module: Path) -> str:
-    """A digest of what :func:`copy_submission` would copy for ``module`` as its folder is
-    now: each entry's path, kind and bytes (a link's target), in the copy's order."""
+def content_digest(module: Path) -> str | None:
+    """A digest of what grading reads of the submission (:func:`_grading_files`) as its
+    folder is now: each entry's path, kind and bytes (a link's target), in the copy's order;
+    None if an entry cannot be read (then nothing may be assumed about it)."""
     h = hashlib.sha256()
-    for source, relative, kind, _ in _copies(module):
+    for source, relative, kind in _grading_files(module):
+        data = _content(source, kind, MODULE_LIMIT if relative == module.name
+                        else COPY_FILE_LIMIT)
+        if data is None:
+            return None
         h.update(f"{len(relative)}:{relative}:{kind}:".encode("utf-8", "surrogateescape"))
-        data = _content(source, kind)
         h.update(len(data).to_bytes(8, "big") + data)
     return h.hexdigest()
 

@@ -13,6 +13,7 @@ import pytest
 
 from grader.batch.reuse import default_dir, repeatable
 from grader.results import CaseResult, PartResult, ProblemResult, SubmissionResult
+from grader.sandbox.scratch import COPY_FILE_LIMIT, content_digest, read_files
 
 from .._cli import run
 from .._mini import make_assignment, write_student
@@ -21,6 +22,12 @@ SPIN = """
 def halve(x):
     while True:
         pass
+"""
+CRASH_AT_IMPORT = """
+import os
+import signal
+
+os.kill(os.getpid(), signal.SIGSEGV)
 """
 WRONG = """
 def double(x):
@@ -78,16 +85,30 @@ def test_what_changed_is_graded_again(course: tuple[Path, Path], tmp_path: Path)
     assert "graded 4 submission(s)" in _grade(course, tmp_path / "v2.json")
 
 
-def test_a_timeout_is_never_reused(course: tuple[Path, Path], tmp_path: Path) -> None:
+def test_a_timeout_or_a_crash_is_never_reused(course: tuple[Path, Path],
+                                             tmp_path: Path) -> None:
     _, subs = course
     write_student(subs / "s0", SPIN)
+    write_student(subs / "s3", CRASH_AT_IMPORT)
     first = _grade(course, tmp_path / "first.json", "--timeout", "0.5")
-    assert "1 not run cleanly" in first
+    assert "2 not run cleanly" in first
     again = _grade(course, tmp_path / "again.json", "--timeout", "0.5")
-    assert again.startswith("graded 1 submission(s)") and "3 reused" in again
+    assert again.startswith("graded 2 submission(s)") and "2 reused" in again
     stored = [json.loads(p.read_text(encoding="utf-8"))["result"]
               for p in default_dir().rglob("*.json")]
-    assert {r["id"] for r in stored if r["path"].startswith(str(subs))} == {"s1", "s2", "s3"}
+    assert {r["id"] for r in stored if r["path"].startswith(str(subs))} == {"s1", "s2"}
+
+
+def test_the_key_covers_a_notebook_the_copy_leaves_out(tmp_path: Path) -> None:
+    """(A notebook over the copy's file limit, its outputs, is read by the grader only.)"""
+    notebook = tmp_path / "s" / "hw.ipynb"
+    notebook.parent.mkdir()
+    notebook.write_bytes(b"x" * (COPY_FILE_LIMIT + 10))
+    before = content_digest(notebook)
+    notebook.write_bytes(b"y" * (COPY_FILE_LIMIT + 10))
+    assert content_digest(notebook) not in (before, None)
+    [(name, _, data)] = read_files(notebook)
+    assert name == "hw.ipynb" and data == b"y" * (COPY_FILE_LIMIT + 10)
 
 
 def _result(status: str = "pass", message: str = "", error: str = "") -> SubmissionResult:
@@ -108,6 +129,11 @@ def _result(status: str = "pass", message: str = "", error: str = "") -> Submiss
     (_result("not_run", "skipped after a timeout"), False),
     (_result("crash", "was killed for using too much memory"), False),
     (_result("error", "MemoryError"), False),
+    (_result("import_error", "import failed: ValueError: no"), True),
+    (_result("import_error", "importing hw.py timed out after 5s"), False),
+    (_result("import_error", "the process was killed by signal SIGSEGV while importing hw.py"),
+     False),
+    (_result("import_error", "hw.py failed to import again after a crash (...)"), False),
     (_result(error="not graded: the grader failed; grade it again"), False),
 ])
 def test_only_results_that_repeat_are_stored(result: SubmissionResult, kept: bool) -> None:

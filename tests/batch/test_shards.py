@@ -142,6 +142,8 @@ def _edit_meta(folder: Path, **changes: Any) -> None:
     ("other class", r"it graded another class \(10 submissions, not 9"),
     ("other split", r"shard1-of-2 is shard 1/2 but .*shard1-run is shard 1/3"),
     ("not a run folder", r"nowhere: not a run folder \(no run.json\)"),
+    ("damaged header", r"run.json: its 'report' is not a report's header; grade that shard"),
+    ("damaged results", r"shard3-damaged \(shard 3/3\) is unfinished: \d+ of \d+"),
 ])
 def test_merge_refuses_in_one_line(graded: dict[str, Path], tmp_path: Path, case: str,
                                    expected: str) -> None:
@@ -170,6 +172,17 @@ def test_merge_refuses_in_one_line(graded: dict[str, Path], tmp_path: Path, case
             "other class": {"class": [f"student{i:02d}" for i in range(STUDENTS + 1)]},
         }[case])
         given[2] = changed
+    elif case == "damaged header":
+        given[0] = _copy_run(root / "shard1-run", tmp_path / "shard1-damaged")
+        _edit_meta(given[0], report={"cases": "all"})
+        for i in (1, 2):  # (the same header, so that it is the first's that is read)
+            given[i] = _copy_run(given[i], tmp_path / f"shard{i + 1}-damaged")
+            _edit_meta(given[i], report={"cases": "all"})
+    elif case == "damaged results":
+        damaged = _copy_run(root / "shard3-run", tmp_path / "shard3-damaged")
+        (damaged / "results.jsonl").write_bytes(b"\xff\xfe not utf-8\n" + (
+            damaged / "results.jsonl").read_bytes()[:-50])
+        given[2] = damaged
     elif case == "other split":
         other = _copy_run(root / "shard1-run", tmp_path / "shard1-of-2")
         _edit_meta(other, shard="1/2")
