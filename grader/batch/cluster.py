@@ -46,6 +46,7 @@ import sys
 import tarfile
 import tempfile
 import threading
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -62,6 +63,7 @@ from grader.sandbox.policy import Isolation, Limits
 FILES = ("shipped", "shared")
 RETRIES = 1  # a failed task is sent once more, then its submission is not graded
 BATCH = 32  # submissions per task at most
+SETUP = "!!"  # a worker's reply: it could not prepare its grader (then: why)
 
 
 @dataclass(frozen=True)
@@ -103,12 +105,16 @@ _slots = itertools.count()
 
 
 def probe(mode: str) -> dict[str, str]:
-    """On a worker: the isolation level its node gives for ``mode`` (or why it gives none)."""
+    """On a worker: its grader's version, and the isolation level its node gives for
+    ``mode`` (or why it gives none)."""
+    from grader import __version__
+
     try:
         isolation = Isolation(mode, Limits())
-        return {"level": isolation.level, "summary": isolation.summary}
+        return {"level": isolation.level, "summary": isolation.summary,
+                "version": __version__}
     except GraderError as exc:
-        return {"level": "none", "summary": str(exc)}
+        return {"level": "none", "summary": str(exc), "version": __version__}
 
 
 def _prepared(assignment: bytes | str, digest: str, settings: dict[str, Any]) -> Any:
@@ -190,7 +196,10 @@ def grade_remote(assignment: bytes | str, digest: str, settings: dict[str, Any],
 
 def _grade_batch(assignment: bytes | str, digest: str, settings: dict[str, Any],
                  batch: list[dict[str, Any]]) -> list[str]:
-    grader, free = _prepared(assignment, digest, settings)
+    try:
+        grader, free = _prepared(assignment, digest, settings)
+    except Exception as exc:  # (the worker's setup: the same for the whole batch)
+        return [f"{SETUP}{type(exc).__name__}: {exc}"] * len(batch)
     try:
         slot = free.get_nowait()
     except queue.Empty:
@@ -298,16 +307,21 @@ class DaskExecutor:
         self._cluster = None
         try:
             if address == "local":
-                self._cluster = distributed.LocalCluster(
-                    n_workers=workers, threads_per_worker=1, processes=True,
-                    dashboard_address=None)
+                with warnings.catch_warnings():  # (Dask's notes on ports: not the user's)
+                    warnings.simplefilter("ignore")
+                    self._cluster = distributed.LocalCluster(
+                        n_workers=workers, threads_per_worker=1, processes=True,
+                        dashboard_address=None)
                 self.client = distributed.Client(self._cluster)
             else:
                 self.client = distributed.Client(address)
-        except (OSError, TimeoutError, ValueError) as exc:
+        except Exception as exc:  # (OSError, TimeoutError, TLS settings: any of them)
             self.close()
-            raise UsageError(f"--dask {address}: cannot reach the scheduler ({exc})") \
-                from None
+            hint = ("; a tls:// scheduler needs the client's certificate and key in "
+                    "distributed.comm.tls.client (see the README)"
+                    if address.startswith("tls://") or "reset" in str(exc) else "")
+            raise UsageError(f"--dask {address}: cannot reach the scheduler "
+                             f"({type(exc).__name__}: {exc}){hint}") from None
         try:
             self._check_workers(allow_limits)
         except BaseException:
@@ -318,7 +332,13 @@ class DaskExecutor:
         found = self.client.run(probe, self.settings.sandbox)
         if not found:
             raise UsageError("--dask: the cluster has no workers")
+        from grader import __version__
+
         for address, seen in sorted(found.items()):
+            if seen.get("version") != __version__:
+                raise UsageError(f"--dask: worker {address} runs grader "
+                                 f"{seen.get('version')}, not {__version__}: install the same "
+                                 "version on every worker")
             level = seen.get("level")
             if level in ("full", "confined") or (level == "limits" and allow_limits):
                 continue
@@ -408,6 +428,9 @@ class DaskExecutor:
                 if attempts[submission.id] <= RETRIES:
                     again.append(submission)
                     continue
+                if text.startswith(SETUP):  # (twice: the cluster's setup, not one worker's)
+                    raise UsageError(f"--dask: the workers cannot grade: "
+                                     f"{text[len(SETUP):]}") from None
                 result = self.grader.not_graded(
                     submission, f"the Dask cluster could not grade it ({shorten(str(exc), 300)})")
             finished(replace(result, path=submission.shown_path))

@@ -14,12 +14,13 @@ import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from grader.errors import UsageError
 from grader.results import GradeReport, SubmissionResult
 
 RESULTS = "results.jsonl"
+NOT_GRADED = "not graded"  # how the result of a submission the grader failed on begins
 META = "run.json"
 
 
@@ -37,7 +38,9 @@ class RunDir:
     header, for :mod:`grader.batch.shards`), rewritten by a resume."""
 
     def __init__(self, path: Path, meta: dict[str, Any], resume: bool = False,
-                 record: dict[str, Any] | None = None) -> None:
+                 record: dict[str, Any] | None = None, fixed: tuple[str, ...] = ()) -> None:
+        """``fixed``: keys of ``record`` that a resume must agree with too (a shard's class:
+        its merge needs every shard to have graded the same one)."""
         self.path = path
         self.meta = meta
         meta_file = path / META
@@ -51,11 +54,17 @@ class RunDir:
                 raise UsageError(f"{meta_file}: unreadable ({exc})") from None
             if not isinstance(recorded, dict):
                 raise UsageError(f"{meta_file}: not a run folder's {META}")
-            for key, value in meta.items():
-                if recorded.get(key) != value:
+            for key, value in [*meta.items(), *((k, (record or {}).get(k)) for k in fixed)]:
+                then = recorded.get(key)
+                if then == value:
+                    continue
+                if isinstance(value, list) and isinstance(then, list):
                     raise UsageError(
-                        f"{path}: cannot resume: this run's {key} is {value!r}, the folder's "
-                        f"is {recorded.get(key)!r}")
+                        f"{path}: cannot resume: its {key} changed since it started "
+                        f"({len(value)} now, {len(then)} then); grade every shard again")
+                raise UsageError(
+                    f"{path}: cannot resume: this run's {key} is {value!r}, the folder's "
+                    f"is {then!r}")
             if record:
                 _write_json(meta_file, {**recorded, **meta, **record})
         else:
@@ -67,6 +76,7 @@ class RunDir:
             except OSError as exc:
                 raise UsageError(f"cannot create run folder {path}: {exc.strerror}") from None
             _write_json(meta_file, {**meta, **(record or {})})
+        self._lock = _lock(path)
         results = path / RESULTS
         if resume and results.is_file() and results.stat().st_size:
             with open(results, "rb") as f:
@@ -78,8 +88,11 @@ class RunDir:
         self._file = open(results, "a", encoding="utf-8")  # noqa: SIM115
 
     def done(self) -> dict[str, SubmissionResult]:
-        """Results already recorded, by submission id (a torn last line is ignored)."""
-        return self.read(self.path / RESULTS)
+        """Results already recorded, by submission id (a torn last line is ignored), but
+        those the grader could not grade ("not graded: ... grade it again"): a resume
+        grades them again."""
+        return {i: r for i, r in self.read(self.path / RESULTS).items()
+                if not r.error.startswith(NOT_GRADED)}
 
     @staticmethod
     def read(results: Path) -> dict[str, SubmissionResult]:
@@ -102,6 +115,25 @@ class RunDir:
 
     def close(self) -> None:
         self._file.close()
+        if self._lock is not None:
+            self._lock.close()
+
+
+def _lock(path: Path) -> IO[bytes] | None:
+    """An exclusive lock on the run folder for this process (None where the platform has no
+    ``flock``): two runs appending to one folder would each grade what the other does."""
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    lock = open(path / ".lock", "ab")  # noqa: SIM115
+    try:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        lock.close()
+        raise UsageError(f"{path}: another grader run is using this run folder; wait for it "
+                         "to finish (or stop it) first") from None
+    return lock
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:

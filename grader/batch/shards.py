@@ -54,6 +54,15 @@ class Shard:
 WHOLE = Shard(1, 1)
 
 
+def recorded(path: Path) -> Shard:
+    """The shard a run folder graded (1/1 for one that is not a run folder: its resume says
+    why)."""
+    try:
+        return parse(str(json.loads((path / META).read_text(encoding="utf-8"))[SHARD]))
+    except (OSError, ValueError, KeyError, TypeError, UsageError):
+        return WHOLE
+
+
 def parse(text: str) -> Shard:
     """``K/N`` with 1 <= K <= N; a :class:`UsageError` that says so otherwise."""
     index, sep, count = text.strip().partition("/")
@@ -109,6 +118,11 @@ def merge(paths: list[Path]) -> GradeReport:
     for folder in folders[1:]:
         _same_run(first, folder)
     count = first.shard.count
+    seen: dict[Path, Path] = {}
+    for folder in folders:
+        twice = seen.setdefault(folder.path.resolve(), folder.path)
+        if twice is not folder.path:
+            raise UsageError(f"{folder.path} is given twice")
     by_index: dict[int, _Folder] = {}
     for folder in folders:
         if folder.shard.count != count:
@@ -133,7 +147,7 @@ def merge(paths: list[Path]) -> GradeReport:
                 f"{folder.path} (shard {folder.shard}) is unfinished: "
                 f"{len(wanted) - len(unfinished)} of {len(wanted)} submissions graded, "
                 f"{printable(unfinished[0])!r} not; finish it with grader grade ... "
-                f"--resume {folder.path}")
+                f"--resume {folder.path} (or grade that shard again)")
         results.update({i: found[i] for i in wanted})
     try:
         header = GradeReport.from_dict({**first.header, "submissions": []})
@@ -146,9 +160,11 @@ def merge(paths: list[Path]) -> GradeReport:
 def _same_run(first: _Folder, other: _Folder) -> None:
     for key in sorted(set(first.meta) | set(other.meta)):
         if first.meta.get(key) != other.meta.get(key):
+            what = "assignment's files (digest)" if key == "digest" else key
             raise UsageError(f"{other.path} is not a shard of the same run as {first.path}: "
-                             f"its {key} is {other.meta.get(key)!r}, not "
-                             f"{first.meta.get(key)!r}")
+                             f"its {what} is {other.meta.get(key)!r}, not "
+                             f"{first.meta.get(key)!r}; grade every shard with the same "
+                             "assignment, grader and options")
     if first.ids != other.ids:
         raise UsageError(f"{other.path} is not a shard of the same run as {first.path}: "
                          f"it graded another class ({len(other.ids)} submissions, not "

@@ -26,6 +26,7 @@ from grader.batch.run import (
 from grader.batch.rundir import RunDir
 from grader.cli.options import (
     also_option,
+    check_writable,
     emit,
     handle_errors,
     hidden_detail_option,
@@ -106,9 +107,13 @@ class ClassRun:
                    "[default: a new folder under $XDG_STATE_HOME/grader/runs].")
 @click.option("--resume", type=click.Path(file_okay=False, path_type=Path), default=None,
               metavar="RUN_DIR", help="Continue an interrupted run from its folder.")
-@click.option("--shard", default="1/1", metavar="K/N",
+@click.option("--resume-if-exists", is_flag=True,
+              help="With --run-dir: resume the run in that folder if there is one, else "
+                   "start it (a batch job that may be run again).")
+@click.option("--shard", default=None, metavar="K/N",
               help="Grade only shard K of N: the submissions whose id hashes to it. Each "
-                   "shard's run folder is one argument of grader merge.")
+                   "shard's run folder is one argument of grader merge. [default: 1/1, or "
+                   "the resumed folder's]")
 @click.option("--reuse", is_flag=True,
               help="Take the result of every submission unchanged since a run with --reuse "
                    "(same files, assignment, grader and options) from the result cache, and "
@@ -138,7 +143,8 @@ class ClassRun:
 def grade(assignment: Path, submissions: Path, fmt: str, output: Path | None,
           also: list[tuple[str, Path]], hidden_visibility: str, hidden_detail: str,
           columns: str, jobs: int | None, run_dir: Path | None, resume: Path | None,
-          shard: str, reuse: bool, dask: str | None, dask_files: str,
+          resume_if_exists: bool, shard: str | None, reuse: bool, dask: str | None,
+          dask_files: str,
           allow_limits_only: bool, feedback_dir: Path | None, feedback_format: str,
           starter: Path | None, vary_by_student: bool, timeout: float | None, sandbox: str,
           memory: int) -> None:
@@ -150,9 +156,19 @@ def grade(assignment: Path, submissions: Path, fmt: str, output: Path | None,
     """
     if run_dir is not None and resume is not None:
         raise UsageError("give --run-dir or --resume, not both")
-    part = shards.parse(shard)
-    if allow_limits_only and dask is None:
-        raise UsageError("--allow-limits-only is for --dask workers")
+    if resume_if_exists:
+        if run_dir is None:
+            raise UsageError("--resume-if-exists goes with --run-dir")
+        if (run_dir / rundir.META).is_file():
+            run_dir, resume = None, run_dir
+    part = shards.parse(shard) if shard is not None else \
+        shards.recorded(resume) if resume is not None else shards.WHOLE
+    if dask is None and (allow_limits_only or dask_files != "shipped"):
+        raise UsageError(f"{'--allow-limits-only' if allow_limits_only else '--dask-files'} "
+                         "is for --dask workers")
+    if dask is not None:
+        cluster.worker_sandbox(sandbox, allow_limits_only)  # (refused before anything runs)
+    check_writable([p for p in (output, *(f for _, f in also)) if p is not None])
     spec = load_assignment(assignment)
     if feedback_dir is not None:  # (before grading: a folder that cannot be, said at once)
         make_folder(feedback_dir, "--feedback-dir")
@@ -202,7 +218,8 @@ def grade_class_folder(assignment: Path, spec: Any, submissions: Path, how: Clas
         folder = RunDir(how.resume or how.run_dir or rundir.default_path(),
                         {**meta, shards.SHARD: str(how.shard)}, resume=how.resume is not None,
                         record={shards.CLASS: [s.id for s in everyone],
-                                shards.HEADER: shards.header(header)})
+                                shards.HEADER: shards.header(header)},
+                        fixed=(shards.CLASS,) if how.shard.count > 1 else ())
         stack.callback(folder.close)
         reuse = _result_cache(grader, meta, executor) if how.reuse else None
         previous = len(folder.done())
@@ -219,6 +236,11 @@ def grade_class_folder(assignment: Path, spec: Any, submissions: Path, how: Clas
             sys.exit(130)
     progress.reused = reuse.reused if reuse is not None else 0
     progress.finish(f"; results in {folder.path}")
+    failed = sum(r.error.startswith(rundir.NOT_GRADED) for r in report.submissions)
+    if failed:
+        command = how.again(assignment, submissions, folder.path)
+        click.echo(f"grader: {failed} submission(s) not graded (the grader's failure, not the "
+                   f"student's): grade them again with: {shlex.join(command)}", err=True)
     return replace(report, meta={**report.meta, **dict(how.meta)})
 
 

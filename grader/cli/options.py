@@ -135,3 +135,11 @@ def make_folder(folder: Path, option: str) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"{option} {folder}: {exc.strerror or exc}") from None
+
+
+def check_writable(files: list[Path]) -> None:
+    """Each report file's folder exists: said before grading, not after it."""
+    for file in files:
+        folder = file.parent
+        if not folder.is_dir():
+            raise UsageError(f"cannot write {file}: no folder {folder}")

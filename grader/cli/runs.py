@@ -13,6 +13,7 @@ from grader.batch import rundir, shards
 from grader.cli.grading import feedback_options, write_reports
 from grader.cli.options import (
     also_option,
+    check_writable,
     handle_errors,
     hidden_detail_option,
     hidden_visibility_option,
@@ -45,8 +46,7 @@ def diff(old: Path, new: Path, fmt: str) -> None:
 
 
 @click.command("merge")
-@click.argument("run_dirs", nargs=-1, required=True,
-                type=click.Path(file_okay=False, path_type=Path))
+@click.argument("run_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="table",
               show_default=True, help="Report format.")
 @output_option
@@ -67,6 +67,7 @@ def merge(run_dirs: tuple[Path, ...], fmt: str, output: Path | None,
     grader version, class or options, and a shard that is missing, given twice or not
     finished. One run folder of a whole run (no --shard) reports that run again.
     """
+    check_writable([p for p in (output, *(f for _, f in also)) if p is not None])
     report = shards.merge(list(run_dirs))
     if feedback_dir is not None:
         make_folder(feedback_dir, "--feedback-dir")

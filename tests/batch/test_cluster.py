@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+import grader
 from grader.batch import cluster
 from grader.errors import UsageError
 from grader.grading import GradeOptions, Grader
@@ -133,11 +134,13 @@ def test_a_worker_killed_mid_run_costs_nothing(tmp_path: Path,
 
 
 class _Client:
-    def __init__(self, levels: dict[str, str]) -> None:
+    def __init__(self, levels: dict[str, str], version: str = grader.__version__) -> None:
         self.levels = levels
+        self.version = version
 
     def run(self, function: Any, *args: Any) -> dict[str, dict[str, str]]:
-        return {address: {"level": level, "summary": f"isolation: {level} (as probed)"}
+        return {address: {"level": level, "summary": f"isolation: {level} (as probed)",
+                          "version": self.version}
                 for address, level in self.levels.items()}
 
 
@@ -158,6 +161,11 @@ def test_a_worker_without_isolation_is_refused_unless_accepted() -> None:
     executor._check_workers(allow_limits=True)
     with pytest.raises(UsageError, match="has no workers"):
         _executor({})._check_workers(allow_limits=True)
+    other = _executor({"tcp://10.0.0.5:4001": "full"})
+    other.client = _Client({"tcp://10.0.0.5:4001": "full"}, version="0.0.9")
+    with pytest.raises(UsageError, match=r"worker tcp://10\.0\.0\.5:4001 runs grader 0\.0\.9, "
+                                         r"not .*: install the same version on every worker"):
+        other._check_workers(allow_limits=True)
 
 
 def test_the_workers_never_run_below_the_confined_level_unless_told() -> None:
@@ -209,6 +217,14 @@ def test_a_failed_task_is_sent_again_once_then_not_graded(tmp_path: Path) -> Non
                                  attempts) == []
         assert executor._collect(_Done(["not json"]), [found[0]], results.append,
                                  {"s0": 2}) == []
+        # A worker that cannot prepare its grader (the assignment is not where it looks):
+        # sent once more; failing again, the cluster's setup is wrong and the run stops.
+        setup = f"{cluster.SETUP}SpecError: /shared/hw2: assignment folder not found"
+        assert executor._collect(_Done([setup]), [found[0]], results.append,
+                                 {"s0": 1}) == [found[0]]
+        with pytest.raises(UsageError, match="--dask: the workers cannot grade: SpecError: "
+                                             "/shared/hw2: assignment folder not found"):
+            executor._collect(_Done([setup]), [found[0]], results.append, {"s0": 2})
     assert results[1].id == "s1" and results[1].score == 0
     assert results[1].error.startswith("not graded: the Dask cluster could not grade it "
                                        "(OSError on the cluster); grade it again")

@@ -116,6 +116,10 @@ def test_an_example_run_here_gives_the_report_of_one_run(
         ids += [json.loads(line)["id"] for line in
                 (run_dir / "results.jsonl").read_text(encoding="utf-8").splitlines()]
     assert sorted(ids) == [f"student{i:02d}" for i in range(10)]  # each graded once
+    if example is not github:  # a task the scheduler runs again resumes its folder
+        again = run(*_argv(*tasks[0]))
+        assert again.exit_code == 0, again.output
+        assert "graded 0 submission(s)" in again.output
     [merge] = merges
     argv = _argv(merge, {})
     assert argv[0] == "merge", argv

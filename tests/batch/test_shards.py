@@ -7,12 +7,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from grader.batch import shards
+from grader.errors import UsageError
 from grader.reporters import FORMATS
 
 from .._cli import one_line, run
@@ -132,12 +134,14 @@ def _edit_meta(folder: Path, **changes: Any) -> None:
 @pytest.mark.parametrize("case, expected", [
     ("missing", r"shard 3/3 missing: merge needs all 3"),
     ("duplicate", r"shard2-run and .*shard2-copy are both shard 2/3"),
+    ("same folder twice", r"shard2-run is given twice"),
     ("unfinished", r"shard2-cut \(shard 2/3\) is unfinished: 0 of \d+ submissions graded, "
                    r"'student\d\d' not; finish it with grader grade \.\.\. --resume"),
     ("other options", r"shard3-other is not a shard of the same run as .*shard1-run: its "
                       r"timeout is 5\.0, not None"),
     ("other version", r"its grader is '0\.0\.1', not '\d"),
-    ("other assignment", r"its digest is '0123abcd', not '[0-9a-f]+'"),
+    ("other assignment", r"its assignment's files \(digest\) is '0123abcd', not '[0-9a-f]+'; "
+                         r"grade every shard with the same assignment"),
     ("other seed", r"its seed is 99, not \d+"),
     ("other class", r"it graded another class \(10 submissions, not 9"),
     ("other split", r"shard1-of-2 is shard 1/2 but .*shard1-run is shard 1/3"),
@@ -151,6 +155,8 @@ def test_merge_refuses_in_one_line(graded: dict[str, Path], tmp_path: Path, case
     given: list[Path] = [root / "shard1-run", root / "shard2-run", root / "shard3-run"]
     if case == "missing":
         given = given[:2]
+    elif case == "same folder twice":
+        given.append(root / "shard2-run")
     elif case == "duplicate":
         given.append(_copy_run(root / "shard2-run", tmp_path / "shard2-copy"))
     elif case == "unfinished":
@@ -210,10 +216,49 @@ def test_a_shard_resumes_as_that_shard_only(graded: dict[str, Path], tmp_path: P
     result = run("grade", graded["assignment"], graded["subs"], "--resume", cut, "--shard", "1/3")
     assert result.exit_code == 2
     assert "cannot resume: this run's shard is '1/3', the folder's is '2/3'" in one_line(result)
-    result = run("grade", graded["assignment"], graded["subs"], "--resume", cut, "--shard", "2/3",
-                 "-o", tmp_path / "out")
+    result = run("grade", graded["assignment"], graded["subs"], "--resume", cut,
+                 "-o", tmp_path / "out")  # (the folder's shard, 2/3)
     assert result.exit_code == 0, result.output
     merged = run("merge", root / "shard1-run", cut, root / "shard3-run", "--format", "csv",
                  "-o", tmp_path / "csv")
     assert merged.exit_code == 0, merged.output
     assert (tmp_path / "csv").read_bytes() == (root / "whole" / "csv").read_bytes()
+
+
+def test_a_shard_whose_class_changed_does_not_resume(graded: dict[str, Path],
+                                                     tmp_path: Path) -> None:
+    root = graded["root"]
+    cut = _copy_run(root / "shard2-run", tmp_path / "shard2")
+    (cut / "results.jsonl").write_text("", encoding="utf-8")
+    late = tmp_path / "subs"
+    shutil.copytree(graded["subs"], late)
+    write_student(late / "student99")
+    result = run("grade", graded["assignment"], late, "--resume", cut)
+    assert result.exit_code == 2
+    assert f"{cut}: cannot resume: its class changed since it started (10 now, 9 then); " \
+        "grade every shard again" == one_line(result).removeprefix("grader: error: ")
+
+
+def test_a_report_file_in_a_missing_folder_is_refused_before_grading(
+        graded: dict[str, Path], tmp_path: Path) -> None:
+    result = run("grade", graded["assignment"], graded["subs"], "--run-dir", tmp_path / "run",
+                 "-o", tmp_path / "missing" / "report.csv")
+    assert result.exit_code == 2
+    assert "no folder" in one_line(result) and not (tmp_path / "run").exists()
+
+
+def test_a_resume_grades_again_what_the_grader_failed_on_and_one_run_at_a_time(
+        tmp_path: Path) -> None:
+    from grader.batch.rundir import RunDir
+    from grader.results import SubmissionResult
+
+    folder = RunDir(tmp_path / "run", {"what": 1})
+    folder.record(SubmissionResult("ok", "ok", 1.0, 1.0))
+    folder.record(SubmissionResult("lost", "lost", 0.0, 1.0,
+                                   error="not graded: the grader failed; grade it again"))
+    with pytest.raises(UsageError, match="another grader run is using this run folder"):
+        RunDir(tmp_path / "run", {"what": 1}, resume=True)
+    folder.close()
+    again = RunDir(tmp_path / "run", {"what": 1}, resume=True)
+    assert list(again.done()) == ["ok"]
+    again.close()
