@@ -64,6 +64,7 @@ FILES = ("shipped", "shared")
 RETRIES = 1  # a failed task is sent once more, then its submission is not graded
 BATCH = 32  # submissions per task at most
 SETUP = "!!"  # a worker's reply: it could not prepare its grader (then: why)
+LOST = 8  # times a run ships its assignment again after the cluster lost it
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,6 @@ def _prepared(assignment: bytes | str, digest: str, settings: dict[str, Any]) ->
     from grader.grading import GradeOptions, Grader
     from grader.sandbox.runner import RunOptions
     from grader.spec import load_assignment
-    from grader.spec.key import key_path
 
     name = hashlib.sha256(digest.encode() + json.dumps(settings, sort_keys=True).encode()
                           ).hexdigest()
@@ -134,17 +134,15 @@ def _prepared(assignment: bytes | str, digest: str, settings: dict[str, Any]) ->
         folder = None
         try:
             if isinstance(assignment, bytes):
-                folder = tempfile.mkdtemp(prefix="grader-dask-assignment-")
-                # (readable by the student uids of the confined level, as an assignment
-                # folder is: its public/ is what they import; the key keeps its own mode)
-                os.chmod(folder, 0o755)
+                _sweep_stale()
+                folder = tempfile.mkdtemp(prefix=f"{_SHIPPED}{os.getpid()}-")
                 _unpack_tar(assignment, Path(folder))
                 root = Path(folder) / "assignment"
-                with contextlib.suppress(FileNotFoundError):
-                    os.chmod(key_path(root), 0o600)  # (its owner's, whatever it was)
             else:
                 root = Path(assignment)
             spec = load_assignment(root)
+            if folder is not None:
+                _open_public_only(Path(folder), spec.public_dir)
             if spec.digest != digest:
                 raise UsageError(f"the assignment on this worker ({root}) has digest "
                                  f"{spec.digest}, not {digest}: not the same assignment")
@@ -165,6 +163,41 @@ def _prepared(assignment: bytes | str, digest: str, settings: dict[str, Any]) ->
         while len(_graders) > KEEP:
             _drop(next(iter(_graders)))
         return _graders[name][:2]
+
+
+_SHIPPED = "grader-dask-assignment-"  # + the worker's pid: its shipped assignments
+
+
+def _sweep_stale() -> None:
+    """Remove the shipped assignments of this user's workers that are gone (killed, so
+    that their own clean-up at exit never ran)."""
+    for path in Path(tempfile.gettempdir()).glob(f"{_SHIPPED}*"):
+        pid = path.name[len(_SHIPPED):].partition("-")[0]
+        try:
+            if path.stat().st_uid != os.getuid() or not pid.isdigit():
+                continue
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            continue
+
+
+def _open_public_only(folder: Path, public: Path) -> None:
+    """Modes for a shipped assignment: the student uids of the confined level may pass
+    through to ``public`` and read it, as in any assignment folder; nobody but the worker's
+    own user may read the rest (references, known-wrong answers, specs, the key)."""
+    public = public.resolve()
+    for path in [folder, *sorted(folder.rglob("*"))]:
+        if path.is_symlink():
+            continue
+        resolved = path.resolve()
+        if resolved == public or public in resolved.parents:
+            continue  # (public/ and what it holds keep the archive's modes)
+        if resolved in public.parents:
+            os.chmod(path, 0o711)  # (a folder on the way to public/: passed, not listed)
+        else:
+            os.chmod(path, 0o700 if path.is_dir() else 0o600)
 
 
 def _drop(name: str) -> None:
@@ -305,6 +338,7 @@ class DaskExecutor:
         self.files = files
         self._warn = warn or (lambda line: None)
         self._cluster = None
+        self._lost = 0
         try:
             if address == "local":
                 with warnings.catch_warnings():  # (Dask's notes on ports: not the user's)
@@ -358,11 +392,17 @@ class DaskExecutor:
         if not submissions:
             return
         client, digest = self.client, self.grader.assignment.digest
-        if self.files == "shared":
-            assignment: Any = str(Path(self.grader.assignment.root).resolve())
-        else:
-            [assignment] = client.scatter([_shipped_assignment(self.grader.assignment)],
-                                          broadcast=True, hash=False)
+        shipped = None if self.files == "shared" else \
+            _shipped_assignment(self.grader.assignment)
+        held: list[Any] = []  # the scattered assignment, scattered again if it is lost
+
+        def assignment() -> Any:
+            if shipped is None:
+                return str(Path(self.grader.assignment.root).resolve())
+            if not held or held[0].status in ("lost", "error", "cancelled"):
+                held[:] = client.scatter([shipped], broadcast=True, hash=False)
+            return held[0]
+
         settings = self.settings.to_dict()
         attempts: dict[str, int] = {}
         by_key: dict[Any, list[Submission]] = {}
@@ -370,7 +410,7 @@ class DaskExecutor:
         def submit(batch: list[Submission]) -> Any:
             for submission in batch:
                 attempts[submission.id] = attempts.get(submission.id, 0) + 1
-            future = client.submit(grade_remote, assignment, digest, settings,
+            future = client.submit(grade_remote, assignment(), digest, settings,
                                    [_task(s, self.files) for s in batch], pure=False)
             by_key[future.key] = batch
             return future
@@ -414,6 +454,13 @@ class DaskExecutor:
                     and all(isinstance(t, str) for t in texts)):
                 raise ValueError("a reply that is not one record per submission")
         except Exception as exc:  # (a worker's failure, of any kind)
+            if "Cancelled" in type(exc).__name__ and self._lost < LOST:
+                # The shipped assignment was lost with the workers that held it (a worker
+                # killed for memory, say): ship it again and send the batch, no attempt spent.
+                self._lost += 1
+                for submission in batch:
+                    attempts[submission.id] -= 1
+                return list(batch)
             # (Dask's own words can name the cluster's machines: the kind of failure only)
             texts = [f"!{type(exc).__name__} on the cluster"] * len(batch)
         again = []

@@ -42,7 +42,8 @@ def student_seed(seed: int, submission_id: str) -> int:
     """A submission's own seed: the first 4 bytes (big-endian) of
     ``sha256("<seed>:<submission id>")``. Stable across runs, machines and Python versions,
     and below 2**32, so it is short enough to type after ``grader check --seed``."""
-    digest = hashlib.sha256(f"{seed}:{submission_id}".encode()).digest()
+    digest = hashlib.sha256(f"{seed}:{submission_id}".encode("utf-8", "surrogateescape")
+                            ).digest()
     return int.from_bytes(digest[:4], "big")
 
 

@@ -45,26 +45,17 @@ class RunDir:
         self.meta = meta
         meta_file = path / META
         recorded: dict[str, Any] = {}
+        self._lock: IO[bytes] | None = None
         if resume:
             if not meta_file.is_file():
                 raise UsageError(f"{path}: not a run folder (no {META})")
+            self._lock = _lock(path)  # (before anything is read or written)
             try:
-                recorded = json.loads(meta_file.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                raise UsageError(f"{meta_file}: unreadable ({exc})") from None
-            if not isinstance(recorded, dict):
-                raise UsageError(f"{meta_file}: not a run folder's {META}")
-            for key, value in [*meta.items(), *((k, (record or {}).get(k)) for k in fixed)]:
-                then = recorded.get(key)
-                if then == value:
-                    continue
-                if isinstance(value, list) and isinstance(then, list):
-                    raise UsageError(
-                        f"{path}: cannot resume: its {key} changed since it started "
-                        f"({len(value)} now, {len(then)} then); grade every shard again")
-                raise UsageError(
-                    f"{path}: cannot resume: this run's {key} is {value!r}, the folder's "
-                    f"is {then!r}")
+                recorded = _resumable(path, meta, {k: (record or {}).get(k) for k in fixed})
+            except BaseException:
+                if self._lock is not None:
+                    self._lock.close()
+                raise
             if record:
                 _write_json(meta_file, {**recorded, **meta, **record})
         else:
@@ -75,8 +66,8 @@ class RunDir:
                     from None
             except OSError as exc:
                 raise UsageError(f"cannot create run folder {path}: {exc.strerror}") from None
+            self._lock = _lock(path)
             _write_json(meta_file, {**meta, **(record or {})})
-        self._lock = _lock(path)
         results = path / RESULTS
         if resume and results.is_file() and results.stat().st_size:
             with open(results, "rb") as f:
@@ -117,6 +108,28 @@ class RunDir:
         self._file.close()
         if self._lock is not None:
             self._lock.close()
+
+
+def _resumable(path: Path, meta: dict[str, Any], fixed: dict[str, Any]) -> dict[str, Any]:
+    """The run folder's ``run.json``, checked to agree with ``meta`` and ``fixed``."""
+    meta_file = path / META
+    try:
+        recorded = json.loads(meta_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{meta_file}: unreadable ({exc})") from None
+    if not isinstance(recorded, dict):
+        raise UsageError(f"{meta_file}: not a run folder's {META}")
+    for key, value in [*meta.items(), *fixed.items()]:
+        then = recorded.get(key)
+        if then == value:
+            continue
+        if isinstance(value, list) and isinstance(then, list):
+            raise UsageError(
+                f"{path}: cannot resume: its {key} changed since it started "
+                f"({len(value)} now, {len(then)} then); grade every shard again")
+        raise UsageError(f"{path}: cannot resume: this run's {key} is {value!r}, the "
+                         f"folder's is {then!r}")
+    return recorded
 
 
 def _lock(path: Path) -> IO[bytes] | None:

@@ -21,6 +21,7 @@ from grader.cli.options import (
     output_option,
     report_options,
 )
+from grader.display import printable
 from grader.reporters import COLUMNS, FORMATS
 from grader.reporters import diff as diff_reporter
 from grader.spec import display_path
@@ -76,3 +77,9 @@ def merge(run_dirs: tuple[Path, ...], fmt: str, output: Path | None,
                   feedback_format)
     click.echo(f"merged {len(run_dirs)} run folder(s): {len(report.submissions)} "
                "submission(s)", err=True)
+    failed = [s.id for s in report.submissions if s.error.startswith(rundir.NOT_GRADED)]
+    if failed:
+        named = ", ".join(printable(i) for i in failed[:5]) + (", ..." if failed[5:] else "")
+        click.echo(f"grader: {len(failed)} submission(s) not graded (the grader's failure, not "
+                   f"the student's: {named}); resume their shards (grader grade ... --resume "
+                   "RUN_DIR) to grade them again, then merge again", err=True)

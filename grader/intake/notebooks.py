@@ -23,6 +23,7 @@ from grader.spec import NotebookSettings
 
 MAX_BYTES = 64 << 20  # a notebook's file, outputs included
 MAX_CODE_BYTES = 4 << 20  # its code cells' sources together
+MAX_CONTAINERS = 1 << 20  # its JSON objects and arrays (brackets), outputs included
 
 
 def name_for(module_file: str) -> str:
@@ -67,6 +68,13 @@ def read(path: Path, settings: NotebookSettings) -> Cells:
         raw = path.read_bytes()
     except OSError as exc:
         raise NotebookError(f"{name} cannot be read: {exc.strerror or exc}") from None
+    # Each JSON object or array costs the grader's memory ~100 bytes or more once loaded
+    # and validated: a notebook under the size cap made of nothing but "[{},{},...]" took
+    # 11 GiB. Counted before parsing (brackets inside strings count too: an over-estimate).
+    containers = raw.count(b"{") + raw.count(b"[")
+    if containers > MAX_CONTAINERS:
+        raise NotebookError(f"{name} holds {containers} JSON objects and arrays; a notebook "
+                            f"may hold at most {MAX_CONTAINERS} (clear its outputs)")
     try:
         document = json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:

@@ -5,6 +5,7 @@ of folders a student could write to.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import shutil
@@ -86,7 +87,7 @@ def copy_submission(module: Path, dest: Path) -> Path:
     os.chmod(dest, 0o755)  # (whatever the umask: a student uid of its own reads the copy)
     for source, relative, kind, _ in _copies(module):
         path = os.path.join(dest, relative)
-        with contextlib.suppress(OSError):
+        try:
             if kind == stat.S_IFLNK:
                 os.symlink(os.readlink(source), path)
             elif kind == stat.S_IFDIR:
@@ -95,7 +96,16 @@ def copy_submission(module: Path, dest: Path) -> Path:
             else:
                 shutil.copyfile(source, path, follow_symlinks=False)
                 os.chmod(path, 0o644)
+        except OSError as exc:
+            # What cannot be read is left out; but a disk that is full or failing here (a
+            # neighbour may have filled it) would grade a truncated copy as the student's
+            # own: the grader's failure, graded again later.
+            if exc.errno in _DISK_ERRORS:
+                raise
     return dest / module.name
+
+
+_DISK_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS)
 
 
 MODULE_LIMIT = 64 << 20  # bytes of the module file itself (a notebook's outputs included)

@@ -10,8 +10,10 @@ import os
 import re
 import signal
 import subprocess
+import tempfile
 import threading
 import zipfile
+from concurrent.futures import CancelledError
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +151,7 @@ def _executor(levels: dict[str, str]) -> cluster.DaskExecutor:
     executor.client = _Client(levels)
     executor.settings = cluster.Settings("confined", None, 1 << 30, False, None, None, False)
     executor._warn = lambda line: None
+    executor._lost = 0
     return executor
 
 
@@ -217,6 +220,12 @@ def test_a_failed_task_is_sent_again_once_then_not_graded(tmp_path: Path) -> Non
                                  attempts) == []
         assert executor._collect(_Done(["not json"]), [found[0]], results.append,
                                  {"s0": 2}) == []
+        # The cluster lost the shipped assignment: sent again, no attempt spent.
+        before = dict(attempts)
+        assert executor._collect(_Done(CancelledError()), found, results.append,
+                                 attempts) == found
+        assert {i: n + 1 for i, n in attempts.items()} == before
+        attempts.update(before)
         # A worker that cannot prepare its grader (the assignment is not where it looks):
         # sent once more; failing again, the cluster's setup is wrong and the run stops.
         setup = f"{cluster.SETUP}SpecError: /shared/hw2: assignment folder not found"
@@ -235,6 +244,8 @@ def test_a_failed_task_is_sent_again_once_then_not_graded(tmp_path: Path) -> Non
 
 def test_a_worker_keeps_a_few_graders_and_checks_the_assignment(tmp_path: Path) -> None:
     assignment, _ = _class(tmp_path, 1, slow=False)
+    (assignment / "public").mkdir()
+    (assignment / "public" / "helpers.py").write_text("X = 1\n", encoding="utf-8")
     spec = load_assignment(assignment)
     base = cluster.Settings("auto", None, 1 << 30, False, None, None, False).to_dict()
     shipped = cluster._shipped_assignment(spec)
@@ -249,11 +260,23 @@ def test_a_worker_keeps_a_few_graders_and_checks_the_assignment(tmp_path: Path) 
             cluster._prepared(shipped, "0" * 16, base)
         assert [f for *_, f in cluster._graders.values()] == folders
         assert all(f is not None and Path(f).is_dir() for f in folders)
-        # The confined level's student uids read public/ as in any assignment folder; the
-        # key stays its owner's.
+        # The confined level's student uids pass through to public/ and read it, as in any
+        # assignment folder; nothing else there is theirs, or any other user's, to read.
         folder = Path(str(folders[0]))
-        assert folder.stat().st_mode & 0o777 == 0o755
-        assert (folder / "assignment" / "hidden.key").stat().st_mode & 0o077 == 0
+        root = folder / "assignment"
+        modes = {p.relative_to(folder).as_posix(): p.stat().st_mode & 0o777
+                 for p in [folder, *folder.rglob("*")]}
+        assert modes["."] == modes["assignment"] == 0o711
+        public = {k: m for k, m in modes.items() if k.startswith("assignment/public")}
+        assert public and all(m & 0o005 == 0o005 if (folder / k).is_dir() else m & 0o004
+                              for k, m in public.items())
+        assert all(m & 0o077 == 0 for k, m in modes.items()
+                   if k not in public and k not in (".", "assignment")), modes
+        assert (root / "reference").is_dir() and (root / "hidden.key").is_file()
+        # A killed worker's shipped assignment is swept by the next one.
+        stale = Path(tempfile.mkdtemp(prefix=f"{cluster._SHIPPED}999999999-"))
+        cluster._sweep_stale()
+        assert not stale.exists() and folder.exists()
     finally:
         cluster._close_workers()
     assert not any(Path(f).exists() for f in folders if f)

@@ -139,3 +139,22 @@ def _result(status: str = "pass", message: str = "", error: str = "") -> Submiss
 def test_only_results_that_repeat_are_stored(result: SubmissionResult, kept: bool) -> None:
     assert repeatable(result) is kept
     assert repeatable(replace(result, id="other")) is kept
+
+
+def test_a_copy_that_a_full_disk_cuts_short_is_the_graders_failure(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """(A neighbour at the confined level can fill the shared temporary disk: a truncated copy
+    must not be graded, and stored, as the student's own work.)"""
+    import errno
+    import shutil
+
+    from grader.sandbox import scratch
+
+    write_student(tmp_path / "s", "")
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(shutil, "copyfile", full)
+    with pytest.raises(OSError, match="No space left"):
+        scratch.copy_submission(tmp_path / "s" / "hw.py", tmp_path / "copy")

@@ -262,3 +262,22 @@ def test_a_resume_grades_again_what_the_grader_failed_on_and_one_run_at_a_time(
     again = RunDir(tmp_path / "run", {"what": 1}, resume=True)
     assert list(again.done()) == ["ok"]
     again.close()
+
+
+def test_a_refused_resume_leaves_the_folder_as_it_was(tmp_path: Path) -> None:
+    from grader.batch.rundir import META, RunDir
+
+    folder = RunDir(tmp_path / "run", {"what": 1}, record={"class": ["a", "b"]})
+    before = (tmp_path / "run" / META).read_bytes()
+    with pytest.raises(UsageError, match="another grader run is using this run folder"):
+        RunDir(tmp_path / "run", {"what": 1}, resume=True, record={"class": ["a"]})
+    assert (tmp_path / "run" / META).read_bytes() == before
+    folder.close()
+
+
+def test_an_id_that_is_not_utf8_has_a_seed_and_a_shard() -> None:
+    from grader.batch.run import student_seed
+
+    name = b"M\xfcller".decode("utf-8", "surrogateescape")
+    assert student_seed(1, name) == student_seed(1, name) >= 0
+    assert sum(shards.Shard(k, 3).holds(name) for k in (1, 2, 3)) == 1

@@ -16,7 +16,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from grader.errors import SpecError
 from grader.grading import Grader
-from grader.intake.notebooks import MAX_BYTES, NotebookError, read
+from grader.intake.notebooks import MAX_BYTES, MAX_CONTAINERS, NotebookError, read
 from grader.intake.submissions import discover, one_submission
 from grader.reporters import github
 from grader.results import SubmissionResult
@@ -293,3 +293,16 @@ def test_a_notebook_with_large_outputs_is_graded(tmp_path: Path) -> None:
                                         "data": {"image/png": "A" * (12 << 20)}}]
     path.write_text(json.dumps(document), encoding="utf-8")  # (12 MiB: over a module's 8)
     assert grade(root, path.parent).score == 11
+
+
+def test_a_notebook_of_countless_empty_objects_is_refused_before_it_is_parsed(
+        tmp_path: Path) -> None:
+    """(Under the size cap, "[{},{},...]" in a cell's metadata took the grader 11 GiB.)"""
+    notebook = json.loads(nbformat.writes(new_notebook(cells=[new_code_cell("x = 1")])))
+    many = ",".join(["{}"] * (MAX_CONTAINERS + 1))
+    text = json.dumps(notebook).replace('"metadata": {}', f'"metadata": {{"x": [{many}]}}', 1)
+    path = tmp_path / "hw.ipynb"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(NotebookError, match=r"hw\.ipynb holds \d+ JSON objects and arrays; "
+                                            r"a notebook may hold at most \d+ \(clear"):
+        read(path, ALL)
