@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from grader.intake.notebooks import MAX_CONTAINERS
+
 from ._lab import MODULE_FILE, SLACK, CliRun, Lab, correct_source
 from .test_corpus import check_left_nothing
 
@@ -90,7 +92,9 @@ def _notebook(folder: Path, *cells: str) -> None:
 
 def notebook_nested_json(lab: Lab, folder: Path) -> None:
     folder.mkdir(parents=True)
-    (folder / "hw.ipynb").write_text("[" * (6 << 20), encoding="utf-8")  # 6 MiB deep
+    # 1 MiB deep: as many brackets as a notebook may hold (more are refused uncounted, by
+    # tests/intake/test_notebooks.py), so that it is the parse that finds the depth.
+    (folder / "hw.ipynb").write_text("[" * MAX_CONTAINERS, encoding="utf-8")
 
 
 def notebook_of_gigabytes(lab: Lab, folder: Path) -> None:
