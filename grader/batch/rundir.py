@@ -110,15 +110,24 @@ class RunDir:
             self._lock.close()
 
 
-def _resumable(path: Path, meta: dict[str, Any], fixed: dict[str, Any]) -> dict[str, Any]:
-    """The run folder's ``run.json``, checked to agree with ``meta`` and ``fixed``."""
+def read_meta(path: Path) -> dict[str, Any]:
+    """The run folder's ``run.json``; one line's :class:`UsageError` where there is none, or
+    it cannot be read."""
     meta_file = path / META
+    if not meta_file.is_file():
+        raise UsageError(f"{path}: not a run folder (no {META})")
     try:
         recorded = json.loads(meta_file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise UsageError(f"{meta_file}: unreadable ({exc})") from None
     if not isinstance(recorded, dict):
         raise UsageError(f"{meta_file}: not a run folder's {META}")
+    return recorded
+
+
+def _resumable(path: Path, meta: dict[str, Any], fixed: dict[str, Any]) -> dict[str, Any]:
+    """The run folder's ``run.json``, checked to agree with ``meta`` and ``fixed``."""
+    recorded = read_meta(path)
     for key, value in [*meta.items(), *fixed.items()]:
         then = recorded.get(key)
         if then == value:
@@ -172,12 +181,7 @@ def load_results(path: Path) -> Loaded:
     report (``grader grade --format json``). One line's :class:`~grader.errors.UsageError`
     if ``path`` is neither."""
     if path.is_dir():
-        if not (path / META).is_file():
-            raise UsageError(f"{path}: not a run folder (no {META})")
-        try:
-            meta = json.loads((path / META).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise UsageError(f"{path / META}: unreadable ({exc})") from None
+        meta = read_meta(path)
         results = path / RESULTS
         found = RunDir.read(results) if results.is_file() else {}
         return Loaded(list(found.values()), str(meta.get("digest", "")),

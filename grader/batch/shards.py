@@ -13,12 +13,11 @@ talking to the others, whatever order they discover the class in.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from grader.batch.rundir import META, RESULTS, RunDir
+from grader.batch.rundir import META, RESULTS, RunDir, read_meta
 from grader.display import printable
 from grader.errors import UsageError
 from grader.results import GradeReport
@@ -58,8 +57,8 @@ def recorded(path: Path) -> Shard:
     """The shard a run folder graded (1/1 for one that is not a run folder: its resume says
     why)."""
     try:
-        return parse(str(json.loads((path / META).read_text(encoding="utf-8"))[SHARD]))
-    except (OSError, ValueError, KeyError, TypeError, UsageError):
+        return parse(str(read_meta(path)[SHARD]))
+    except (KeyError, UsageError):
         return WHOLE
 
 
@@ -85,15 +84,9 @@ class _Folder:
 
 
 def _read(path: Path) -> _Folder:
+    meta = read_meta(path)
     meta_file = path / META
-    if not meta_file.is_file():
-        raise UsageError(f"{path}: not a run folder (no {META})")
-    try:
-        meta = json.loads(meta_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"{meta_file}: unreadable ({exc})") from None
-    if not isinstance(meta, dict) or not isinstance(meta.get(HEADER), dict) \
-            or not isinstance(meta.get(CLASS), list):
+    if not isinstance(meta.get(HEADER), dict) or not isinstance(meta.get(CLASS), list):
         raise UsageError(f"{meta_file}: no {CLASS!r} and {HEADER!r}: a run folder of an "
                          "older grader, or not finished starting; grade it again")
     try:
