@@ -1,8 +1,20 @@
-"""Parsers for the text formats, shared by the reporter and CI-example tests."""
+"""Parsers for the text formats, and a JSON report without its timings, shared by the
+reporter, CI-example and class-run tests."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
+
+
+def without_timings(value: Any) -> Any:
+    """A JSON report (or part of one) without its ``seconds``: what runs of the same class
+    must agree on."""
+    if isinstance(value, dict):
+        return {k: without_timings(v) for k, v in value.items() if k != "seconds"}
+    if isinstance(value, list):
+        return [without_timings(v) for v in value]
+    return value
 
 
 def md_table(text: str) -> list[list[str]]:

@@ -88,17 +88,26 @@ class ClassRun:
                 *(flag for flag, given in flags if given)]
 
 
+def class_report_options(f: F) -> F:
+    """How a class's report is written (``grade`` and ``merge``): --format, -o, --also,
+    --hidden-visibility, --hidden-detail, --columns, and the feedback files."""
+    for option in reversed([
+            click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)),
+                         default="table", show_default=True, help="Report format."),
+            output_option, also_option(sorted(FORMATS)), hidden_visibility_option,
+            hidden_detail_option,
+            click.option("--columns", type=click.Choice(COLUMNS), default="questions",
+                         show_default=True, help="The table's score columns: one per "
+                         "question, or one per part."),
+            feedback_options]):
+        f = option(f)
+    return f
+
+
 @click.command()
 @click.argument("assignment", type=click.Path(path_type=Path))
 @click.argument("submissions", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="table",
-              show_default=True, help="Report format.")
-@output_option
-@also_option(sorted(FORMATS))
-@hidden_visibility_option
-@hidden_detail_option
-@click.option("--columns", type=click.Choice(COLUMNS), default="questions", show_default=True,
-              help="The table's score columns: one per question, or one per part.")
+@class_report_options
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Submissions graded in parallel [default: the number of cores]; with "
                    "--dask local, the local cluster's worker processes.")
@@ -130,7 +139,6 @@ class ClassRun:
               help="With --dask: also grade on workers whose node gives neither full nor "
                    "confined isolation (student code there could reach the network and the "
                    "references).")
-@feedback_options
 @click.option("--starter", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The starter code students were given (.py or .ipynb): left out of the "
                    "code similarity the json and html reports show.")

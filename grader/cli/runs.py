@@ -10,19 +10,14 @@ from pathlib import Path
 import click
 
 from grader.batch import rundir, shards
-from grader.cli.grading import feedback_options, write_reports
+from grader.cli.grading import class_report_options, write_reports
 from grader.cli.options import (
-    also_option,
     check_writable,
     handle_errors,
-    hidden_detail_option,
-    hidden_visibility_option,
     make_folder,
-    output_option,
     report_options,
 )
 from grader.display import printable
-from grader.reporters import COLUMNS, FORMATS
 from grader.reporters import diff as diff_reporter
 from grader.spec import display_path
 
@@ -48,15 +43,7 @@ def diff(old: Path, new: Path, fmt: str) -> None:
 
 @click.command("merge")
 @click.argument("run_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="table",
-              show_default=True, help="Report format.")
-@output_option
-@also_option(sorted(FORMATS))
-@hidden_visibility_option
-@hidden_detail_option
-@click.option("--columns", type=click.Choice(COLUMNS), default="questions", show_default=True,
-              help="The table's score columns: one per question, or one per part.")
-@feedback_options
+@class_report_options
 @handle_errors
 def merge(run_dirs: tuple[Path, ...], fmt: str, output: Path | None,
           also: list[tuple[str, Path]], hidden_visibility: str, hidden_detail: str,

@@ -28,6 +28,7 @@ from grader.results import SubmissionResult
 from grader.spec import load_assignment
 
 from .._mini import make_assignment, write_student
+from .._reports import without_timings
 
 distributed = pytest.importorskip(
     "distributed", reason="the dask extra is not installed: pip install -e '.[dask]'")
@@ -45,13 +46,6 @@ def double(x):
     return 3 * x
 """
 
-
-def without_timings(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: without_timings(v) for k, v in value.items() if k != "seconds"}
-    if isinstance(value, list):
-        return [without_timings(v) for v in value]
-    return value
 
 
 def _class(root: Path, n: int, slow: bool = True) -> tuple[Path, Path]:

@@ -23,6 +23,7 @@ from grader.results import SubmissionResult
 from grader.spec import Assignment
 
 from .._mini import make_assignment, write_student
+from .._reports import without_timings
 
 SLOW = """
 import time
@@ -51,13 +52,6 @@ def _grade(*args: str | Path, env: dict[str, str] | None = None
     return subprocess.run(["grader", "grade", *map(str, args)], capture_output=True,
                           text=True, timeout=120, env=env)
 
-
-def _without_timings(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _without_timings(v) for k, v in value.items() if k != "seconds"}
-    if isinstance(value, list):
-        return [_without_timings(v) for v in value]
-    return value
 
 
 def _lines(path: Path) -> int:
@@ -131,8 +125,8 @@ def test_a_run_killed_with_sigkill_resumes_to_the_same_report(tmp_path: Path,
     resumed = _grade(assignment, subs, "--format", "json", "--resume", run_dir, "--jobs", jobs)
 
     assert resumed.returncode == 0, resumed.stderr
-    assert _without_timings(json.loads(resumed.stdout)) == \
-        _without_timings(json.loads(baseline.stdout))
+    assert without_timings(json.loads(resumed.stdout)) == \
+        without_timings(json.loads(baseline.stdout))
     assert _lines(run_dir / "results.jsonl") == 8
     assert f"graded {8 - kept} submission(s)" in resumed.stderr
 
@@ -195,7 +189,7 @@ def test_parallel_jobs_give_the_same_report_as_one_job(tmp_path: Path) -> None:
     two = _grade(assignment, subs, "--format", "json", "--jobs", "2")
 
     assert one.returncode == two.returncode == 0
-    assert _without_timings(json.loads(one.stdout)) == _without_timings(json.loads(two.stdout))
+    assert without_timings(json.loads(one.stdout)) == without_timings(json.loads(two.stdout))
     ids = [s["id"] for s in json.loads(two.stdout)["submissions"]]
     assert ids == sorted(ids)
 
@@ -279,7 +273,7 @@ def test_vary_by_student_is_reproducible_and_resumable(
     again = _grade(assignment, subs, "--vary-by-student", "--format", "json", "--jobs", "1",
                    "--run-dir", tmp_path / "run")
     assert again.returncode == 0, again.stderr
-    assert _without_timings(json.loads(again.stdout)) == _without_timings(report)
+    assert without_timings(json.loads(again.stdout)) == without_timings(report)
     meta = json.loads((tmp_path / "run" / "run.json").read_text(encoding="utf-8"))
     assert meta["vary_by_student"] is True and meta["seed"] == 1234
 
@@ -295,7 +289,7 @@ def test_vary_by_student_is_reproducible_and_resumable(
         in unvaried.stderr
     assert resumed.returncode == 0, resumed.stderr
     assert "graded 3 submission(s)" in resumed.stderr
-    assert _without_timings(json.loads(resumed.stdout)) == _without_timings(report)
+    assert without_timings(json.loads(resumed.stdout)) == without_timings(report)
 
 
 def test_vary_by_student_shows_a_seed_column_in_the_table(
@@ -390,4 +384,4 @@ def test_a_varying_grader_grades_like_a_grader_of_each_students_seed(
         with Grader(mini, GradeOptions(seed=seed)) as alone:
             expected = alone.grade(student)
         assert result.seed == seed
-        assert _without_timings(result.to_dict()) == _without_timings(expected.to_dict())
+        assert without_timings(result.to_dict()) == without_timings(expected.to_dict())

@@ -19,6 +19,7 @@ from grader.reporters import FORMATS
 
 from .._cli import one_line, run
 from .._mini import make_assignment, write_student
+from .._reports import without_timings
 
 WRONG = """
 def double(x):
@@ -29,13 +30,6 @@ STUDENTS = 9
 # Every format but gradescope (one submission's results.json), as --also of one run.
 ALSO = [f for f in sorted(FORMATS) if f not in ("gradescope", "table")]
 
-
-def without_timings(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: without_timings(v) for k, v in value.items() if k != "seconds"}
-    if isinstance(value, list):
-        return [without_timings(v) for v in value]
-    return value
 
 
 @pytest.fixture(scope="module")

@@ -32,7 +32,14 @@ from grader.spec import Assignment
 
 from .._cli import run
 from .._mini import HW2, REPO_ROOT, SUBMISSIONS, write_student
-from .._reports import COMMAND, annotations, assert_gfm_table, md_table, table_rows
+from .._reports import (
+    COMMAND,
+    annotations,
+    assert_gfm_table,
+    md_table,
+    table_rows,
+    without_timings,
+)
 
 HOSTILE = 'a|b\r\n::error::x %0A <b>&amp;</b> `c` *d* [e](f) $g$ "h", i: \x1b[31m\x00]]> \ud800'
 
@@ -404,14 +411,6 @@ def grade_every_format(folder: Path) -> dict[str, str]:
     texts["gradescope"] = gs.stdout
     return texts
 
-
-def without_timings(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: without_timings(v) for k, v in value.items()
-                if k != "seconds"}
-    if isinstance(value, list):
-        return [without_timings(v) for v in value]
-    return value
 
 
 @pytest.fixture(scope="module")
