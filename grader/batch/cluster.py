@@ -53,6 +53,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from grader import __version__
 from grader.display import shorten
 from grader.errors import GraderError, UsageError
 from grader.intake.submissions import Submission
@@ -108,8 +109,6 @@ _slots = itertools.count()
 def probe(mode: str) -> dict[str, str]:
     """On a worker: its grader's version, and the isolation level its node gives for
     ``mode`` (or why it gives none)."""
-    from grader import __version__
-
     try:
         isolation = Isolation(mode, Limits())
         return {"level": isolation.level, "summary": isolation.summary,
@@ -366,8 +365,6 @@ class DaskExecutor:
         found = self.client.run(probe, self.settings.sandbox)
         if not found:
             raise UsageError("--dask: the cluster has no workers")
-        from grader import __version__
-
         for address, seen in sorted(found.items()):
             if seen.get("version") != __version__:
                 raise UsageError(f"--dask: worker {address} runs grader "

@@ -123,18 +123,22 @@ def _grading_files(module: Path) -> Iterator[tuple[str, str, int]]:
         yield str(module), module.name, stat.S_IFREG
 
 
+def _grading_contents(module: Path) -> Iterator[tuple[str, int, bytes | None]]:
+    """:func:`_grading_files` with each entry's bytes (:func:`_content`; None where it cannot
+    be read): the module itself up to :data:`MODULE_LIMIT`, the rest up to
+    :data:`COPY_FILE_LIMIT`."""
+    for source, relative, kind in _grading_files(module):
+        limit = MODULE_LIMIT if relative == module.name else COPY_FILE_LIMIT
+        yield relative, kind, _content(source, kind, limit)
+
+
 def read_files(module: Path) -> list[tuple[str, int, bytes]]:
     """What grading reads of the submission (:func:`_grading_files`), as values to send
     elsewhere: each entry's path in the copy, its ``stat`` file type and its bytes (a link's
     target); see :func:`write_files`. An entry that cannot be read is left out, as
     :func:`copy_submission` leaves it out."""
-    entries = []
-    for source, relative, kind in _grading_files(module):
-        data = _content(source, kind, MODULE_LIMIT if relative == module.name
-                        else COPY_FILE_LIMIT)
-        if data is not None:
-            entries.append((relative, kind, data))
-    return entries
+    return [(relative, kind, data) for relative, kind, data in _grading_contents(module)
+            if data is not None]
 
 
 def write_files(entries: list[tuple[str, int, bytes]], dest: Path) -> None:
@@ -176,9 +180,7 @@ def content_digest(module: Path) -> str | None:
     folder is now: each entry's path, kind and bytes (a link's target), in the copy's order;
     None if an entry cannot be read (then nothing may be assumed about it)."""
     h = hashlib.sha256()
-    for source, relative, kind in _grading_files(module):
-        data = _content(source, kind, MODULE_LIMIT if relative == module.name
-                        else COPY_FILE_LIMIT)
+    for relative, kind, data in _grading_contents(module):
         if data is None:
             return None
         h.update(f"{len(relative)}:{relative}:{kind}:".encode("utf-8", "surrogateescape"))
